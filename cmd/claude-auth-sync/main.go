@@ -1,0 +1,56 @@
+// Command claude-auth-sync keeps a user's Claude Code setup token where
+// every launcher finds it: it reads the token from the user's own Vault
+// path and materializes it in the env file. claude-launch runs it on a miss;
+// a systemd user timer and people run it by hand.
+package main
+
+import (
+	"os"
+
+	"github.com/alecthomas/kong"
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// Exit codes. ExitFailed matches launch.ExitReported: the error has been
+// logged, so the launcher that ran us adds nothing.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	var cli CLI
+	parser, err := kong.New(&cli,
+		kong.Name("claude-auth-sync"),
+		kong.Description("Materialize your Claude Code setup token from Vault into the env file that claude-launch reads."),
+		kong.UsageOnError(),
+		kong.Vars{
+			"env_file":      token.DefaultEnvFile(os.Getenv),
+			"vault_mount":   token.DefaultVaultMount,
+			"vault_path":    token.DefaultVaultPath,
+			"vault_field":   token.DefaultVaultField,
+			"vault_timeout": token.DefaultVaultTimeout.String(),
+			"negative_ttl":  token.DefaultNegativeTTL.String(),
+			"log_level":     token.DefaultLogLevel,
+		},
+	)
+	if err != nil {
+		panic(err) // the CLI struct itself is wrong: a programming error
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		parser.Errorf("%s", err)
+		return ExitUsage
+	}
+	logger := newLogger(cli.LogLevel)
+	if err := kctx.Run(&cli.Globals, logger); err != nil {
+		logger.Error(err.Error())
+		return ExitFailed
+	}
+	return ExitOK
+}

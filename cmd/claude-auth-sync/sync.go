@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/charmbracelet/log"
+	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/vault"
+)
+
+// SyncCmd makes the env file match Vault.
+type SyncCmd struct {
+	OnMiss bool `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
+}
+
+// Run fetches and materializes the token.
+func (s *SyncCmd) Run(g *Globals, logger *log.Logger) error {
+	cfg := g.Config()
+	if cfg.Disabled {
+		logger.Info("disabled; nothing to do", "var", token.EnvDisable)
+		return nil
+	}
+	client, err := vault.New(vault.SettingsFrom(cfg), os.Getenv)
+	if errors.Is(err, vault.ErrNoVaultToken) {
+		// Vault is not set up for this user: nothing to ask, nothing to change.
+		logger.Info("no Vault token; nothing to sync", "hint", "set VAULT_TOKEN or run `vault login`")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
+	res, err := token.Sync(context.Background(), cfg, client.Lookup, s.OnMiss)
+	if err != nil {
+		return fmt.Errorf("sync: %w; the env file was left as it was", err)
+	}
+	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
+	if !s.OnMiss {
+		fmt.Printf("%s: %s (fingerprint %s)\n", cfg.EnvFile, res.Action, res.Token.Fingerprint())
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+// Package launch holds what claude-launch and t3-serve-launch share around
+// token resolution: finding the real program without finding the launcher
+// itself, building the child's environment, the recursion guard, the exec,
+// and the fetch on a miss through claude-auth-sync.
+//
+// Like package token it links only the standard library and
+// golang.org/x/sys/unix, because claude-launch runs before every agent.
+package launch

@@ -1,0 +1,96 @@
+package launch
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Level is a log level; the names match charmbracelet/log's, which the other
+// two programs use, so that all three read alike.
+type Level int
+
+// Levels, least severe first.
+const (
+	LevelDebug Level = iota
+	LevelInfo
+	LevelWarn
+	LevelError
+)
+
+// ParseLevel parses debug, info, warn or error; "" is warn.
+func ParseLevel(s string) (Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return LevelDebug, nil
+	case "info":
+		return LevelInfo, nil
+	case "", "warn", "warning":
+		return LevelWarn, nil
+	case "error":
+		return LevelError, nil
+	}
+	return LevelWarn, fmt.Errorf("log level %q is not debug, info, warn or error; using warn", s)
+}
+
+// Logger writes one-line diagnostics to stderr in charmbracelet/log's text
+// format without timestamps ("WARN claude-launch: message key=value"),
+// without that library's start-up cost. Values are printed with %v, so a
+// token.Secret prints redacted.
+type Logger struct {
+	w      io.Writer
+	prefix string
+	level  Level
+}
+
+// NewLogger returns a Logger writing to w at level and above.
+func NewLogger(w io.Writer, prefix string, level Level) *Logger {
+	return &Logger{w: w, prefix: prefix, level: level}
+}
+
+// Debug logs at debug level.
+func (l *Logger) Debug(msg string, kv ...any) { l.log(LevelDebug, "DEBU", msg, kv) }
+
+// Info logs at info level.
+func (l *Logger) Info(msg string, kv ...any) { l.log(LevelInfo, "INFO", msg, kv) }
+
+// Warn logs at warn level.
+func (l *Logger) Warn(msg string, kv ...any) { l.log(LevelWarn, "WARN", msg, kv) }
+
+// Error logs at error level.
+func (l *Logger) Error(msg string, kv ...any) { l.log(LevelError, "ERRO", msg, kv) }
+
+func (l *Logger) log(lv Level, tag, msg string, kv []any) {
+	if lv < l.level {
+		return
+	}
+	var b strings.Builder
+	b.WriteString(tag)
+	b.WriteByte(' ')
+	b.WriteString(l.prefix)
+	b.WriteString(": ")
+	b.WriteString(msg)
+	for i := 0; i+1 < len(kv); i += 2 {
+		b.WriteByte(' ')
+		fmt.Fprint(&b, kv[i])
+		b.WriteByte('=')
+		b.WriteString(quote(fmt.Sprint(kv[i+1])))
+	}
+	b.WriteByte('\n')
+	_, _ = io.WriteString(l.w, b.String())
+}
+
+// quote quotes a value as logfmt does: only when it has blanks, quotes,
+// an equals sign or unprintable characters.
+func quote(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for _, r := range s {
+		if r <= ' ' || r == '"' || r == '=' || r == 0x7f || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}

@@ -1,0 +1,151 @@
+package token
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ParseError is a syntax error in an env file. It names the line, never its
+// content: the line may hold a secret.
+type ParseError struct {
+	Line   int
+	Reason string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// maxLine bounds one line of an env file; a setup token is about 110 bytes.
+const maxLine = 64 << 10
+
+// ParseEnv reads assignments in the subset of syntax that both bash `.` and
+// systemd's EnvironmentFile= accept alike: blank lines, # comments,
+// an optional `export ` prefix, NAME=value where the value may mix bare
+// words, 'single-quoted' and "double-quoted" parts, and a trailing comment.
+// Anything whose meaning would differ between the two, or that bash would
+// run as a command (expansions, command substitution, words after the
+// value), is an error rather than a guess. A later assignment wins, as in
+// bash.
+func ParseEnv(r io.Reader) (map[string]string, error) {
+	vars := make(map[string]string)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		name, value, ok, reason := parseLine(sc.Text())
+		if reason != "" {
+			return nil, &ParseError{Line: n, Reason: reason}
+		}
+		if ok {
+			vars[name] = value
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &ParseError{Line: n + 1, Reason: "line too long or unreadable"}
+	}
+	return vars, nil
+}
+
+// parseLine parses one line. ok is false for blank and comment lines;
+// reason is non-empty for a syntax error and never quotes the line.
+func parseLine(line string) (name, value string, ok bool, reason string) {
+	if strings.HasSuffix(line, "\r") {
+		return "", "", false, "ends in a carriage return (Windows line endings): convert the file with dos2unix"
+	}
+	s := strings.TrimLeft(line, " \t")
+	if s == "" || s[0] == '#' {
+		return "", "", false, ""
+	}
+	if s[0] == ';' {
+		return "", "", false, "a ';' comment is systemd-only and breaks bash: start comments with '#'"
+	}
+	if rest, found := strings.CutPrefix(s, "export"); found && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+		s = strings.TrimLeft(rest, " \t")
+	}
+	eq := strings.IndexByte(s, '=')
+	if eq <= 0 {
+		return "", "", false, "not a NAME=value assignment"
+	}
+	name = s[:eq]
+	if !validName(name) {
+		return "", "", false, "the variable name is not a valid shell name (no spaces around '=')"
+	}
+	value, rest, reason := parseValue(s[eq+1:])
+	if reason != "" {
+		return "", "", false, reason
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	if rest != "" && rest[0] != '#' {
+		return "", "", false, "more words follow the value: quote the value or remove them"
+	}
+	return name, value, true, ""
+}
+
+// parseValue reads a value up to the first unquoted blank and returns the
+// rest of the line.
+func parseValue(s string) (value, rest string, reason string) {
+	var b strings.Builder
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			return b.String(), s[i:], ""
+		case c == '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				return "", "", "unterminated single quote (values may not span lines)"
+			}
+			b.WriteString(s[i+1 : i+1+end])
+			i += end + 2
+		case c == '"':
+			i++
+			for {
+				if i >= len(s) {
+					return "", "", "unterminated double quote (values may not span lines)"
+				}
+				c = s[i]
+				if c == '"' {
+					i++
+					break
+				}
+				if c == '$' || c == '`' {
+					return "", "", "expansions ($, `) are not supported: use single quotes"
+				}
+				if c == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
+					i++
+					c = s[i]
+				}
+				b.WriteByte(c)
+				i++
+			}
+		case c == '$' || c == '`':
+			return "", "", "expansions ($, `) are not supported: use single quotes"
+		case c == '\\':
+			if i+1 >= len(s) {
+				return "", "", "a backslash ends the line (values may not span lines)"
+			}
+			b.WriteByte(s[i+1])
+			i += 2
+		case strings.IndexByte(";&|<>()", c) >= 0:
+			return "", "", "shell operators are not supported in a value: quote it"
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String(), "", ""
+}
+
+func validName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9' {
+			continue
+		}
+		return false
+	}
+	return s != ""
+}

@@ -1,0 +1,113 @@
+package token
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// Prefix starts every Claude Code setup token (`claude setup-token`).
+const Prefix = "sk-ant-oat01-"
+
+// EnvVar is the variable through which Claude Code takes a setup token.
+const EnvVar = "CLAUDE_CODE_OAUTH_TOKEN"
+
+// redacted is what every printing method of Secret shows.
+const redacted = "[REDACTED]"
+
+// ErrInvalidToken means a token was empty, lacked Prefix, or held a
+// character that could break the env file or the environment (whitespace,
+// control characters, quotes).
+var ErrInvalidToken = errors.New("invalid setup token")
+
+// Secret holds a setup token. Its printing and marshalling methods all show
+// a redacted form, so a Secret that reaches a log line, an error or a JSON
+// document does not leak; Reveal is the one way to the value.
+type Secret struct {
+	value string
+}
+
+// NewSecret validates s and wraps it. The error never contains s.
+func NewSecret(s string) (Secret, error) {
+	switch {
+	case s == "":
+		return Secret{}, fmt.Errorf("%w: it is empty", ErrInvalidToken)
+	case !strings.HasPrefix(s, Prefix):
+		return Secret{}, fmt.Errorf("%w: it does not start with %q (make one with `claude setup-token`)", ErrInvalidToken, Prefix)
+	case len(s) == len(Prefix):
+		return Secret{}, fmt.Errorf("%w: nothing follows %q", ErrInvalidToken, Prefix)
+	}
+	for i := 0; i < len(s); i++ {
+		if !tokenByte(s[i]) {
+			return Secret{}, fmt.Errorf("%w: byte %d is whitespace, a control character or a character a setup token never has", ErrInvalidToken, i+1)
+		}
+	}
+	return Secret{value: s}, nil
+}
+
+// tokenByte reports whether c may appear in a token: the base64 and
+// base64url alphabets and a few URL-safe marks, all of which need no quoting
+// in bash or in a systemd EnvironmentFile.
+func tokenByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-_.~+/=", c) >= 0
+}
+
+// IsZero reports whether s holds no token.
+func (s Secret) IsZero() bool { return s.value == "" }
+
+// Reveal returns the token itself. Call it only to write the env file or to
+// build a child's environment.
+func (s Secret) Reveal() string { return s.value }
+
+// Equal reports whether two secrets hold the same token.
+func (s Secret) Equal(o Secret) bool { return s.value == o.value }
+
+// Fingerprint is a short sha256 of the token, safe to log: it tells two
+// tokens apart without revealing either.
+func (s Secret) Fingerprint() string {
+	if s.value == "" {
+		return "none"
+	}
+	sum := sha256.Sum256([]byte(s.value))
+	return hex.EncodeToString(sum[:4])
+}
+
+// String implements fmt.Stringer with the redacted form.
+func (s Secret) String() string {
+	if s.value == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString implements fmt.GoStringer with the redacted form.
+func (s Secret) GoString() string { return "token.Secret(" + redacted + ")" }
+
+// Format implements fmt.Formatter so that every verb, %x and %q included,
+// prints the redacted form.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(s.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(s.String()))
+}
+
+// MarshalText implements encoding.TextMarshaler with the redacted form.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// MarshalJSON implements json.Marshaler with the redacted form.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// LogValue implements slog.LogValuer: structured logs get the fingerprint,
+// never the token.
+func (s Secret) LogValue() slog.Value {
+	return slog.StringValue("fingerprint:" + s.Fingerprint())
+}
