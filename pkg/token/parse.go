@@ -2,6 +2,7 @@ package token
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -31,6 +32,7 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 	vars := make(map[string]string)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	sc.Split(scanLines)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -46,6 +48,18 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 		return nil, &ParseError{Line: n + 1, Reason: "line too long or unreadable"}
 	}
 	return vars, nil
+}
+
+// scanLines is bufio.ScanLines without its dropping of a trailing \r: to
+// bash the \r is part of the value.
+func scanLines(data []byte, atEOF bool) (advance int, tok []byte, err error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // parseLine parses one line. ok is false for blank and comment lines;
