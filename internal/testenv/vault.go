@@ -35,7 +35,7 @@ func StartVault(t testing.TB) *VaultServer {
 	t.Helper()
 	bin := Vault(t)
 	dir := t.TempDir()
-	v, err := startVault(bin, dir)
+	v, err := StartVaultIn(bin, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,9 @@ func StartVault(t testing.TB) *VaultServer {
 	return v
 }
 
-func startVault(bin, dir string) (*VaultServer, error) {
+// StartVaultIn starts a dev server whose files live in dir; the caller
+// stops it.
+func StartVaultIn(bin, dir string) (*VaultServer, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -111,28 +113,33 @@ func (v *VaultServer) Stop() {
 	}
 }
 
-// Token makes a token that may only read (and list) under path prefix, as
-// a user's own token would.
-func (v *VaultServer) Token(t testing.TB, policy string) string {
-	t.Helper()
+// Token makes a token with only the given policy (HCL), as a user's own
+// token would have.
+func (v *VaultServer) Token(policy string) (string, error) {
 	name := fmt.Sprintf("p%d", time.Now().UnixNano())
 	if err := v.Client.Sys().PutPolicy(name, policy); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	s, err := v.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{name}, NoParent: true})
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	return s.Auth.ClientToken
+	return s.Auth.ClientToken, nil
+}
+
+// UserPolicy lets a user read their own claude secret on both KV mounts.
+func UserPolicy(user string) string {
+	return fmt.Sprintf(`path "secret/data/users/%[1]s/*" { capabilities = ["read"] }
+path "kv1/users/%[1]s/*" { capabilities = ["read"] }
+`, user)
 }
 
 // Reads counts the read requests the audit log recorded for path, such as
 // "secret/data/users/root/claude".
-func (v *VaultServer) Reads(t testing.TB, path string) int {
-	t.Helper()
+func (v *VaultServer) Reads(path string) (int, error) {
 	f, err := os.Open(v.AuditLog)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer f.Close()
 	n := 0
@@ -151,5 +158,5 @@ func (v *VaultServer) Reads(t testing.TB, path string) int {
 			n++
 		}
 	}
-	return n
+	return n, sc.Err()
 }

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// binDir holds claude-launch and claude-auth-sync built for the tests: real
+// binaries, so that exec, PID and PATH behave as installed.
+var binDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "claude-launch-test-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	for _, pkg := range []string{".", "../claude-auth-sync"} {
+		out, err := exec.Command("go", "build", "-o", dir+"/", pkg).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, out)
+			return 1
+		}
+	}
+	binDir = dir
+	return m.Run()
+}
+
+// fakeClaude prints what it was given: argv, whether its PID is its
+// launcher's, the token's fingerprint (never the token), the recursion
+// marker; it exits with $FAKE_EXIT.
+const fakeClaude = `#!/bin/sh
+printf 'argv:'; for a in "$@"; do printf ' [%s]' "$a"; done; echo
+[ -n "$WRAPPER_PID" ] && { [ "$WRAPPER_PID" = "$$" ] && echo samepid || echo otherpid; }
+if [ -n "$CLAUDE_CODE_OAUTH_TOKEN" ]; then
+  echo "token=$(printf %s "$CLAUDE_CODE_OAUTH_TOKEN" | sha256sum | cut -c1-8)"
+else
+  echo token=unset
+fi
+echo "depth=$CLAUDE_LAUNCH_DEPTH"
+exit ${FAKE_EXIT:-0}
+`
+
+// testToken is a well-formed fake setup token; TESTtokenVALUE is what the
+// scripts look for to prove it never leaks.
+const testToken = token.Prefix + "TESTtokenVALUE_0123456789-abcdefABCDEF"
+
+func TestScripts(t *testing.T) {
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, _ := token.NewSecret(testToken)
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			fake := filepath.Join(e.WorkDir, "fake", "claude")
+			if err := os.MkdirAll(filepath.Dir(fake), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(fake, []byte(fakeClaude), 0o755); err != nil {
+				return err
+			}
+			home := filepath.Join(e.WorkDir, "home")
+			e.Setenv("HOME", home)
+			e.Setenv("PATH", binDir+":"+filepath.Dir(fake)+":/usr/local/bin:/usr/bin:/bin")
+			e.Setenv("BIN", binDir)
+			e.Setenv("ENVFILE", filepath.Join(home, ".config", "claude-auth-sync", "claude-oauth.env"))
+			e.Setenv("TOKEN", testToken)
+			e.Setenv("FP", fp.Fingerprint())
+			e.Setenv("USER_NAME", me.Username)
+			e.Setenv("UID", strconv.Itoa(os.Getuid()))
+			e.Setenv("REAL_CLAUDE", testenv.ClaudePath())
+			e.Values[vaultKey{}] = &vaultHolder{}
+			return os.MkdirAll(home, 0o755)
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "vault":
+				return have(testenv.VaultPath(), "the vault binary (make tools)")
+			case "claude":
+				return have(testenv.ClaudePath(), "the claude CLI (make tools)")
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"vault-start": cmdVaultStart,
+			"vault-put":   cmdVaultPut,
+			"vault-reads": cmdVaultReads,
+			"envfile":     cmdEnvFile,
+		},
+	})
+}
+
+// have reports whether a tool is present; absent while CI requires tools,
+// it is an error, so the script fails instead of skipping.
+func have(path, what string) (bool, error) {
+	if path == "" && os.Getenv(testenv.RequireEnv) == "1" {
+		return false, fmt.Errorf("%s is required (%s=1) but missing", what, testenv.RequireEnv)
+	}
+	return path != "", nil
+}
+
+// vaultKey holds, in each script's values, the *vaultHolder of its Vault.
+type vaultKey struct{}
+
+type vaultHolder struct{ v *testenv.VaultServer }
+
+func vaultOf(ts *testscript.TestScript) *testenv.VaultServer {
+	return ts.Value(vaultKey{}).(*vaultHolder).v
+}
+
+// vault-start: start a dev Vault; set VAULT_ADDR and VAULT_TOKEN (a token
+// that may read only this user's secret) and write no ~/.vault-token.
+func cmdVaultStart(ts *testscript.TestScript, neg bool, args []string) {
+	dir := ts.MkAbs("vault")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	v, err := testenv.StartVaultIn(testenv.VaultPath(), dir)
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	ts.Defer(v.Stop)
+	ts.Value(vaultKey{}).(*vaultHolder).v = v
+	tok, err := v.Token(testenv.UserPolicy(ts.Getenv("USER_NAME")))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	ts.Setenv("VAULT_ADDR", v.Addr)
+	ts.Setenv("VAULT_TOKEN", tok)
+}
+
+// vault-put mount path field=value...: write a secret as root (KV version
+// of the mount); `vault-put secret users/x/claude` with no fields deletes.
+func cmdVaultPut(ts *testscript.TestScript, neg bool, args []string) {
+	v := vaultOf(ts)
+	if v == nil || len(args) < 2 {
+		ts.Fatalf("usage: vault-start; vault-put mount path [field=value...]")
+	}
+	data := map[string]any{}
+	for _, kv := range args[2:] {
+		k, val, _ := strings.Cut(kv, "=")
+		data[k] = val
+	}
+	var err error
+	switch {
+	case len(data) == 0 && args[0] == "kv1":
+		err = v.Client.KVv1(args[0]).Delete(context.Background(), args[1])
+	case len(data) == 0:
+		err = v.Client.KVv2(args[0]).DeleteMetadata(context.Background(), args[1])
+	case args[0] == "kv1":
+		err = v.Client.KVv1(args[0]).Put(context.Background(), args[1], data)
+	default:
+		_, err = v.Client.KVv2(args[0]).Put(context.Background(), args[1], data)
+	}
+	if err != nil {
+		ts.Fatalf("vault-put: %v", err)
+	}
+}
+
+// vault-reads path n: the audit log shows exactly n reads of path.
+func cmdVaultReads(ts *testscript.TestScript, neg bool, args []string) {
+	v := vaultOf(ts)
+	if v == nil || len(args) != 2 {
+		ts.Fatalf("usage: vault-reads path n")
+	}
+	n, err := v.Reads(args[0])
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	if strconv.Itoa(n) != args[1] {
+		ts.Fatalf("vault audit log: %d reads of %s, want %s", n, args[0], args[1])
+	}
+}
+
+// envfile content mode: write the env file with $TOKEN expanded from the
+// script's environment, so the token never sits in a txtar comparison.
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: envfile content mode")
+	}
+	p := ts.Getenv("ENVFILE")
+	mode, err := strconv.ParseUint(args[1], 8, 32)
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	content := strings.ReplaceAll(args[0], "\\n", "\n")
+	_ = os.Remove(p) // a fresh file: owner and mode as asked
+	if err := os.WriteFile(p, []byte(content), os.FileMode(mode)); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	if err := os.Chmod(p, os.FileMode(mode)); err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
