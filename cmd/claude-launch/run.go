@@ -35,9 +35,11 @@ func run(args, environ []string, stderr io.Writer) int {
 		return launch.ExitNotFound
 	}
 
-	env := environ
+	var env []string
 	if getenv(token.EnvDisable) == "1" {
+		// Only the recursion marker: the guard holds even when disabled.
 		log.Debug("disabled: starting claude with its own login", "var", token.EnvDisable)
+		env = launch.ChildEnv(environ, token.Secret{}, depth+1)
 	} else {
 		env = resolve(environ, getenv, depth, stderr, log)
 	}
