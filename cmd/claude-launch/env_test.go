@@ -34,9 +34,9 @@ func TestUntouchedEnvironment(t *testing.T) {
 		"TERM=xterm-256color", "ANTHROPIC_MODEL=x",
 	}
 	for name, extra := range map[string][]string{
-		"nothing configured": nil,
+		"nothing configured":                     nil,
 		"vault token, no answer yet, vault down": {"VAULT_TOKEN=t", "VAULT_ADDR=http://127.0.0.1:1"},
-		"kill switch": {"CLAUDE_LAUNCH_DISABLE=1"},
+		"kill switch":                            {"CLAUDE_LAUNCH_DISABLE=1"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := append(slices.Clone(base), extra...)

@@ -32,7 +32,7 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	for _, pkg := range []string{".", "../claude-auth-sync"} {
-		out, err := exec.Command("go", "build", "-o", dir+"/", pkg).CombinedOutput()
+		out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", dir+"/", pkg).CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, out)
 			return 1
