@@ -44,7 +44,7 @@ func (g *Globals) Config() token.Config {
 
 // newLogger logs to stderr (stdout is for results), without timestamps
 // under journald, which adds its own.
-func newLogger(level string) *log.Logger {
+func newLogger(level string, quiet bool) *log.Logger {
 	lv, err := log.ParseLevel(level)
 	if err != nil {
 		lv = log.WarnLevel
@@ -52,7 +52,7 @@ func newLogger(level string) *log.Logger {
 	return log.NewWithOptions(os.Stderr, log.Options{
 		Prefix:          "claude-auth-sync",
 		Level:           lv,
-		ReportTimestamp: os.Getenv("JOURNAL_STREAM") == "" && os.Getenv(token.EnvDepth) == "",
+		ReportTimestamp: os.Getenv("JOURNAL_STREAM") == "" && !quiet,
 		TimeFormat:      time.DateTime,
 	})
 }

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/alecthomas/kong"
@@ -47,9 +48,13 @@ func run(args []string) int {
 		parser.Errorf("%s", err)
 		return ExitUsage
 	}
-	logger := newLogger(cli.LogLevel)
+	// Run by claude-launch on a miss, it writes into the launcher's stderr:
+	// no timestamps there, as the launcher's own lines have none.
+	logger := newLogger(cli.LogLevel, cli.Sync.OnMiss)
 	if err := kctx.Run(&cli.Globals, logger); err != nil {
-		logger.Error(err.Error())
+		if !errors.Is(err, errReported) {
+			logger.Error(err.Error())
+		}
 		return ExitFailed
 	}
 	return ExitOK

@@ -11,6 +11,9 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/vault"
 )
 
+// errReported is an error already logged; main only sets the exit code.
+var errReported = errors.New("reported")
+
 // SyncCmd makes the env file match Vault.
 type SyncCmd struct {
 	OnMiss bool `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
@@ -34,6 +37,12 @@ func (s *SyncCmd) Run(g *Globals, logger *log.Logger) error {
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
 	res, err := token.Sync(context.Background(), cfg, client.Lookup, s.OnMiss)
+	if err != nil && s.OnMiss {
+		// For the launcher waiting on us this is a warning: claude starts
+		// all the same, with its own login.
+		logger.Warn(err.Error() + "; starting claude with its own login")
+		return errReported
+	}
 	if err != nil {
 		return fmt.Errorf("sync: %w; the env file was left as it was", err)
 	}

@@ -1,9 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -15,7 +14,7 @@ const prog = "claude-launch"
 
 // run resolves the token and execs claude; it returns only when it could
 // not exec, with one of launch's exit codes.
-func run(args, environ []string, stderr io.Writer) int {
+func run(args, environ []string, stderr *os.File) int {
 	getenv := func(name string) string { v, _ := launch.Lookup(environ, name); return v }
 	level, lerr := launch.ParseLevel(getenv(token.EnvLogLevel))
 	log := launch.NewLogger(stderr, prog, level)
@@ -52,13 +51,13 @@ func run(args, environ []string, stderr io.Writer) int {
 // resolve returns the child's environment: with the setup token when one
 // is found, else environ as received. Problems are warnings, never fatal:
 // an agent always starts.
-func resolve(environ []string, getenv func(string) string, depth int, stderr io.Writer, log *launch.Logger) []string {
+func resolve(environ []string, getenv func(string) string, depth int, stderr *os.File, log *launch.Logger) []string {
 	cfg, problems := token.ConfigFromEnv(getenv)
 	for _, p := range problems {
 		log.Warn(p.Error())
 	}
 	r := token.Resolver{Config: cfg, Getenv: getenv, Fetch: launch.SyncFetcher(environ, cfg, stderr)}
-	res, err := r.Resolve(context.Background())
+	res, err := r.Resolve()
 	switch {
 	case err == nil:
 	case res.Source == token.SourceNone && errors.Is(err, launch.ErrReported):
@@ -70,7 +69,7 @@ func resolve(environ []string, getenv func(string) string, depth int, stderr io.
 		log.Debug("no setup token: starting claude with its own login", "reason", res.Reason)
 		return launch.ChildEnv(environ, token.Secret{}, depth+1)
 	}
-	log.Debug("setup token in effect", "source", res.Source, "fingerprint", res.Token.Fingerprint())
+	log.Debug("setup token in effect", "source", string(res.Source), "fingerprint", res.Token.Fingerprint())
 	if over := launch.Overriding(environ); len(over) > 0 {
 		log.Warn(strings.Join(over, " and ")+" set: claude uses it before "+token.EnvVar+", so the setup token is not used",
 			"hint", "unset "+strings.Join(over, " "))

@@ -46,7 +46,7 @@ func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 // one, should the name appear twice.
 func Lookup(environ []string, name string) (string, bool) {
 	for _, kv := range environ {
-		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+		if v, ok := cutVar(kv, name); ok {
 			return v, true
 		}
 	}
@@ -75,4 +75,13 @@ func Setenv(environ []string, name, value string) []string {
 		}
 	}
 	return append(env, name+"="+value)
+}
+
+// cutVar returns the value of kv when it assigns name, without allocating
+// name+"=" on every look-up.
+func cutVar(kv, name string) (string, bool) {
+	if len(kv) > len(name) && kv[len(name)] == '=' && kv[:len(name)] == name {
+		return kv[len(name)+1:], true
+	}
+	return "", false
 }

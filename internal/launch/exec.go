@@ -1,7 +1,7 @@
 package launch
 
 import (
-	"fmt"
+	"github.com/claude-launch/claude-launch/internal/errs"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,5 +23,5 @@ const (
 func Exec(f Found, args, env []string) error {
 	argv := append([]string{f.Argv0}, args...)
 	err := unix.Exec(f.Path, argv, env)
-	return fmt.Errorf("exec %s: %w", f.Path, err)
+	return errs.Wrap("exec "+f.Path+": ", err, "")
 }

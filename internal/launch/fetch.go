@@ -1,13 +1,11 @@
 package launch
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/claude-launch/claude-launch/pkg/token"
@@ -31,50 +29,67 @@ const childMargin = 150 * time.Millisecond
 
 // SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync
 // --on-miss`, found beside this executable or else in PATH, with the
-// environment given, its stdout discarded (stdout belongs to the child to
-// come) and its stderr on stderr. It is killed when ctx ends.
-func SyncFetcher(environ []string, cfg token.Config, stderr io.Writer) token.Fetcher {
-	return func(ctx context.Context) error {
-		path := ""
-		if dir := SelfDir(); dir != "" {
-			if p := filepath.Join(dir, SyncProgram); isExecutable(p) {
-				path = p
-			}
-		}
-		if path == "" {
-			v, _ := Lookup(environ, "PATH")
-			f, err := Find(SyncProgram, "", "PATH", v)
-			if err != nil {
-				return fmt.Errorf("cannot look up Vault: %w", err)
-			}
-			path = f.Path
+// environment given and the settings as cfg holds them, its stdin and
+// stdout on /dev/null (stdout belongs to the program to come) and its
+// stderr on stderr. It is killed at the deadline.
+//
+// It uses os.StartProcess rather than os/exec, which the per-launch binary
+// does not link.
+func SyncFetcher(environ []string, cfg token.Config, stderr *os.File) token.Fetcher {
+	return func(deadline time.Time) error {
+		path, err := syncPath(environ)
+		if err != nil {
+			return err
 		}
 		// The child gets the settings as the launcher understood them, so
 		// that a malformed value is reported once, by the launcher.
-		timeout := cfg.VaultTimeout
-		if dl, ok := ctx.Deadline(); ok {
-			timeout = max(time.Until(dl)-childMargin, 100*time.Millisecond)
-		}
+		timeout := max(time.Until(deadline)-childMargin, 100*time.Millisecond)
 		env := Setenv(environ, token.EnvVaultTimeout, timeout.String())
 		env = Setenv(env, token.EnvNegativeTTL, cfg.NegativeTTL.String())
-		cmd := exec.CommandContext(ctx, path, "sync", "--on-miss")
-		cmd.Env = env
-		cmd.Stderr = stderr
-		err := cmd.Run()
-		var ee *exec.ExitError
+		null, err := os.Open(os.DevNull)
+		if err != nil {
+			return err
+		}
+		defer null.Close()
+		p, err := os.StartProcess(path, []string{SyncProgram, "sync", "--on-miss"}, &os.ProcAttr{
+			Env:   env,
+			Files: []*os.File{null, null, stderr},
+		})
+		if err != nil {
+			return errors.New("cannot look up Vault: start " + path + ": " + err.Error())
+		}
+		timer := time.AfterFunc(time.Until(deadline), func() { _ = p.Kill() })
+		st, err := p.Wait()
+		expired := !timer.Stop()
 		switch {
-		case err == nil:
+		case err != nil:
+			return err
+		case st.Success():
 			return nil
-		case ctx.Err() != nil:
-			return fmt.Errorf("%s gave no answer in time (%s): %w", SyncProgram, token.EnvVaultTimeout, ctx.Err())
-		case errors.As(err, &ee) && ee.ExitCode() == ExitReported:
+		case expired:
+			return errors.New(SyncProgram + " gave no answer within " + cfg.VaultTimeout.String() + " (" + token.EnvVaultTimeout + ")")
+		case st.ExitCode() == ExitReported:
 			return ErrReported
 		}
-		return fmt.Errorf("%s sync: %w", SyncProgram, err)
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return errors.New(SyncProgram + " sync was killed by " + ws.Signal().String())
+		}
+		return errors.New(SyncProgram + " sync exited with status " + strconv.Itoa(st.ExitCode()))
 	}
 }
 
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && executable(fi)
+// syncPath finds claude-auth-sync beside this executable, else in PATH.
+func syncPath(environ []string) (string, error) {
+	if dir := SelfDir(); dir != "" {
+		p := filepath.Join(dir, SyncProgram)
+		if fi, err := os.Stat(p); err == nil && executable(fi) {
+			return p, nil
+		}
+	}
+	v, _ := Lookup(environ, "PATH")
+	f, err := Find(SyncProgram, "", "PATH", v)
+	if err != nil {
+		return "", errors.New("cannot look up Vault: " + err.Error())
+	}
+	return f.Path, nil
 }

@@ -2,7 +2,7 @@ package launch
 
 import (
 	"errors"
-	"fmt"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,11 +29,11 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 		fi, err := os.Stat(explicit)
 		switch {
 		case err != nil:
-			return Found{}, fmt.Errorf("%s=%s: %w; point it at the real %s", envName, explicit, err, name)
+			return Found{}, errs.Wrap(envName+"="+explicit+": ", err, "; point it at the real "+name)
 		case !executable(fi):
-			return Found{}, fmt.Errorf("%s=%s is not an executable file; point it at the real %s", envName, explicit, name)
+			return Found{}, errors.New(envName + "=" + explicit + " is not an executable file; point it at the real " + name)
 		case isSelf(fi):
-			return Found{}, fmt.Errorf("%s=%s is this launcher, not the real %s; point it at the real %s", envName, explicit, name, name)
+			return Found{}, errors.New(envName + "=" + explicit + " is this launcher, not the real " + name + "; point it at the real " + name)
 		}
 		return Found{Path: explicit, Argv0: explicit}, nil
 	}
@@ -57,7 +57,7 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 	if skipped {
 		why = " other than this launcher"
 	}
-	return Found{}, fmt.Errorf("%w: no %s%s in PATH; install it or set %s to its path", ErrNotFound, name, why, envName)
+	return Found{}, errs.Wrap("", ErrNotFound, ": no "+name+why+" in PATH; install it or set "+envName+" to its path")
 }
 
 func executable(fi os.FileInfo) bool {

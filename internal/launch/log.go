@@ -1,10 +1,11 @@
 package launch
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
 // Level is a log level; the names match charmbracelet/log's, which the other
@@ -31,13 +32,13 @@ func ParseLevel(s string) (Level, error) {
 	case "error":
 		return LevelError, nil
 	}
-	return LevelWarn, fmt.Errorf("log level %q is not debug, info, warn or error; using warn", s)
+	return LevelWarn, errs.Text("log level " + strconv.Quote(s) + " is not debug, info, warn or error; using warn")
 }
 
 // Logger writes one-line diagnostics to stderr in charmbracelet/log's text
 // format without timestamps ("WARN claude-launch: message key=value"),
-// without that library's start-up cost. Values are printed with %v, so a
-// token.Secret prints redacted.
+// without that library's start-up cost, nor fmt's. Values print through
+// their String or Error method, so a token.Secret prints redacted.
 type Logger struct {
 	w      io.Writer
 	prefix string
@@ -73,12 +74,28 @@ func (l *Logger) log(lv Level, tag, msg string, kv []any) {
 	b.WriteString(msg)
 	for i := 0; i+1 < len(kv); i += 2 {
 		b.WriteByte(' ')
-		fmt.Fprint(&b, kv[i])
+		b.WriteString(text(kv[i]))
 		b.WriteByte('=')
-		b.WriteString(quote(fmt.Sprint(kv[i+1])))
+		b.WriteString(quote(text(kv[i+1])))
 	}
 	b.WriteByte('\n')
 	_, _ = io.WriteString(l.w, b.String())
+}
+
+// text renders a logged value: strings, errors, Stringers (token.Secret
+// among them, redacted) and integers.
+func text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case error:
+		return v.Error()
+	case interface{ String() string }:
+		return v.String()
+	case int:
+		return strconv.Itoa(v)
+	}
+	return "?"
 }
 
 // quote quotes a value as logfmt does: only when it has blanks, quotes,

@@ -1,7 +1,6 @@
 package token
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,7 +68,7 @@ func ConfigFromEnv(getenv func(string) string) (c Config, problems []error) {
 		VaultNamespace: getenv("VAULT_NAMESPACE"),
 	}
 	if v := getenv(EnvDisable); v != "" && v != "0" && v != "1" {
-		problems = append(problems, fmt.Errorf("%s=%q is not 0 or 1; set it to 1 to disable the launcher (ignored for now)", EnvDisable, v))
+		problems = append(problems, plainError(EnvDisable+"="+strconv.Quote(v)+" is not 0 or 1; set it to 1 to disable the launcher (ignored for now)"))
 	}
 	if c.EnvFile == "" {
 		c.EnvFile = DefaultEnvFile(getenv)
@@ -125,7 +124,7 @@ func duration(getenv func(string) string, name string, d time.Duration) (time.Du
 	}
 	p, err := time.ParseDuration(v)
 	if err != nil || p <= 0 {
-		return d, fmt.Errorf("%s=%q is not a positive duration such as 2s or 10m; using %s", name, v, d)
+		return d, plainError(name + "=" + strconv.Quote(v) + " is not a positive duration such as 2s or 10m; using " + d.String())
 	}
 	return p, nil
 }

@@ -2,7 +2,7 @@ package token
 
 import (
 	"errors"
-	"fmt"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,68 +27,107 @@ const maxEnvFile = 1 << 20
 // (ErrInvalidToken). A missing file gives an error that matches
 // fs.ErrNotExist. No error text contains the token or a line of the file.
 func ReadEnvFile(path string) (Secret, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	data, err := readPrivate(path, "env file")
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
-			return Secret{}, fmt.Errorf("env file %s: %w: it is a symlink; replace it with the file itself (run `claude-auth-sync sync`)", path, ErrInsecureFile)
-		}
-		return Secret{}, fmt.Errorf("open env file: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Secret{}, fmt.Errorf("stat env file %s: %w", path, err)
-	}
-	if err := checkPrivate(path, fi); err != nil {
 		return Secret{}, err
 	}
-	vars, err := ParseEnv(&limitedReader{f: f, n: maxEnvFile})
+	vars, err := parseEnv(data)
 	if err != nil {
-		return Secret{}, fmt.Errorf("env file %s: %w; fix that line or run `claude-auth-sync sync` to rewrite the file", path, err)
+		return Secret{}, wrap("env file "+path+": ", err, "; fix that line or run `claude-auth-sync sync` to rewrite the file")
 	}
 	v, ok := vars[EnvVar]
 	if !ok {
-		return Secret{}, fmt.Errorf("env file %s: %w: it has no %s line; run `claude-auth-sync sync` to rewrite it", path, ErrNoToken, EnvVar)
+		return Secret{}, wrap("env file "+path+": ", ErrNoToken, ": it has no "+EnvVar+" line; run `claude-auth-sync sync` to rewrite it")
 	}
 	s, err := NewSecret(v)
 	if err != nil {
-		return Secret{}, fmt.Errorf("env file %s: %w", path, err)
+		return Secret{}, wrap("env file "+path+": ", err, "")
 	}
 	return s, nil
 }
 
-// checkPrivate refuses what ssh refuses for a private key: a file that is
-// not regular, belongs to another user, or grants group or others any
-// access.
-func checkPrivate(path string, fi fs.FileInfo) error {
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("env file %s: %w: it is a %s, not a regular file; remove it and run `claude-auth-sync sync`", path, ErrInsecureFile, describeType(fi.Mode()))
+// readPrivate reads a small file that only its owner may use, refusing
+// what ssh refuses for a private key: a symlink, anything but a regular
+// file, a file of another user, a file that grants group or others any
+// access. what names the file in messages. A missing file gives the
+// *fs.PathError as is, which matches fs.ErrNotExist.
+//
+// It works on the raw descriptor: an os.File would set up the runtime's
+// network poller (epoll) on first use, start-up cost for one small read.
+func readPrivate(path, what string) (string, error) {
+	fd, err := openNoFollow(path)
+	if err != nil {
+		if err == syscall.ELOOP {
+			return "", wrap(what+" "+path+": ", ErrInsecureFile, ": it is a symlink; replace it with the file itself (run `claude-auth-sync sync`)")
+		}
+		// As is: a missing file is the common case of every SSO launch.
+		return "", &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("env file %s: %w: it is owned by uid %d, not by you (uid %d); remove it and run `claude-auth-sync sync`", path, ErrInsecureFile, st.Uid, os.Geteuid())
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return "", wrap("stat "+what+" "+path+": ", err, "")
 	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("env file %s: %w: group or others can access it (mode %04o); run `chmod 600 %s`", path, ErrInsecureFile, perm, path)
+	if err := checkPrivate(path, what, &st); err != nil {
+		return "", err
+	}
+	if st.Size > maxEnvFile {
+		return "", errs.Text(what + " " + path + " is larger than 1 MiB; it cannot be one")
+	}
+	buf := make([]byte, st.Size+1)
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", wrap("read "+what+" "+path+": ", err, "")
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return string(buf[:n]), nil
+}
+
+// openNoFollow opens path read-only without following a final symlink and
+// without blocking on a FIFO.
+func openNoFollow(path string) (int, error) {
+	for {
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		if err != syscall.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// checkPrivate refuses a file that is not regular, belongs to another user,
+// or grants group or others any access.
+func checkPrivate(path, what string, st *syscall.Stat_t) error {
+	mode := fs.FileMode(st.Mode & 0o777)
+	switch st.Mode & syscall.S_IFMT {
+	case syscall.S_IFREG:
+	case syscall.S_IFDIR:
+		mode |= fs.ModeDir
+	case syscall.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case syscall.S_IFSOCK:
+		mode |= fs.ModeSocket
+	default:
+		mode |= fs.ModeDevice
+	}
+	if !mode.IsRegular() {
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is a "+describeType(mode)+", not a regular file; remove it and run `claude-auth-sync sync`")
+	}
+	if int(st.Uid) != os.Geteuid() {
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+itoa(int(st.Uid))+", not by you (uid "+itoa(os.Geteuid())+"); remove it and run `claude-auth-sync sync`")
+	}
+	if perm := st.Mode & 0o777; perm&0o077 != 0 {
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can access it (mode "+octal(perm)+"); run `chmod 600 "+path+"`")
 	}
 	return nil
-}
-
-// limitedReader reads at most n bytes, then reports a line too long.
-type limitedReader struct {
-	f *os.File
-	n int64
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, errors.New("env file too large")
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.f.Read(p)
-	l.n -= int64(n)
-	return n, err
 }
 
 // envFileHeader is the comment line at the top of a written env file.
@@ -106,14 +145,14 @@ var testHookBeforeRename func() error
 // refused.
 func WriteEnvFile(path string, s Secret) error {
 	if s.IsZero() {
-		return fmt.Errorf("write env file %s: %w: it is empty", path, ErrInvalidToken)
+		return wrap("write env file "+path+": ", ErrInvalidToken, ": it is empty")
 	}
 	dir := filepath.Dir(path)
 	if err := PrivateDir(dir); err != nil {
 		return err
 	}
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("env file %s: %w: it is a %s, not a regular file; remove it and run `claude-auth-sync sync` again", path, ErrInsecureFile, describeType(fi.Mode()))
+		return wrap("env file "+path+": ", ErrInsecureFile, ": it is a "+describeType(fi.Mode())+", not a regular file; remove it and run `claude-auth-sync sync` again")
 	}
 	return writeAtomic(path, []byte(envFileHeader+EnvVar+"="+s.Reveal()+"\n"))
 }
@@ -124,7 +163,7 @@ func writeAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return wrap("write "+path+": ", err, "")
 	}
 	defer func() {
 		if err != nil {
@@ -134,16 +173,16 @@ func writeAtomic(path string, data []byte) (err error) {
 	}()
 	// CreateTemp already uses 0600; Chmod makes that independent of it.
 	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return wrap("write "+path+": ", err, "")
 	}
 	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return wrap("write "+path+": ", err, "")
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+		return wrap("write "+path+": sync: ", err, "")
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: close: %w", path, err)
+		return wrap("write "+path+": close: ", err, "")
 	}
 	if testHookBeforeRename != nil {
 		if err = testHookBeforeRename(); err != nil {
@@ -151,7 +190,7 @@ func writeAtomic(path string, data []byte) (err error) {
 		}
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return wrap("write "+path+": ", err, "")
 	}
 	return syncDir(dir)
 }
@@ -160,11 +199,11 @@ func writeAtomic(path string, data []byte) (err error) {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+		return wrap("sync directory "+dir+": ", err, "")
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+		return wrap("sync directory "+dir+": ", err, "")
 	}
 	return nil
 }
@@ -175,21 +214,21 @@ func syncDir(dir string) error {
 // symlink, is refused: whoever controls it could swap the file inside.
 func PrivateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create directory %s: %w", dir, err)
+		return wrap("create directory "+dir+": ", err, "")
 	}
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return fmt.Errorf("stat directory %s: %w", dir, err)
+		return wrap("stat directory "+dir+": ", err, "")
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("directory %s: %w: it is a %s; make it a plain directory", dir, ErrInsecureFile, describeType(fi.Mode()))
+		return wrap("directory "+dir+": ", ErrInsecureFile, ": it is a "+describeType(fi.Mode())+"; make it a plain directory")
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("directory %s: %w: it is owned by uid %d, not by you (uid %d); use a directory of your own (CLAUDE_LAUNCH_ENV_FILE)", dir, ErrInsecureFile, st.Uid, os.Geteuid())
+		return wrap("directory "+dir+": ", ErrInsecureFile, ": it is owned by uid "+itoa(int(st.Uid))+", not by you (uid "+itoa(os.Geteuid())+"); use a directory of your own ("+EnvEnvFile+")")
 	}
 	if fi.Mode().Perm() != 0o700 {
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("directory %s: %w", dir, err)
+			return wrap("directory "+dir+": ", err, "")
 		}
 	}
 	return nil
@@ -199,7 +238,7 @@ func PrivateDir(dir string) error {
 // It removes a symlink itself, never what it points to.
 func RemoveEnvFile(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove env file: %w", err)
+		return wrap("remove env file: ", err, "")
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"time"
 
@@ -20,7 +19,7 @@ const lockPoll = 10 * time.Millisecond
 func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
+		return nil, wrap("open lock file: ", err, "")
 	}
 	fd := int(f.Fd())
 	for {
@@ -30,12 +29,12 @@ func Lock(ctx context.Context, path string) (unlock func(), err error) {
 		}
 		if err != unix.EWOULDBLOCK && err != unix.EINTR {
 			_ = f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
+			return nil, wrap("lock "+path+": ", err, "")
 		}
 		select {
 		case <-ctx.Done():
 			_ = f.Close()
-			return nil, fmt.Errorf("lock %s: another claude-auth-sync holds it: %w", path, ctx.Err())
+			return nil, wrap("lock "+path+": another claude-auth-sync holds it: ", ctx.Err(), "")
 		case <-time.After(lockPoll):
 		}
 	}

@@ -1,7 +1,6 @@
 package token
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -44,11 +43,11 @@ func NewNegativeCache(c Config) *NegativeCache {
 // problem reading the entry counts as not fresh: the cost of a wrong "no" is
 // one look-up.
 func (n *NegativeCache) Fresh() (bool, Outcome) {
-	b, err := os.ReadFile(n.Path)
+	b, err := readPrivate(n.Path, "negative cache")
 	if err != nil || len(b) > 4096 {
 		return false, ""
 	}
-	key, rest, ok := strings.Cut(string(b), "\n")
+	key, rest, ok := strings.Cut(b, "\n")
 	if !ok || key != n.Key {
 		return false, ""
 	}
@@ -77,7 +76,7 @@ func (n *NegativeCache) Fresh() (bool, Outcome) {
 func (n *NegativeCache) Record(o Outcome) error {
 	data := n.Key + "\n" + string(o) + " " + strconv.FormatInt(n.Now().UnixNano(), 10) + "\n"
 	if err := writeAtomic(n.Path, []byte(data)); err != nil {
-		return fmt.Errorf("record negative result: %w", err)
+		return wrap("record negative result: ", err, "")
 	}
 	return nil
 }
@@ -85,7 +84,7 @@ func (n *NegativeCache) Record(o Outcome) error {
 // Clear forgets any recorded outcome.
 func (n *NegativeCache) Clear() error {
 	if err := os.Remove(n.Path); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("clear negative result: %w", err)
+		return wrap("clear negative result: ", err, "")
 	}
 	return nil
 }

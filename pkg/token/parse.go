@@ -1,9 +1,6 @@
 package token
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
 	"io"
 	"strings"
 )
@@ -15,7 +12,7 @@ type ParseError struct {
 	Reason string
 }
 
-func (e *ParseError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+func (e *ParseError) Error() string { return "line " + itoa(e.Line) + ": " + e.Reason }
 
 // maxLine bounds one line of an env file; a setup token is about 110 bytes.
 const maxLine = 64 << 10
@@ -29,14 +26,27 @@ const maxLine = 64 << 10
 // value), is an error rather than a guess. A later assignment wins, as in
 // bash.
 func ParseEnv(r io.Reader) (map[string]string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxEnvFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxEnvFile {
+		return nil, &ParseError{Line: 1 + strings.Count(string(data), "\n"), Reason: "the file is larger than 1 MiB"}
+	}
+	return parseEnv(string(data))
+}
+
+// parseEnv parses a whole file held in memory. Lines end at \n only: a
+// \r before it is, to bash, part of the value.
+func parseEnv(data string) (map[string]string, error) {
 	vars := make(map[string]string)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxLine)
-	sc.Split(scanLines)
-	n := 0
-	for sc.Scan() {
-		n++
-		name, value, ok, reason := parseLine(sc.Text())
+	for n := 1; data != ""; n++ {
+		line, rest, _ := strings.Cut(data, "\n")
+		data = rest
+		if len(line) > maxLine {
+			return nil, &ParseError{Line: n, Reason: "line too long"}
+		}
+		name, value, ok, reason := parseLine(line)
 		if reason != "" {
 			return nil, &ParseError{Line: n, Reason: reason}
 		}
@@ -44,22 +54,7 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 			vars[name] = value
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, &ParseError{Line: n + 1, Reason: "line too long or unreadable"}
-	}
 	return vars, nil
-}
-
-// scanLines is bufio.ScanLines without its dropping of a trailing \r: to
-// bash the \r is part of the value.
-func scanLines(data []byte, atEOF bool) (advance int, tok []byte, err error) {
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		return i + 1, data[:i], nil
-	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
 }
 
 // parseLine parses one line. ok is false for blank and comment lines;

@@ -1,10 +1,9 @@
 package token
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io/fs"
+	"time"
 )
 
 // Source says where a resolved token came from.
@@ -31,8 +30,10 @@ type Result struct {
 }
 
 // Fetcher materializes the env file from Vault on a miss, or records a
-// negative result. It must honour ctx, which carries the look-up bound.
-type Fetcher func(ctx context.Context) error
+// negative result, giving up at deadline (the look-up bound). It takes a
+// deadline rather than a context so that the per-launch binary need not
+// link the context machinery.
+type Fetcher func(deadline time.Time) error
 
 // Resolver runs the resolution order shared by every launcher: kill switch,
 // env file, a fetch on a miss, nothing.
@@ -48,7 +49,7 @@ type Resolver struct {
 // non-nil error is a warning for the user (an unsafe env file, a failed
 // look-up) and never contains the token. With SourceNone the caller must
 // leave the environment exactly as it was.
-func (r *Resolver) Resolve(ctx context.Context) (Result, error) {
+func (r *Resolver) Resolve() (Result, error) {
 	c := r.Config
 	if c.Disabled {
 		return Result{Source: SourceDisabled, Reason: EnvDisable + "=1"}, nil
@@ -72,9 +73,7 @@ func (r *Resolver) Resolve(ctx context.Context) (Result, error) {
 	if fresh, outcome := NewNegativeCache(c).Fresh(); fresh {
 		return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
 	}
-	fctx, cancel := context.WithTimeout(ctx, c.VaultTimeout)
-	defer cancel()
-	ferr := r.Fetch(fctx)
+	ferr := r.Fetch(time.Now().Add(c.VaultTimeout))
 	tok, err = ReadEnvFile(c.EnvFile)
 	switch {
 	case err == nil:
@@ -82,7 +81,7 @@ func (r *Resolver) Resolve(ctx context.Context) (Result, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return Result{Source: SourceNone, Reason: "env file refused"}, err
 	case ferr != nil:
-		return Result{Source: SourceNone, Reason: "Vault look-up failed"}, fmt.Errorf("look up setup token: %w", ferr)
+		return Result{Source: SourceNone, Reason: "Vault look-up failed"}, wrap("look up setup token: ", ferr, "")
 	}
 	return Result{Source: SourceNone, Reason: "Vault has no setup token"}, nil
 }

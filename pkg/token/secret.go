@@ -1,12 +1,12 @@
 package token
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
+
+	"github.com/claude-launch/claude-launch/internal/sha256"
 )
 
 // Prefix starts every Claude Code setup token (`claude setup-token`).
@@ -26,6 +26,12 @@ var ErrInvalidToken = errors.New("invalid setup token")
 // Secret holds a setup token. Its printing and marshalling methods all show
 // a redacted form, so a Secret that reaches a log line, an error or a JSON
 // document does not leak; Reveal is the one way to the value.
+//
+// log/slog handlers redact it too, through MarshalText (text) and
+// MarshalJSON (JSON). It has no slog.LogValuer method on purpose: importing
+// log/slog here would link slog, fmt and reflection into claude-launch and
+// cost every agent start-up time; log Fingerprint where a log must tell
+// tokens apart.
 type Secret struct {
 	value string
 }
@@ -34,15 +40,15 @@ type Secret struct {
 func NewSecret(s string) (Secret, error) {
 	switch {
 	case s == "":
-		return Secret{}, fmt.Errorf("%w: it is empty", ErrInvalidToken)
+		return Secret{}, wrap("", ErrInvalidToken, ": it is empty")
 	case !strings.HasPrefix(s, Prefix):
-		return Secret{}, fmt.Errorf("%w: it does not start with %q (make one with `claude setup-token`)", ErrInvalidToken, Prefix)
+		return Secret{}, wrap("", ErrInvalidToken, ": it does not start with \""+Prefix+"\" (make one with `claude setup-token`)")
 	case len(s) == len(Prefix):
-		return Secret{}, fmt.Errorf("%w: nothing follows %q", ErrInvalidToken, Prefix)
+		return Secret{}, wrap("", ErrInvalidToken, ": nothing follows \""+Prefix+"\"")
 	}
 	for i := 0; i < len(s); i++ {
 		if !tokenByte(s[i]) {
-			return Secret{}, fmt.Errorf("%w: byte %d is whitespace, a control character or a character a setup token never has", ErrInvalidToken, i+1)
+			return Secret{}, wrap("", ErrInvalidToken, ": byte "+itoa(i+1)+" is whitespace, a control character or a character a setup token never has")
 		}
 	}
 	return Secret{value: s}, nil
@@ -75,7 +81,7 @@ func (s Secret) Fingerprint() string {
 	if s.value == "" {
 		return "none"
 	}
-	sum := sha256.Sum256([]byte(s.value))
+	sum := sha256.Sum([]byte(s.value))
 	return hex.EncodeToString(sum[:4])
 }
 
@@ -105,9 +111,3 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // MarshalJSON implements json.Marshaler with the redacted form.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
-
-// LogValue implements slog.LogValuer: structured logs get the fingerprint,
-// never the token.
-func (s Secret) LogValue() slog.Value {
-	return slog.StringValue("fingerprint:" + s.Fingerprint())
-}

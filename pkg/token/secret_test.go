@@ -18,22 +18,23 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	j, _ := json.Marshal(struct{ T Secret }{s})
 	txt, _ := s.MarshalText()
-	var logged strings.Builder
+	var logged, loggedJSON strings.Builder
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "token", s)
+	slog.New(slog.NewJSONHandler(&loggedJSON, nil)).Info("x", "token", s)
 	outs := map[string]string{
 		"%v": fmt.Sprintf("%v", s), "%+v": fmt.Sprintf("%+v", s), "%#v": fmt.Sprintf("%#v", s),
 		"%s": fmt.Sprintf("%s", s), "%q": fmt.Sprintf("%q", s), "%x": fmt.Sprintf("%x", s),
 		"%X": fmt.Sprintf("%X", s), "%d": fmt.Sprintf("%d", s), "struct": fmt.Sprintf("%+v", struct{ T Secret }{s}),
 		"ptr": fmt.Sprintf("%v", &s), "Sprint": fmt.Sprint(s), "json": string(j), "text": string(txt),
-		"slog": logged.String(), "error": fmt.Errorf("wrap %v", s).Error(),
+		"slog": logged.String(), "slog json": loggedJSON.String(), "error": fmt.Errorf("wrap %v", s).Error(),
 	}
 	for name, out := range outs {
 		if strings.Contains(out, "TESTtokenVALUE") || strings.Contains(out, "oat01") {
 			t.Errorf("%s leaks the token: %s", name, out)
 		}
 	}
-	if !strings.Contains(logged.String(), "fingerprint:"+s.Fingerprint()) {
-		t.Errorf("slog output lacks the fingerprint: %s", logged.String())
+	if !strings.Contains(logged.String(), "token=[REDACTED]") || !strings.Contains(loggedJSON.String(), `"token":"[REDACTED]"`) {
+		t.Errorf("slog output lacks the redacted form: %s %s", logged.String(), loggedJSON.String())
 	}
 	if s.Reveal() != testToken {
 		t.Error("Reveal does not give the token back")

@@ -3,7 +3,6 @@ package token
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -93,7 +92,7 @@ func Sync(ctx context.Context, c Config, lookup Lookup, onMiss bool) (SyncResult
 		return SyncResult{}, err
 	}
 	if err := neg.Clear(); err != nil {
-		return SyncResult{}, fmt.Errorf("env file written, but: %w", err)
+		return SyncResult{}, wrap("env file written, but: ", err, "")
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/user"
 	"strconv"
@@ -185,6 +186,10 @@ func (c *Client) explain(ctx context.Context, err error) error {
 			return fmt.Errorf("vault rejected reading %s (%d): check %s (is %q a KV mount?): %s", c.SecretPath(), re.StatusCode, token.EnvVaultMount, c.settings.Mount, strings.Join(re.Errors, "; "))
 		}
 		return fmt.Errorf("vault at %s failed reading %s (%d): %s; try again later", c.Addr(), c.SecretPath(), re.StatusCode, strings.Join(re.Errors, "; "))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("vault at %s is unreachable (%v); check VAULT_ADDR and that the server runs", c.Addr(), ue.Err)
 	}
 	return fmt.Errorf("vault at %s: reading %s: %w", c.Addr(), c.SecretPath(), err)
 }

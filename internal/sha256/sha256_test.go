@@ -1,0 +1,26 @@
+package sha256
+
+import (
+	std "crypto/sha256"
+	"strings"
+	"testing"
+)
+
+func TestMatchesStdlib(t *testing.T) {
+	for n := range 300 { // every padding case: lengths around 55, 56, 64, 119, 128…
+		in := []byte(strings.Repeat("sk-ant-oat01-x", 30)[:n])
+		if Sum(in) != std.Sum256(in) {
+			t.Fatalf("length %d: digest differs from crypto/sha256", n)
+		}
+	}
+}
+
+func FuzzMatchesStdlib(f *testing.F) {
+	f.Add([]byte(""))
+	f.Add([]byte("abc"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if Sum(in) != std.Sum256(in) {
+			t.Fatalf("digest of %q differs from crypto/sha256", in)
+		}
+	})
+}
