@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Whole-process start-up benchmark of claude-launch, with /bin/true as the
+# "claude" it execs: the bash script it replaces, a Go program that only
+# execs (the floor of any Go launcher), and claude-launch on its fast path
+# (env file present) and its two SSO paths (fresh negative cache; no Vault
+# token). `go test -bench Startup` runs the cases in turn, so drift in the
+# machine's speed hits them alike; this prints the medians over COUNT runs
+# of the CPU time (user+system, launcher and child) and of the ratios.
+#
+#   scripts/bench.sh            # COUNT=10 BENCHTIME=300x
+#   COUNT=20 scripts/bench.sh   # steadier
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${COUNT:-10}
+benchtime=${BENCHTIME:-300x}
+out=${BENCH_OUT:-bench.out}
+
+go test -run '^$' -bench '^BenchmarkStartup$' -benchtime "$benchtime" -count "$count" ./cmd/claude-launch >"$out"
+
+awk '
+/^BenchmarkStartup/ { for (i = 3; i < NF; i += 2) v[$(i+1)] = v[$(i+1)] " " $i }
+function median(s,   a, n, i, j, t) {
+	n = split(s, a, " ")
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+END {
+	printf "%-20s %12s %12s %10s\n", "case", "CPU ms", "vs Go floor", "vs bash"
+	printf "%-20s %12.3f %12s %10s\n", "bash", median(v["bash-cpu-ms/op"]), "", "1"
+	printf "%-20s %12.3f %12s %10.3f\n", "go-floor", median(v["go-floor-cpu-ms/op"]), "1", median(v["go-floor/bash"])
+	split("fast sso-negative-cache sso-no-vault", c, " ")
+	for (k = 1; k <= 3; k++)
+		printf "%-20s %12.3f %12.3f %10.3f\n", c[k], median(v[c[k] "-cpu-ms/op"]), median(v[c[k] "/go-floor"]), median(v[c[k] "/bash"])
+}' "$out"
+echo "(medians of $count runs of $benchtime rounds; raw results in $out)"
