@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/alecthomas/kong"
-	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/internal/settings"
 )
 
 // Exit codes. ExitFailed matches launch.ExitReported: the error has been
@@ -30,15 +30,7 @@ func run(args []string) int {
 		kong.Name("claude-auth-sync"),
 		kong.Description("Materialize your Claude Code setup token from Vault into the env file that claude-launch reads."),
 		kong.UsageOnError(),
-		kong.Vars{
-			"env_file":      token.DefaultEnvFile(os.Getenv),
-			"vault_mount":   token.DefaultVaultMount,
-			"vault_path":    token.DefaultVaultPath,
-			"vault_field":   token.DefaultVaultField,
-			"vault_timeout": token.DefaultVaultTimeout.String(),
-			"negative_ttl":  token.DefaultNegativeTTL.String(),
-			"log_level":     token.DefaultLogLevel,
-		},
+		settings.Vars(),
 	)
 	if err != nil {
 		panic(err) // the CLI struct itself is wrong: a programming error
@@ -50,8 +42,8 @@ func run(args []string) int {
 	}
 	// Run by claude-launch on a miss, it writes into the launcher's stderr:
 	// no timestamps there, as the launcher's own lines have none.
-	logger := newLogger(cli.LogLevel, cli.Sync.OnMiss)
-	if err := kctx.Run(&cli.Globals, logger); err != nil {
+	logger := settings.NewLogger("claude-auth-sync", cli.LogLevel, cli.Sync.OnMiss)
+	if err := kctx.Run(&cli.Token, logger); err != nil {
 		if !errors.Is(err, errReported) {
 			logger.Error(err.Error())
 		}

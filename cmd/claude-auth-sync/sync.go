@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/claude-launch/claude-launch/internal/settings"
 	"os"
 
 	"github.com/charmbracelet/log"
@@ -20,7 +21,7 @@ type SyncCmd struct {
 }
 
 // Run fetches and materializes the token.
-func (s *SyncCmd) Run(g *Globals, logger *log.Logger) error {
+func (s *SyncCmd) Run(g *settings.Token, logger *log.Logger) error {
 	cfg := g.Config()
 	if cfg.Disabled {
 		logger.Info("disabled; nothing to do", "var", token.EnvDisable)

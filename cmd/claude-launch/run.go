@@ -42,6 +42,11 @@ func run(args, environ []string, stderr *os.File) int {
 	} else {
 		env = resolve(environ, getenv, depth, stderr, log)
 	}
+	if v := getenv(launch.EnvOOMScoreAdj); v != "" {
+		if err := launch.RaiseOOMScoreAdj(v); err != nil {
+			log.Warn(err.Error())
+		}
+	}
 	log.Debug("exec", "path", claude.Path)
 	err = launch.Exec(claude, args, env)
 	log.Error(err.Error())

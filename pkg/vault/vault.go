@@ -231,3 +231,23 @@ func ExpandPath(tmpl string) (string, error) {
 	}
 	return strings.ReplaceAll(tmpl, "{user}", u.Username), nil
 }
+
+// Fetcher is the token.Fetcher of a program that links this package: on a
+// miss it syncs the env file from Vault in-process, under the same lock and
+// negative cache as claude-launch's claude-auth-sync, bounded by the
+// deadline. Without a Vault token it does nothing.
+func Fetcher(c token.Config, getenv func(string) string) token.Fetcher {
+	return func(deadline time.Time) error {
+		client, err := New(SettingsFrom(c), getenv)
+		if errors.Is(err, ErrNoVaultToken) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		_, err = token.Sync(ctx, c, client.Lookup, true)
+		return err
+	}
+}

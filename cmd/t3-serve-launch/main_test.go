@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/systemdtest"
+)
+
+// bin is t3-serve-launch built for the tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	systemdtest.HelperMain()
+	dir, err := os.MkdirTemp("", "t3-serve-launch-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "t3-serve-launch")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// fakeServer stands for t3-serve: it reports where it runs and its memory
+// limit, starts a runaway child that allocates $HOG, reports how the child
+// ended and that it is still alive, then holds until $DONE exists.
+const fakeServer = `#!/bin/sh
+echo "args: $*"
+cg=$(awk -F: '$2=="memory"{print $3}' /proc/self/cgroup)
+echo "cgroup: $cg"
+echo "limit: $(cat /sys/fs/cgroup/memory$cg/memory.limit_in_bytes)"
+echo "agent oom_score_adj: $CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+dd if=/dev/zero of=/dev/null bs=${HOG:-200M} count=1 2>/dev/null
+echo "child: $?"
+echo "server alive"
+while [ -n "$DONE" ] && [ ! -e "$DONE" ]; do sleep 0.1; done
+`
+
+type serverRun struct {
+	cmd    *exec.Cmd
+	stdout *bufio.Reader
+	stderr *strings.Builder
+	lines  []string
+	done   string
+}
+
+// start runs t3-serve-launch inside the namespaces with a fake t3-serve.
+func start(t *testing.T, s *systemdtest.Systemd, env []string, args ...string) *serverRun {
+	t.Helper()
+	dir := t.TempDir()
+	server := filepath.Join(dir, "t3-serve")
+	if err := os.WriteFile(server, []byte(fakeServer), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &serverRun{done: filepath.Join(dir, "done"), stderr: &strings.Builder{}}
+	r.cmd = s.Command(bin, args...)
+	r.cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "T3_SERVE_LAUNCH_SERVER=" + server, "DONE=" + r.done}, env...)
+	out, err := r.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.stdout = bufio.NewReader(out)
+	r.cmd.Stderr = r.stderr
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.finish)
+	return r
+}
+
+// waitFor reads stdout until a line matches re.
+func (r *serverRun) waitFor(t *testing.T, re string) string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	found := make(chan string, 1)
+	go func() {
+		for {
+			line, err := r.stdout.ReadString('\n')
+			if line = strings.TrimSpace(line); line != "" {
+				r.lines = append(r.lines, line)
+				if rx.MatchString(line) {
+					found <- line
+					return
+				}
+			}
+			if err != nil {
+				close(found)
+				return
+			}
+		}
+	}()
+	select {
+	case l, ok := <-found:
+		if !ok {
+			t.Fatalf("no line matching %q; stdout %q; stderr:\n%s", re, r.lines, r.stderr)
+		}
+		return l
+	case <-time.After(90 * time.Second):
+		t.Fatalf("timed out waiting for %q; stdout %q; stderr:\n%s", re, r.lines, r.stderr)
+	}
+	return ""
+}
+
+func (r *serverRun) finish() {
+	_ = os.WriteFile(r.done, nil, 0o644)
+	_, _ = io.Copy(io.Discard, r.stdout)
+	_ = r.cmd.Wait()
+}
+
+func (r *serverRun) has(re string) bool {
+	rx := regexp.MustCompile(re)
+	for _, l := range r.lines {
+		if rx.MatchString(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestScopeOnSystemd runs t3-serve-launch against a real systemd 252 on
+// this machine's cgroup v1 memory controller: it moves itself into a capped
+// scope, says which caps v1 cannot enforce, and a runaway child is
+// OOM-killed alone while the server and the scope live on.
+func TestScopeOnSystemd(t *testing.T) {
+	s := systemdtest.Start(t, map[string]string{})
+	r := start(t, s, nil, "--memory-high", "48M", "--memory-max", "64M", "--scope-name", "t3test", "--log-level", "info", "--", "--port", "8080")
+	r.waitFor(t, "^server alive$")
+	for _, want := range []string{`^args: --port 8080$`, `^cgroup: .*/t3test\.scope$`, `^limit: 67108864$`, `^child: 137$`, `^agent oom_score_adj: 500$`} {
+		if !r.has(want) {
+			t.Errorf("server output lacks %q: %q", want, r.lines)
+		}
+	}
+	for _, want := range []string{"MemoryHigh is not enforced: cgroup v1", "MemorySwapMax is not enforced: cgroup v1", "running in a capped scope scope=t3test.scope"} {
+		if !strings.Contains(r.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	checkProps(t, s, "t3test.scope", "Scope", map[string]string{
+		"MemoryHigh": "uint64 50331648", "MemoryMax": "uint64 67108864", "MemorySwapMax": "uint64 0", "OOMPolicy": "string continue",
+	})
+	checkProps(t, s, "t3test.scope", "Unit", map[string]string{"ActiveState": "string active"}) // after the OOM kill
+
+	// The same name again while the first scope lives: UnitExists, then a
+	// fresh name.
+	r2 := start(t, s, []string{"HOG=1M"}, "--memory-max", "64M", "--memory-high", "48M", "--scope-name", "t3test", "--log-level", "info")
+	r2.waitFor(t, "^server alive$")
+	if !regexp.MustCompile(`running in a capped scope scope=t3test-[0-9]+\.scope`).MatchString(r2.stderr.String()) {
+		t.Errorf("second run did not take a fresh name:\n%s", r2.stderr)
+	}
+}
+
+// TestUnitAlreadyCapped starts scripts/systemd/t3-serve@.service itself:
+// the unit sets the caps, so t3-serve-launch finds them in force and execs
+// the server without a scope.
+func TestUnitAlreadyCapped(t *testing.T) {
+	unit, err := os.ReadFile("../../scripts/systemd/t3-serve@.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	server := filepath.Join(dir, "t3-serve")
+	if err := os.WriteFile(server, []byte(fakeServer), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut := filepath.Join(dir, "out"), filepath.Join(dir, "err")
+	s := systemdtest.Start(t, map[string]string{
+		"t3-serve@.service": string(unit),
+		// Only what the namespace lacks (no sysinit.target, binaries not
+		// in /usr/local/bin, no journal) is changed.
+		"t3-serve@.service.d/test.conf": fmt.Sprintf(`[Unit]
+DefaultDependencies=no
+[Service]
+ExecStart=
+ExecStart=%s --log-level info -- --from-unit
+Environment=T3_SERVE_LAUNCH_SERVER=%s HOG=1M HOME=%s
+StandardOutput=file:%s
+StandardError=file:%s
+`, bin, server, dir, out, errOut),
+	})
+	if b, err := s.Command("systemctl", "start", "t3-serve@root.service").CombinedOutput(); err != nil {
+		t.Fatalf("systemctl start: %v %s", err, b)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, _ := os.ReadFile(out)
+		if strings.Contains(string(b), "server alive") {
+			break
+		}
+		if time.Now().After(deadline) {
+			e, _ := os.ReadFile(errOut)
+			st, _ := s.Command("systemctl", "status", "t3-serve@root.service").CombinedOutput()
+			t.Fatalf("server did not run: stdout %q stderr %q\n%s", b, e, st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e, _ := os.ReadFile(errOut)
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(e), "caps already in force") || strings.Contains(string(e), "scope") {
+		t.Errorf("want the already-capped path, stderr:\n%s", e)
+	}
+	if !strings.Contains(string(b), "args: --from-unit") || !strings.Contains(string(b), "t3-serve@root.service") {
+		t.Errorf("server output:\n%s", b)
+	}
+	checkProps(t, s, "t3-serve@root.service", "Service", map[string]string{
+		"MemoryHigh": "uint64 12884901888", "MemoryMax": "uint64 17179869184", "MemorySwapMax": "uint64 0", "OOMPolicy": "string continue",
+	})
+}
+
+// TestServiceMainProcessRefuses: as the main process of a service without
+// caps, t3-serve-launch must not move itself out into a scope.
+func TestServiceMainProcessRefuses(t *testing.T) {
+	s := systemdtest.Start(t, map[string]string{})
+	dir := t.TempDir()
+	errOut := filepath.Join(dir, "err")
+	if b, err := s.Command("systemd-run", "--unit=t3nocaps", "-p", "DefaultDependencies=no",
+		"-p", "StandardError=file:"+errOut, "--setenv=T3_SERVE_LAUNCH_SERVER=/bin/true", bin).CombinedOutput(); err != nil {
+		t.Fatalf("systemd-run: %v %s", err, b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		e, _ := os.ReadFile(errOut)
+		if strings.Contains(string(e), "refusing") {
+			if !strings.Contains(string(e), "is a service's main process") || !strings.Contains(string(e), "put MemoryHigh=12G, MemoryMax=16G, MemorySwapMax=0 and OOMPolicy=continue in t3nocaps.service") {
+				t.Errorf("stderr:\n%s", e)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no refusal; stderr %q", e)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func checkProps(t *testing.T, s *systemdtest.Systemd, unit, iface string, want map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		got, err := s.Property(unit, iface, name)
+		if err != nil {
+			t.Error(err)
+		} else if got != w {
+			t.Errorf("%s %s = %s, want %s", unit, name, got, w)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package cgroup
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	sd "github.com/coreos/go-systemd/v22/dbus"
+	godbus "github.com/godbus/dbus/v5"
+)
+
+// ScopeProperties are the StartTransientUnit properties of a capped scope
+// holding pid. The memory limits must be D-Bus uint64 ("t"): systemd
+// rejects int64 with "Unexpected message contents".
+func ScopeProperties(c Caps, pid uint32, description string, withOOMPolicy bool) []sd.Property {
+	props := []sd.Property{
+		sd.PropDescription(description),
+		sd.PropPids(pid),
+		{Name: "MemoryHigh", Value: godbus.MakeVariant(c.High)},
+		{Name: "MemoryMax", Value: godbus.MakeVariant(c.Max)},
+		{Name: "MemorySwapMax", Value: godbus.MakeVariant(c.SwapMax)},
+		{Name: "CollectMode", Value: godbus.MakeVariant("inactive-or-failed")},
+	}
+	if withOOMPolicy {
+		props = append(props, sd.Property{Name: "OOMPolicy", Value: godbus.MakeVariant(c.OOMPolicy)})
+	}
+	return props
+}
+
+// Scope is a transient scope that was created.
+type Scope struct {
+	// Name is the unit name, which may differ from the one asked for if
+	// that was taken.
+	Name string
+	// OOMPolicy is false when systemd rejected the property.
+	OOMPolicy bool
+}
+
+// ScopeRequest describes the scope to create.
+type ScopeRequest struct {
+	Name        string // unit name ending in .scope
+	Description string
+	PID         uint32
+	Caps        Caps
+	// Version is the manager's version, for OOMPolicy gating.
+	Version Version
+}
+
+// StartScope creates a transient scope holding req.PID under the caps and
+// waits for its job to finish with "done". A name already taken
+// (org.freedesktop.systemd1.UnitExists, for example a failed scope of an
+// earlier run) is reset and retried once under a fresh name. If systemd
+// rejects OOMPolicy (older than 252.38), the scope is created without it and
+// Scope.OOMPolicy is false: the caller decides whether that is acceptable.
+func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, error) {
+	if ScopeOOMPolicy(req.Version) == OOMPolicyBroken {
+		return Scope{}, fmt.Errorf("systemd %s stops a whole scope after any OOM kill, so the server would die with its runaway child; upgrade systemd (252.2 or later), or run the server as a service with OOMPolicy=continue (scripts/t3-serve@.service)", req.Version)
+	}
+	s := Scope{Name: req.Name, OOMPolicy: true}
+	retried := false
+	for {
+		err := startAndWait(ctx, conn, s.Name, ScopeProperties(req.Caps, req.PID, req.Description, s.OOMPolicy))
+		if err == nil {
+			return s, nil
+		}
+		name := dbusErrorName(err)
+		switch {
+		case name == "org.freedesktop.systemd1.UnitExists" && !retried:
+			_ = conn.ResetFailedUnitContext(ctx, s.Name)
+			s.Name = freshName(req.Name)
+			retried = true
+		case s.OOMPolicy && rejectsOOMPolicy(name, err):
+			s.OOMPolicy = false
+		default:
+			return Scope{}, fmt.Errorf("create scope %s: %w", s.Name, err)
+		}
+	}
+}
+
+// rejectsOOMPolicy recognises a manager that does not know OOMPolicy on
+// scopes.
+func rejectsOOMPolicy(name string, err error) bool {
+	return (name == "org.freedesktop.DBus.Error.InvalidArgs" || name == "org.freedesktop.DBus.Error.PropertyReadOnly") &&
+		strings.Contains(err.Error(), "OOMPolicy")
+}
+
+func startAndWait(ctx context.Context, conn *sd.Conn, name string, props []sd.Property) error {
+	ch := make(chan string, 1)
+	if _, err := conn.StartTransientUnitContext(ctx, name, "fail", props, ch); err != nil {
+		return err
+	}
+	select {
+	case res := <-ch:
+		if res != "done" {
+			return fmt.Errorf("job for %s finished with %q, not done", name, res)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the job of %s: %w", name, ctx.Err())
+	}
+}
+
+// freshName appends a time stamp to a scope name: t3-serve.scope →
+// t3-serve-1732730000123.scope.
+func freshName(name string) string {
+	base := strings.TrimSuffix(name, ".scope")
+	return fmt.Sprintf("%s-%d.scope", base, time.Now().UnixMilli())
+}
