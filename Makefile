@@ -4,6 +4,7 @@
 #                (when a Vault binary is at hand) and the real claude CLI
 #   make test    everything the project checks, with the real components
 #   make tools   build/install the real components into ~/.cache/claude-launch
+#                (Vault, the npm claude, staticcheck, the cgroup v2 guest)
 #   make bench   the start-up benchmark and its ratios
 
 GO        ?= go
@@ -14,7 +15,7 @@ CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: all build install demo test check tools vault claude staticcheck bench fuzz clean
+.PHONY: all build install install-unit demo test check tools vault claude staticcheck vm-image bench fuzz clean
 
 all: build
 
@@ -25,16 +26,29 @@ install: build
 	install -d $(PREFIX)/bin
 	install -m 0755 $(BIN)/claude-launch $(BIN)/claude-auth-sync $(BIN)/t3-serve-launch $(PREFIX)/bin/
 
+# The server unit (root): t3-serve-launch in /usr/local/bin, the unit in
+# /etc/systemd/system; then `systemctl enable --now t3-serve@USER`.
+install-unit: build
+	install -m 0755 $(BIN)/t3-serve-launch /usr/local/bin/
+	install -m 0644 scripts/systemd/t3-serve@.service /etc/systemd/system/
+	systemctl daemon-reload
+
 demo: build claude
 	scripts/demo.sh $(BIN)
 
-tools: vault claude staticcheck
+tools: vault claude staticcheck vm-image
 
 vault:
 	scripts/install-vault.sh >/dev/null
 
 claude:
 	scripts/install-claude.sh >/dev/null
+
+# The cgroup v2 test guest (Debian kernel + bookworm root with systemd 252),
+# for the qemu test of t3-serve-launch. Needs root; installs qemu-system-x86,
+# debootstrap and cpio when missing.
+vm-image:
+	@if [ "$$(id -u)" = 0 ]; then scripts/vm/build-image.sh >/dev/null; else echo "vm-image: needs root (debootstrap); its test will skip"; fi
 
 staticcheck:
 	@test -x $(STATICCHECK) || GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
