@@ -1,0 +1,221 @@
+package cgroup
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	godbus "github.com/godbus/dbus/v5"
+)
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"0": 0, "12G": 12 << 30, "16g": 16 << 30, "48M": 48 << 20, "512K": 512 << 10, "1T": 1 << 40,
+		"67108864": 67108864, "max": Unlimited, "infinity": Unlimited, " 2G ": 2 << 30,
+	} {
+		got, err := ParseSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+		if err == nil {
+			if back, _ := ParseSize(FormatSize(got)); back != got {
+				t.Errorf("FormatSize(%d) = %q does not parse back", got, FormatSize(got))
+			}
+		}
+	}
+	for _, in := range []string{"", "G", "12X", "-1", "1.5G", "99999999999T"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) accepted", in)
+		}
+	}
+}
+
+func TestCapsValidate(t *testing.T) {
+	if err := DefaultCaps.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []Caps{
+		{High: 20 << 30, Max: 16 << 30, OOMPolicy: "continue"},
+		{High: 1, Max: 0, OOMPolicy: "continue"},
+		{High: 1, Max: 2, OOMPolicy: "ignore"},
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}
+
+func TestParseVersionAndGate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Version
+		gate OOMPolicySupport
+	}{
+		{`"252.38-1~deb12u1"`, Version{252, 38}, OOMPolicySupported},
+		{"252.39-1~deb12u1", Version{252, 39}, OOMPolicySupported},
+		{"253", Version{253, 0}, OOMPolicySupported},
+		{"v255.4-1.fc40", Version{255, 4}, OOMPolicySupported},
+		{"252", Version{252, 0}, OOMPolicyBroken},
+		{"252.1", Version{252, 1}, OOMPolicyBroken},
+		{"252.2", Version{252, 2}, OOMPolicyMaybe},
+		{"252.37", Version{252, 37}, OOMPolicyMaybe},
+		{"249.11-0ubuntu3", Version{249, 11}, OOMPolicyMaybe},
+	} {
+		v, err := ParseVersion(tc.in)
+		if err != nil || v != tc.want {
+			t.Errorf("ParseVersion(%s) = %v, %v; want %v", tc.in, v, err, tc.want)
+		}
+		if g := ScopeOOMPolicy(v); g != tc.gate {
+			t.Errorf("ScopeOOMPolicy(%v) = %v, want %v", v, g, tc.gate)
+		}
+	}
+	if _, err := ParseVersion("systemd"); err == nil {
+		t.Error("ParseVersion accepted a word")
+	}
+}
+
+// TestScopeProperties: the D-Bus types systemd requires (uint64 "t" for
+// sizes: int64 fails with "Unexpected message contents").
+func TestScopeProperties(t *testing.T) {
+	props := ScopeProperties(DefaultCaps, 42, "desc", true)
+	sig := map[string]string{}
+	for _, p := range props {
+		sig[p.Name] = p.Value.Signature().String()
+	}
+	want := map[string]string{"Description": "s", "PIDs": "au", "MemoryHigh": "t", "MemoryMax": "t", "MemorySwapMax": "t", "OOMPolicy": "s", "CollectMode": "s"}
+	for name, s := range want {
+		if sig[name] != s {
+			t.Errorf("%s has signature %q, want %q", name, sig[name], s)
+		}
+	}
+	for _, p := range props {
+		switch p.Name {
+		case "MemoryMax":
+			if p.Value != godbus.MakeVariant(uint64(16<<30)) {
+				t.Errorf("MemoryMax = %v", p.Value)
+			}
+		case "PIDs":
+			if pids := p.Value.Value().([]uint32); len(pids) != 1 || pids[0] != 42 {
+				t.Errorf("PIDs = %v", pids)
+			}
+		}
+	}
+	for _, p := range ScopeProperties(DefaultCaps, 42, "desc", false) {
+		if p.Name == "OOMPolicy" {
+			t.Error("OOMPolicy sent although asked not to")
+		}
+	}
+	if n := freshName("t3.scope"); !strings.HasPrefix(n, "t3-") || !strings.HasSuffix(n, ".scope") {
+		t.Errorf("freshName = %q", n)
+	}
+}
+
+func TestParseProcCgroup(t *testing.T) {
+	hybrid := "12:memory:/user.slice/user-1000.slice/session-3.scope\n11:cpu,cpuacct:/user.slice\n1:name=systemd:/user.slice\n0::/user.slice/user-1000.slice/session-3.scope\n"
+	loc, err := parseProcCgroup(strings.NewReader(hybrid))
+	if err != nil || loc.V1Memory != "/user.slice/user-1000.slice/session-3.scope" || loc.V2 != "/user.slice/user-1000.slice/session-3.scope" {
+		t.Errorf("hybrid: %+v %v", loc, err)
+	}
+	loc, _ = parseProcCgroup(strings.NewReader("0::/system.slice/t3.scope\n"))
+	if loc.V2 != "/system.slice/t3.scope" || loc.V1Memory != "" {
+		t.Errorf("v2: %+v", loc)
+	}
+	loc, _ = parseProcCgroup(strings.NewReader("4:memory:/a/b\n3:pids:/a\n"))
+	if loc.V1Memory != "/a/b" || loc.V2 != "" {
+		t.Errorf("v1: %+v", loc)
+	}
+}
+
+// tree writes cgroup files: path → content.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, c := range files {
+		f := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte(c+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestInForceV2(t *testing.T) {
+	root := tree(t, map[string]string{
+		"cgroup.controllers":                      "cpu memory pids",
+		"system.slice/memory.max":                 "max",
+		"system.slice/memory.high":                "max",
+		"system.slice/memory.swap.max":            "max",
+		"system.slice/t3.scope/memory.max":        "17179869184",
+		"system.slice/t3.scope/memory.high":       "12884901888",
+		"system.slice/t3.scope/memory.swap.max":   "0",
+		"system.slice/t3.scope/memory.oom.group":  "0",
+		"capped/memory.max":                       "1073741824",
+		"capped/memory.high":                      "max",
+		"capped/memory.swap.max":                  "max",
+		"capped/child/grandchild/memory.max":      "max",
+		"capped/child/grandchild/memory.high":     "max",
+		"capped/child/grandchild/memory.swap.max": "0",
+		"group/memory.oom.group":                  "1",
+		"bad/memory.max":                          "lots",
+	})
+	h := Hierarchy{V2: root, V2Memory: true}
+
+	l, err := InForce(h, Location{V2: "/system.slice/t3.scope"})
+	if err != nil || l.Max != 16<<30 || l.High != 12<<30 || l.SwapMax != 0 || l.OOMGroup || len(Gaps(l, DefaultCaps)) != 0 {
+		t.Errorf("own caps: %+v %v gaps %v", l, err, Gaps(l, DefaultCaps))
+	}
+	// A parent's memory.max caps the grandchild; high is not in force.
+	l, _ = InForce(h, Location{V2: "/capped/child/grandchild"})
+	if l.Max != 1<<30 || l.MaxFrom != filepath.Join(root, "capped") || l.High != Unlimited || l.SwapMax != 0 {
+		t.Errorf("ancestor: %+v", l)
+	}
+	gaps := Gaps(l, DefaultCaps)
+	if len(gaps) != 1 || gaps[0].Cap != "MemoryHigh" || Satisfied(gaps) {
+		t.Errorf("ancestor gaps: %v", gaps)
+	}
+	l, _ = InForce(h, Location{V2: "/system.slice"})
+	if gaps := Gaps(l, DefaultCaps); len(gaps) != 3 || Satisfied(gaps) || !strings.Contains(Describe(gaps), "MemoryMax=16G (in force: max)") {
+		t.Errorf("uncapped: %v", Describe(gaps))
+	}
+	if l, _ = InForce(h, Location{V2: "/group"}); !l.OOMGroup {
+		t.Error("memory.oom.group=1 not seen")
+	}
+	if _, err := InForce(h, Location{V2: "/bad"}); err == nil {
+		t.Error("a malformed memory.max was accepted")
+	}
+	// Outside the cgroup namespace root: stays within the tree.
+	if l, err := InForce(h, Location{V2: "/../.."}); err != nil || l.Dir != root {
+		t.Errorf("escaping path: %+v %v", l, err)
+	}
+}
+
+func TestInForceV1(t *testing.T) {
+	root := tree(t, map[string]string{
+		"memory.limit_in_bytes":               "9223372036854771712",
+		"a/memory.limit_in_bytes":             "9223372036854771712",
+		"a/t3.scope/memory.limit_in_bytes":    "17179869184",
+		"b/memory.limit_in_bytes":             "67108864",
+		"b/c/memory.limit_in_bytes":           "9223372036854771712",
+		"unlimited/memory.limit_in_bytes":     "9223372036854771712",
+		"unlimited/sub/memory.limit_in_bytes": "9223372036854771712",
+	})
+	h := Hierarchy{V2: "/nonexistent-unified", V1Memory: root}
+	l, err := InForce(h, Location{V1Memory: "/a/t3.scope", V2: "/a/t3.scope"})
+	if err != nil || l.Version != 1 || l.Max != 16<<30 {
+		t.Fatalf("v1: %+v %v", l, err)
+	}
+	gaps := Gaps(l, DefaultCaps)
+	if !Satisfied(gaps) || len(gaps) != 2 || !gaps[0].Unenforceable || !strings.Contains(gaps[0].String(), "cgroup v1 cannot enforce") {
+		t.Errorf("v1 gaps: %v", gaps)
+	}
+	if l, _ = InForce(h, Location{V1Memory: "/b/c"}); l.Max != 64<<20 {
+		t.Errorf("v1 ancestor: %+v", l)
+	}
+	if l, _ = InForce(h, Location{V1Memory: "/unlimited/sub"}); l.Max != Unlimited || Satisfied(Gaps(l, DefaultCaps)) {
+		t.Errorf("v1 unlimited: %+v", l)
+	}
+}
