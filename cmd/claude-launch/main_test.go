@@ -54,6 +54,7 @@ else
   echo token=unset
 fi
 echo "depth=$CLAUDE_LAUNCH_DEPTH"
+echo "oom_score_adj=$(cat /proc/self/oom_score_adj)"
 exit ${FAKE_EXIT:-0}
 `
 

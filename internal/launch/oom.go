@@ -2,6 +2,7 @@ package launch
 
 import (
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/claude-launch/claude-launch/internal/errs"
@@ -15,15 +16,21 @@ import (
 // raise its own score without privilege.
 const EnvOOMScoreAdj = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
 
-// RaiseOOMScoreAdj writes v (-1000..1000) to /proc/self/oom_score_adj.
-// Lowering below the inherited value needs CAP_SYS_RESOURCE and fails; a
-// launcher only ever raises it.
+// RaiseOOMScoreAdj raises /proc/self/oom_score_adj to v (-1000..1000).
+// A score already as high is left alone: lowering one needs
+// CAP_SYS_RESOURCE, and a launcher only ever raises it.
 func RaiseOOMScoreAdj(v string) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < -1000 || n > 1000 {
 		return errs.Text(EnvOOMScoreAdj + "=" + strconv.Quote(v) + " is not a number from -1000 to 1000; ignored")
 	}
-	fd, err := syscall.Open("/proc/self/oom_score_adj", syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
+	const path = "/proc/self/oom_score_adj"
+	if cur, err := readSmall(path); err == nil {
+		if c, err := strconv.Atoi(cur); err == nil && c >= n {
+			return nil
+		}
+	}
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return errs.Wrap("set oom_score_adj: ", err, "")
 	}
@@ -32,4 +39,19 @@ func RaiseOOMScoreAdj(v string) error {
 		return errs.Wrap("set oom_score_adj to "+strconv.Itoa(n)+": ", err, "")
 	}
 	return nil
+}
+
+// readSmall reads a short proc file through the raw descriptor.
+func readSmall(path string) (string, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	defer syscall.Close(fd)
+	var buf [32]byte
+	n, err := syscall.Read(fd, buf[:])
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(buf[:n])), nil
 }
