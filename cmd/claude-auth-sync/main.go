@@ -8,7 +8,6 @@ import (
 	"errors"
 	"os"
 
-	"github.com/alecthomas/kong"
 	"github.com/claude-launch/claude-launch/internal/settings"
 )
 
@@ -17,7 +16,7 @@ import (
 const (
 	ExitOK     = 0
 	ExitFailed = 1
-	ExitUsage  = 2
+	ExitUsage  = settings.ExitUsage
 )
 
 func main() {
@@ -26,19 +25,10 @@ func main() {
 
 func run(args []string) int {
 	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("claude-auth-sync"),
-		kong.Description("Materialize your Claude Code setup token from Vault into the env file that claude-launch reads."),
-		kong.UsageOnError(),
-		settings.Vars(),
-	)
-	if err != nil {
-		panic(err) // the CLI struct itself is wrong: a programming error
-	}
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		parser.Errorf("%s", err)
-		return ExitUsage
+	kctx, ok := settings.Parse(&cli, "claude-auth-sync",
+		"Materialize your Claude Code setup token from Vault into the env file that claude-launch reads.", args)
+	if !ok {
+		return settings.ExitUsage
 	}
 	// Run by claude-launch on a miss, it writes into the launcher's stderr:
 	// no timestamps there, as the launcher's own lines have none.

@@ -34,7 +34,7 @@ type CLI struct {
 	AgentOOMScore int    `name:"agent-oom-score-adj" env:"T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ" default:"500" placeholder:"N" help:"oom_score_adj that agents started through claude-launch under the server give themselves, so the kernel picks them before the server; 0 leaves them alone. Default: ${default}."`
 	Server        string `name:"server" env:"${server_env}" placeholder:"PATH" help:"Path of the real t3-serve. Default: t3-serve in PATH."`
 
-	Args []string `arg:"" optional:"" passthrough:"" help:"Arguments for t3-serve, unchanged (after -- if they look like flags)."`
+	Args []string `arg:"" optional:"" help:"Arguments for t3-serve, unchanged; put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for t3-serve."`
 
 	caps cgroup.Caps
 }
@@ -100,10 +100,6 @@ func (c *CLI) Run(logger *log.Logger) (int, error) {
 	if c.AgentOOMScore > 0 {
 		env = launch.Setenv(env, launch.EnvOOMScoreAdj, strconv.Itoa(c.AgentOOMScore))
 	}
-	args := c.Args
-	if len(args) > 0 && args[0] == "--" { // kong keeps the separator
-		args = args[1:]
-	}
-	err = launch.Exec(server, args, env)
+	err = launch.Exec(server, c.Args, env)
 	return launch.ExitCannotExec, err
 }

@@ -17,10 +17,8 @@ import (
 )
 
 // Exit codes before the exec; after it, t3-serve's own.
-const (
-	ExitRefused = 1 // the caps could not be put in force
-	ExitUsage   = 2
-)
+// (A usage error exits settings.ExitUsage, 2.)
+const ExitRefused = 1 // the caps could not be put in force
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -28,19 +26,10 @@ func main() {
 
 func run(args []string) int {
 	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("t3-serve-launch"),
-		kong.Description("Start t3-serve with your setup token, under memory caps, so that a runaway agent dies alone."),
-		kong.UsageOnError(),
-		settings.Vars(),
-		kong.Vars{"server_env": EnvServer},
-	)
-	if err != nil {
-		panic(err) // the CLI struct itself is wrong: a programming error
-	}
-	if _, err := parser.Parse(args); err != nil {
-		parser.Errorf("%s", err)
-		return ExitUsage
+	if _, ok := settings.Parse(&cli, "t3-serve-launch",
+		"Start t3-serve with your setup token, under memory caps, so that a runaway agent dies alone.",
+		args, kong.Vars{"server_env": EnvServer}); !ok {
+		return settings.ExitUsage
 	}
 	logger := settings.NewLogger("t3-serve-launch", cli.LogLevel, false)
 	code, err := cli.Run(logger)

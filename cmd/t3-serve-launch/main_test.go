@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/systemdtest"
+	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
 // bin is t3-serve-launch built for the tests.
@@ -44,6 +45,7 @@ cg=$(awk -F: '$2=="memory"{print $3}' /proc/self/cgroup)
 echo "cgroup: $cg"
 echo "limit: $(cat /sys/fs/cgroup/memory$cg/memory.limit_in_bytes)"
 echo "agent oom_score_adj: $CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+echo "token: $(printf %s "$CLAUDE_CODE_OAUTH_TOKEN" | sha256sum | cut -c1-8)"
 dd if=/dev/zero of=/dev/null bs=${HOG:-200M} count=1 2>/dev/null
 echo "child: $?"
 echo "server alive"
@@ -64,6 +66,10 @@ func start(t *testing.T, s *systemdtest.Systemd, env []string, args ...string) *
 	dir := t.TempDir()
 	server := filepath.Join(dir, "t3-serve")
 	if err := os.WriteFile(server, []byte(fakeServer), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The user's env file: the server gets the setup token, as agents do.
+	if err := token.WriteEnvFile(filepath.Join(dir, ".config", "claude-auth-sync", "claude-oauth.env"), testToken(t)); err != nil {
 		t.Fatal(err)
 	}
 	r := &serverRun{done: filepath.Join(dir, "done"), stderr: &strings.Builder{}}
@@ -139,7 +145,7 @@ func TestScopeOnSystemd(t *testing.T) {
 	s := systemdtest.Start(t, map[string]string{})
 	r := start(t, s, nil, "--memory-high", "48M", "--memory-max", "64M", "--scope-name", "t3test", "--log-level", "info", "--", "--port", "8080")
 	r.waitFor(t, "^server alive$")
-	for _, want := range []string{`^args: --port 8080$`, `^cgroup: .*/t3test\.scope$`, `^limit: 67108864$`, `^child: 137$`, `^agent oom_score_adj: 500$`} {
+	for _, want := range []string{`^args: --port 8080$`, `^cgroup: .*/t3test\.scope$`, `^limit: 67108864$`, `^child: 137$`, `^agent oom_score_adj: 500$`, `^token: ` + testToken(t).Fingerprint() + `$`} {
 		if !r.has(want) {
 			t.Errorf("server output lacks %q: %q", want, r.lines)
 		}
@@ -148,6 +154,9 @@ func TestScopeOnSystemd(t *testing.T) {
 		if !strings.Contains(r.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
+	}
+	if strings.Contains(r.stderr.String(), "TESTtokenVALUE") || r.has("TESTtokenVALUE") {
+		t.Error("the token leaked to stdout or stderr")
 	}
 	checkProps(t, s, "t3test.scope", "Scope", map[string]string{
 		"MemoryHigh": "uint64 50331648", "MemoryMax": "uint64 67108864", "MemorySwapMax": "uint64 0", "OOMPolicy": "string continue",
@@ -244,6 +253,14 @@ func TestServiceMainProcessRefuses(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func testToken(t *testing.T) token.Secret {
+	s, err := token.NewSecret(token.Prefix + "TESTtokenVALUE_t3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func checkProps(t *testing.T, s *systemdtest.Systemd, unit, iface string, want map[string]string) {

@@ -69,3 +69,23 @@ func NewLogger(prefix, level string, quiet bool) *log.Logger {
 		TimeFormat:      time.DateTime,
 	})
 }
+
+// ExitUsage is the exit code of a command line that does not parse.
+const ExitUsage = 2
+
+// Parse parses args into cli, a kong CLI embedding Token, with the shared
+// defaults. On a usage error it prints the error (and usage) and returns
+// ok false: exit with ExitUsage.
+func Parse(cli any, name, description string, args []string, opts ...kong.Option) (kctx *kong.Context, ok bool) {
+	opts = append([]kong.Option{kong.Name(name), kong.Description(description), kong.UsageOnError(), Vars()}, opts...)
+	parser, err := kong.New(cli, opts...)
+	if err != nil {
+		panic(err) // the CLI struct itself is wrong: a programming error
+	}
+	kctx, err = parser.Parse(args)
+	if err != nil {
+		parser.Errorf("%s", err)
+		return nil, false
+	}
+	return kctx, true
+}
