@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// lockedBuffer collects a process's stderr while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // fakeServer stands for t3-serve: it reports where it runs and its memory
 // limit, starts a runaway child that allocates $HOG, reports how the child
 // ended and that it is still alive, then holds until $DONE exists.
@@ -55,7 +74,7 @@ while [ -n "$DONE" ] && [ ! -e "$DONE" ]; do sleep 0.1; done
 type serverRun struct {
 	cmd    *exec.Cmd
 	stdout *bufio.Reader
-	stderr *strings.Builder
+	stderr *lockedBuffer
 	lines  []string
 	done   string
 }
@@ -72,7 +91,7 @@ func start(t *testing.T, s *systemdtest.Systemd, env []string, args ...string) *
 	if err := token.WriteEnvFile(filepath.Join(dir, ".config", "claude-auth-sync", "claude-oauth.env"), testToken(t)); err != nil {
 		t.Fatal(err)
 	}
-	r := &serverRun{done: filepath.Join(dir, "done"), stderr: &strings.Builder{}}
+	r := &serverRun{done: filepath.Join(dir, "done"), stderr: &lockedBuffer{}}
 	r.cmd = s.Command(bin, args...)
 	r.cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "T3_SERVE_LAUNCH_SERVER=" + server, "DONE=" + r.done}, env...)
 	out, err := r.cmd.StdoutPipe()
