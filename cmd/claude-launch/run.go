@@ -34,14 +34,7 @@ func run(args, environ []string, stderr *os.File) int {
 		return launch.ExitNotFound
 	}
 
-	var env []string
-	if getenv(token.EnvDisable) == "1" {
-		// Only the recursion marker: the guard holds even when disabled.
-		log.Debug("disabled: starting claude with its own login", "var", token.EnvDisable)
-		env = launch.ChildEnv(environ, token.Secret{}, depth+1)
-	} else {
-		env = resolve(environ, getenv, depth, stderr, log)
-	}
+	env := resolve(environ, getenv, depth, stderr, log)
 	if v := getenv(launch.EnvOOMScoreAdj); v != "" {
 		if err := launch.RaiseOOMScoreAdj(v); err != nil {
 			log.Warn(err.Error())
@@ -54,8 +47,9 @@ func run(args, environ []string, stderr *os.File) int {
 }
 
 // resolve returns the child's environment: with the setup token when one
-// is found, else environ as received. Problems are warnings, never fatal:
-// an agent always starts.
+// is found, else environ as received (with the kill switch too: only the
+// recursion marker is added, so the guard holds even then). Problems are
+// warnings, never fatal: an agent always starts.
 func resolve(environ []string, getenv func(string) string, depth int, stderr *os.File, log *launch.Logger) []string {
 	cfg, problems := token.ConfigFromEnv(getenv)
 	for _, p := range problems {
