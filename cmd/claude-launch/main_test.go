@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -108,6 +110,7 @@ func TestScripts(t *testing.T) {
 			"vault-put":   cmdVaultPut,
 			"vault-reads": cmdVaultReads,
 			"envfile":     cmdEnvFile,
+			"vault-hang":  cmdVaultHang,
 		},
 	})
 }
@@ -216,4 +219,15 @@ func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
 	if err := os.Chmod(p, os.FileMode(mode)); err != nil {
 		ts.Fatalf("%v", err)
 	}
+}
+
+// vault-hang: point VAULT_ADDR at a server that accepts and never answers,
+// a fault a real Vault cannot be made to produce on demand.
+func cmdVaultHang(ts *testscript.TestScript, neg bool, args []string) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("VAULT_ADDR", srv.URL)
+	ts.Setenv("VAULT_TOKEN", "any")
 }

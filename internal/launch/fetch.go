@@ -43,7 +43,7 @@ func SyncFetcher(environ []string, cfg token.Config, stderr *os.File) token.Fetc
 		}
 		// The child gets the settings as the launcher understood them, so
 		// that a malformed value is reported once, by the launcher.
-		timeout := max(time.Until(deadline)-childMargin, 100*time.Millisecond)
+		timeout := max(time.Until(deadline)-childMargin, 100*time.Millisecond).Round(time.Millisecond)
 		env := Setenv(environ, token.EnvVaultTimeout, timeout.String())
 		env = Setenv(env, token.EnvNegativeTTL, cfg.NegativeTTL.String())
 		null, err := os.Open(os.DevNull)
