@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +178,40 @@ func TestExpandPath(t *testing.T) {
 	}
 	if got, _ := ExpandPath("fixed/path"); got != "fixed/path" {
 		t.Errorf("ExpandPath without {user} = %q", got)
+	}
+}
+
+// TestFetcher: the in-process fetch of t3-serve-launch materializes the env
+// file from a real Vault, and does nothing without a Vault token.
+func TestFetcher(t *testing.T) {
+	v := testenv.StartVault(t)
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VAULT_ADDR", v.Addr)
+	if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+me.Username+"/claude", map[string]any{"setup_token": testToken}); err != nil {
+		t.Fatal(err)
+	}
+	userToken, err := v.Token(testenv.UserPolicy(me.Username))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	env := map[string]string{"HOME": home, "VAULT_TOKEN": userToken, "VAULT_ADDR": v.Addr}
+	cfg, _ := token.ConfigFromEnv(getenvOf(env))
+	r := token.Resolver{Config: cfg, Getenv: getenvOf(env), Fetch: Fetcher(cfg, getenvOf(env))}
+	res, err := r.Resolve()
+	if err != nil || res.Source != token.SourceVault || res.Token.Reveal() != testToken {
+		t.Fatalf("Resolve = %+v, %v", res, err)
+	}
+
+	delete(env, "VAULT_TOKEN")
+	cfg.EnvFile = filepath.Join(home, "other.env")
+	if err := Fetcher(cfg, getenvOf(env))(time.Now().Add(time.Second)); err != nil {
+		t.Errorf("without a Vault token: %v", err)
+	}
+	if _, err := os.Stat(cfg.EnvFile); !os.IsNotExist(err) {
+		t.Error("an env file was written without a Vault token")
 	}
 }
