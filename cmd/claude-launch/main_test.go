@@ -89,9 +89,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("TOKEN", testToken)
 			e.Setenv("FP", fp.Fingerprint())
 			e.Setenv("USER_NAME", me.Username)
-			e.Setenv("UID", strconv.Itoa(os.Getuid()))
 			e.Setenv("REAL_CLAUDE", testenv.ClaudePath())
 			e.Values[vaultKey{}] = &vaultHolder{}
+			e.Values[lockKey{}] = &lockHolder{}
 			return os.MkdirAll(home, 0o755)
 		},
 		Condition: func(cond string) (bool, error) {
@@ -111,6 +111,7 @@ func TestScripts(t *testing.T) {
 			"vault-reads": cmdVaultReads,
 			"envfile":     cmdEnvFile,
 			"vault-hang":  cmdVaultHang,
+			"envlock":     cmdEnvLock,
 		},
 	})
 }
@@ -230,4 +231,38 @@ func cmdVaultHang(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(srv.Close)
 	ts.Setenv("VAULT_ADDR", srv.URL)
 	ts.Setenv("VAULT_TOKEN", "any")
+}
+
+// lockKey holds, in each script's values, the *lockHolder of envlock.
+type lockKey struct{}
+
+type lockHolder struct{ unlock func() }
+
+// envlock hold|release: take or release the lock claude-auth-sync takes
+// before it reads Vault, so that a script can make launchers queue on it
+// together and prove that only the first one reads Vault.
+func cmdEnvLock(ts *testscript.TestScript, neg bool, args []string) {
+	h := ts.Value(lockKey{}).(*lockHolder)
+	switch {
+	case len(args) == 1 && args[0] == "hold" && h.unlock == nil:
+		p := ts.Getenv("ENVFILE")
+		if err := token.PrivateDir(filepath.Dir(p)); err != nil {
+			ts.Fatalf("%v", err)
+		}
+		unlock, err := token.Lock(context.Background(), p+".lock")
+		if err != nil {
+			ts.Fatalf("%v", err)
+		}
+		h.unlock = unlock
+		ts.Defer(func() {
+			if h.unlock != nil {
+				h.unlock()
+			}
+		})
+	case len(args) == 1 && args[0] == "release" && h.unlock != nil:
+		h.unlock()
+		h.unlock = nil
+	default:
+		ts.Fatalf("usage: envlock hold, then envlock release")
+	}
 }

@@ -60,21 +60,21 @@ func ClaudePath() string {
 // Vault returns the Vault binary or skips t.
 func Vault(t testing.TB) string {
 	t.Helper()
-	p := VaultPath()
-	if p == "" {
-		Missing(t, "the vault binary", "run `make tools` (scripts/install-vault.sh)")
-	}
-	return p
+	return need(t, VaultPath(), "the vault binary", "run `make tools` (scripts/install-vault.sh)")
 }
 
 // Claude returns the real claude CLI or skips t.
 func Claude(t testing.TB) string {
 	t.Helper()
-	p := ClaudePath()
-	if p == "" {
-		Missing(t, "the claude CLI", "run `make tools` (scripts/install-claude.sh)")
+	return need(t, ClaudePath(), "the claude CLI", "run `make tools` (scripts/install-claude.sh)")
+}
+
+func need(t testing.TB, path, what, install string) string {
+	t.Helper()
+	if path == "" {
+		Missing(t, what, install)
 	}
-	return p
+	return path
 }
 
 func tool(env, cached, name string) string {

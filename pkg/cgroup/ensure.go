@@ -39,8 +39,6 @@ type Options struct {
 	// missing).
 	ScopeName   string
 	Description string
-	// Hierarchy overrides detection (tests).
-	Hierarchy *Hierarchy
 }
 
 // Report is what Ensure found and did.
@@ -66,7 +64,7 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	if err := opts.Caps.Validate(); err != nil {
 		return rep, err
 	}
-	h, err := hierarchy(opts.Hierarchy)
+	h, err := DetectHierarchy()
 	if err != nil {
 		return rep, err
 	}
@@ -128,13 +126,6 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("systemd %s does not accept OOMPolicy on scopes (253, or 252.38 and later, do); the kernel kills only the runaway process (memory.oom.group is 0), but systemd may stop the scope after it", rep.Systemd))
 	}
 	return rep, nil
-}
-
-func hierarchy(h *Hierarchy) (Hierarchy, error) {
-	if h != nil {
-		return *h, nil
-	}
-	return DetectHierarchy()
 }
 
 func measure(h Hierarchy, c Caps) (Limits, []Gap, error) {

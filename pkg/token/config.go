@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
 // Names of the settings shared by all three programs. Users, scripts and
@@ -68,7 +70,7 @@ func ConfigFromEnv(getenv func(string) string) (c Config, problems []error) {
 		VaultNamespace: getenv("VAULT_NAMESPACE"),
 	}
 	if v := getenv(EnvDisable); v != "" && v != "0" && v != "1" {
-		problems = append(problems, plainError(EnvDisable+"="+strconv.Quote(v)+" is not 0 or 1; set it to 1 to disable the launcher (ignored for now)"))
+		problems = append(problems, errs.Text(EnvDisable+"="+strconv.Quote(v)+" is not 0 or 1; set it to 1 to disable the launcher (ignored for now)"))
 	}
 	if c.EnvFile == "" {
 		c.EnvFile = DefaultEnvFile(getenv)
@@ -124,7 +126,7 @@ func duration(getenv func(string) string, name string, d time.Duration) (time.Du
 	}
 	p, err := time.ParseDuration(v)
 	if err != nil || p <= 0 {
-		return d, plainError(name + "=" + strconv.Quote(v) + " is not a positive duration such as 2s or 10m; using " + d.String())
+		return d, errs.Text(name + "=" + strconv.Quote(v) + " is not a positive duration such as 2s or 10m; using " + d.String())
 	}
 	return p, nil
 }

@@ -2,11 +2,12 @@ package token
 
 import (
 	"errors"
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
 // ErrInsecureFile means a file that holds, or would hold, a token is not

@@ -9,9 +9,6 @@ import (
 // wrap is errs.Wrap: fmt.Errorf's %w without fmt.
 func wrap(prefix string, err error, suffix string) error { return errs.Wrap(prefix, err, suffix) }
 
-// plainError is an error whose message is built at run time.
-type plainError = errs.Text
-
 // octal formats a permission as ls and chmod show it: 0644.
 func octal(perm uint32) string {
 	s := strconv.FormatUint(uint64(perm), 8)

@@ -24,27 +24,35 @@ func settings(mount string) Settings {
 	return Settings{Mount: mount, Path: token.DefaultVaultPath, Field: token.DefaultVaultField, Timeout: 5 * time.Second}
 }
 
-// TestLookupRealVault runs against `vault server -dev` on loopback.
-func TestLookupRealVault(t *testing.T) {
-	v := testenv.StartVault(t)
-	me, err := user.Current()
+// userVault starts a dev Vault on loopback with the setup token stored (KV
+// version 2) at this user's default path, points VAULT_ADDR at it, and
+// returns the user's name and a token that can read only their own path.
+func userVault(t *testing.T) (v *testenv.VaultServer, me, userToken string) {
+	t.Helper()
+	v = testenv.StartVault(t)
+	u, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("VAULT_ADDR", v.Addr)
-	userToken, err := v.Token(testenv.UserPolicy(me.Username))
-	if err != nil {
+	if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+u.Username+"/claude", map[string]any{"setup_token": testToken}); err != nil {
 		t.Fatal(err)
 	}
+	if userToken, err = v.Token(testenv.UserPolicy(u.Username)); err != nil {
+		t.Fatal(err)
+	}
+	return v, u.Username, userToken
+}
+
+// TestLookupRealVault runs against `vault server -dev` on loopback.
+func TestLookupRealVault(t *testing.T) {
+	v, me, userToken := userVault(t)
 	ctx := context.Background()
-	path := "users/" + me.Username + "/claude"
-	if _, err := v.Client.KVv2("secret").Put(ctx, path, map[string]any{"setup_token": testToken}); err != nil {
-		t.Fatal(err)
-	}
+	path := "users/" + me + "/claude"
 	if err := v.Client.KVv1("kv1").Put(ctx, path, map[string]any{"setup_token": testToken}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Client.KVv2("secret").Put(ctx, "users/"+me.Username+"/bad", map[string]any{"setup_token": "sk-ant-api03-TESTtokenVALUE", "n": 1}); err != nil {
+	if _, err := v.Client.KVv2("secret").Put(ctx, "users/"+me+"/bad", map[string]any{"setup_token": "sk-ant-api03-TESTtokenVALUE", "n": 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.Client.KVv2("secret").Put(ctx, "users/other/claude", map[string]any{"setup_token": testToken}); err != nil {
@@ -184,19 +192,7 @@ func TestExpandPath(t *testing.T) {
 // TestFetcher: the in-process fetch of t3-serve-launch materializes the env
 // file from a real Vault, and does nothing without a Vault token.
 func TestFetcher(t *testing.T) {
-	v := testenv.StartVault(t)
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("VAULT_ADDR", v.Addr)
-	if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+me.Username+"/claude", map[string]any{"setup_token": testToken}); err != nil {
-		t.Fatal(err)
-	}
-	userToken, err := v.Token(testenv.UserPolicy(me.Username))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, _, userToken := userVault(t)
 	home := t.TempDir()
 	env := map[string]string{"HOME": home, "VAULT_TOKEN": userToken, "VAULT_ADDR": v.Addr}
 	cfg, _ := token.ConfigFromEnv(getenvOf(env))
