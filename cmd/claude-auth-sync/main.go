@@ -8,15 +8,8 @@ import (
 	"errors"
 	"os"
 
-	"github.com/claude-launch/claude-launch/internal/settings"
-)
-
-// Exit codes. ExitFailed matches launch.ExitReported: the error has been
-// logged, so the launcher that ran us adds nothing.
-const (
-	ExitOK     = 0
-	ExitFailed = 1
-	ExitUsage  = settings.ExitUsage
+	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/launch"
 )
 
 func main() {
@@ -24,20 +17,26 @@ func main() {
 }
 
 func run(args []string) int {
-	var cli CLI
-	kctx, ok := settings.Parse(&cli, "claude-auth-sync",
+	var c CLI
+	kctx, cfg, problems, ok := cli.Parse(&c, "claude-auth-sync",
 		"Materialize your Claude Code setup token from Vault into the env file that claude-launch reads.", args)
 	if !ok {
-		return settings.ExitUsage
+		return launch.ExitUsage
 	}
 	// Run by claude-launch on a miss, it writes into the launcher's stderr:
-	// no timestamps there, as the launcher's own lines have none.
-	logger := settings.NewLogger("claude-auth-sync", cli.LogLevel, cli.Sync.OnMiss)
-	if err := kctx.Run(&cli.Token, logger); err != nil {
+	// no timestamps there, as the launcher's own lines have none; and the
+	// launcher has already reported the settings' problems.
+	onMiss := c.Sync.OnMiss
+	logger := cli.NewLogger("claude-auth-sync", cfg.LogLevel, onMiss)
+	if !onMiss {
+		cli.Warn(logger, problems)
+	}
+	if err := kctx.Run(&cfg, logger); err != nil {
 		if !errors.Is(err, errReported) {
 			logger.Error(err.Error())
 		}
-		return ExitFailed
+		return launch.ExitFailed
 	}
-	return ExitOK
+	return launch.ExitOK
 }
+

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"github.com/claude-launch/claude-launch/internal/settings"
 	"os"
+	"time"
 
 	"github.com/charmbracelet/log"
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/vault"
 )
@@ -17,39 +19,50 @@ var errReported = errors.New("reported")
 
 // SyncCmd makes the env file match Vault.
 type SyncCmd struct {
-	OnMiss bool `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
+	OnMiss   bool  `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
+	Deadline int64 `name:"deadline-unix-ms" hidden:"" help:"Give up at this time (Unix milliseconds): the launcher's own bound."`
 }
 
-// Run fetches and materializes the token.
-func (s *SyncCmd) Run(g *settings.Token, logger *log.Logger) error {
-	cfg := g.Config()
+// Run fetches and materializes the token, bounded as a whole (the wait for
+// the lock included) by the Vault timeout, or by the launcher's deadline.
+func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if cfg.Disabled {
-		logger.Info("disabled; nothing to do", "var", token.EnvDisable)
+		logger.Info("disabled; nothing to do", "var", config.EnvDisable)
 		return nil
 	}
-	client, err := vault.New(vault.SettingsFrom(cfg), os.Getenv)
-	if errors.Is(err, vault.ErrNoVaultToken) {
+	client, err := vault.New(cfg, os.Getenv)
+	if errors.Is(err, token.ErrNoVaultToken) {
 		// Vault is not set up for this user: nothing to ask, nothing to change.
 		logger.Info("no Vault token; nothing to sync", "hint", "set VAULT_TOKEN or run `vault login`")
 		return nil
 	}
 	if err != nil {
-		return err
+		return s.fail(err, logger)
 	}
+	deadline := time.Now().Add(cfg.VaultTimeout)
+	if s.Deadline > 0 {
+		deadline = time.UnixMilli(s.Deadline)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
-	res, err := token.Sync(context.Background(), cfg, client.Lookup, s.OnMiss)
-	if err != nil && s.OnMiss {
-		// For the launcher waiting on us this is a warning: claude starts
-		// all the same, with its own login.
-		logger.Warn(err.Error() + "; starting claude with its own login")
-		return errReported
-	}
+	res, err := store.Sync(ctx, cfg, client.Lookup, s.OnMiss)
 	if err != nil {
-		return fmt.Errorf("sync: %w; the env file was left as it was", err)
+		return s.fail(err, logger)
 	}
 	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
 	if !s.OnMiss {
-		fmt.Printf("%s: %s (fingerprint %s)\n", cfg.EnvFile, res.Action, res.Token.Fingerprint())
+		os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + res.Token.Fingerprint() + ")\n")
 	}
 	return nil
+}
+
+// fail reports err once: for the launcher waiting on us as a warning (claude
+// starts all the same, with its own login); by hand as an error.
+func (s *SyncCmd) fail(err error, logger *log.Logger) error {
+	if s.OnMiss {
+		logger.Warn(err.Error() + "; starting claude with its own login")
+		return errReported
+	}
+	return errs.Wrap("sync: ", err, "; the env file was left as it was")
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -18,34 +20,33 @@ import (
 // exec'd child (the number the budget is stated in), and each launcher
 // case's ratio to the floor and to bash; scripts/bench.sh takes medians.
 func BenchmarkStartup(b *testing.B) {
-	floor := filepath.Join(b.TempDir(), "floor")
-	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", floor, "./testdata/floor").CombinedOutput(); err != nil {
-		b.Fatalf("build floor: %v\n%s", err, out)
+	// Release builds, as installed, even when the tests run with -cover.
+	bin := b.TempDir()
+	floor := filepath.Join(bin, "floor")
+	launcher := filepath.Join(bin, "claude-launch")
+	for out, pkg := range map[string]string{floor: "./testdata/floor", launcher: "."} {
+		if o, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg).CombinedOutput(); err != nil {
+			b.Fatalf("build %s: %v\n%s", pkg, err, o)
+		}
 	}
-	launcher := filepath.Join(binDir, "claude-launch")
 
 	home := b.TempDir()
 	fast := []string{"HOME=" + home}
-	envFile := token.DefaultEnvFile(func(k string) string { return map[string]string{"HOME": home}[k] })
+	envFile := config.DefaultEnvFile(func(k string) string { return map[string]string{"HOME": home}[k] })
 	tok, _ := token.NewSecret(token.Prefix + "BENCHtoken_0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789abcdefAA")
-	if err := token.WriteEnvFile(envFile, tok); err != nil {
+	if err := store.WriteEnvFile(envFile, tok); err != nil {
 		b.Fatal(err)
 	}
 
 	ssoHome := b.TempDir()
-	sso := []string{"HOME=" + ssoHome, "VAULT_TOKEN=t", "VAULT_ADDR=http://127.0.0.1:1"}
-	cfg, _ := token.ConfigFromEnv(func(k string) string {
-		return map[string]string{"HOME": ssoHome, "VAULT_ADDR": "http://127.0.0.1:1"}[k]
-	})
-	if err := token.PrivateDir(filepath.Dir(cfg.EnvFile)); err != nil {
+	ssoEnv := []string{"HOME=" + ssoHome, "VAULT_TOKEN=t", "VAULT_ADDR=http://127.0.0.1:1", config.EnvNegativeTTL + "=24h"}
+	cfg, _ := config.Load(config.Input{Environ: ssoEnv})
+	if err := store.EnsureDir(filepath.Dir(cfg.EnvFile)); err != nil {
 		b.Fatal(err)
 	}
-	neg := token.NewNegativeCache(cfg)
-	neg.TTL = 24 * time.Hour
-	if err := neg.Record(token.OutcomeAbsent); err != nil {
+	if err := store.RecordNegative(cfg.NegativeCache(), token.OutcomeAbsent); err != nil {
 		b.Fatal(err)
 	}
-	ssoEnv := append(sso, token.EnvNegativeTTL+"=24h")
 	plain := []string{"HOME=" + b.TempDir()}
 
 	cases := []struct {
@@ -68,7 +69,7 @@ func BenchmarkStartup(b *testing.B) {
 		for j := range cases {
 			c := &cases[(round+j)%len(cases)]
 			cmd := exec.Command(c.path, "--flag", "arg")
-			cmd.Env = append([]string{"PATH=/usr/bin:/bin", "CLAUDE_LAUNCH_CLAUDE=/bin/true"}, c.env...)
+			cmd.Env = append([]string{"PATH=/usr/bin:/bin", config.EnvClaude + "=/bin/true"}, c.env...)
 			if err := cmd.Run(); err != nil {
 				b.Fatalf("%s: %v", c.name, err)
 			}

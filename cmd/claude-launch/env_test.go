@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +16,9 @@ import (
 const dumpEnv = "#!/bin/sh\ncat /proc/$$/environ > \"$ENV_OUT\"\n"
 
 // TestUntouchedEnvironment: with no setup token, claude's environment is
-// byte for byte the one it would have had, plus only the recursion marker.
+// byte for byte the one it would have had, duplicates and order included,
+// plus only the recursion marker. The launcher is started with
+// os.StartProcess: os/exec would drop the duplicates before it saw them.
 func TestUntouchedEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	claude := filepath.Join(dir, "claude")
@@ -31,7 +32,10 @@ func TestUntouchedEnvironment(t *testing.T) {
 		"CLAUDE_LAUNCH_CLAUDE=" + claude,
 		"ODD=a=b=c", "EMPTY=", "SPACES=  x  y ", "UNICODE=héllo", "NEWLINE=a\nb",
 		"CLAUDE_CODE_OAUTH_TOKEN=", // inherited, empty: left alone
-		"TERM=xterm-256color", "ANTHROPIC_MODEL=x",
+		"TERM=xterm-256color", "ANTHROPIC_MODEL=x", "DUP=first", "ODD=again", "DUP=second",
+	}
+	if d := testenv.CoverDir(); d != "" {
+		base = append(base, "GOCOVERDIR="+d)
 	}
 	for name, extra := range map[string][]string{
 		"nothing configured":                     nil,
@@ -40,13 +44,19 @@ func TestUntouchedEnvironment(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := append(slices.Clone(base), extra...)
-			cmd := exec.Command(filepath.Join(binDir, "claude-launch"))
-			cmd.Env = env
-			cmd.Dir = dir
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("%v: %s", err, stderr.String())
+			errFile := filepath.Join(dir, "stderr")
+			stderr, err := os.Create(errFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := os.StartProcess(filepath.Join(binDir, "claude-launch"), []string{"claude-launch"}, &os.ProcAttr{Dir: dir, Env: env, Files: []*os.File{nil, nil, stderr}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := p.Wait()
+			stderr.Close()
+			if msg, _ := os.ReadFile(errFile); err != nil || !st.Success() {
+				t.Fatalf("%v %v: %s", err, st, msg)
 			}
 			got, err := os.ReadFile(out)
 			if err != nil {

@@ -5,13 +5,18 @@
 // the environment it would have had.
 //
 // It has no command line of its own; settings come from CLAUDE_LAUNCH_*
-// variables. It links neither kong, nor a logging library, nor the Vault
-// client: it runs before every agent, and those would double its start-up.
-// On a miss it runs claude-auth-sync, which has them.
+// variables and the config file. It links neither kong, nor a logging
+// library, nor the Vault client: it runs before every agent, and those
+// would double its start-up. On a miss it runs claude-auth-sync, which has
+// them.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/claude-launch/claude-launch/internal/launch"
+)
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Environ(), os.Stderr))
+	os.Exit(run(os.Args[1:], launch.Environ(), os.Stderr, launch.SysExec))
 }

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -27,18 +28,16 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	flag.Parse()
 	dir, err := os.MkdirTemp("", "claude-launch-test-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	for _, pkg := range []string{".", "../claude-auth-sync"} {
-		out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", dir+"/", pkg).CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, out)
-			return 1
-		}
+	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-launch", "github.com/claude-launch/claude-launch/cmd/claude-auth-sync"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	binDir = dir
 	return m.Run()
@@ -90,6 +89,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("FP", fp.Fingerprint())
 			e.Setenv("USER_NAME", me.Username)
 			e.Setenv("REAL_CLAUDE", testenv.ClaudePath())
+			if d := testenv.CoverDir(); d != "" {
+				e.Setenv("GOCOVERDIR", d)
+			}
 			e.Values[vaultKey{}] = &vaultHolder{}
 			e.Values[lockKey{}] = &lockHolder{}
 			return os.MkdirAll(home, 0o755)
@@ -246,10 +248,10 @@ func cmdEnvLock(ts *testscript.TestScript, neg bool, args []string) {
 	switch {
 	case len(args) == 1 && args[0] == "hold" && h.unlock == nil:
 		p := ts.Getenv("ENVFILE")
-		if err := token.PrivateDir(filepath.Dir(p)); err != nil {
+		if err := store.EnsureDir(filepath.Dir(p)); err != nil {
 			ts.Fatalf("%v", err)
 		}
-		unlock, err := token.Lock(context.Background(), p+".lock")
+		unlock, err := store.Lock(context.Background(), p+".lock")
 		if err != nil {
 			ts.Fatalf("%v", err)
 		}

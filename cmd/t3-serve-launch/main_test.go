@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/systemdtest"
+	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -88,7 +89,7 @@ func start(t *testing.T, s *systemdtest.Systemd, env []string, args ...string) *
 		t.Fatal(err)
 	}
 	// The user's env file: the server gets the setup token, as agents do.
-	if err := token.WriteEnvFile(filepath.Join(dir, ".config", "claude-auth-sync", "claude-oauth.env"), testToken(t)); err != nil {
+	if err := store.WriteEnvFile(filepath.Join(dir, ".config", "claude-auth-sync", "claude-oauth.env"), testToken(t)); err != nil {
 		t.Fatal(err)
 	}
 	r := &serverRun{done: filepath.Join(dir, "done"), stderr: &lockedBuffer{}}

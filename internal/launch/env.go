@@ -1,9 +1,12 @@
 package launch
 
 import (
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
+	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -12,45 +15,57 @@ import (
 // a loop of launchers execing each other adds one per hop and stops here.
 const MaxDepth = 8
 
-// Depth reads the recursion marker from environ; a missing or malformed
-// one is 0.
-func Depth(environ []string) int {
-	v, _ := Lookup(environ, token.EnvDepth)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0
+// Environ is the environment exactly as the kernel handed it to this
+// process: every entry, in order, duplicates included. os.Environ drops a
+// name's later duplicates, and claude must see what it would have seen.
+// Without /proc it falls back to os.Environ.
+func Environ() []string {
+	fd, err := syscall.Open("/proc/self/environ", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return os.Environ()
 	}
-	return n
+	defer syscall.Close(fd)
+	buf := make([]byte, 0, 16<<10)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+		}
+		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return os.Environ()
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	s := strings.TrimSuffix(string(buf), "\x00")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\x00")
 }
 
 // ChildEnv is the child's environment: environ exactly as received, in
-// order, with the recursion marker set to depth and, when tok is set,
-// exactly one CLAUDE_CODE_OAUTH_TOKEN holding it (appended last). With a
-// zero tok nothing else changes.
+// order, duplicates included, with the recursion marker set to depth and,
+// when tok is set, exactly one CLAUDE_CODE_OAUTH_TOKEN holding it (appended
+// last). With a zero tok nothing else changes.
 func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	env := make([]string, 0, len(environ)+2)
 	for _, kv := range environ {
-		if strings.HasPrefix(kv, token.EnvDepth+"=") || !tok.IsZero() && strings.HasPrefix(kv, token.EnvVar+"=") {
+		if isVar(kv, config.EnvDepth) || !tok.IsZero() && isVar(kv, token.EnvVar) {
 			continue
 		}
 		env = append(env, kv)
 	}
-	env = append(env, token.EnvDepth+"="+strconv.Itoa(depth))
+	env = append(env, config.EnvDepth+"="+strconv.Itoa(depth))
 	if !tok.IsZero() {
 		env = append(env, token.EnvVar+"="+tok.Reveal())
 	}
 	return env
-}
-
-// Lookup returns the value of name in environ as getenv would: the first
-// one, should the name appear twice.
-func Lookup(environ []string, name string) (string, bool) {
-	for _, kv := range environ {
-		if v, ok := cutVar(kv, name); ok {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // Overriding lists the set variables that Claude Code prefers to
@@ -58,30 +73,30 @@ func Lookup(environ []string, name string) (string, bool) {
 // can warn that the setup token will not be used.
 func Overriding(environ []string) []string {
 	var out []string
-	for _, name := range []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"} {
-		if v, _ := Lookup(environ, name); v != "" {
+	for _, name := range OverridingVars {
+		if v, _ := config.LookupEnv(environ, name); v != "" {
 			out = append(out, name)
 		}
 	}
 	return out
 }
 
-// Setenv returns a copy of environ in which name has exactly one value.
+// OverridingVars are the variables claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
+var OverridingVars = []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
+
+// Setenv returns a copy of environ in which name has exactly one value,
+// appended last.
 func Setenv(environ []string, name, value string) []string {
 	env := make([]string, 0, len(environ)+1)
 	for _, kv := range environ {
-		if !strings.HasPrefix(kv, name+"=") {
+		if !isVar(kv, name) {
 			env = append(env, kv)
 		}
 	}
 	return append(env, name+"="+value)
 }
 
-// cutVar returns the value of kv when it assigns name, without allocating
-// name+"=" on every look-up.
-func cutVar(kv, name string) (string, bool) {
-	if len(kv) > len(name) && kv[len(name)] == '=' && kv[:len(name)] == name {
-		return kv[len(name)+1:], true
-	}
-	return "", false
+// isVar reports whether kv assigns name, without allocating name+"=".
+func isVar(kv, name string) bool {
+	return len(kv) > len(name) && kv[len(name)] == '=' && kv[:len(name)] == name
 }

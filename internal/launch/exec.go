@@ -1,27 +1,31 @@
 package launch
 
 import (
-	"github.com/claude-launch/claude-launch/internal/errs"
+	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/claude-launch/claude-launch/pkg/errs"
 )
 
-// Exit codes of a launcher that could not exec its program. After a
-// successful exec the program's own code is the only code. They follow the
-// shell's conventions, which claude and t3-serve do not use for themselves.
-const (
-	// ExitRecursion: launchers exec'd each other MaxDepth times.
-	ExitRecursion = 125
-	// ExitCannotExec: the program was found but could not be executed.
-	ExitCannotExec = 126
-	// ExitNotFound: no real program was found.
-	ExitNotFound = 127
-)
+// ExecFunc replaces the process with path; syscall.Exec in production, a
+// recorder in tests (the seam that lets a launcher's run be tested in
+// process).
+type ExecFunc func(path string, argv, env []string) error
 
-// Exec replaces this process with f, keeping the PID, the terminal, the
-// signal disposition and so the exit code. It returns only on failure.
-func Exec(f Found, args, env []string) error {
+// Exec replaces this process with f through exec, keeping the PID, the
+// terminal, the open descriptors and so the exit code. It returns only on
+// failure.
+//
+// Signals the caller ignored are a partial exception: the Go runtime keeps
+// an inherited SIG_IGN only for SIGHUP and SIGINT and installs its own
+// handler for the others, which exec then resets to the default. So nohup's
+// SIGHUP stays ignored in the program, but a SIGTERM, SIGQUIT, SIGPIPE or
+// SIGUSR1 that the caller ignored arrives with its default action; no Go
+// program can read back the disposition it started with.
+func Exec(exec ExecFunc, f Found, args, env []string) error {
 	argv := append([]string{f.Argv0}, args...)
-	err := unix.Exec(f.Path, argv, env)
+	err := exec(f.Path, argv, env)
 	return errs.Wrap("exec "+f.Path+": ", err, "")
 }
+
+// SysExec is the real exec.
+var SysExec ExecFunc = syscall.Exec

@@ -8,53 +8,47 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
 // SyncProgram is the program that reads Vault for a launcher on a miss.
 const SyncProgram = "claude-auth-sync"
 
-// ExitReported is claude-auth-sync's exit code for an error it has
-// explained on stderr; the launcher then adds no warning of its own. (Usage
-// errors exit 2, as does a Go panic.)
-const ExitReported = 1
+// DeadlineFlag passes the launcher's deadline to claude-auth-sync sync
+// --on-miss, in Unix milliseconds: it stops in time to say why.
+const DeadlineFlag = "--deadline-unix-ms"
 
 // ErrReported wraps a fetch failure that the fetcher already explained on
 // stderr.
 var ErrReported = errors.New("reported by " + SyncProgram)
 
-// childMargin is kept from the look-up bound for claude-auth-sync to report
+// ChildMargin is kept from the look-up bound for claude-auth-sync to report
 // a failure before the launcher stops waiting for it.
-const childMargin = 150 * time.Millisecond
+const ChildMargin = 150 * time.Millisecond
 
 // SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync
 // --on-miss`, found beside this executable or else in PATH, with the
-// environment given and the settings as cfg holds them, its stdin and
-// stdout on /dev/null (stdout belongs to the program to come) and its
-// stderr on stderr. It is killed at the deadline.
+// environment as received (the same settings, read by the same parser),
+// its stdin and stdout on /dev/null (stdout belongs to the program to come)
+// and its stderr on stderr. It is killed at the deadline, and then says
+// what claude-auth-sync would have said.
 //
 // It uses os.StartProcess rather than os/exec, which the per-launch binary
 // does not link.
-func SyncFetcher(environ []string, cfg token.Config, stderr *os.File) token.Fetcher {
+func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fetcher {
 	return func(deadline time.Time) error {
 		path, err := syncPath(environ)
 		if err != nil {
 			return err
 		}
-		// The child gets the settings as the launcher understood them, so
-		// that a malformed value is reported once, by the launcher.
-		timeout := max(time.Until(deadline)-childMargin, 100*time.Millisecond).Round(time.Millisecond)
-		env := Setenv(environ, token.EnvVaultTimeout, timeout.String())
-		env = Setenv(env, token.EnvNegativeTTL, cfg.NegativeTTL.String())
 		null, err := os.Open(os.DevNull)
 		if err != nil {
 			return err
 		}
 		defer null.Close()
-		p, err := os.StartProcess(path, []string{SyncProgram, "sync", "--on-miss"}, &os.ProcAttr{
-			Env:   env,
-			Files: []*os.File{null, null, stderr},
-		})
+		argv := []string{SyncProgram, "sync", "--on-miss", DeadlineFlag + "=" + strconv.FormatInt(deadline.Add(-ChildMargin).UnixMilli(), 10)}
+		p, err := os.StartProcess(path, argv, &os.ProcAttr{Env: environ, Files: []*os.File{null, null, stderr}})
 		if err != nil {
 			return errors.New("cannot look up Vault: start " + path + ": " + err.Error())
 		}
@@ -67,8 +61,8 @@ func SyncFetcher(environ []string, cfg token.Config, stderr *os.File) token.Fetc
 		case st.Success():
 			return nil
 		case expired:
-			return errors.New(SyncProgram + " gave no answer within " + cfg.VaultTimeout.String() + " (" + token.EnvVaultTimeout + ")")
-		case st.ExitCode() == ExitReported:
+			return errors.New(cfg.NoAnswer())
+		case st.ExitCode() == ExitFailed:
 			return ErrReported
 		}
 		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -86,7 +80,7 @@ func syncPath(environ []string) (string, error) {
 			return p, nil
 		}
 	}
-	v, _ := Lookup(environ, "PATH")
+	v, _ := config.LookupEnv(environ, "PATH")
 	f, err := Find(SyncProgram, "", "PATH", v)
 	if err != nil {
 		return "", errors.New("cannot look up Vault: " + err.Error())

@@ -2,10 +2,11 @@ package launch
 
 import (
 	"errors"
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/claude-launch/claude-launch/pkg/errs"
 )
 
 // ErrNotFound means no real program was found.
@@ -17,47 +18,55 @@ type Found struct {
 	Argv0 string
 }
 
-// Find locates the real program: explicit (a path from the environment,
-// such as CLAUDE_LAUNCH_CLAUDE) when set, else the first executable called
-// name in pathList that is not this very launcher. Installing the launcher
-// as a file called claude earlier in PATH therefore cannot make it exec
-// itself. envName names the explicit variable in messages.
+// Find locates the real program called name. explicit, from the setting
+// called envName, is an absolute path or a name to look up in PATH
+// instead; "" means name. The PATH search takes the first executable that
+// is not a launcher (this file, or any build of claude-launch), and never
+// looks in the current directory: installing launchers as claude anywhere
+// in PATH cannot make them exec each other, and no ./claude in the
+// directory a user stands in ever receives the token.
 func Find(name, explicit, envName, pathList string) (Found, error) {
 	self, selfErr := os.Stat("/proc/self/exe")
-	isSelf := func(fi os.FileInfo) bool { return selfErr == nil && os.SameFile(self, fi) }
-	if explicit != "" {
+	isLauncher := func(p string, fi os.FileInfo) bool {
+		return selfErr == nil && os.SameFile(self, fi) || IsLauncher(p)
+	}
+	if filepath.IsAbs(explicit) {
 		fi, err := os.Stat(explicit)
 		switch {
 		case err != nil:
 			return Found{}, errs.Wrap(envName+"="+explicit+": ", err, "; point it at the real "+name)
 		case !executable(fi):
 			return Found{}, errors.New(envName + "=" + explicit + " is not an executable file; point it at the real " + name)
-		case isSelf(fi):
-			return Found{}, errors.New(envName + "=" + explicit + " is this launcher, not the real " + name + "; point it at the real " + name)
+		case isLauncher(explicit, fi):
+			return Found{}, errors.New(envName + "=" + explicit + " is a claude-launch, not the real " + name + "; point it at the real " + name)
 		}
 		return Found{Path: explicit, Argv0: explicit}, nil
+	}
+	want := name
+	if explicit != "" {
+		want = explicit // a bare name: searched like name
 	}
 	skipped := false
 	for _, dir := range filepath.SplitList(pathList) {
 		if !filepath.IsAbs(dir) { // "" and relative entries: never run from the current directory
 			continue
 		}
-		p := filepath.Join(dir, name)
+		p := filepath.Join(dir, want)
 		fi, err := os.Stat(p)
 		if err != nil || !executable(fi) {
 			continue
 		}
-		if isSelf(fi) {
+		if isLauncher(p, fi) {
 			skipped = true
 			continue
 		}
-		return Found{Path: p, Argv0: name}, nil
+		return Found{Path: p, Argv0: want}, nil
 	}
 	why := ""
 	if skipped {
-		why = " other than this launcher"
+		why = " other than claude-launch"
 	}
-	return Found{}, errs.Wrap("", ErrNotFound, ": no "+name+why+" in PATH; install it or set "+envName+" to its path")
+	return Found{}, errs.Wrap("", ErrNotFound, ": no "+want+why+" in PATH; install it or set "+envName+" to its path")
 }
 
 func executable(fi os.FileInfo) bool {

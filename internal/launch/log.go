@@ -5,35 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
+	"github.com/claude-launch/claude-launch/pkg/config"
 )
-
-// Level is a log level; the names match charmbracelet/log's, which the other
-// two programs use, so that all three read alike.
-type Level int
-
-// Levels, least severe first.
-const (
-	LevelDebug Level = iota
-	LevelInfo
-	LevelWarn
-	LevelError
-)
-
-// ParseLevel parses debug, info, warn or error; "" is warn.
-func ParseLevel(s string) (Level, error) {
-	switch strings.ToLower(s) {
-	case "debug":
-		return LevelDebug, nil
-	case "info":
-		return LevelInfo, nil
-	case "", "warn", "warning":
-		return LevelWarn, nil
-	case "error":
-		return LevelError, nil
-	}
-	return LevelWarn, errs.Text("log level " + strconv.Quote(s) + " is not debug, info, warn or error; using warn")
-}
 
 // Logger writes one-line diagnostics to stderr in charmbracelet/log's text
 // format without timestamps ("WARN claude-launch: message key=value"),
@@ -42,27 +15,27 @@ func ParseLevel(s string) (Level, error) {
 type Logger struct {
 	w      io.Writer
 	prefix string
-	level  Level
+	level  config.Level
 }
 
 // NewLogger returns a Logger writing to w at level and above.
-func NewLogger(w io.Writer, prefix string, level Level) *Logger {
+func NewLogger(w io.Writer, prefix string, level config.Level) *Logger {
 	return &Logger{w: w, prefix: prefix, level: level}
 }
 
 // Debug logs at debug level.
-func (l *Logger) Debug(msg string, kv ...any) { l.log(LevelDebug, "DEBU", msg, kv) }
+func (l *Logger) Debug(msg string, kv ...any) { l.log(config.LevelDebug, "DEBU", msg, kv) }
 
 // Info logs at info level.
-func (l *Logger) Info(msg string, kv ...any) { l.log(LevelInfo, "INFO", msg, kv) }
+func (l *Logger) Info(msg string, kv ...any) { l.log(config.LevelInfo, "INFO", msg, kv) }
 
 // Warn logs at warn level.
-func (l *Logger) Warn(msg string, kv ...any) { l.log(LevelWarn, "WARN", msg, kv) }
+func (l *Logger) Warn(msg string, kv ...any) { l.log(config.LevelWarn, "WARN", msg, kv) }
 
 // Error logs at error level.
-func (l *Logger) Error(msg string, kv ...any) { l.log(LevelError, "ERRO", msg, kv) }
+func (l *Logger) Error(msg string, kv ...any) { l.log(config.LevelError, "ERRO", msg, kv) }
 
-func (l *Logger) log(lv Level, tag, msg string, kv []any) {
+func (l *Logger) log(lv config.Level, tag, msg string, kv []any) {
 	if lv < l.level {
 		return
 	}

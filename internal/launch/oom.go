@@ -5,25 +5,17 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
+	"github.com/claude-launch/claude-launch/pkg/errs"
 )
 
-// EnvOOMScoreAdj names the oom_score_adj a launcher sets on itself before
-// it execs (which keeps it). t3-serve-launch puts it in the server's
-// environment, so that every agent the server starts through claude-launch
-// becomes a likelier OOM victim than the server: with memory.oom.group=0
-// the kernel kills the process with the highest badness, and a process may
-// raise its own score without privilege.
-const EnvOOMScoreAdj = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
-
-// RaiseOOMScoreAdj raises /proc/self/oom_score_adj to v (-1000..1000).
-// A score already as high is left alone: lowering one needs
-// CAP_SYS_RESOURCE, and a launcher only ever raises it.
-func RaiseOOMScoreAdj(v string) error {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < -1000 || n > 1000 {
-		return errs.Text(EnvOOMScoreAdj + "=" + strconv.Quote(v) + " is not a number from -1000 to 1000; ignored")
-	}
+// RaiseOOMScoreAdj raises /proc/self/oom_score_adj to n (-1000..1000),
+// which exec keeps. t3-serve-launch sets CLAUDE_LAUNCH_OOM_SCORE_ADJ in the
+// server's environment, so that every agent the server starts through
+// claude-launch becomes a likelier OOM victim than the server: the kernel
+// kills the process with the highest badness, and a process may raise its
+// own score without privilege. A score already as high is left alone:
+// lowering one needs CAP_SYS_RESOURCE, and a launcher only ever raises it.
+func RaiseOOMScoreAdj(n int) error {
 	const path = "/proc/self/oom_score_adj"
 	if cur, err := readSmall(path); err == nil {
 		if c, err := strconv.Atoi(cur); err == nil && c >= n {

@@ -3,13 +3,15 @@ package cgroup
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
+
+	"github.com/claude-launch/claude-launch/pkg/config"
 )
 
 // Unlimited is a limit that does not limit ("max" in cgroup v2).
-const Unlimited = math.MaxUint64
+const Unlimited = config.Unlimited
+
+// FormatSize prints a size the way config.ParseSize reads it.
+func FormatSize(n uint64) string { return config.FormatSize(n) }
 
 // Caps are the limits a server must run under.
 type Caps struct {
@@ -26,9 +28,10 @@ type Caps struct {
 	OOMPolicy string
 }
 
-// DefaultCaps are the caps of t3-serve: a runaway agent is throttled at
-// 12G, killed at 16G, never swaps, and its death leaves the server running.
-var DefaultCaps = Caps{High: 12 << 30, Max: 16 << 30, SwapMax: 0, OOMPolicy: "continue"}
+// CapsOf are the caps the settings ask for.
+func CapsOf(t config.T3) Caps {
+	return Caps{High: t.MemoryHigh, Max: t.MemoryMax, SwapMax: t.SwapMax, OOMPolicy: t.OOMPolicy}
+}
 
 // Validate checks that the caps make sense together.
 func (c Caps) Validate() error {
@@ -44,51 +47,4 @@ func (c Caps) Validate() error {
 		return fmt.Errorf("memory high (%s) is above memory max (%s): it would never throttle", FormatSize(c.High), FormatSize(c.Max))
 	}
 	return nil
-}
-
-// ParseSize parses a size as systemd does: bytes, or a number with K, M, G
-// or T (powers of 1024), or "infinity"/"max".
-func ParseSize(s string) (uint64, error) {
-	t := strings.TrimSpace(s)
-	switch strings.ToLower(t) {
-	case "infinity", "max":
-		return Unlimited, nil
-	case "":
-		return 0, errors.New("empty size; give bytes or a number with K, M, G or T, such as 12G")
-	}
-	mult := uint64(1)
-	switch t[len(t)-1] {
-	case 'K', 'k':
-		mult = 1 << 10
-	case 'M', 'm':
-		mult = 1 << 20
-	case 'G', 'g':
-		mult = 1 << 30
-	case 'T', 't':
-		mult = 1 << 40
-	}
-	if mult > 1 {
-		t = t[:len(t)-1]
-	}
-	n, err := strconv.ParseUint(t, 10, 64)
-	if err != nil || n > math.MaxUint64/mult {
-		return 0, fmt.Errorf("size %q is not bytes or a number with K, M, G or T, such as 12G", s)
-	}
-	return n * mult, nil
-}
-
-// FormatSize prints a size the way ParseSize reads it.
-func FormatSize(n uint64) string {
-	if n == Unlimited {
-		return "max"
-	}
-	for _, u := range []struct {
-		s string
-		m uint64
-	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		if n >= u.m && n%u.m == 0 {
-			return strconv.FormatUint(n/u.m, 10) + u.s
-		}
-	}
-	return strconv.FormatUint(n, 10)
 }

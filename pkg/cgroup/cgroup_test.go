@@ -9,30 +9,8 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 )
 
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]uint64{
-		"0": 0, "12G": 12 << 30, "16g": 16 << 30, "48M": 48 << 20, "512K": 512 << 10, "1T": 1 << 40,
-		"67108864": 67108864, "max": Unlimited, "infinity": Unlimited, " 2G ": 2 << 30,
-	} {
-		got, err := ParseSize(in)
-		if err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-		if err == nil {
-			if back, _ := ParseSize(FormatSize(got)); back != got {
-				t.Errorf("FormatSize(%d) = %q does not parse back", got, FormatSize(got))
-			}
-		}
-	}
-	for _, in := range []string{"", "G", "12X", "-1", "1.5G", "99999999999T"} {
-		if _, err := ParseSize(in); err == nil {
-			t.Errorf("ParseSize(%q) accepted", in)
-		}
-	}
-}
-
 func TestCapsValidate(t *testing.T) {
-	if err := DefaultCaps.Validate(); err != nil {
+	if err := defaultCaps.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []Caps{
@@ -78,7 +56,7 @@ func TestParseVersionAndGate(t *testing.T) {
 // TestScopeProperties: the D-Bus types systemd requires (uint64 "t" for
 // sizes: int64 fails with "Unexpected message contents").
 func TestScopeProperties(t *testing.T) {
-	props := ScopeProperties(DefaultCaps, 42, "desc", true)
+	props := ScopeProperties(defaultCaps, 42, "desc", true)
 	sig := map[string]string{}
 	for _, p := range props {
 		sig[p.Name] = p.Value.Signature().String()
@@ -101,7 +79,7 @@ func TestScopeProperties(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range ScopeProperties(DefaultCaps, 42, "desc", false) {
+	for _, p := range ScopeProperties(defaultCaps, 42, "desc", false) {
 		if p.Name == "OOMPolicy" {
 			t.Error("OOMPolicy sent although asked not to")
 		}
@@ -165,20 +143,20 @@ func TestInForceV2(t *testing.T) {
 	h := Hierarchy{V2: root, V2Memory: true}
 
 	l, err := InForce(h, Location{V2: "/system.slice/t3.scope"})
-	if err != nil || l.Max != 16<<30 || l.High != 12<<30 || l.SwapMax != 0 || l.OOMGroup || len(Gaps(l, DefaultCaps)) != 0 {
-		t.Errorf("own caps: %+v %v gaps %v", l, err, Gaps(l, DefaultCaps))
+	if err != nil || l.Max != 16<<30 || l.High != 12<<30 || l.SwapMax != 0 || l.OOMGroup || len(Gaps(l, defaultCaps)) != 0 {
+		t.Errorf("own caps: %+v %v gaps %v", l, err, Gaps(l, defaultCaps))
 	}
 	// A parent's memory.max caps the grandchild; high is not in force.
 	l, _ = InForce(h, Location{V2: "/capped/child/grandchild"})
 	if l.Max != 1<<30 || l.MaxFrom != filepath.Join(root, "capped") || l.High != Unlimited || l.SwapMax != 0 {
 		t.Errorf("ancestor: %+v", l)
 	}
-	gaps := Gaps(l, DefaultCaps)
+	gaps := Gaps(l, defaultCaps)
 	if len(gaps) != 1 || gaps[0].Cap != "MemoryHigh" || Satisfied(gaps) {
 		t.Errorf("ancestor gaps: %v", gaps)
 	}
 	l, _ = InForce(h, Location{V2: "/system.slice"})
-	if gaps := Gaps(l, DefaultCaps); len(gaps) != 3 || Satisfied(gaps) || !strings.Contains(Describe(gaps), "MemoryMax=16G (in force: max)") {
+	if gaps := Gaps(l, defaultCaps); len(gaps) != 3 || Satisfied(gaps) || !strings.Contains(Describe(gaps), "MemoryMax=16G (in force: max)") {
 		t.Errorf("uncapped: %v", Describe(gaps))
 	}
 	if l, _ = InForce(h, Location{V2: "/group"}); !l.OOMGroup {
@@ -208,14 +186,17 @@ func TestInForceV1(t *testing.T) {
 	if err != nil || l.Version != 1 || l.Max != 16<<30 {
 		t.Fatalf("v1: %+v %v", l, err)
 	}
-	gaps := Gaps(l, DefaultCaps)
+	gaps := Gaps(l, defaultCaps)
 	if !Satisfied(gaps) || len(gaps) != 2 || !gaps[0].Unenforceable || !strings.Contains(gaps[0].String(), "cgroup v1 cannot enforce") {
 		t.Errorf("v1 gaps: %v", gaps)
 	}
 	if l, _ = InForce(h, Location{V1Memory: "/b/c"}); l.Max != 64<<20 {
 		t.Errorf("v1 ancestor: %+v", l)
 	}
-	if l, _ = InForce(h, Location{V1Memory: "/unlimited/sub"}); l.Max != Unlimited || Satisfied(Gaps(l, DefaultCaps)) {
+	if l, _ = InForce(h, Location{V1Memory: "/unlimited/sub"}); l.Max != Unlimited || Satisfied(Gaps(l, defaultCaps)) {
 		t.Errorf("v1 unlimited: %+v", l)
 	}
 }
+
+// defaultCaps are the caps of the default settings.
+var defaultCaps = Caps{High: 12 << 30, Max: 16 << 30, SwapMax: 0, OOMPolicy: "continue"}

@@ -3,7 +3,7 @@ package token
 import (
 	"strconv"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
+	"github.com/claude-launch/claude-launch/pkg/errs"
 )
 
 // wrap is errs.Wrap: fmt.Errorf's %w without fmt.

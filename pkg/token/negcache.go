@@ -1,32 +1,33 @@
 package token
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Outcome is what a fetch that found no token learned.
+// Outcome is what a look-up that found no token learned.
 type Outcome string
 
 const (
-	// OutcomeAbsent: Vault answered that there is no setup token. Believed
-	// for Config.NegativeTTL.
+	// OutcomeAbsent: Vault answered, in its own terms, that there is no
+	// setup token. Believed for the negative TTL.
 	OutcomeAbsent Outcome = "absent"
-	// OutcomeError: Vault could not be asked (unreachable, denied, timed
-	// out). Believed for at most ErrorTTL, so that an outage does not cost
-	// every launch the full timeout, and a recovery is noticed soon.
+	// OutcomeError: Vault could not be asked, or gave no answer it could
+	// stand behind (unreachable, denied, timed out, not Vault at all).
+	// Believed for at most ErrorTTL, so that an outage does not cost every
+	// launch the full timeout, and a recovery is noticed soon.
 	OutcomeError Outcome = "error"
 )
 
 // ErrorTTL caps how long a failed look-up is remembered.
 const ErrorTTL = 30 * time.Second
 
-// NegativeCache remembers, in a small file beside the env file, that a
+// NegativeCache is a small file beside the env file that remembers that a
 // look-up found no token, so that a user without a setup token does not pay
-// a Vault round trip on every launch. The entry is keyed by Config.VaultKey:
-// any change of where the token is looked up makes it stale.
+// a Vault round trip on every launch. Its entry is keyed by Key, built from
+// every setting that locates the token: changing any of them makes the entry
+// stale. This side reads it; package store writes it.
 type NegativeCache struct {
 	Path string
 	Key  string
@@ -34,16 +35,11 @@ type NegativeCache struct {
 	Now  func() time.Time
 }
 
-// NewNegativeCache returns the negative cache of c.
-func NewNegativeCache(c Config) *NegativeCache {
-	return &NegativeCache{Path: c.NegativeCacheFile(), Key: c.VaultKey(), TTL: c.NegativeTTL, Now: time.Now}
-}
-
 // Fresh reports whether a recent look-up already found no token. Any
 // problem reading the entry counts as not fresh: the cost of a wrong "no" is
 // one look-up.
 func (n *NegativeCache) Fresh() (bool, Outcome) {
-	b, err := readPrivate(n.Path, "negative cache")
+	b, err := ReadSmallFile(n.Path, "negative cache", Private, "")
 	if err != nil || len(b) > 4096 {
 		return false, ""
 	}
@@ -65,26 +61,21 @@ func (n *NegativeCache) Fresh() (bool, Outcome) {
 	default:
 		return false, ""
 	}
-	age := n.Now().Sub(time.Unix(0, ns))
+	age := n.now().Sub(time.Unix(0, ns))
 	if age < -time.Minute || age >= ttl { // far in the future: a clock jump
 		return false, ""
 	}
 	return true, outcome
 }
 
-// Record remembers outcome as of now.
-func (n *NegativeCache) Record(o Outcome) error {
-	data := n.Key + "\n" + string(o) + " " + strconv.FormatInt(n.Now().UnixNano(), 10) + "\n"
-	if err := writeAtomic(n.Path, []byte(data)); err != nil {
-		return wrap("record negative result: ", err, "")
-	}
-	return nil
+// Entry is the file content that records o as of now.
+func (n *NegativeCache) Entry(o Outcome) []byte {
+	return []byte(n.Key + "\n" + string(o) + " " + strconv.FormatInt(n.now().UnixNano(), 10) + "\n")
 }
 
-// Clear forgets any recorded outcome.
-func (n *NegativeCache) Clear() error {
-	if err := os.Remove(n.Path); err != nil && !os.IsNotExist(err) {
-		return wrap("clear negative result: ", err, "")
+func (n *NegativeCache) now() time.Time {
+	if n.Now == nil {
+		return time.Now()
 	}
-	return nil
+	return n.Now()
 }

@@ -26,35 +26,59 @@ const maxLine = 64 << 10
 // value), is an error rather than a guess. A later assignment wins, as in
 // bash.
 func ParseEnv(r io.Reader) (map[string]string, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxEnvFile+1))
+	data, err := io.ReadAll(io.LimitReader(r, maxSmallFile+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxEnvFile {
+	if len(data) > maxSmallFile {
 		return nil, &ParseError{Line: 1 + strings.Count(string(data), "\n"), Reason: "the file is larger than 1 MiB"}
 	}
 	return parseEnv(string(data))
 }
 
-// parseEnv parses a whole file held in memory. Lines end at \n only: a
-// \r before it is, to bash, part of the value.
+// parseEnv parses a whole file held in memory; the first bad line is the
+// error.
 func parseEnv(data string) (map[string]string, error) {
 	vars := make(map[string]string)
+	as, bad := ParseAssignments(data)
+	if len(bad) > 0 {
+		return nil, bad[0]
+	}
+	for _, a := range as {
+		vars[a.Name] = a.Value
+	}
+	return vars, nil
+}
+
+// Assignment is one NAME=value line.
+type Assignment struct {
+	Line        int
+	Name, Value string
+}
+
+// ParseAssignments parses every line of data, in order, for a reader that
+// goes on past a bad line (the config file): the assignments of the good
+// lines, and an error for each bad one. Lines end at \n only: a \r before
+// it is, to bash, part of the value.
+func ParseAssignments(data string) ([]Assignment, []*ParseError) {
+	var as []Assignment
+	var bad []*ParseError
 	for n := 1; data != ""; n++ {
 		line, rest, _ := strings.Cut(data, "\n")
 		data = rest
 		if len(line) > maxLine {
-			return nil, &ParseError{Line: n, Reason: "line too long"}
+			bad = append(bad, &ParseError{Line: n, Reason: "line too long"})
+			continue
 		}
 		name, value, ok, reason := parseLine(line)
-		if reason != "" {
-			return nil, &ParseError{Line: n, Reason: reason}
-		}
-		if ok {
-			vars[name] = value
+		switch {
+		case reason != "":
+			bad = append(bad, &ParseError{Line: n, Reason: reason})
+		case ok:
+			as = append(as, Assignment{Line: n, Name: name, Value: value})
 		}
 	}
-	return vars, nil
+	return as, bad
 }
 
 // parseLine parses one line. ok is false for blank and comment lines;

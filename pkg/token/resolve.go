@@ -36,11 +36,20 @@ type Result struct {
 type Fetcher func(deadline time.Time) error
 
 // Resolver runs the resolution order shared by every launcher: kill switch,
-// env file, a fetch on a miss, nothing.
+// env file, a fetch on a miss, nothing. Package config builds one from the
+// settings.
 type Resolver struct {
-	Config Config
-	// Getenv reads the environment (os.Getenv in production).
-	Getenv func(string) string
+	// Disabled is the kill switch: resolve nothing, touch nothing.
+	Disabled bool
+	// EnvFile is the env file's path; "" when there is no home directory.
+	EnvFile string
+	// Timeout bounds the fetch on a miss.
+	Timeout time.Duration
+	// Negative is the negative cache consulted before a fetch.
+	Negative *NegativeCache
+	// HasVaultToken reports whether Vault is set up at all; asked only on
+	// a miss.
+	HasVaultToken func() bool
 	// Fetch is called on a miss; nil means never fetch.
 	Fetch Fetcher
 }
@@ -50,14 +59,13 @@ type Resolver struct {
 // look-up) and never contains the token. With SourceNone the caller must
 // leave the environment exactly as it was.
 func (r *Resolver) Resolve() (Result, error) {
-	c := r.Config
-	if c.Disabled {
-		return Result{Source: SourceDisabled, Reason: EnvDisable + "=1"}, nil
+	if r.Disabled {
+		return Result{Source: SourceDisabled, Reason: "kill switch"}, nil
 	}
-	if c.EnvFile == "" {
+	if r.EnvFile == "" {
 		return Result{Source: SourceNone, Reason: "no home directory, so no env file"}, nil
 	}
-	tok, err := ReadEnvFile(c.EnvFile)
+	tok, err := ReadEnvFile(r.EnvFile)
 	if err == nil {
 		return Result{Token: tok, Source: SourceEnvFile}, nil
 	}
@@ -67,21 +75,23 @@ func (r *Resolver) Resolve() (Result, error) {
 	if r.Fetch == nil {
 		return Result{Source: SourceNone, Reason: "no env file"}, nil
 	}
-	if !HasVaultToken(r.Getenv) {
+	if r.HasVaultToken != nil && !r.HasVaultToken() {
 		return Result{Source: SourceNone, Reason: "no env file and no Vault token"}, nil
 	}
-	if fresh, outcome := NewNegativeCache(c).Fresh(); fresh {
-		return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
+	if r.Negative != nil {
+		if fresh, outcome := r.Negative.Fresh(); fresh {
+			return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
+		}
 	}
-	ferr := r.Fetch(time.Now().Add(c.VaultTimeout))
-	tok, err = ReadEnvFile(c.EnvFile)
+	ferr := r.Fetch(time.Now().Add(r.Timeout))
+	tok, err = ReadEnvFile(r.EnvFile)
 	switch {
 	case err == nil:
 		return Result{Token: tok, Source: SourceVault}, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return Result{Source: SourceNone, Reason: "env file refused"}, err
 	case ferr != nil:
-		return Result{Source: SourceNone, Reason: "Vault look-up failed"}, wrap("look up setup token: ", ferr, "")
+		return Result{Source: SourceNone, Reason: "Vault look-up failed"}, ferr
 	}
 	return Result{Source: SourceNone, Reason: "Vault has no setup token"}, nil
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/claude-launch/claude-launch/internal/sha256"
 )
 
 // Prefix starts every Claude Code setup token (`claude setup-token`).
@@ -81,7 +79,7 @@ func (s Secret) Fingerprint() string {
 	if s.value == "" {
 		return "none"
 	}
-	sum := sha256.Sum([]byte(s.value))
+	sum := sum256([]byte(s.value))
 	return hex.EncodeToString(sum[:4])
 }
 

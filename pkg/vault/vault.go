@@ -6,215 +6,293 @@
 // time: the per-launch binary must not pay that, so it runs
 // claude-auth-sync, which links this package, only on a miss.
 //
-// The client is built deliberately: api.NewClient silently adopts
-// VAULT_TOKEN, so the token is set explicitly from VAULT_TOKEN or
-// ~/.vault-token, and a look-up is bounded as a whole by one timeout.
+// It protects against two failures. The client is built deliberately:
+// api.NewClient silently adopts VAULT_TOKEN and VAULT_WRAP_TTL from the
+// environment, so the token is set explicitly and wrapping is turned off,
+// and one timeout bounds a look-up as a whole. And only an answer Vault
+// gives in its own terms means "no setup token" (answer.go): a proxy's
+// empty 404, a 200 with {}, or a wrapped response is an error, which must
+// never make a caller delete the user's env file.
 package vault
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/hashicorp/vault/api"
 )
 
-// ErrNoVaultToken means no Vault token is at hand (neither VAULT_TOKEN nor
-// ~/.vault-token): the user has not set Vault up, so there is nothing to
-// ask.
-var ErrNoVaultToken = errors.New("no Vault token: set VAULT_TOKEN or run `vault login`")
-
-// Settings locate the token in Vault.
-type Settings struct {
-	// Mount is the KV mount, such as "secret".
-	Mount string
-	// Path is the secret's path below Mount; {user} is replaced by the
-	// effective user's login name.
-	Path string
-	// Field is the key inside the secret.
-	Field string
-	// Timeout bounds the whole look-up.
-	Timeout time.Duration
-}
-
-// SettingsFrom takes the Vault settings of a token.Config.
-func SettingsFrom(c token.Config) Settings {
-	return Settings{Mount: c.VaultMount, Path: c.VaultPath, Field: c.VaultField, Timeout: c.VaultTimeout}
-}
+// maxBody bounds what is read of a response: a secret is a few hundred
+// bytes.
+const maxBody = 1 << 20
 
 // Client reads setup tokens from Vault.
 type Client struct {
-	api      *api.Client
-	settings Settings
-	path     string // Path with {user} expanded
+	api     *api.Client
+	cfg     *config.Config
+	path    string // VaultPath with {user} expanded
+	timeout time.Duration
 }
 
-// New builds a client from the standard Vault environment (VAULT_ADDR,
-// VAULT_CACERT, VAULT_NAMESPACE, …) and the Vault token from getenv's
-// VAULT_TOKEN or ~/.vault-token. It returns ErrNoVaultToken when there is
-// no token at all.
-func New(s Settings, getenv func(string) string) (*Client, error) {
-	vtoken, err := vaultToken(getenv)
+// New builds a client from the settings (VAULT_ADDR, VAULT_CACERT,
+// VAULT_CAPATH and VAULT_NAMESPACE as the config resolved them; the rest of
+// Vault's variables as the Vault CLI reads them) and the Vault token that
+// token.ReadVaultToken finds through getenv. It returns
+// token.ErrNoVaultToken when there is no token at all.
+func New(c *config.Config, getenv func(string) string) (*Client, error) {
+	vtoken, err := token.ReadVaultToken(getenv)
 	if err != nil {
 		return nil, err
 	}
-	path, err := ExpandPath(s.Path)
+	path, err := ExpandPath(c.VaultPath)
 	if err != nil {
 		return nil, err
 	}
 	cfg := api.DefaultConfig()
 	if cfg.Error != nil {
-		return nil, fmt.Errorf("vault configuration: %w", cfg.Error)
+		return nil, errs.Wrap("vault configuration: ", cfg.Error, "")
 	}
-	cfg.Timeout = s.Timeout
+	cfg.Address = config.DefaultVaultAddr
+	if c.VaultAddr != "" {
+		cfg.Address = c.VaultAddr
+	}
+	if c.VaultCACert != "" || c.VaultCAPath != "" {
+		if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: c.VaultCACert, CAPath: c.VaultCAPath}); err != nil {
+			return nil, errs.Wrap("vault TLS configuration ("+config.EnvVaultCACert+", "+config.EnvVaultCAPath+"): ", err, "")
+		}
+	}
+	cfg.Timeout = c.VaultTimeout
 	// A launcher waits on this look-up: one attempt inside the bound beats
 	// retries that the bound would cut short anyway. The timer retries.
 	cfg.MaxRetries = 0
-	c, err := api.NewClient(cfg)
+	client, err := api.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("vault client: %w", err)
+		return nil, errs.Wrap("vault client: ", err, "")
 	}
-	c.SetToken(vtoken)
-	return &Client{api: c, settings: s, path: path}, nil
+	client.SetToken(vtoken)
+	// Never ask for a wrapped answer, whatever VAULT_WRAP_TTL says.
+	client.SetWrappingLookupFunc(func(string, string) string { return "" })
+	if c.VaultNamespace != "" {
+		client.SetNamespace(c.VaultNamespace)
+	}
+	return &Client{api: client, cfg: c, path: path, timeout: c.VaultTimeout}, nil
 }
 
 // Addr is the Vault server's address.
 func (c *Client) Addr() string { return c.api.Address() }
 
 // SecretPath is the full path looked up, mount included, for messages.
-func (c *Client) SecretPath() string { return c.settings.Mount + "/" + c.path }
+func (c *Client) SecretPath() string { return c.cfg.VaultMount + "/" + c.path }
 
-// Lookup reads the token. It returns an error wrapping token.ErrNoToken when
-// the secret or its field does not exist, the authoritative "no token"; any
-// other error means Vault could not be asked and says what to check.
+// Found is what a successful look-up found.
+type Found struct {
+	// Token is the setup token.
+	Token token.Secret
+	// Fields are the secret's other fields that are strings (created_at,
+	// expires_at), never the token.
+	Fields map[string]string
+	// KVVersion is the mount's KV version; Version and CreatedTime are the
+	// secret version's, on KV version 2.
+	KVVersion   int
+	Version     int
+	CreatedTime time.Time
+}
+
+// Lookup reads the token. It returns an error wrapping token.ErrNoToken
+// only when Vault answered, in its own terms, that there is none; any other
+// error says what to check.
 func (c *Client) Lookup(ctx context.Context) (token.Secret, error) {
-	if c.settings.Timeout > 0 {
+	f, err := c.Fetch(ctx)
+	return f.Token, err
+}
+
+// Fetch reads the token and what Vault says about its version.
+func (c *Client) Fetch(ctx context.Context) (Found, error) {
+	if c.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.settings.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	data, err := c.read(ctx)
+	m, err := c.mount(ctx)
 	if err != nil {
-		return token.Secret{}, c.explain(ctx, err)
+		return Found{}, err
 	}
-	raw, ok := data[c.settings.Field]
+	apiPath := c.cfg.VaultMount + "/" + c.path
+	if m.version == 2 {
+		apiPath = c.cfg.VaultMount + "/data/" + c.path
+	}
+	status, body, err := c.get(ctx, apiPath)
+	if err != nil {
+		return Found{}, c.explain(ctx, err)
+	}
+	ans, err := readAnswer(m.version, status, body)
+	if err != nil {
+		return Found{}, c.explain(ctx, err)
+	}
+	if ans.absent != "" {
+		return Found{}, errs.Wrap("", token.ErrNoToken, ": vault at "+c.Addr()+" says "+c.SecretPath()+": "+ans.absent)
+	}
+	field := c.cfg.VaultField
+	raw, ok := ans.fields[field]
 	if !ok || raw == nil {
-		return token.Secret{}, fmt.Errorf("%w: %s has no field %q", token.ErrNoToken, c.SecretPath(), c.settings.Field)
+		return Found{}, errs.Wrap("", token.ErrNoToken, ": vault at "+c.Addr()+" says "+c.SecretPath()+" has no field "+strconv.Quote(field))
 	}
 	s, ok := raw.(string)
 	if !ok {
-		return token.Secret{}, fmt.Errorf("vault %s: field %q is not a string; store the setup token as text", c.SecretPath(), c.settings.Field)
+		return Found{}, errors.New("vault " + c.SecretPath() + ": field " + strconv.Quote(field) + " is not a string; store the setup token as text")
 	}
 	tok, err := token.NewSecret(s)
 	if err != nil {
-		return token.Secret{}, fmt.Errorf("vault %s field %q: %w; store a fresh one with `claude-auth-sync rotate`", c.SecretPath(), c.settings.Field, err)
+		return Found{}, errs.Wrap("vault "+c.SecretPath()+" field "+strconv.Quote(field)+": ", err, "; store a fresh one with `claude-auth-sync rotate`")
 	}
-	return tok, nil
-}
-
-// read returns the secret's data, or token.ErrNoToken when there is none.
-func (c *Client) read(ctx context.Context) (map[string]any, error) {
-	version, err := c.kvVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var kv *api.KVSecret
-	if version == 2 {
-		kv, err = c.api.KVv2(c.settings.Mount).Get(ctx, c.path)
-	} else {
-		kv, err = c.api.KVv1(c.settings.Mount).Get(ctx, c.path)
-	}
-	if errors.Is(err, api.ErrSecretNotFound) || err == nil && (kv == nil || kv.Data == nil) {
-		return nil, fmt.Errorf("%w: no secret at %s", token.ErrNoToken, c.SecretPath())
-	}
-	if err != nil {
-		return nil, err
-	}
-	return kv.Data, nil
-}
-
-// kvVersion asks which KV version the mount runs, the way the Vault CLI
-// does: through sys/internal/ui/mounts, which any token may read for the
-// paths it can use. A server too old to answer runs version 1.
-func (c *Client) kvVersion(ctx context.Context) (int, error) {
-	resp, err := c.api.Logical().ReadRawWithContext(ctx, "sys/internal/ui/mounts/"+c.settings.Mount+"/"+c.path)
-	if resp != nil {
-		defer resp.Body.Close()
-	}
-	if err != nil {
-		if resp != nil && resp.StatusCode == http.StatusNotFound {
-			return 1, nil
+	f := Found{Token: tok, KVVersion: m.version, Fields: map[string]string{}}
+	for k, v := range ans.fields {
+		if s, ok := v.(string); ok && k != field {
+			f.Fields[k] = s
 		}
-		return 0, err
 	}
-	secret, err := api.ParseSecret(resp.Body)
+	if m.version == 2 {
+		f.Version, f.CreatedTime = ans.version, ans.created
+	}
+	return f, nil
+}
+
+// mount asks which KV version the mount runs, as the Vault CLI does,
+// through sys/internal/ui/mounts, which any token may read for the paths it
+// can use; and checks that the mount is the one configured and a KV one.
+func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
+	status, body, err := c.get(ctx, "sys/internal/ui/mounts/"+c.cfg.VaultMount+"/"+c.path)
 	if err != nil {
-		return 0, fmt.Errorf("read mount of %s: %w", c.SecretPath(), err)
+		return mountAnswer{}, c.explain(ctx, err)
 	}
-	if secret == nil {
-		return 1, nil
+	m, err := mountsAnswer(status, body)
+	if err != nil {
+		return mountAnswer{}, c.explain(ctx, err)
 	}
-	opts, _ := secret.Data["options"].(map[string]any)
-	if v, _ := opts["version"].(string); v == "2" {
-		return 2, nil
+	if m.kind == "" { // a Vault too old to say: version 1, as the CLI assumes
+		return m, nil
 	}
-	return 1, nil
+	if got := strings.Trim(m.path, "/"); got != c.cfg.VaultMount {
+		return m, errors.New("vault at " + c.Addr() + ": the mount that holds " + c.SecretPath() + " is " + strconv.Quote(got) + ", not " + strconv.Quote(c.cfg.VaultMount) + "; set " + config.EnvVaultMount + "=" + got + " and " + config.EnvVaultPath + " to the path below it")
+	}
+	if m.kind != "kv" && m.kind != "generic" {
+		return m, errors.New("vault at " + c.Addr() + ": " + strconv.Quote(c.cfg.VaultMount) + " is a " + m.kind + " mount, not a KV one; check " + config.EnvVaultMount)
+	}
+	return m, nil
+}
+
+// get makes one GET and returns the status and body, whatever the status.
+func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
+	r := c.api.NewRequest(http.MethodGet, "/v1/"+path)
+	resp, err := c.api.RawRequestWithContext(ctx, r)
+	if resp == nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if rerr != nil {
+		return 0, nil, rerr
+	}
+	return resp.StatusCode, body, nil
 }
 
 // explain turns a failed request into one error that says what to check.
 func (c *Client) explain(ctx context.Context, err error) error {
-	if errors.Is(err, token.ErrNoToken) {
-		return err
-	}
+	addr := c.Addr()
 	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("vault at %s did not answer within %s; check VAULT_ADDR and the network, or raise %s", c.Addr(), c.settings.Timeout, token.EnvVaultTimeout)
+		return errors.New(c.cfg.NoAnswer())
 	}
-	var re *api.ResponseError
-	if errors.As(err, &re) {
-		switch re.StatusCode {
-		case http.StatusForbidden:
-			return fmt.Errorf("vault denied reading %s (403): the token lacks read on it, or has expired; run `vault login` or ask for a policy that can read it", c.SecretPath())
-		case http.StatusBadRequest, http.StatusNotFound:
-			return fmt.Errorf("vault rejected reading %s (%d): check %s (is %q a KV mount?): %s", c.SecretPath(), re.StatusCode, token.EnvVaultMount, c.settings.Mount, strings.Join(re.Errors, "; "))
-		}
-		return fmt.Errorf("vault at %s failed reading %s (%d): %s; try again later", c.Addr(), c.SecretPath(), re.StatusCode, strings.Join(re.Errors, "; "))
+	var se *shapeError
+	if errors.As(err, &se) {
+		return errors.New("vault at " + addr + " gave " + se.what + " for " + c.SecretPath() + ", which is not an answer Vault gives; check that VAULT_ADDR is your Vault server and not a proxy or another service")
+	}
+	if errors.Is(err, errWrapped) {
+		return errors.New("vault at " + addr + ": reading " + c.SecretPath() + ": " + err.Error())
+	}
+	var st *statusError
+	if errors.As(err, &st) {
+		return c.explainStatus(ctx, st)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return fmt.Errorf("vault at %s is unreachable (%v); check VAULT_ADDR and that the server runs", c.Addr(), ue.Err)
+		return explainTransport(addr, ue.Err)
 	}
-	return fmt.Errorf("vault at %s: reading %s: %w", c.Addr(), c.SecretPath(), err)
+	return errs.Wrap("vault at "+addr+": reading "+c.SecretPath()+": ", err, "")
 }
 
-// vaultToken returns VAULT_TOKEN, else the content of ~/.vault-token.
-func vaultToken(getenv func(string) string) (string, error) {
-	if t := getenv("VAULT_TOKEN"); t != "" {
-		return t, nil
+func (c *Client) explainStatus(ctx context.Context, st *statusError) error {
+	detail := strconv.Itoa(st.status)
+	if len(st.errs) > 0 {
+		detail += ": " + strings.Join(st.errs, "; ")
 	}
-	p := token.VaultTokenFile(getenv)
-	if p == "" {
-		return "", ErrNoVaultToken
+	switch {
+	case st.status == http.StatusForbidden:
+		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
+			return errors.New("vault at " + c.Addr() + " has no mount " + strconv.Quote(c.cfg.VaultMount) + " that your token can see (it sees " + strings.Join(mounts, ", ") + "); check " + config.EnvVaultMount)
+		}
+		return errors.New("vault denied reading " + c.SecretPath() + " (403): your Vault token cannot read it, or has expired; run `vault login`, or ask for a policy that can read it")
+	case st.status == http.StatusBadRequest || st.status == http.StatusMethodNotAllowed:
+		return errors.New("vault rejected reading " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
+	case st.status == http.StatusServiceUnavailable && len(st.errs) > 0 && strings.Contains(strings.Join(st.errs, " "), "sealed"):
+		return errors.New("vault at " + c.Addr() + " is sealed; it can answer once an operator unseals it")
 	}
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", ErrNoVaultToken
+	return errors.New("vault at " + c.Addr() + " failed reading " + c.SecretPath() + " (" + detail + "); try again later")
+}
+
+// visibleMounts lists the secret mounts this token can see, without
+// slashes; ok is false when Vault would not say.
+func (c *Client) visibleMounts(ctx context.Context) ([]string, bool) {
+	status, body, err := c.get(ctx, "sys/internal/ui/mounts")
+	if err != nil || status != http.StatusOK {
+		return nil, false
 	}
+	e, err := parseEnvelope(body)
 	if err != nil {
-		return "", fmt.Errorf("read Vault token: %w", err)
+		return nil, false
 	}
-	t := strings.TrimSpace(string(b))
-	if t == "" {
-		return "", ErrNoVaultToken
+	var d struct {
+		Secret map[string]any `json:"secret"`
 	}
-	return t, nil
+	if decodeNumbers(e.Data, &d) != nil || d.Secret == nil {
+		return nil, false
+	}
+	var out []string
+	for k := range d.Secret {
+		out = append(out, strings.Trim(k, "/"))
+	}
+	slices.Sort(out)
+	return out, true
+}
+
+// explainTransport says why no HTTP answer came back.
+func explainTransport(addr string, err error) error {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &ci):
+		return errors.New("vault at " + addr + " presented a certificate that is not trusted here (" + err.Error() + "); set VAULT_CACERT to the CA certificate that signed it")
+	case errors.As(err, &he):
+		return errors.New("vault at " + addr + " presented a certificate for another name (" + err.Error() + "); use the name the certificate is for in VAULT_ADDR")
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return errors.New("vault at " + addr + " speaks plain HTTP; set VAULT_ADDR to http://…")
+	}
+	return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); check VAULT_ADDR and that the server runs")
 }
 
 // ExpandPath replaces {user} in a path template with the login name of the
@@ -227,27 +305,7 @@ func ExpandPath(tmpl string) (string, error) {
 	uid := strconv.Itoa(os.Geteuid())
 	u, err := user.LookupId(uid)
 	if err != nil {
-		return "", fmt.Errorf("find the login name of uid %s for %s: %w; set %s without {user}", uid, token.EnvVaultPath, err, token.EnvVaultPath)
+		return "", errs.Wrap("find the login name of uid "+uid+" for "+config.EnvVaultPath+": ", err, "; set "+config.EnvVaultPath+" without {user}")
 	}
 	return strings.ReplaceAll(tmpl, "{user}", u.Username), nil
-}
-
-// Fetcher is the token.Fetcher of a program that links this package: on a
-// miss it syncs the env file from Vault in-process, under the same lock and
-// negative cache as claude-launch's claude-auth-sync, bounded by the
-// deadline. Without a Vault token it does nothing.
-func Fetcher(c token.Config, getenv func(string) string) token.Fetcher {
-	return func(deadline time.Time) error {
-		client, err := New(SettingsFrom(c), getenv)
-		if errors.Is(err, ErrNoVaultToken) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		defer cancel()
-		_, err = token.Sync(ctx, c, client.Lookup, true)
-		return err
-	}
 }

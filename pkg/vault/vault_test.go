@@ -5,14 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -20,13 +19,21 @@ const testToken = token.Prefix + "TESTtokenVALUE_vault"
 
 func getenvOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func settings(mount string) Settings {
-	return Settings{Mount: mount, Path: token.DefaultVaultPath, Field: token.DefaultVaultField, Timeout: 5 * time.Second}
+// settings are the defaults with VAULT_ADDR addr and the given changes.
+func settings(t *testing.T, addr string, env ...string) *config.Config {
+	t.Helper()
+	// The changes first: the first value of a name counts.
+	environ := append(env, "HOME=/nonexistent", config.EnvVaultTimeout+"=5s", "VAULT_ADDR="+addr)
+	c, problems := config.Load(config.Input{Environ: environ, NoFile: true})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	return &c
 }
 
 // userVault starts a dev Vault on loopback with the setup token stored (KV
-// version 2) at this user's default path, points VAULT_ADDR at it, and
-// returns the user's name and a token that can read only their own path.
+// version 2) at this user's default path, and returns the user's name and a
+// token that can read only their own path.
 func userVault(t *testing.T) (v *testenv.VaultServer, me, userToken string) {
 	t.Helper()
 	v = testenv.StartVault(t)
@@ -34,7 +41,6 @@ func userVault(t *testing.T) (v *testenv.VaultServer, me, userToken string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("VAULT_ADDR", v.Addr)
 	if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+u.Username+"/claude", map[string]any{"setup_token": testToken}); err != nil {
 		t.Fatal(err)
 	}
@@ -44,15 +50,27 @@ func userVault(t *testing.T) (v *testenv.VaultServer, me, userToken string) {
 	return v, u.Username, userToken
 }
 
-// TestLookupRealVault runs against `vault server -dev` on loopback.
+// TestLookupRealVault runs against `vault server -dev` on loopback: what
+// is an authoritative "no token", and what is an error.
 func TestLookupRealVault(t *testing.T) {
 	v, me, userToken := userVault(t)
 	ctx := context.Background()
-	path := "users/" + me + "/claude"
-	if err := v.Client.KVv1("kv1").Put(ctx, path, map[string]any{"setup_token": testToken}); err != nil {
+	kv2 := v.Client.KVv2("secret")
+	put := func(path string, data map[string]any) {
+		if _, err := kv2.Put(ctx, "users/"+me+"/"+path, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := v.Client.KVv1("kv1").Put(ctx, "users/"+me+"/claude", map[string]any{"setup_token": testToken}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Client.KVv2("secret").Put(ctx, "users/"+me+"/bad", map[string]any{"setup_token": "sk-ant-api03-TESTtokenVALUE", "n": 1}); err != nil {
+	put("bad", map[string]any{"setup_token": "sk-ant-api03-TESTtokenVALUE", "n": 1})
+	put("deleted", map[string]any{"setup_token": testToken})
+	if err := kv2.Delete(ctx, "users/"+me+"/deleted"); err != nil {
+		t.Fatal(err)
+	}
+	put("destroyed", map[string]any{"setup_token": testToken})
+	if err := kv2.Destroy(ctx, "users/"+me+"/destroyed", []int{1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.Client.KVv2("secret").Put(ctx, "users/other/claude", map[string]any{"setup_token": testToken}); err != nil {
@@ -62,25 +80,33 @@ func TestLookupRealVault(t *testing.T) {
 
 	for _, tc := range []struct {
 		name    string
-		s       Settings
+		set     []string
 		env     map[string]string
 		want    string
 		wantErr error
 		msg     string
 	}{
-		{"kv v2", settings("secret"), env, testToken, nil, ""},
-		{"kv v1", settings("kv1"), env, testToken, nil, ""},
-		{"missing field", Settings{Mount: "secret", Path: path, Field: "nope", Timeout: time.Second}, env, "", token.ErrNoToken, "no field"},
-		{"missing secret v2", Settings{Mount: "secret", Path: "users/{user}/none", Field: "setup_token", Timeout: time.Second}, env, "", token.ErrNoToken, "no secret"},
-		{"missing secret v1", Settings{Mount: "kv1", Path: "users/{user}/none", Field: "setup_token", Timeout: time.Second}, env, "", token.ErrNoToken, "no secret"},
-		{"malformed token", Settings{Mount: "secret", Path: "users/{user}/bad", Field: "setup_token", Timeout: time.Second}, env, "", token.ErrInvalidToken, "rotate"},
-		{"not a string", Settings{Mount: "secret", Path: "users/{user}/bad", Field: "n", Timeout: time.Second}, env, "", nil, "not a string"},
-		{"another user's secret is denied", Settings{Mount: "secret", Path: "users/other/claude", Field: "setup_token", Timeout: time.Second}, env, "", nil, "403"},
-		{"bad vault token", settings("secret"), map[string]string{"VAULT_TOKEN": "nonsense"}, "", nil, "403"},
-		{"not a mount", settings("nomount"), env, "", nil, "403"},
+		{"kv v2", nil, env, testToken, nil, ""},
+		{"kv v1", []string{config.EnvVaultMount + "=kv1"}, env, testToken, nil, ""},
+		{"VAULT_WRAP_TTL is ignored", nil, map[string]string{"VAULT_TOKEN": userToken}, testToken, nil, ""},
+		{"missing field", []string{config.EnvVaultField + "=nope"}, env, "", token.ErrNoToken, `has no field "nope"`},
+		{"missing secret v2", []string{config.EnvVaultPath + "=users/{user}/none"}, env, "", token.ErrNoToken, "no secret"},
+		{"missing secret v1", []string{config.EnvVaultMount + "=kv1", config.EnvVaultPath + "=users/{user}/none"}, env, "", token.ErrNoToken, "no secret"},
+		{"deleted version", []string{config.EnvVaultPath + "=users/{user}/deleted"}, env, "", token.ErrNoToken, "version 1 was deleted"},
+		{"destroyed version", []string{config.EnvVaultPath + "=users/{user}/destroyed"}, env, "", token.ErrNoToken, "version 1 was destroyed"},
+		{"malformed token", []string{config.EnvVaultPath + "=users/{user}/bad"}, env, "", token.ErrInvalidToken, "claude-auth-sync rotate"},
+		{"not a string", []string{config.EnvVaultPath + "=users/{user}/bad", config.EnvVaultField + "=n"}, env, "", nil, "not a string"},
+		{"another user's secret is denied", []string{config.EnvVaultPath + "=users/other/claude"}, env, "", nil, "vault denied reading secret/users/other/claude (403)"},
+		{"bad vault token", nil, map[string]string{"VAULT_TOKEN": "nonsense"}, "", nil, "403"},
+		{"mistyped mount", []string{config.EnvVaultMount + "=secrte"}, env, "", nil, `has no mount "secrte" that your token can see (it sees`},
+		{"mount given with the path", []string{config.EnvVaultMount + "=secret/users", config.EnvVaultPath + "=" + me + "/claude"}, env, "", nil, `is "secret", not "secret/users"; set CLAUDE_LAUNCH_VAULT_MOUNT=secret`},
+		{"not a KV mount", []string{config.EnvVaultMount + "=cubbyhole", config.EnvVaultPath + "=x"}, env, "", nil, `"cubbyhole" is a cubbyhole mount, not a KV one`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(tc.s, getenvOf(tc.env))
+			if strings.Contains(tc.name, "WRAP") {
+				t.Setenv("VAULT_WRAP_TTL", "5m")
+			}
+			c, err := New(settings(t, v.Addr, tc.set...), getenvOf(tc.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,87 +117,161 @@ func TestLookupRealVault(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
-				t.Errorf("err = %v, want %v", err, tc.wantErr)
-			}
-			if tc.wantErr == nil && errors.Is(err, token.ErrNoToken) {
-				t.Errorf("err = %v is an authoritative none; want a failure", err)
-			}
-			if !strings.Contains(err.Error(), tc.msg) {
-				t.Errorf("err = %v, want it to mention %q", err, tc.msg)
-			}
-			if strings.Contains(err.Error(), "TESTtokenVALUE") || strings.Contains(err.Error(), userToken) {
-				t.Errorf("error leaks a secret: %v", err)
-			}
+			checkErr(t, err, tc.wantErr, tc.msg, userToken)
 		})
 	}
 }
 
+// checkErr: err is wantErr (or, with nil, any error but an authoritative
+// "no token"), mentions msg, and leaks no secret.
+func checkErr(t *testing.T, err, wantErr error, msg string, secrets ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if wantErr != nil && !errors.Is(err, wantErr) {
+		t.Errorf("err = %v, want %v", err, wantErr)
+	}
+	if wantErr == nil && errors.Is(err, token.ErrNoToken) {
+		t.Errorf("err = %v is an authoritative none; want a failure", err)
+	}
+	if !strings.Contains(err.Error(), msg) {
+		t.Errorf("err = %v, want it to mention %q", err, msg)
+	}
+	for _, s := range append(secrets, "TESTtokenVALUE") {
+		if s != "" && strings.Contains(err.Error(), s) {
+			t.Errorf("error leaks a secret: %v", err)
+		}
+	}
+}
+
 func TestNoVaultToken(t *testing.T) {
-	_, err := New(settings("secret"), getenvOf(map[string]string{"HOME": t.TempDir()}))
-	if !errors.Is(err, ErrNoVaultToken) {
+	_, err := New(settings(t, "http://127.0.0.1:1"), getenvOf(map[string]string{"HOME": t.TempDir(), "VAULT_TOKEN": " "}))
+	if !errors.Is(err, token.ErrNoVaultToken) {
 		t.Errorf("err = %v", err)
 	}
 }
 
-// Faults a real server cannot be made to produce on demand.
+// The preflight answers of a real Vault, for fakes that fault only on the
+// read that follows.
+const (
+	mountsV2 = `{"request_id":"r","data":{"path":"secret/","type":"kv","options":{"version":"2"}},"wrap_info":null,"warnings":null,"auth":null}`
+	mountsV1 = `{"request_id":"r","data":{"path":"secret/","type":"kv","options":{"version":"1"}},"wrap_info":null,"warnings":null,"auth":null}`
+)
+
+// TestLookupFaults: answers a real Vault cannot be made to give on demand,
+// from a fake server. None of them is "no token".
 func TestLookupFaults(t *testing.T) {
-	mounts := func(w http.ResponseWriter, r *http.Request) bool {
-		if strings.HasPrefix(r.URL.Path, "/v1/sys/internal/ui/mounts/") {
-			w.Write([]byte(`{"data":{"path":"secret/","type":"kv","options":{"version":"2"}}}`))
-			return true
+	reply := func(status int, body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			w.Write([]byte(body))
 		}
-		return false
 	}
+	onRead := func(mounts string, h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/v1/sys/internal/ui/mounts/") {
+				w.Write([]byte(mounts))
+				return
+			}
+			h(w, r)
+		}
+	}
+	notVault := "which is not an answer Vault gives; check that VAULT_ADDR is your Vault server"
 	for _, tc := range []struct {
 		name    string
 		handler http.HandlerFunc
 		msg     string
 	}{
-		{"500", func(w http.ResponseWriter, r *http.Request) {
-			if !mounts(w, r) {
-				w.WriteHeader(500)
-				w.Write([]byte(`{"errors":["internal error"]}`))
-			}
-		}, "(500)"},
-		{"hang", func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		}, "did not answer within"},
-		{"truncated body", func(w http.ResponseWriter, r *http.Request) {
-			if !mounts(w, r) {
-				w.Header().Set("Content-Length", "200")
-				w.Write([]byte(`{"data":{"data":{"setup_token":"sk-ant-oat01-TESTtoken`))
-			}
-		}, "unexpected EOF"},
-		{"not json", func(w http.ResponseWriter, r *http.Request) {
-			if !mounts(w, r) {
-				w.Write([]byte(`<html>proxy error</html>`))
-			}
-		}, "invalid character"},
+		{"404 with no body, on everything (a proxy, a wrong VAULT_ADDR)", reply(404, ""), "a 404 without Vault's JSON body"},
+		{"404 with an HTML page, on everything", reply(404, "<html><body>Not Found</body></html>"), "a 404 without Vault's JSON body"},
+		{"404 with no body on the read", onRead(mountsV2, reply(404, "")), "a 404 without Vault's JSON body for secret/users/x/claude, " + notVault},
+		{"404 with no body on a v1 read", onRead(mountsV1, reply(404, "")), notVault},
+		{"404 with {} on the read", onRead(mountsV2, reply(404, "{}")), "a 404 without Vault's error list"},
+		{"200 with {}", onRead(mountsV2, reply(200, "{}")), "a 200 without the secret's data"},
+		{"200 with null", onRead(mountsV2, reply(200, "null")), "a 200 without the secret's data"},
+		{"200 without data", onRead(mountsV2, reply(200, `{"request_id":"r","warnings":null}`)), "a 200 without the secret's data"},
+		{"200 v1 with {}", onRead(mountsV1, reply(200, "{}")), "a 200 without the secret's data"},
+		{"200 v2 without metadata", onRead(mountsV2, reply(200, `{"data":{"setup_token":"x"}}`)), "not a KV version 2 secret"},
+		{"204", onRead(mountsV2, reply(204, "")), "a 204, no content"},
+		{"200 preflight with {}", reply(200, "{}"), "a 200 that does not describe a mount"},
+		{"wrapped answer", onRead(mountsV2, reply(200, `{"request_id":"","data":null,"wrap_info":{"token":"hvs.wrapped","ttl":300,"creation_path":"secret/data/users/x/claude"}}`)), "response-wrapped"},
+		{"500", onRead(mountsV2, reply(500, `{"errors":["internal error"]}`)), "failed reading secret/users/x/claude (500: internal error); try again later"},
+		{"503 sealed", onRead(mountsV2, reply(503, `{"errors":["Vault is sealed"]}`)), "is sealed"},
+		{"hang", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, "did not answer within 300ms"},
+		{"truncated body", onRead(mountsV2, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "200")
+			w.Write([]byte(`{"data":{"data":{"setup_token":"sk-ant-oat01-TESTtoken`))
+		}), "unexpected EOF"},
+		{"not json", onRead(mountsV2, reply(200, `<html>proxy error</html>`)), "a 200 without the secret's data"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			t.Setenv("VAULT_ADDR", srv.URL)
-			s := settings("secret")
-			s.Timeout = 300 * time.Millisecond
-			s.Path = "users/x/claude"
-			c, err := New(s, getenvOf(map[string]string{"VAULT_TOKEN": "t"}))
+			c, err := New(settings(t, srv.URL, config.EnvVaultTimeout+"=300ms", config.EnvVaultPath+"=users/x/claude"), getenvOf(map[string]string{"VAULT_TOKEN": "t"}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, err = c.Lookup(context.Background())
-			if err == nil || errors.Is(err, token.ErrNoToken) {
-				t.Fatalf("err = %v, want a failure", err)
+			checkErr(t, err, nil, tc.msg, "hvs.wrapped")
+		})
+	}
+}
+
+// TestLookupTransport: what goes wrong before any answer is explained for
+// what it is.
+func TestLookupTransport(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer tlsSrv.Close()
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	for _, tc := range []struct{ name, addr, msg string }{
+		{"certificate not trusted", tlsSrv.URL, "presented a certificate that is not trusted here (tls: failed to verify certificate: x509: certificate signed by unknown authority); set VAULT_CACERT"},
+		{"https to a plain server", "https://" + strings.TrimPrefix(plain.URL, "http://"), "speaks plain HTTP; set VAULT_ADDR to http://"},
+		{"nothing listening", "http://127.0.0.1:1", "is unreachable (dial tcp 127.0.0.1:1: connect: connection refused); check VAULT_ADDR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(settings(t, tc.addr), getenvOf(map[string]string{"VAULT_TOKEN": "t"}))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !strings.Contains(err.Error(), tc.msg) {
-				t.Errorf("err = %v, want %q", err, tc.msg)
+			_, err = c.Lookup(context.Background())
+			checkErr(t, err, nil, tc.msg)
+		})
+	}
+}
+
+// TestReadAnswer: the classification itself, case by case.
+func TestReadAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		v      int
+		status int
+		body   string
+		absent string // "" and ok: fields
+		ok     bool
+	}{
+		{"v2 secret", 2, 200, `{"data":{"data":{"setup_token":"x"},"metadata":{"version":3,"created_time":"2026-01-02T03:04:05.5Z","deletion_time":"","destroyed":false}}}`, "", true},
+		{"v2 missing", 2, 404, `{"errors":[]}`, "no secret", true},
+		{"v2 deleted", 2, 404, `{"data":{"data":null,"metadata":{"version":2,"deletion_time":"2026-01-01T00:00:00Z","destroyed":false}}}`, "version 2 was deleted", true},
+		{"v2 destroyed", 2, 404, `{"data":{"data":null,"metadata":{"version":2,"deletion_time":"","destroyed":true}}}`, "version 2 was destroyed", true},
+		{"v2 404 with data that is not deletion", 2, 404, `{"data":{"data":null,"metadata":{"version":2,"deletion_time":"","destroyed":false}}}`, "", false},
+		{"v1 secret", 1, 200, `{"data":{"setup_token":"x"}}`, "", true},
+		{"v1 missing", 1, 404, `{"errors":[]}`, "no secret", true},
+		{"v1 404 array", 1, 404, `[]`, "", false},
+		{"v1 200 data array", 1, 200, `{"data":[1]}`, "", false},
+		{"403", 2, 403, `{"errors":["permission denied"]}`, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := readAnswer(tc.v, tc.status, []byte(tc.body))
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v", err)
 			}
-			if strings.Contains(err.Error(), "TESTtoken") {
-				t.Errorf("error leaks the token: %v", err)
+			if err == nil && a.absent != tc.absent {
+				t.Errorf("absent = %q, want %q", a.absent, tc.absent)
+			}
+			if tc.name == "v2 secret" && (a.version != 3 || a.created.IsZero() || a.fields["setup_token"] != "x") {
+				t.Errorf("answer = %+v", a)
 			}
 		})
 	}
@@ -194,20 +294,19 @@ func TestExpandPath(t *testing.T) {
 func TestFetcher(t *testing.T) {
 	v, _, userToken := userVault(t)
 	home := t.TempDir()
-	env := map[string]string{"HOME": home, "VAULT_TOKEN": userToken, "VAULT_ADDR": v.Addr}
-	cfg, _ := token.ConfigFromEnv(getenvOf(env))
-	r := token.Resolver{Config: cfg, Getenv: getenvOf(env), Fetch: Fetcher(cfg, getenvOf(env))}
-	res, err := r.Resolve()
+	getenv := getenvOf(map[string]string{"HOME": home, "VAULT_TOKEN": userToken})
+	c := settings(t, v.Addr, "HOME="+home)
+	res, err := c.Resolver(getenv, Fetcher(c, getenv)).Resolve()
 	if err != nil || res.Source != token.SourceVault || res.Token.Reveal() != testToken {
 		t.Fatalf("Resolve = %+v, %v", res, err)
 	}
 
-	delete(env, "VAULT_TOKEN")
-	cfg.EnvFile = filepath.Join(home, "other.env")
-	if err := Fetcher(cfg, getenvOf(env))(time.Now().Add(time.Second)); err != nil {
+	noToken := getenvOf(map[string]string{"HOME": home})
+	c.EnvFile = home + "/other.env"
+	if err := Fetcher(c, noToken)(time.Now().Add(time.Second)); err != nil {
 		t.Errorf("without a Vault token: %v", err)
 	}
-	if _, err := os.Stat(cfg.EnvFile); !os.IsNotExist(err) {
+	if res, _ := c.Resolver(noToken, nil).Resolve(); res.Source != token.SourceNone {
 		t.Error("an env file was written without a Vault token")
 	}
 }

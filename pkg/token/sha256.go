@@ -1,17 +1,8 @@
-// Package sha256 computes SHA-256 (FIPS 180-4) in plain Go with no package
-// initialisation.
-//
-// It exists for one reason: importing crypto/sha256 links and initialises
-// the standard library's FIPS 140 module (self-test registration, DRBG,
-// AES, SHA-3, SHA-512), which measurably slows the start of every process
-// that imports it. claude-launch runs before every agent and only needs a
-// short fingerprint of one token, so it uses this instead. It is checked
-// against crypto/sha256 in its tests; use crypto/sha256 everywhere else.
-package sha256
+package token
 
 import "encoding/binary"
 
-var k = [64]uint32{
+var sha256K = [64]uint32{
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
 	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
 	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -22,8 +13,16 @@ var k = [64]uint32{
 	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 }
 
-// Sum returns the SHA-256 digest of data.
-func Sum(data []byte) [32]byte {
+// sum256 computes SHA-256 (FIPS 180-4) in plain Go with no package
+// initialisation.
+//
+// It exists for one reason: importing crypto/sha256 links and initialises
+// the standard library's FIPS 140 module (self-test registration, DRBG,
+// AES, SHA-3, SHA-512), which measurably slows the start of every process
+// that imports it. claude-launch runs before every agent and only needs a
+// short fingerprint of one token, so it uses this instead. It is checked
+// against crypto/sha256 in its tests; use crypto/sha256 everywhere else.
+func sum256(data []byte) [32]byte {
 	h := [8]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
 	// Padding: 0x80, zeros, then the length in bits, to a multiple of 64.
 	n := len(data)
@@ -44,7 +43,7 @@ func Sum(data []byte) [32]byte {
 		}
 		a, b, c, d, e, f, g, hh := h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]
 		for i := range 64 {
-			t1 := hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + (e&f ^ ^e&g) + k[i] + w[i]
+			t1 := hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + (e&f ^ ^e&g) + sha256K[i] + w[i]
 			t2 := (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + (a&b ^ a&c ^ b&c)
 			a, b, c, d, e, f, g, hh = t1+t2, a, b, c, d+t1, e, f, g
 		}

@@ -1,4 +1,4 @@
-package sha256
+package token
 
 import (
 	std "crypto/sha256"
@@ -6,20 +6,20 @@ import (
 	"testing"
 )
 
-func TestMatchesStdlib(t *testing.T) {
+func TestSHA256MatchesStdlib(t *testing.T) {
 	for n := range 300 { // every padding case: lengths around 55, 56, 64, 119, 128…
 		in := []byte(strings.Repeat("sk-ant-oat01-x", 30)[:n])
-		if Sum(in) != std.Sum256(in) {
+		if sum256(in) != std.Sum256(in) {
 			t.Fatalf("length %d: digest differs from crypto/sha256", n)
 		}
 	}
 }
 
-func FuzzMatchesStdlib(f *testing.F) {
+func FuzzSHA256MatchesStdlib(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("abc"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		if Sum(in) != std.Sum256(in) {
+		if sum256(in) != std.Sum256(in) {
 			t.Fatalf("digest of %q differs from crypto/sha256", in)
 		}
 	})

@@ -1,16 +1,21 @@
-package token
+package store
 
 import (
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
 // Lookup asks the source of truth (Vault) for the token. It returns
-// ErrNoToken, wrapped or not, when the source answers that there is none;
-// any other error means the source could not be asked.
-type Lookup func(ctx context.Context) (Secret, error)
+// token.ErrNoToken, wrapped or not, only when the source answered, in its
+// own terms, that there is none; any other error means no such answer was
+// had, and nothing on disk may change because of it.
+type Lookup func(ctx context.Context) (token.Secret, error)
 
 // Action is what Sync did.
 type Action string
@@ -28,11 +33,16 @@ const (
 type SyncResult struct {
 	Action Action
 	// Token is the token now in the env file, zero if none.
-	Token Secret
+	Token token.Secret
 }
 
+// ErrNoEnvFile means no env file path is known: no home directory and no
+// CLAUDE_LAUNCH_ENV_FILE.
+var ErrNoEnvFile = errors.New("no env file path: set HOME or " + config.EnvEnvFile)
+
 // Sync makes the env file match the source, under the lock, so that any
-// number of concurrent callers do one look-up between them.
+// number of concurrent callers do one look-up between them. ctx bounds it
+// all, the wait for the lock included.
 //
 // With onMiss (the launcher's call), it first checks again, under the lock,
 // whether the env file appeared or a fresh negative result was recorded
@@ -41,11 +51,11 @@ type SyncResult struct {
 // A token from the source replaces the file atomically; an authoritative
 // "none" removes it and is remembered in the negative cache; a failed
 // look-up leaves the file exactly as it was.
-func Sync(ctx context.Context, c Config, lookup Lookup, onMiss bool) (SyncResult, error) {
+func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (SyncResult, error) {
 	if c.EnvFile == "" {
-		return SyncResult{}, errors.New("no env file path: set HOME or CLAUDE_LAUNCH_ENV_FILE")
+		return SyncResult{}, ErrNoEnvFile
 	}
-	if err := PrivateDir(filepath.Dir(c.EnvFile)); err != nil {
+	if err := EnsureDir(filepath.Dir(c.EnvFile)); err != nil {
 		return SyncResult{}, err
 	}
 	unlock, err := Lock(ctx, c.LockFile())
@@ -54,7 +64,7 @@ func Sync(ctx context.Context, c Config, lookup Lookup, onMiss bool) (SyncResult
 	}
 	defer unlock()
 
-	neg := NewNegativeCache(c)
+	neg := c.NegativeCache()
 	if onMiss {
 		if _, err := os.Lstat(c.EnvFile); err == nil {
 			return SyncResult{Action: ActionPresent}, nil
@@ -65,12 +75,12 @@ func Sync(ctx context.Context, c Config, lookup Lookup, onMiss bool) (SyncResult
 	}
 
 	tok, err := lookup(ctx)
-	if errors.Is(err, ErrNoToken) {
+	if errors.Is(err, token.ErrNoToken) {
 		_, statErr := os.Lstat(c.EnvFile)
 		if err := RemoveEnvFile(c.EnvFile); err != nil {
 			return SyncResult{}, err
 		}
-		if err := neg.Record(OutcomeAbsent); err != nil {
+		if err := RecordNegative(neg, token.OutcomeAbsent); err != nil {
 			return SyncResult{}, err
 		}
 		if statErr == nil {
@@ -81,18 +91,18 @@ func Sync(ctx context.Context, c Config, lookup Lookup, onMiss bool) (SyncResult
 	if err != nil {
 		if onMiss {
 			// Spare the launchers queued behind this one the same wait.
-			_ = neg.Record(OutcomeError)
+			_ = RecordNegative(neg, token.OutcomeError)
 		}
 		return SyncResult{}, err
 	}
-	if old, err := ReadEnvFile(c.EnvFile); err == nil && old.Equal(tok) {
-		return SyncResult{Action: ActionUnchanged, Token: tok}, neg.Clear()
+	if old, err := token.ReadEnvFile(c.EnvFile); err == nil && old.Equal(tok) {
+		return SyncResult{Action: ActionUnchanged, Token: tok}, ClearNegative(neg)
 	}
 	if err := WriteEnvFile(c.EnvFile, tok); err != nil {
 		return SyncResult{}, err
 	}
-	if err := neg.Clear(); err != nil {
-		return SyncResult{}, wrap("env file written, but: ", err, "")
+	if err := ClearNegative(neg); err != nil {
+		return SyncResult{}, errs.Wrap("env file written, but: ", err, "")
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
 }

@@ -1,0 +1,50 @@
+package config
+
+import (
+	"os"
+	"strconv"
+
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// LockFile is the lock that serialises look-ups for this env file.
+func (c *Config) LockFile() string { return c.EnvFile + ".lock" }
+
+// NegativeCacheFile records the last "no setup_token" answer.
+func (c *Config) NegativeCacheFile() string { return c.EnvFile + ".negative" }
+
+// VaultKey identifies the Vault look-up a negative answer belongs to: any
+// change of where the token is looked up makes a recorded answer stale.
+func (c *Config) VaultKey() string {
+	return "v1 uid=" + strconv.Itoa(os.Geteuid()) + " addr=" + c.VaultAddr + " ns=" + c.VaultNamespace +
+		" mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField
+}
+
+// NegativeCache is the negative cache of these settings.
+func (c *Config) NegativeCache() *token.NegativeCache {
+	return &token.NegativeCache{Path: c.NegativeCacheFile(), Key: c.VaultKey(), TTL: c.NegativeTTL}
+}
+
+// Resolver is the resolution of these settings: getenv reads the Vault
+// token (never from the config file), fetch runs on a miss.
+func (c *Config) Resolver(getenv func(string) string, fetch token.Fetcher) *token.Resolver {
+	return &token.Resolver{
+		Disabled:      c.Disabled,
+		EnvFile:       c.EnvFile,
+		Timeout:       c.VaultTimeout,
+		Negative:      c.NegativeCache(),
+		HasVaultToken: func() bool { return token.HasVaultToken(getenv) },
+		Fetch:         fetch,
+	}
+}
+
+// NoAnswer is the message for a Vault that gave no answer within the
+// bound, word for word the same whichever program gave up waiting.
+func (c *Config) NoAnswer() string {
+	addr := c.VaultAddr
+	if addr == "" {
+		addr = DefaultVaultAddr
+	}
+	return "vault at " + addr + " did not answer within " + FormatDuration(c.VaultTimeout) +
+		"; check VAULT_ADDR and the network, or raise " + EnvVaultTimeout
+}

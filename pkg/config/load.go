@@ -1,0 +1,254 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// Input is what Load reads.
+type Input struct {
+	// Environ is the environment as received, in order; a name given
+	// twice means its first value, as getenv says.
+	Environ []string
+	// Flags maps a flag name ("vault-timeout") to the value given on the
+	// command line. Flags win over everything, and a bad one is a usage
+	// error (Problem.Flag).
+	Flags map[string]string
+	// NoFile skips the config file.
+	NoFile bool
+}
+
+// Problem is one setting that could not be used as given. Its message says
+// where the value came from, why it was refused, and what is used instead;
+// values of settings are never secrets.
+type Problem struct {
+	// Name is the variable or, for a flag, "--flag".
+	Name string
+	// Value is the value refused.
+	Value string
+	// Where is "" for the environment or a flag, else "config file PATH
+	// line N" or "config file PATH".
+	Where string
+	// Reason says what is wrong.
+	Reason string
+	// Using says what applies instead ("2s"); "" for a flag, which stops.
+	Using string
+	// Flag marks a bad flag: a usage error.
+	Flag bool
+}
+
+func (p Problem) Error() string {
+	var b strings.Builder
+	if p.Where != "" {
+		b.WriteString(p.Where + ": ")
+	}
+	if p.Value != "" || p.Flag {
+		b.WriteString(p.Name + "=" + strconv.Quote(p.Value) + " ")
+	} else if p.Name != "" {
+		b.WriteString(p.Name + " ")
+	}
+	b.WriteString(p.Reason)
+	if p.Using != "" {
+		b.WriteString("; using " + p.Using)
+	}
+	return b.String()
+}
+
+// Load reads every setting: from a flag, else the environment, else the
+// config file, else its default. An empty value counts as unset, as it
+// does for the shell's ${VAR:-default}. A bad value from the environment
+// or the file keeps the default and is reported once in problems; a bad
+// flag is reported with Flag set. Load never fails: every setting ends up
+// with a usable value.
+func Load(in Input) (c Config, problems []Problem) {
+	getenv := Getenv(in.Environ)
+	var file map[string]fileValue
+	// The config file's own path comes from a flag or the environment.
+	cfgSetting := Lookup(EnvConfig)
+	problems = apply(&c, cfgSetting, in, nil, getenv, problems)
+	if !in.NoFile && c.File != "" {
+		var fp []Problem
+		file, fp = readFile(c.File)
+		problems = append(problems, fp...)
+	}
+	if file == nil {
+		c.File = ""
+	}
+	for _, s := range Settings {
+		if s != cfgSetting {
+			problems = apply(&c, s, in, file, getenv, problems)
+		}
+	}
+	problems = append(problems, unknownVars(in.Environ)...)
+	return c, problems
+}
+
+// fileValue is a value from the config file and the line it stands on.
+type fileValue struct {
+	value string
+	line  int
+}
+
+// apply sets s from the first source that has a non-empty value.
+func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv func(string) string, problems []Problem) []Problem {
+	if s.Flag != "" {
+		if v := in.Flags[s.Flag]; v != "" {
+			if err := s.set(c, v, getenv); err != nil {
+				return append(problems, Problem{Name: "--" + s.Flag, Value: v, Reason: err.Error(), Flag: true})
+			}
+			return problems
+		}
+	}
+	v, where := getenv(s.Name), ""
+	if v == "" {
+		if fv, ok := file[s.Name]; ok && !s.NotInFile {
+			v, where = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line)
+		}
+	}
+	// set leaves the value to use in c, a fallback included.
+	if err := s.set(c, v, getenv); err != nil {
+		using := s.Default
+		if s.DefaultHelp != "" {
+			using = s.DefaultHelp
+		}
+		var bv *badValue
+		if errors.As(err, &bv) && bv.using != "" {
+			using = bv.using
+		}
+		return append(problems, Problem{Name: s.Name, Value: v, Where: where, Reason: err.Error(), Using: using})
+	}
+	return problems
+}
+
+// secrets may not stand in the config file, which need not be private.
+var secrets = []string{EnvVaultToken, token.EnvVar}
+
+// readFile reads the config file at path into values by name. A missing
+// file is no problem; an unsafe one is ignored, with a problem saying so.
+func readFile(path string) (map[string]fileValue, []Problem) {
+	data, err := token.ReadSmallFile(path, "config file", token.Trusted, " or fix it")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, []Problem{{Reason: err.Error() + "; its settings are ignored"}}
+	}
+	as, bad := token.ParseAssignments(data)
+	var problems []Problem
+	where := "config file " + path
+	for _, e := range bad {
+		problems = append(problems, Problem{Where: where, Reason: e.Error() + "; that line is ignored"})
+	}
+	vals := make(map[string]fileValue, len(as))
+	for _, a := range as {
+		at := where + " line " + strconv.Itoa(a.Line)
+		s := Lookup(a.Name)
+		switch {
+		case contains(secrets, a.Name):
+			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)"})
+		case s == nil:
+			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is not a setting" + suggest(a.Name) + "; ignored"})
+		case s.NotInFile:
+			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "cannot be set in the config file; ignored"})
+		default:
+			vals[a.Name] = fileValue{value: a.Value, line: a.Line}
+		}
+	}
+	return vals, problems
+}
+
+// prefixes are the variable prefixes of this project.
+var prefixes = []string{"CLAUDE_LAUNCH_", "T3_SERVE_LAUNCH_"}
+
+// unknownVars reports variables with one of this project's prefixes that
+// are a slip of a setting's name (CLAUDE_LAUNCH_VALT_MOUNT), which would
+// otherwise be ignored without a word.
+func unknownVars(environ []string) []Problem {
+	var problems []Problem
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if value == "" || !hasPrefix(name) || Lookup(name) != nil {
+			continue
+		}
+		if s := suggest(name); s != "" {
+			problems = append(problems, Problem{Name: name, Reason: "is not a setting" + s + "; ignored"})
+		}
+	}
+	return problems
+}
+
+func hasPrefix(name string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest names the setting name is most likely a slip of, if any is
+// within a few edits.
+func suggest(name string) string {
+	best, bestD := "", 3 // a slip is one or two edits
+	for _, s := range Settings {
+		if d := distance(name, s.Name); d < bestD {
+			best, bestD = s.Name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Getenv looks name up in environ as getenv(3) does: the first value.
+func Getenv(environ []string) func(string) string {
+	return func(name string) string {
+		v, _ := LookupEnv(environ, name)
+		return v
+	}
+}
+
+// LookupEnv returns the first value of name in environ.
+func LookupEnv(environ []string, name string) (string, bool) {
+	for _, kv := range environ {
+		if len(kv) > len(name) && kv[len(name)] == '=' && kv[:len(name)] == name {
+			return kv[len(name)+1:], true
+		}
+	}
+	return "", false
+}

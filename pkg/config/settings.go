@@ -1,0 +1,445 @@
+package config
+
+import (
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Names of the settings. Users, scripts and units rely on them; they are
+// part of the interface.
+const (
+	EnvConfig       = "CLAUDE_LAUNCH_CONFIG"
+	EnvDisable      = "CLAUDE_LAUNCH_DISABLE"
+	EnvClaude       = "CLAUDE_LAUNCH_CLAUDE"
+	EnvEnvFile      = "CLAUDE_LAUNCH_ENV_FILE"
+	EnvVaultMount   = "CLAUDE_LAUNCH_VAULT_MOUNT"
+	EnvVaultPath    = "CLAUDE_LAUNCH_VAULT_PATH"
+	EnvVaultField   = "CLAUDE_LAUNCH_VAULT_FIELD"
+	EnvVaultTimeout = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
+	EnvNegativeTTL  = "CLAUDE_LAUNCH_NEGATIVE_TTL"
+	EnvLogLevel     = "CLAUDE_LAUNCH_LOG_LEVEL"
+	EnvDepth        = "CLAUDE_LAUNCH_DEPTH"
+	EnvMetricsFile  = "CLAUDE_LAUNCH_METRICS_FILE"
+	EnvOOMScoreAdj  = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+
+	// Vault's own variables, as the Vault CLI reads them. They may stand in
+	// the config file too, so that a timer that never saw a shell finds
+	// Vault. VAULT_TOKEN is a secret and may not.
+	EnvVaultAddr      = "VAULT_ADDR"
+	EnvVaultCACert    = "VAULT_CACERT"
+	EnvVaultCAPath    = "VAULT_CAPATH"
+	EnvVaultNamespace = "VAULT_NAMESPACE"
+	EnvVaultToken     = "VAULT_TOKEN"
+
+	// t3-serve-launch's own.
+	EnvServer           = "T3_SERVE_LAUNCH_SERVER"
+	EnvMemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvMemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvSwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
+	EnvOOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvScope            = "T3_SERVE_LAUNCH_SCOPE"
+	EnvAllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
+	EnvAgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
+)
+
+// Defaults of the settings.
+const (
+	DefaultVaultAddr        = "https://127.0.0.1:8200" // the Vault CLI's, without VAULT_ADDR
+	DefaultVaultMount       = "secret"
+	DefaultVaultPath        = "users/{user}/claude"
+	DefaultVaultField       = "setup_token"
+	DefaultVaultTimeout     = 2 * time.Second
+	DefaultNegativeTTL      = 10 * time.Minute
+	DefaultLogLevel         = LevelWarn
+	DefaultMemoryHigh       = 12 << 30
+	DefaultMemoryMax        = 16 << 30
+	DefaultSwapMax          = 0
+	DefaultOOMPolicy        = "continue"
+	DefaultAgentOOMScoreAdj = 500
+
+	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT: the bound exists
+	// so that no agent waits long for Vault.
+	MaxVaultTimeout = time.Minute
+)
+
+// Config is every setting, as read.
+type Config struct {
+	// File is the config file that was read, "" if none.
+	File string
+	// Disabled is the kill switch: resolve nothing, touch nothing.
+	Disabled bool
+	// Claude is the real claude: an absolute path, or a name to look up
+	// in PATH; "" for the PATH search for claude.
+	Claude string
+	// EnvFile is the env file; "" when no home directory is known.
+	EnvFile string
+	// VaultMount, VaultPath (with {user}) and VaultField locate the token.
+	VaultMount, VaultPath, VaultField string
+	// VaultTimeout bounds the whole Vault look-up, lock wait included.
+	VaultTimeout time.Duration
+	// NegativeTTL is how long a "no setup_token" answer is believed.
+	NegativeTTL time.Duration
+	// LogLevel is the least severe message shown.
+	LogLevel Level
+	// MetricsFile is the textfile-collector output of a sync, "" for none.
+	MetricsFile string
+	// OOMScoreAdj is the oom_score_adj a launcher raises itself to, when
+	// OOMScoreAdjSet.
+	OOMScoreAdj    int
+	OOMScoreAdjSet bool
+	// Depth is the recursion marker a launcher found.
+	Depth int
+	// Vault's connection settings, as the Vault CLI names them.
+	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
+
+	T3 T3
+}
+
+// T3 is t3-serve-launch's own part.
+type T3 struct {
+	// Server is the real t3-serve, as Claude is the real claude.
+	Server string
+	// MemoryHigh, MemoryMax and SwapMax are the caps in bytes.
+	MemoryHigh, MemoryMax, SwapMax uint64
+	// OOMPolicy is the unit's OOMPolicy: continue, stop or kill.
+	OOMPolicy string
+	// Scope names the transient scope; "" for t3-serve-launch-PID.
+	Scope string
+	// AllowUncapped starts the server even without its caps.
+	AllowUncapped bool
+	// AgentOOMScoreAdj is given to agents started under the server.
+	AgentOOMScoreAdj int
+}
+
+// Setting is the one definition of a setting.
+type Setting struct {
+	// Name is the environment variable (and config file key).
+	Name string
+	// Flag is the long flag of the programs that take it, "" for none.
+	Flag string
+	// Placeholder names the value in help.
+	Placeholder string
+	// Help is one sentence saying what it does.
+	Help string
+	// Default is the default as one would write the value; DefaultHelp
+	// describes a computed default instead.
+	Default, DefaultHelp string
+	// NotInFile marks a setting the config file may not hold.
+	NotInFile bool
+	// set parses v into c, or applies the default when v is "". Applying
+	// the default never fails.
+	set func(c *Config, v string, getenv func(string) string) error
+}
+
+// FlagHelp is the help text of the setting's flag: its sentence, its
+// default and its variable.
+func (s *Setting) FlagHelp() string {
+	d := s.Default
+	if s.DefaultHelp != "" {
+		d = s.DefaultHelp
+	}
+	h := s.Help
+	if d != "" {
+		h += " Default: " + d + "."
+	}
+	return h + " ($" + s.Name + ")"
+}
+
+// Settings is every setting, in the order help lists them.
+var Settings = []*Setting{
+	{Name: EnvConfig, Flag: "config", Placeholder: "PATH", NotInFile: true,
+		Help:        "Config file of settings, in the env file's NAME=value syntax.",
+		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-launch/config",
+		set: func(c *Config, v string, getenv func(string) string) error {
+			p, err := absPath(v)
+			if v == "" || err != nil {
+				c.File = DefaultConfigFile(getenv)
+			} else {
+				c.File = p
+			}
+			return err
+		}},
+	{Name: EnvDisable, Placeholder: "1",
+		Help: "1 turns the launcher off: claude keeps its own login, untouched.", Default: "0",
+		set: func(c *Config, v string, _ func(string) string) error {
+			switch v {
+			case "", "0", "false", "no", "off":
+				c.Disabled = false
+			case "1", "true", "yes", "on":
+				c.Disabled = true
+			default:
+				// Whoever set it meant to turn the launcher off.
+				c.Disabled = true
+				return badUsing("is not 1 or 0", "1: the launcher is off")
+			}
+			return nil
+		}},
+	{Name: EnvClaude, Flag: "claude", Placeholder: "PATH",
+		Help: "The real claude: an absolute path, or a name looked up in PATH.", DefaultHelp: "claude in PATH, skipping launchers",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.Claude = ""
+			if v == "" {
+				return nil
+			}
+			if !filepath.IsAbs(v) && containsSlash(v) {
+				return badUsing("is a relative path, which would run a claude from whatever directory you stand in; give an absolute path", "claude in PATH")
+			}
+			c.Claude = v
+			return nil
+		}},
+	{Name: EnvEnvFile, Flag: "env-file", Placeholder: "PATH",
+		Help:        "Env file that holds CLAUDE_CODE_OAUTH_TOKEN.",
+		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-auth-sync/claude-oauth.env",
+		set: func(c *Config, v string, getenv func(string) string) error {
+			p, err := absPath(v)
+			if v == "" || err != nil {
+				c.EnvFile = DefaultEnvFile(getenv)
+			} else {
+				c.EnvFile = p
+			}
+			return err
+		}},
+	{Name: EnvVaultMount, Flag: "vault-mount", Placeholder: "MOUNT",
+		Help: "Vault KV mount (version 1 or 2).", Default: DefaultVaultMount,
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.VaultMount = DefaultVaultMount
+			if v == "" {
+				return nil
+			}
+			p, err := vaultName(v, false)
+			if err == nil {
+				c.VaultMount = p
+			}
+			return err
+		}},
+	{Name: EnvVaultPath, Flag: "vault-path", Placeholder: "PATH",
+		Help: "Secret path below the mount; {user} is your login name, looked up by uid.", Default: DefaultVaultPath,
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.VaultPath = DefaultVaultPath
+			if v == "" {
+				return nil
+			}
+			p, err := vaultName(v, true)
+			if err == nil {
+				c.VaultPath = p
+			}
+			return err
+		}},
+	{Name: EnvVaultField, Flag: "vault-field", Placeholder: "FIELD",
+		Help: "Field of the secret that holds the setup token.", Default: DefaultVaultField,
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.VaultField = DefaultVaultField
+			if v == "" {
+				return nil
+			}
+			if err := plainWord(v); err != nil {
+				return err
+			}
+			c.VaultField = v
+			return nil
+		}},
+	{Name: EnvVaultTimeout, Flag: "vault-timeout", Placeholder: "DURATION",
+		Help: "Bound on the whole Vault look-up, lock wait included.", Default: DefaultVaultTimeout.String(),
+		set: func(c *Config, v string, _ func(string) string) error {
+			return duration(&c.VaultTimeout, v, DefaultVaultTimeout, MaxVaultTimeout)
+		}},
+	{Name: EnvNegativeTTL, Flag: "negative-ttl", Placeholder: "DURATION",
+		Help: "How long an answer of \"no setup token\" is believed.", Default: "10m",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return duration(&c.NegativeTTL, v, DefaultNegativeTTL, 24*time.Hour)
+		}},
+	{Name: EnvLogLevel, Flag: "log-level", Placeholder: "LEVEL",
+		Help: "Least severe messages to show on stderr: debug, info, warn or error.", Default: DefaultLogLevel.String(),
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.LogLevel = DefaultLogLevel
+			if v == "" {
+				return nil
+			}
+			l, err := ParseLevel(v)
+			if err == nil {
+				c.LogLevel = l
+			}
+			return err
+		}},
+	{Name: EnvMetricsFile, Flag: "metrics-file", Placeholder: "PATH",
+		Help: "Where sync writes its metrics for node_exporter's textfile collector (a *.prom file).", DefaultHelp: "none",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.MetricsFile = ""
+			if v == "" {
+				return nil
+			}
+			p, err := absPath(v)
+			if err != nil {
+				return err
+			}
+			if filepath.Ext(p) != ".prom" {
+				return bad("does not end in .prom, so node_exporter's textfile collector would not read it")
+			}
+			c.MetricsFile = p
+			return nil
+		}},
+	{Name: EnvOOMScoreAdj, Placeholder: "N",
+		Help: "Raise the launcher's oom_score_adj to this before the exec (t3-serve-launch sets it for its agents).", DefaultHelp: "unchanged",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.OOMScoreAdj, c.OOMScoreAdjSet = 0, false
+			if v == "" {
+				return nil
+			}
+			n, err := intIn(v, -1000, 1000)
+			if err == nil {
+				c.OOMScoreAdj, c.OOMScoreAdjSet = n, true
+			}
+			return err
+		}},
+	{Name: EnvDepth, NotInFile: true,
+		Help: "Set by the launcher for its child: the recursion guard.",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.Depth = 0
+			if v == "" {
+				return nil
+			}
+			n, err := intIn(v, 0, 1<<20)
+			c.Depth = n
+			return err
+		}},
+	vaultVar(EnvVaultAddr, "Vault's address, as for the Vault CLI.", func(c *Config) *string { return &c.VaultAddr }),
+	vaultVar(EnvVaultCACert, "CA certificate file that signs Vault's, as for the Vault CLI.", func(c *Config) *string { return &c.VaultCACert }),
+	vaultVar(EnvVaultCAPath, "Directory of CA certificates, as for the Vault CLI.", func(c *Config) *string { return &c.VaultCAPath }),
+	vaultVar(EnvVaultNamespace, "Vault Enterprise namespace, as for the Vault CLI.", func(c *Config) *string { return &c.VaultNamespace }),
+
+	{Name: EnvServer, Flag: "server", Placeholder: "PATH",
+		Help: "The real t3-serve: an absolute path, or a name looked up in PATH.", DefaultHelp: "t3-serve in PATH",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.T3.Server = ""
+			if v == "" {
+				return nil
+			}
+			if !filepath.IsAbs(v) && containsSlash(v) {
+				return badUsing("is a relative path; give an absolute path", "t3-serve in PATH")
+			}
+			c.T3.Server = v
+			return nil
+		}},
+	{Name: EnvMemoryHigh, Flag: "memory-high", Placeholder: "SIZE",
+		Help: "Throttle the server's cgroup above this (MemoryHigh).", Default: FormatSize(DefaultMemoryHigh),
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.T3.MemoryHigh, v, DefaultMemoryHigh)
+		}},
+	{Name: EnvMemoryMax, Flag: "memory-max", Placeholder: "SIZE",
+		Help: "OOM-kill inside the server's cgroup above this (MemoryMax).", Default: FormatSize(DefaultMemoryMax),
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.T3.MemoryMax, v, DefaultMemoryMax)
+		}},
+	{Name: EnvSwapMax, Flag: "swap-max", Placeholder: "SIZE",
+		Help: "Swap the cgroup may use (MemorySwapMax); 0 forbids swapping, which is what froze the machine.", Default: "0",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.T3.SwapMax, v, DefaultSwapMax)
+		}},
+	{Name: EnvOOMPolicy, Flag: "oom-policy", Placeholder: "POLICY",
+		Help: "What systemd does to the unit when one of its processes is OOM-killed: continue, stop or kill; continue keeps the server running.", Default: DefaultOOMPolicy,
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.T3.OOMPolicy = DefaultOOMPolicy
+			switch v {
+			case "":
+			case "continue", "stop", "kill":
+				c.T3.OOMPolicy = v
+			default:
+				return bad("is not continue, stop or kill")
+			}
+			return nil
+		}},
+	{Name: EnvScope, Flag: "scope-name", Placeholder: "NAME",
+		Help: "Name of the transient scope.", DefaultHelp: "t3-serve-launch-PID.scope",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.T3.Scope = ""
+			if v == "" {
+				return nil
+			}
+			if err := unitName(v); err != nil {
+				return err
+			}
+			c.T3.Scope = v
+			return nil
+		}},
+	{Name: EnvAllowUncapped, Flag: "allow-uncapped", Placeholder: "1",
+		Help: "Start t3-serve even when the caps cannot be put in place, with a loud warning.", DefaultHelp: "refuse to start",
+		set: func(c *Config, v string, _ func(string) string) error {
+			switch v {
+			case "", "0", "false", "no", "off":
+				c.T3.AllowUncapped = false
+			case "1", "true", "yes", "on":
+				c.T3.AllowUncapped = true
+			default:
+				c.T3.AllowUncapped = false
+				return bad("is not 1 or 0")
+			}
+			return nil
+		}},
+	{Name: EnvAgentOOMScoreAdj, Flag: "agent-oom-score-adj", Placeholder: "N",
+		Help: "oom_score_adj that agents started through claude-launch under the server give themselves, so the kernel picks them before the server; 0 leaves them alone.", Default: strconv.Itoa(DefaultAgentOOMScoreAdj),
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.T3.AgentOOMScoreAdj = DefaultAgentOOMScoreAdj
+			if v == "" {
+				return nil
+			}
+			n, err := intIn(v, 0, 1000)
+			if err == nil {
+				c.T3.AgentOOMScoreAdj = n
+			}
+			return err
+		}},
+}
+
+// vaultVar is one of Vault's own connection variables: any value, as the
+// Vault CLI takes it.
+func vaultVar(name, help string, field func(*Config) *string) *Setting {
+	return &Setting{Name: name, Help: help, set: func(c *Config, v string, _ func(string) string) error {
+		*field(c) = v
+		return nil
+	}}
+}
+
+// Lookup returns the setting called name (a variable), nil if none.
+func Lookup(name string) *Setting {
+	for _, s := range Settings {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// DefaultEnvFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-auth-sync/
+// claude-oauth.env, or "" when neither variable gives an absolute path.
+func DefaultEnvFile(getenv func(string) string) string {
+	return underConfigHome(getenv, "claude-auth-sync", "claude-oauth.env")
+}
+
+// DefaultConfigFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-launch/
+// config, or "" when neither variable gives an absolute path.
+func DefaultConfigFile(getenv func(string) string) string {
+	return underConfigHome(getenv, "claude-launch", "config")
+}
+
+func underConfigHome(getenv func(string) string, dir, file string) string {
+	base := getenv("XDG_CONFIG_HOME")
+	if !filepath.IsAbs(base) { // the XDG spec says to ignore a relative one
+		home := getenv("HOME")
+		if !filepath.IsAbs(home) {
+			return ""
+		}
+		base = filepath.Join(home, ".config")
+	}
+	return filepath.Join(base, dir, file)
+}
+
+// LookupFlag returns the setting whose flag is flag, nil if none.
+func LookupFlag(flag string) *Setting {
+	for _, s := range Settings {
+		if s.Flag != "" && s.Flag == flag {
+			return s
+		}
+	}
+	return nil
+}

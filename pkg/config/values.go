@@ -1,0 +1,228 @@
+package config
+
+import (
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// badValue is why a value was refused, said after the value, and, when
+// it is not the setting's default, what is used instead.
+type badValue struct{ why, using string }
+
+func (b *badValue) Error() string { return b.why }
+
+func bad(why string) error { return &badValue{why: why} }
+
+// badUsing is bad, when the setting falls back to something other than its
+// default.
+func badUsing(why, using string) error { return &badValue{why: why, using: using} }
+
+func absPath(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if !filepath.IsAbs(v) {
+		return "", bad("is not an absolute path (~ and $HOME are not expanded here)")
+	}
+	return filepath.Clean(v), nil
+}
+
+func containsSlash(s string) bool { return strings.IndexByte(s, '/') >= 0 }
+
+// plainWord refuses blanks, control characters and quotes: a Vault field
+// or mount name that holds one is a paste accident.
+func plainWord(v string) error {
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f || r == '"' || r == '\'' || r == '\\' {
+			return bad("holds a blank, a quote or a control character")
+		}
+	}
+	return nil
+}
+
+// vaultName checks a mount or a secret path: no blanks, no "." or ".."
+// segments, surrounding slashes dropped; a path may use {user} and no other
+// placeholder.
+func vaultName(v string, path bool) (string, error) {
+	if err := plainWord(v); err != nil {
+		return "", err
+	}
+	t := strings.Trim(v, "/")
+	if t == "" {
+		return "", bad("is only slashes")
+	}
+	for _, seg := range strings.Split(t, "/") {
+		switch seg {
+		case "", ".", "..":
+			return "", bad("has an empty, . or .. segment")
+		}
+	}
+	rest := strings.ReplaceAll(t, "{user}", "")
+	if strings.ContainsAny(rest, "{}") {
+		if path {
+			return "", bad("has a placeholder other than {user}")
+		}
+		return "", bad("has a { or }")
+	}
+	if !path && strings.Contains(t, "{user}") {
+		return "", bad("uses {user}, which only the path may")
+	}
+	return t, nil
+}
+
+func duration(dst *time.Duration, v string, def, max time.Duration) error {
+	*dst = def
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > max {
+		return bad("is not a positive duration up to " + FormatDuration(max) + ", such as 2s or 10m")
+	}
+	*dst = d
+	return nil
+}
+
+func size(dst *uint64, v string, def uint64) error {
+	*dst = def
+	if v == "" {
+		return nil
+	}
+	n, err := ParseSize(v)
+	if err != nil {
+		return err
+	}
+	*dst = n
+	return nil
+}
+
+func intIn(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, bad("is not a whole number from " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi))
+	}
+	return n, nil
+}
+
+// unitName accepts what systemd accepts in a unit name: ASCII letters,
+// digits and ":-_.\", with ".scope" optional at the end.
+func unitName(v string) error {
+	if len(v) > 240 {
+		return bad("is longer than a unit name may be")
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(":-_.\\", c) >= 0 {
+			continue
+		}
+		return bad("has a character systemd does not allow in a unit name")
+	}
+	return nil
+}
+
+// FormatDuration prints a duration without time.Duration's trailing zero
+// units: 10m, not 10m0s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// Level is a log level; the names match charmbracelet/log's, which the
+// other two programs use, so that all three read alike.
+type Level int
+
+// Levels, least severe first.
+const (
+	LevelDebug Level = iota
+	LevelInfo
+	LevelWarn
+	LevelError
+)
+
+// ParseLevel parses debug, info, warn (or warning) and error, in any case.
+func ParseLevel(s string) (Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return LevelDebug, nil
+	case "info":
+		return LevelInfo, nil
+	case "warn", "warning":
+		return LevelWarn, nil
+	case "error":
+		return LevelError, nil
+	}
+	return DefaultLogLevel, bad("is not debug, info, warn or error")
+}
+
+func (l Level) String() string {
+	switch l {
+	case LevelDebug:
+		return "debug"
+	case LevelInfo:
+		return "info"
+	case LevelError:
+		return "error"
+	}
+	return "warn"
+}
+
+// Unlimited is a size that does not limit ("max" in cgroup v2, "infinity"
+// to systemd).
+const Unlimited = math.MaxUint64
+
+
+// ParseSize parses a size as systemd does: bytes, or a number with K, M, G
+// or T (powers of 1024), or "infinity"/"max".
+func ParseSize(s string) (uint64, error) {
+	t := strings.TrimSpace(s)
+	switch strings.ToLower(t) {
+	case "infinity", "max":
+		return Unlimited, nil
+	case "":
+		return 0, bad("is empty; give bytes or a number with K, M, G or T, such as 12G")
+	}
+	mult := uint64(1)
+	switch t[len(t)-1] {
+	case 'K', 'k':
+		mult = 1 << 10
+	case 'M', 'm':
+		mult = 1 << 20
+	case 'G', 'g':
+		mult = 1 << 30
+	case 'T', 't':
+		mult = 1 << 40
+	}
+	if mult > 1 {
+		t = t[:len(t)-1]
+	}
+	n, err := strconv.ParseUint(t, 10, 64)
+	if err != nil || n > math.MaxUint64/mult {
+		return 0, bad("is not bytes or a number with K, M, G or T, such as 12G")
+	}
+	return n * mult, nil
+}
+
+// FormatSize prints a size the way ParseSize reads it.
+func FormatSize(n uint64) string {
+	if n == Unlimited {
+		return "max"
+	}
+	for _, u := range []struct {
+		s string
+		m uint64
+	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		if n >= u.m && n%u.m == 0 {
+			return strconv.FormatUint(n/u.m, 10) + u.s
+		}
+	}
+	return strconv.FormatUint(n, 10)
+}

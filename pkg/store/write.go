@@ -1,0 +1,141 @@
+package store
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// testHookBeforeRename, when set by a test, runs after the temporary file is
+// written and before it replaces the target; an error aborts the write.
+var testHookBeforeRename func() error
+
+// WriteEnvFile atomically replaces the env file at path with one holding s,
+// mode 0600, in a directory EnsureDir accepts. On any failure the old file
+// is left as it was. A target that is a symlink or not a regular file is
+// refused.
+func WriteEnvFile(path string, s token.Secret) error {
+	if s.IsZero() {
+		return errs.Wrap("write env file "+path+": ", token.ErrInvalidToken, ": it is empty")
+	}
+	if err := EnsureDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return errs.Wrap("env file "+path+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a regular file; remove it and run `claude-auth-sync sync` again")
+	}
+	return WriteAtomic(path, token.EnvFileContent(s))
+}
+
+// WriteAtomic writes data to path, mode 0600: a temporary file in the same
+// directory is written, synced and renamed over the target, then the
+// directory is synced. On any failure the old file is left as it was and
+// the temporary file is removed.
+func WriteAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return errs.Wrap("write "+path+": ", err, "")
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp already uses 0600; Chmod makes that independent of it.
+	if err = tmp.Chmod(0o600); err != nil {
+		return errs.Wrap("write "+path+": ", err, "")
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return errs.Wrap("write "+path+": ", err, "")
+	}
+	if err = tmp.Sync(); err != nil {
+		return errs.Wrap("write "+path+": sync: ", err, "")
+	}
+	if err = tmp.Close(); err != nil {
+		return errs.Wrap("write "+path+": close: ", err, "")
+	}
+	if testHookBeforeRename != nil {
+		if err = testHookBeforeRename(); err != nil {
+			return err
+		}
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return errs.Wrap("write "+path+": ", err, "")
+	}
+	return SyncDir(dir)
+}
+
+// SyncDir makes a rename in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return errs.Wrap("sync directory "+dir+": ", err, "")
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return errs.Wrap("sync directory "+dir+": ", err, "")
+	}
+	return nil
+}
+
+// EnsureDir makes sure dir can hold a file of this user's that nobody else
+// may replace. A missing dir is created, mode 0700 (with any missing
+// parents), as the XDG base directory spec asks. An existing dir is never
+// changed: it must be a real directory (not a symlink), owned by this user,
+// and not writable by group or others, or it is refused with a hint, since
+// whoever can write in it could swap the file inside.
+func EnsureDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return errs.Wrap("create directory "+dir+": ", err, "")
+		}
+		return nil
+	}
+	if err != nil {
+		return errs.Wrap("directory "+dir+": ", err, "")
+	}
+	hint := "; keep the env file in a directory of your own (" + config.EnvEnvFile + ")"
+	if !fi.IsDir() {
+		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a directory"+hint)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if ok && int(st.Uid) != os.Geteuid() {
+		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(int(st.Uid))+", not by you (uid "+strconv.Itoa(os.Geteuid())+")"+hint)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": group or others can write in it (mode "+mode(fi.Mode())+"), so they could replace the file; run `chmod go-w "+dir+"`, or keep the env file in a directory of your own ("+config.EnvEnvFile+")")
+	}
+	return nil
+}
+
+// mode prints a directory's mode as chmod takes it: 1777, 0755.
+func mode(m fs.FileMode) string {
+	n := uint32(m.Perm())
+	if m&fs.ModeSticky != 0 {
+		n |= 0o1000
+	}
+	s := strconv.FormatUint(uint64(n), 8)
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s
+}
+
+// RemoveEnvFile removes the env file at path; a missing file is no error.
+// It removes a symlink itself, never what it points to.
+func RemoveEnvFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return errs.Wrap("remove env file: ", err, "")
+	}
+	return nil
+}

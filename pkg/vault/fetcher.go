@@ -1,0 +1,31 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// Fetcher is the token.Fetcher of a program that links this package: on a
+// miss it syncs the env file from Vault in-process, under the same lock and
+// negative cache as the claude-auth-sync that claude-launch runs, bounded
+// as a whole by the deadline. Without a Vault token it does nothing.
+func Fetcher(c *config.Config, getenv func(string) string) token.Fetcher {
+	return func(deadline time.Time) error {
+		client, err := New(c, getenv)
+		if errors.Is(err, token.ErrNoVaultToken) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		_, err = store.Sync(ctx, c, client.Lookup, true)
+		return err
+	}
+}
