@@ -56,6 +56,7 @@ else
 fi
 echo "depth=$CLAUDE_LAUNCH_DEPTH"
 echo "oom_score_adj=$(cat /proc/self/oom_score_adj)"
+echo "sigign=$(awk '/^SigIgn/{print $2}' /proc/$$/status)"
 exit ${FAKE_EXIT:-0}
 `
 

@@ -86,7 +86,7 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	pid := uint32(os.Getpid())
 	if os.Getenv("INVOCATION_ID") != "" {
 		if unit, ok := mainProcessOf(ctx, conn, pid); ok {
-			return rep, fmt.Errorf("%w: %s runs without %s; put MemoryHigh=%s, MemoryMax=%s, MemorySwapMax=%s and OOMPolicy=%s in %s (see scripts/t3-serve@.service)",
+			return rep, fmt.Errorf("%w: %s runs without %s; put MemoryHigh=%s, MemoryMax=%s, MemorySwapMax=%s and OOMPolicy=%s in %s (see scripts/systemd/t3-serve@.service)",
 				ErrServiceMainProcess, unit, Describe(gaps), FormatSize(opts.Caps.High), FormatSize(opts.Caps.Max), FormatSize(opts.Caps.SwapMax), opts.Caps.OOMPolicy, unit)
 		}
 	}
@@ -115,7 +115,7 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 		return rep, err
 	}
 	if !Satisfied(rep.Gaps) {
-		return rep, fmt.Errorf("%w: scope %s was created, but %s; a user manager needs memory delegation (Delegate=memory on user@.service), or run as a system service (scripts/t3-serve@.service)",
+		return rep, fmt.Errorf("%w: scope %s was created, but %s; a user manager needs memory delegation (Delegate=memory on user@.service), or run as a system service (scripts/systemd/t3-serve@.service)",
 			ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps))
 	}
 	rep.Warnings = append(rep.Warnings, kernelWarnings(rep.Limits, rep.Gaps)...)

@@ -55,7 +55,7 @@ type ScopeRequest struct {
 // Scope.OOMPolicy is false: the caller decides whether that is acceptable.
 func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, error) {
 	if ScopeOOMPolicy(req.Version) == OOMPolicyBroken {
-		return Scope{}, fmt.Errorf("systemd %s stops a whole scope after any OOM kill, so the server would die with its runaway child; upgrade systemd (252.2 or later), or run the server as a service with OOMPolicy=continue (scripts/t3-serve@.service)", req.Version)
+		return Scope{}, fmt.Errorf("systemd %s stops a whole scope after any OOM kill, so the server would die with its runaway child; upgrade systemd (252.2 or later), or run the server as a service with OOMPolicy=continue (scripts/systemd/t3-serve@.service)", req.Version)
 	}
 	s := Scope{Name: req.Name, OOMPolicy: true}
 	retried := false
