@@ -10,7 +10,8 @@
 GO        ?= go
 BIN       ?= bin
 PREFIX    ?= $(HOME)/.local
-GOFLAGS_BUILD = -trimpath -ldflags='-s -w'
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+GOFLAGS_BUILD = -trimpath -ldflags='-s -w -X github.com/claude-launch/claude-launch/internal/version.version=$(VERSION)'
 CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/claude-launch)
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck

@@ -23,11 +23,10 @@ func run(args []string) int {
 	if !ok {
 		return launch.ExitUsage
 	}
-	// Run by claude-launch on a miss, it writes into the launcher's stderr:
-	// no timestamps there, as the launcher's own lines have none; and the
-	// launcher has already reported the settings' problems.
+	// Run by claude-launch on a miss, the launcher has already reported
+	// the settings' problems.
 	onMiss := c.Sync.OnMiss
-	logger := cli.NewLogger("claude-auth-sync", cfg.LogLevel, onMiss)
+	logger := cli.NewLogger("claude-auth-sync", cfg.LogLevel)
 	if !onMiss {
 		cli.Warn(logger, problems)
 	}
@@ -39,4 +38,3 @@ func run(args []string) int {
 	}
 	return launch.ExitOK
 }
-

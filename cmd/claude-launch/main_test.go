@@ -27,8 +27,17 @@ func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
 
+// prebuiltEnv names a directory of claude-launch and claude-auth-sync
+// binaries to test instead of building them: how one shows that a test
+// fails on an older build.
+const prebuiltEnv = "CLAUDE_LAUNCH_TEST_PREBUILT"
+
 func testMain(m *testing.M) int {
 	flag.Parse()
+	if dir := os.Getenv(prebuiltEnv); dir != "" {
+		binDir = dir
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "claude-launch-test-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

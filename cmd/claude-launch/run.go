@@ -48,10 +48,15 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 			log.Warn(err.Error())
 		}
 	}
-	log.Debug("exec", "path", claude.Path, "version", version.String())
-	err = launch.Exec(exec, claude, args, env)
-	log.Error(err.Error())
-	return launch.ExitCannotExec
+	if log.Enabled(config.LevelDebug) {
+		log.Debug("exec", "path", claude.Path)
+	}
+	if err := launch.Exec(exec, claude, args, env); err != nil {
+		log.Error(err.Error())
+		return launch.ExitCannotExec
+	}
+	return launch.ExitOK
+
 }
 
 // resolve returns the child's environment: with the setup token when one
@@ -68,11 +73,16 @@ func resolve(environ []string, cfg *config.Config, stderr *os.File, log *launch.
 	default:
 		log.Warn(err.Error() + "; starting claude with its own login")
 	}
+	debug := log.Enabled(config.LevelDebug)
 	if res.Token.IsZero() {
-		log.Debug("no setup token: starting claude with its own login", "reason", res.Reason)
+		if debug {
+			log.Debug("no setup token: starting claude with its own login", "reason", res.Reason)
+		}
 		return launch.ChildEnv(environ, token.Secret{}, cfg.Depth+1)
 	}
-	log.Debug("setup token in effect", "source", string(res.Source), "fingerprint", res.Token.Fingerprint())
+	if debug {
+		log.Debug("setup token in effect", "source", string(res.Source), "fingerprint", res.Token.Fingerprint())
+	}
 	if over := launch.Overriding(environ); len(over) > 0 {
 		log.Warn(strings.Join(over, " and ")+" set: claude uses it before "+token.EnvVar+", so the setup token is not used",
 			"hint", "unset "+strings.Join(over, " "))

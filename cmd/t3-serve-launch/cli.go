@@ -83,4 +83,3 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	err = launch.Exec(launch.SysExec, server, c.Args, env)
 	return launch.ExitCannotExec, err
 }
-

@@ -28,7 +28,7 @@ func run(args []string) int {
 	if !ok {
 		return launch.ExitUsage
 	}
-	logger := cli.NewLogger("t3-serve-launch", cfg.LogLevel, false)
+	logger := cli.NewLogger("t3-serve-launch", cfg.LogLevel)
 	cli.Warn(logger, problems)
 	code, err := c.Run(&cfg, logger)
 	if err != nil {

@@ -16,24 +16,71 @@ import (
 // debug/buildinfo does for a stripped binary: from the start of the first
 // writable segment, where the linker puts it.
 func ModInfo(path string) string {
-	fd, err := open(path)
-	if err != nil {
+	return parse(dataStart(path, make([]byte, 64<<10)))
+}
+
+// MainPackage is the main package recorded in the executable at path, ""
+// for none. It reads only the first 256 bytes of the build info, where Go
+// puts the main package's line: claude-launch asks this of every candidate
+// on every launch, where stack growth and page faults are the cost.
+func MainPackage(path string) string {
+	var buf [256]byte
+	data := dataStart(path, buf[:])
+	for off := 0; off+32 <= len(data); off += 16 {
+		if string(data[off:off+len(magic)]) != magic {
+			continue
+		}
+		if data[off+15]&2 == 0 {
+			return ""
+		}
+		_, rest, ok := str(data[off+32:]) // the Go version
+		if !ok {
+			return ""
+		}
+		// The module information's length prefix, its 16-byte sentinel,
+		// then "path\t<main package>\n".
+		if _, w := binary.Uvarint(rest); w > 0 && len(rest) > w+16 {
+			line, _, _ := strings.Cut(string(rest[w+16:]), "\n")
+			if p, ok := strings.CutPrefix(line, "path\t"); ok {
+				return p
+			}
+		}
 		return ""
 	}
+	return ""
+}
+
+// dataStart fills buf from the start of the first writable segment of the
+// 64-bit little-endian ELF at path, where the Go linker puts the build
+// info, and returns what it read (nothing for anything else).
+func dataStart(path string, buf []byte) []byte {
+	fd, err := open(path)
+	if err != nil {
+		return nil
+	}
 	defer syscall.Close(fd)
-	var eh [64]byte
-	if !pread(fd, eh[:], 0) || string(eh[:4]) != "\x7fELF" || eh[4] != 2 || eh[5] != 1 {
-		return ""
+	// The ELF header and, right after it in every binary Go or the usual
+	// linkers write, the program headers: one read.
+	var head [1024]byte // the header and up to 17 program headers: Go writes 6 to 9
+	n := readAt(fd, head[:], 0)
+	eh := head[:n]
+	if n < 64 || string(eh[:4]) != "\x7fELF" || eh[4] != 2 || eh[5] != 1 {
+		return nil
 	}
 	phoff := binary.LittleEndian.Uint64(eh[0x20:])
 	phentsize := int(binary.LittleEndian.Uint16(eh[0x36:]))
 	phnum := int(binary.LittleEndian.Uint16(eh[0x38:]))
-	if phentsize < 56 || phnum == 0 || phnum > 64 || phoff > 1<<20 {
-		return ""
+	if phentsize != 56 || phnum == 0 || phnum > 32 || phoff > 1<<20 {
+		return nil
 	}
-	ph := make([]byte, phentsize*phnum)
-	if !pread(fd, ph, int64(phoff)) {
-		return ""
+	var ph []byte
+	if end := phoff + uint64(phentsize*phnum); end <= uint64(n) {
+		ph = head[phoff:end]
+	} else {
+		ph = make([]byte, phentsize*phnum) // rare: keep the stack small
+		if !pread(fd, ph, int64(phoff)) {
+			return nil
+		}
 	}
 	for i := 0; i < phnum; i++ {
 		p := ph[i*phentsize:]
@@ -41,11 +88,10 @@ func ModInfo(path string) string {
 		if binary.LittleEndian.Uint32(p) != ptLoad || binary.LittleEndian.Uint32(p[4:])&pfW == 0 {
 			continue
 		}
-		var data [4096]byte
-		n := readAt(fd, data[:], int64(binary.LittleEndian.Uint64(p[8:])))
-		return parse(data[:n])
+		n := readAt(fd, buf, int64(binary.LittleEndian.Uint64(p[8:])))
+		return buf[:n]
 	}
-	return ""
+	return nil
 }
 
 // magic starts Go's build info, 16-byte aligned.
@@ -85,9 +131,6 @@ func str(b []byte) (s, rest []byte, ok bool) {
 	}
 	return b[w : w+int(n)], b[w+int(n):], true
 }
-
-// MainPackage is the main package in modinfo, "" if none.
-func MainPackage(modinfo string) string { return field(modinfo, "path\t") }
 
 // Version is the main module's version in modinfo: a tag or pseudo-version,
 // else "devel-REVISION" (with "-dirty" for uncommitted changes) from the

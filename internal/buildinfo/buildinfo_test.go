@@ -20,7 +20,7 @@ func TestOwnBuildInfo(t *testing.T) {
 		t.Skip("no build info in this test binary")
 	}
 	mi := ModInfo(self)
-	if got := MainPackage(mi); got != bi.Path {
+	if got := MainPackage(self); got != bi.Path {
 		t.Errorf("MainPackage = %q, want %q", got, bi.Path)
 	}
 	if !strings.Contains(mi, "mod\t"+bi.Main.Path+"\t") {
@@ -37,8 +37,8 @@ func TestNotGo(t *testing.T) {
 		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if mi := ModInfo(p); mi != "" {
-			t.Errorf("%s: ModInfo = %q", name, mi)
+		if mi, mp := ModInfo(p), MainPackage(p); mi != "" || mp != "" {
+			t.Errorf("%s: ModInfo = %q, MainPackage = %q", name, mi, mp)
 		}
 	}
 	if ModInfo(filepath.Join(dir, "missing")) != "" || ModInfo(dir) != "" {
@@ -48,9 +48,9 @@ func TestNotGo(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	for mi, want := range map[string]string{
-		"path\tx/cmd/y\nmod\tx\tv1.2.3\th1:abc\n":                                                       "v1.2.3",
+		"path\tx/cmd/y\nmod\tx\tv1.2.3\th1:abc\n":                                                          "v1.2.3",
 		"path\tx/cmd/y\nmod\tx\t(devel)\t\nbuild\tvcs.revision=0123456789abcdef\nbuild\tvcs.modified=true": "devel-0123456789ab-dirty",
-		"path\tx/cmd/y\nmod\tx\t(devel)\t\nbuild\tvcs.revision=0123456789abcdef":                          "devel-0123456789ab",
+		"path\tx/cmd/y\nmod\tx\t(devel)\t\nbuild\tvcs.revision=0123456789abcdef":                           "devel-0123456789ab",
 		"": "devel",
 	} {
 		if got := Version(mi); got != want {

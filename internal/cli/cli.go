@@ -10,7 +10,6 @@ import (
 	"os"
 	"reflect"
 	"strings"
-	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/charmbracelet/log"
@@ -98,18 +97,13 @@ func FlagValues(kctx *kong.Context) map[string]string {
 }
 
 // NewLogger logs to stderr (stdout belongs to results or to the program
-// exec'd next) with prefix, without timestamps under journald, which adds
-// its own, or when quiet (writing into a launcher's stderr, whose own lines
-// have none).
-func NewLogger(prefix string, level config.Level, quiet bool) *log.Logger {
+// exec'd next) with prefix and without timestamps, like claude-launch's own
+// lines: a person at a terminal does not need them, and journald adds its
+// own to the timer's.
+func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	return log.NewWithOptions(os.Stderr, log.Options{
-		Prefix:          prefix,
-		Level:           lv,
-		ReportTimestamp: os.Getenv("JOURNAL_STREAM") == "" && !quiet,
-		TimeFormat:      time.DateTime,
-	})
+	return log.NewWithOptions(os.Stderr, log.Options{Prefix: prefix, Level: lv})
 }
 
 // Warn logs each problem of the settings once.

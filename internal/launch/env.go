@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
@@ -25,11 +26,12 @@ func Environ() []string {
 		return os.Environ()
 	}
 	defer syscall.Close(fd)
-	buf := make([]byte, 0, 16<<10)
+	buf := make([]byte, 0, 4<<10)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
 		}
+		room := cap(buf) - len(buf)
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
 			continue
@@ -37,15 +39,18 @@ func Environ() []string {
 		if err != nil {
 			return os.Environ()
 		}
-		if n == 0 {
+		buf = buf[:len(buf)+n]
+		// /proc answers a read with all that fits: a short read is the end,
+		// and saves the read that would return 0.
+		if n == 0 || n < room {
 			break
 		}
-		buf = buf[:len(buf)+n]
 	}
-	s := strings.TrimSuffix(string(buf), "\x00")
-	if s == "" {
+	if len(buf) == 0 {
 		return nil
 	}
+	// buf is never written again: the strings may share it.
+	s := strings.TrimSuffix(unsafe.String(&buf[0], len(buf)), "\x00")
 	return strings.Split(s, "\x00")
 }
 

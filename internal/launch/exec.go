@@ -23,8 +23,10 @@ type ExecFunc func(path string, argv, env []string) error
 // program can read back the disposition it started with.
 func Exec(exec ExecFunc, f Found, args, env []string) error {
 	argv := append([]string{f.Argv0}, args...)
-	err := exec(f.Path, argv, env)
-	return errs.Wrap("exec "+f.Path+": ", err, "")
+	if err := exec(f.Path, argv, env); err != nil {
+		return errs.Wrap("exec "+f.Path+": ", err, "")
+	}
+	return nil // only a recorder returns
 }
 
 // SysExec is the real exec.

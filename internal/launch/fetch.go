@@ -76,7 +76,8 @@ func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fe
 func syncPath(environ []string) (string, error) {
 	if dir := SelfDir(); dir != "" {
 		p := filepath.Join(dir, SyncProgram)
-		if fi, err := os.Stat(p); err == nil && executable(fi) {
+		var st syscall.Stat_t
+		if syscall.Stat(p, &st) == nil && executable(&st) {
 			return p, nil
 		}
 	}

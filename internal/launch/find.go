@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/claude-launch/claude-launch/pkg/errs"
 )
@@ -21,23 +22,27 @@ type Found struct {
 // Find locates the real program called name. explicit, from the setting
 // called envName, is an absolute path or a name to look up in PATH
 // instead; "" means name. The PATH search takes the first executable that
-// is not a launcher (this file, or any build of claude-launch), and never
-// looks in the current directory: installing launchers as claude anywhere
-// in PATH cannot make them exec each other, and no ./claude in the
-// directory a user stands in ever receives the token.
+// is not a launcher (this very file, or any build of claude-launch, read
+// from its build info in a few small reads) and never looks in the current
+// directory: installing launchers as claude anywhere in PATH cannot make
+// them exec each other, and no ./claude in the directory a user stands in
+// ever receives the token.
 func Find(name, explicit, envName, pathList string) (Found, error) {
-	self, selfErr := os.Stat("/proc/self/exe")
-	isLauncher := func(p string, fi os.FileInfo) bool {
-		return selfErr == nil && os.SameFile(self, fi) || IsLauncher(p)
+	// syscall.Stat, not os.Stat: no FileInfo to allocate on every launch.
+	var self syscall.Stat_t
+	selfErr := syscall.Stat("/proc/self/exe", &self)
+	isLauncher := func(p string, st *syscall.Stat_t) bool {
+		return selfErr == nil && st.Dev == self.Dev && st.Ino == self.Ino || IsLauncher(p)
 	}
+	var st syscall.Stat_t
 	if filepath.IsAbs(explicit) {
-		fi, err := os.Stat(explicit)
+		err := syscall.Stat(explicit, &st)
 		switch {
 		case err != nil:
-			return Found{}, errs.Wrap(envName+"="+explicit+": ", err, "; point it at the real "+name)
-		case !executable(fi):
+			return Found{}, errs.Wrap(envName+"="+explicit+": ", &os.PathError{Op: "stat", Path: explicit, Err: err}, "; point it at the real "+name)
+		case !executable(&st):
 			return Found{}, errors.New(envName + "=" + explicit + " is not an executable file; point it at the real " + name)
-		case isLauncher(explicit, fi):
+		case isLauncher(explicit, &st):
 			return Found{}, errors.New(envName + "=" + explicit + " is a claude-launch, not the real " + name + "; point it at the real " + name)
 		}
 		return Found{Path: explicit, Argv0: explicit}, nil
@@ -52,11 +57,10 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 			continue
 		}
 		p := filepath.Join(dir, want)
-		fi, err := os.Stat(p)
-		if err != nil || !executable(fi) {
+		if syscall.Stat(p, &st) != nil || !executable(&st) {
 			continue
 		}
-		if isLauncher(p, fi) {
+		if isLauncher(p, &st) {
 			skipped = true
 			continue
 		}
@@ -69,8 +73,8 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 	return Found{}, errs.Wrap("", ErrNotFound, ": no "+want+why+" in PATH; install it or set "+envName+" to its path")
 }
 
-func executable(fi os.FileInfo) bool {
-	return fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+func executable(st *syscall.Stat_t) bool {
+	return st.Mode&syscall.S_IFMT == syscall.S_IFREG && st.Mode&0o111 != 0
 }
 
 // SelfDir is the directory of the running executable, "" if unknown.

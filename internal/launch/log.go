@@ -23,6 +23,11 @@ func NewLogger(w io.Writer, prefix string, level config.Level) *Logger {
 	return &Logger{w: w, prefix: prefix, level: level}
 }
 
+// Enabled reports whether lv is logged. Guard a Debug line with it when its
+// arguments cost something to compute: they are evaluated even when the
+// line is not printed, on every launch.
+func (l *Logger) Enabled(lv config.Level) bool { return lv >= l.level }
+
 // Debug logs at debug level.
 func (l *Logger) Debug(msg string, kv ...any) { l.log(config.LevelDebug, "DEBU", msg, kv) }
 

@@ -12,5 +12,5 @@ const LauncherPackage = "github.com/claude-launch/claude-launch/cmd/claude-launc
 // that is not a Go program with that main package (a script, the real
 // claude) is not one.
 func IsLauncher(path string) bool {
-	return buildinfo.MainPackage(buildinfo.ModInfo(path)) == LauncherPackage
+	return buildinfo.MainPackage(path) == LauncherPackage
 }

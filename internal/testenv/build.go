@@ -38,4 +38,3 @@ func BuildCommands(dir string, pkgs ...string) error {
 	}
 	return nil
 }
-

@@ -262,6 +262,28 @@ func TestFlagHelp(t *testing.T) {
 	}
 }
 
+// TestWrittenDefaults: the defaults written out in the table are the typed
+// defaults.
+func TestWrittenDefaults(t *testing.T) {
+	c, _ := load(t, []string{"HOME=/h"}, nil)
+	var w Config
+	for _, s := range Settings {
+		if s.Default != "" {
+			if err := s.set(&w, s.Default, func(string) string { return "" }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	w.EnvFile, w.File = c.EnvFile, c.File
+	if w.VaultAddr != DefaultVaultAddr {
+		t.Errorf("VAULT_ADDR default %q", w.VaultAddr)
+	}
+	w.VaultAddr = ""
+	if w != c {
+		t.Errorf("written defaults\n %+v\nloaded defaults\n %+v", w, c)
+	}
+}
+
 func TestSizes(t *testing.T) {
 	for in, want := range map[string]uint64{"0": 0, "12G": 12 << 30, "16g": 16 << 30, "64M": 64 << 20, "1T": 1 << 40, "4096": 4096, "max": Unlimited, "infinity": Unlimited} {
 		got, err := ParseSize(in)

@@ -32,7 +32,7 @@ func (c *Config) Resolver(getenv func(string) string, fetch token.Fetcher) *toke
 		Disabled:      c.Disabled,
 		EnvFile:       c.EnvFile,
 		Timeout:       c.VaultTimeout,
-		Negative:      c.NegativeCache(),
+		Negative:      c.NegativeCache,
 		HasVaultToken: func() bool { return token.HasVaultToken(getenv) },
 		Fetch:         fetch,
 	}

@@ -2,7 +2,6 @@ package config
 
 import (
 	"path/filepath"
-	"strconv"
 	"time"
 )
 
@@ -146,7 +145,10 @@ func (s *Setting) FlagHelp() string {
 	return h + " ($" + s.Name + ")"
 }
 
-// Settings is every setting, in the order help lists them.
+// Settings is every setting, in the order help lists them. Every entry is
+// a constant (defaults written out, functions without captured variables),
+// so that the table sits in the binary's data instead of being built at
+// start-up: claude-launch reads it on every launch.
 var Settings = []*Setting{
 	{Name: EnvConfig, Flag: "config", Placeholder: "PATH", NotInFile: true,
 		Help:        "Config file of settings, in the env file's NAME=value syntax.",
@@ -240,7 +242,7 @@ var Settings = []*Setting{
 			return nil
 		}},
 	{Name: EnvVaultTimeout, Flag: "vault-timeout", Placeholder: "DURATION",
-		Help: "Bound on the whole Vault look-up, lock wait included.", Default: DefaultVaultTimeout.String(),
+		Help: "Bound on the whole Vault look-up, lock wait included.", Default: "2s",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return duration(&c.VaultTimeout, v, DefaultVaultTimeout, MaxVaultTimeout)
 		}},
@@ -250,7 +252,7 @@ var Settings = []*Setting{
 			return duration(&c.NegativeTTL, v, DefaultNegativeTTL, 24*time.Hour)
 		}},
 	{Name: EnvLogLevel, Flag: "log-level", Placeholder: "LEVEL",
-		Help: "Least severe messages to show on stderr: debug, info, warn or error.", Default: DefaultLogLevel.String(),
+		Help: "Least severe messages to show on stderr: debug, info, warn or error.", Default: "warn",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.LogLevel = DefaultLogLevel
 			if v == "" {
@@ -303,10 +305,15 @@ var Settings = []*Setting{
 			c.Depth = n
 			return err
 		}},
-	vaultVar(EnvVaultAddr, "Vault's address, as for the Vault CLI.", func(c *Config) *string { return &c.VaultAddr }),
-	vaultVar(EnvVaultCACert, "CA certificate file that signs Vault's, as for the Vault CLI.", func(c *Config) *string { return &c.VaultCACert }),
-	vaultVar(EnvVaultCAPath, "Directory of CA certificates, as for the Vault CLI.", func(c *Config) *string { return &c.VaultCAPath }),
-	vaultVar(EnvVaultNamespace, "Vault Enterprise namespace, as for the Vault CLI.", func(c *Config) *string { return &c.VaultNamespace }),
+	// Vault's own connection variables: any value, as the Vault CLI takes it.
+	{Name: EnvVaultAddr, Help: "Vault's address, as for the Vault CLI.", Default: DefaultVaultAddr,
+		set: func(c *Config, v string, _ func(string) string) error { c.VaultAddr = v; return nil }},
+	{Name: EnvVaultCACert, Help: "CA certificate file that signs Vault's, as for the Vault CLI.",
+		set: func(c *Config, v string, _ func(string) string) error { c.VaultCACert = v; return nil }},
+	{Name: EnvVaultCAPath, Help: "Directory of CA certificates, as for the Vault CLI.",
+		set: func(c *Config, v string, _ func(string) string) error { c.VaultCAPath = v; return nil }},
+	{Name: EnvVaultNamespace, Help: "Vault Enterprise namespace, as for the Vault CLI.",
+		set: func(c *Config, v string, _ func(string) string) error { c.VaultNamespace = v; return nil }},
 
 	{Name: EnvServer, Flag: "server", Placeholder: "PATH",
 		Help: "The real t3-serve: an absolute path, or a name looked up in PATH.", DefaultHelp: "t3-serve in PATH",
@@ -322,12 +329,12 @@ var Settings = []*Setting{
 			return nil
 		}},
 	{Name: EnvMemoryHigh, Flag: "memory-high", Placeholder: "SIZE",
-		Help: "Throttle the server's cgroup above this (MemoryHigh).", Default: FormatSize(DefaultMemoryHigh),
+		Help: "Throttle the server's cgroup above this (MemoryHigh).", Default: "12G",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.MemoryHigh, v, DefaultMemoryHigh)
 		}},
 	{Name: EnvMemoryMax, Flag: "memory-max", Placeholder: "SIZE",
-		Help: "OOM-kill inside the server's cgroup above this (MemoryMax).", Default: FormatSize(DefaultMemoryMax),
+		Help: "OOM-kill inside the server's cgroup above this (MemoryMax).", Default: "16G",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.MemoryMax, v, DefaultMemoryMax)
 		}},
@@ -377,7 +384,7 @@ var Settings = []*Setting{
 			return nil
 		}},
 	{Name: EnvAgentOOMScoreAdj, Flag: "agent-oom-score-adj", Placeholder: "N",
-		Help: "oom_score_adj that agents started through claude-launch under the server give themselves, so the kernel picks them before the server; 0 leaves them alone.", Default: strconv.Itoa(DefaultAgentOOMScoreAdj),
+		Help: "oom_score_adj that agents started through claude-launch under the server give themselves, so the kernel picks them before the server; 0 leaves them alone.", Default: "500",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.T3.AgentOOMScoreAdj = DefaultAgentOOMScoreAdj
 			if v == "" {
@@ -389,15 +396,6 @@ var Settings = []*Setting{
 			}
 			return err
 		}},
-}
-
-// vaultVar is one of Vault's own connection variables: any value, as the
-// Vault CLI takes it.
-func vaultVar(name, help string, field func(*Config) *string) *Setting {
-	return &Setting{Name: name, Help: help, set: func(c *Config, v string, _ func(string) string) error {
-		*field(c) = v
-		return nil
-	}}
 }
 
 // Lookup returns the setting called name (a variable), nil if none.

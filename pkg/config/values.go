@@ -179,7 +179,6 @@ func (l Level) String() string {
 // to systemd).
 const Unlimited = math.MaxUint64
 
-
 // ParseSize parses a size as systemd does: bytes, or a number with K, M, G
 // or T (powers of 1024), or "infinity"/"max".
 func ParseSize(s string) (uint64, error) {

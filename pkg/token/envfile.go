@@ -26,11 +26,10 @@ func ReadEnvFile(path string) (Secret, error) {
 	if err != nil {
 		return Secret{}, err
 	}
-	vars, err := parseEnv(data)
+	v, ok, err := lookupEnv(data, EnvVar)
 	if err != nil {
 		return Secret{}, wrap("env file "+path+": ", err, "; fix that line or run `claude-auth-sync sync` to rewrite the file")
 	}
-	v, ok := vars[EnvVar]
 	if !ok {
 		return Secret{}, wrap("env file "+path+": ", ErrNoToken, ": it has no "+EnvVar+" line; run `claude-auth-sync sync` to rewrite it")
 	}

@@ -89,7 +89,6 @@ func TestReadEnvFile(t *testing.T) {
 	}
 }
 
-
 func TestEnvFileContentParsesBack(t *testing.T) {
 	s, _ := NewSecret(testToken)
 	vars, err := ParseEnv(strings.NewReader(string(EnvFileContent(s))))

@@ -40,14 +40,28 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 // error.
 func parseEnv(data string) (map[string]string, error) {
 	vars := make(map[string]string)
-	as, bad := ParseAssignments(data)
-	if len(bad) > 0 {
-		return nil, bad[0]
-	}
-	for _, a := range as {
-		vars[a.Name] = a.Value
+	var first *ParseError
+	parseLines(data, func(a Assignment) { vars[a.Name] = a.Value }, func(e *ParseError) bool { first = e; return false })
+	if first != nil {
+		return nil, first
 	}
 	return vars, nil
+}
+
+// lookupEnv returns the value the file data gives name (the last
+// assignment wins, as in bash), with no map: the per-launch path reads one
+// variable of a one-line file. The first bad line is the error.
+func lookupEnv(data, name string) (value string, found bool, err error) {
+	var first *ParseError
+	parseLines(data, func(a Assignment) {
+		if a.Name == name {
+			value, found = a.Value, true
+		}
+	}, func(e *ParseError) bool { first = e; return false })
+	if first != nil {
+		return "", false, first
+	}
+	return value, found, nil
 }
 
 // Assignment is one NAME=value line.
@@ -63,22 +77,32 @@ type Assignment struct {
 func ParseAssignments(data string) ([]Assignment, []*ParseError) {
 	var as []Assignment
 	var bad []*ParseError
+	parseLines(data, func(a Assignment) { as = append(as, a) }, func(e *ParseError) bool { bad = append(bad, e); return true })
+	return as, bad
+}
+
+// parseLines hands each assignment of data to good and each bad line to
+// bad, in order; it stops when bad returns false.
+func parseLines(data string, good func(Assignment), bad func(*ParseError) bool) {
 	for n := 1; data != ""; n++ {
 		line, rest, _ := strings.Cut(data, "\n")
 		data = rest
 		if len(line) > maxLine {
-			bad = append(bad, &ParseError{Line: n, Reason: "line too long"})
+			if !bad(&ParseError{Line: n, Reason: "line too long"}) {
+				return
+			}
 			continue
 		}
 		name, value, ok, reason := parseLine(line)
 		switch {
 		case reason != "":
-			bad = append(bad, &ParseError{Line: n, Reason: reason})
+			if !bad(&ParseError{Line: n, Reason: reason}) {
+				return
+			}
 		case ok:
-			as = append(as, Assignment{Line: n, Name: name, Value: value})
+			good(Assignment{Line: n, Name: name, Value: value})
 		}
 	}
-	return as, bad
 }
 
 // parseLine parses one line. ok is false for blank and comment lines;
@@ -120,6 +144,7 @@ func parseLine(line string) (name, value string, ok bool, reason string) {
 // rest of the line.
 func parseValue(s string) (value, rest string, reason string) {
 	var b strings.Builder
+	b.Grow(len(s)) // the value is at most the rest of the line: one allocation
 	i := 0
 	for i < len(s) {
 		c := s[i]

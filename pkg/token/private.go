@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // maxSmallFile bounds what the readers here read: every file they read is
@@ -71,12 +72,19 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 		if err != nil {
 			return "", wrap("read "+what+" "+path+": ", err, "")
 		}
-		if m == 0 {
+		n += m
+		// Done at EOF, or once the size fstat gave is read: the one extra
+		// byte of buf still catches a file that grew in between.
+		if m == 0 || int64(n) == st.Size && n < len(buf) && m > 0 && st.Size > 0 {
 			break
 		}
-		n += m
 	}
-	return string(buf[:n]), nil
+	if n == 0 {
+		return "", nil
+	}
+	// buf is never written again: the string may share it (one allocation
+	// fewer on every launch).
+	return unsafe.String(&buf[0], n), nil
 }
 
 func openRetry(path string, flags int) (int, error) {

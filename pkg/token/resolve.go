@@ -45,8 +45,9 @@ type Resolver struct {
 	EnvFile string
 	// Timeout bounds the fetch on a miss.
 	Timeout time.Duration
-	// Negative is the negative cache consulted before a fetch.
-	Negative *NegativeCache
+	// Negative returns the negative cache consulted before a fetch; asked
+	// only on a miss.
+	Negative func() *NegativeCache
 	// HasVaultToken reports whether Vault is set up at all; asked only on
 	// a miss.
 	HasVaultToken func() bool
@@ -79,7 +80,7 @@ func (r *Resolver) Resolve() (Result, error) {
 		return Result{Source: SourceNone, Reason: "no env file and no Vault token"}, nil
 	}
 	if r.Negative != nil {
-		if fresh, outcome := r.Negative.Fresh(); fresh {
+		if fresh, outcome := r.Negative().Fresh(); fresh {
 			return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
 		}
 	}

@@ -20,7 +20,7 @@ func testResolver(t *testing.T, fetch Fetcher) *Resolver {
 	return &Resolver{
 		EnvFile:       env,
 		Timeout:       2 * time.Second,
-		Negative:      &NegativeCache{Path: env + ".negative", Key: "k", TTL: 10 * time.Minute},
+		Negative:      func() *NegativeCache { return &NegativeCache{Path: env + ".negative", Key: "k", TTL: 10 * time.Minute} },
 		HasVaultToken: func() bool { return true },
 		Fetch:         fetch,
 	}
@@ -95,7 +95,8 @@ func TestResolveOrder(t *testing.T) {
 	})
 	t.Run("fresh negative result: no fetch", func(t *testing.T) {
 		r := testResolver(t, noFetch(t))
-		writeFile(t, r.Negative.Path, string(r.Negative.Entry(OutcomeAbsent)), 0o600)
+		n := r.Negative()
+		writeFile(t, n.Path, string(n.Entry(OutcomeAbsent)), 0o600)
 		res, err := r.Resolve()
 		if err != nil || res.Source != SourceNone {
 			t.Fatalf("%+v %v", res, err)
