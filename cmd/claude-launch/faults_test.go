@@ -284,7 +284,7 @@ func TestFaultTable(t *testing.T) {
 			})
 		}
 	}
-	checkReadmeSection(t, "FAULT TABLE", table.String())
+	testenv.CheckReadmeSection(t, "FAULT TABLE", table.String(), *update)
 }
 
 func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken string, tok token.Secret) string {
@@ -522,33 +522,4 @@ func copyExe(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 	writeExe(t, dst, string(b))
-}
-
-// checkReadmeSection compares the README's section between
-// "<!-- BEGIN name -->" and "<!-- END name -->" with want, or rewrites it
-// under -update.
-func checkReadmeSection(t *testing.T, name, want string) {
-	t.Helper()
-	path := filepath.Join("..", "..", "README.md")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	begin, end := "<!-- BEGIN "+name+" -->", "<!-- END "+name+" -->"
-	s := string(b)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %s ... %s section", begin, end)
-	}
-	got := s[i+len(begin) : j]
-	if got == want {
-		return
-	}
-	if *update && !t.Failed() {
-		if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's %s section is not what the tests found; run `go test ./cmd/claude-launch -run %s -update` and review the diff", name, t.Name())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/systemdtest"
+	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
@@ -28,9 +31,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	flag.Parse()
 	bin = filepath.Join(dir, "t3-serve-launch")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/t3-serve-launch"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -292,5 +296,36 @@ func checkProps(t *testing.T, s *systemdtest.Systemd, unit, iface string, want m
 		} else if got != w {
 			t.Errorf("%s %s = %s, want %s", unit, name, got, w)
 		}
+	}
+}
+
+// TestVersionAndSettings: --version, and the settings read as claude-launch
+// reads them: a value the launcher accepts (WARN) is accepted, a bad one
+// from the environment is a warning, a bad flag a usage error.
+func TestVersionAndSettings(t *testing.T) {
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+		t.Errorf("--version: %q %v", out, err)
+	}
+	cmd := exec.Command(bin, "--memory-max=16GG")
+	b, err := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(b), `--memory-max="16GG" is not bytes or a number with K, M, G or T, such as 12G`) {
+		t.Errorf("bad flag: exit %d: %s %v", cmd.ProcessState.ExitCode(), b, err)
+	}
+	server := filepath.Join(t.TempDir(), "t3-serve")
+	if err := os.WriteFile(server, []byte("#!/bin/sh\necho served \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(bin, "--allow-uncapped", "--", "--port", "1")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), config.EnvServer + "=" + server,
+		config.EnvLogLevel + "=WARN", config.EnvVaultTimeout + "=soon", config.EnvDisable + "=1"}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	b, err = cmd.Output()
+	if err != nil || string(b) != "served --port 1\n" {
+		t.Errorf("settings from the environment stopped it: %v %q\n%s", err, b, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), `CLAUDE_LAUNCH_VAULT_TIMEOUT="soon" is not a positive duration`); n != 1 {
+		t.Errorf("%d warnings about the bad value, want 1:\n%s", n, stderr.String())
 	}
 }
