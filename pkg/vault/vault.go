@@ -197,8 +197,7 @@ func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
 
 // get makes one GET and returns the status and body, whatever the status.
 func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
-	r := c.api.NewRequest(http.MethodGet, "/v1/"+path)
-	resp, err := c.api.RawRequestWithContext(ctx, r)
+	resp, err := c.api.Logical().ReadRawWithContext(ctx, path)
 	if resp == nil {
 		return 0, nil, err
 	}
