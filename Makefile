@@ -16,7 +16,7 @@ CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: all build install install-unit demo test check tools vault claude staticcheck vm-image bench fuzz clean
+.PHONY: all build install install-unit demo test check tools vault claude staticcheck vm-image bench fuzz cover clean
 
 all: build
 
@@ -61,6 +61,19 @@ check: staticcheck
 
 test: tools check
 	$(GO) test -race -count=1 ./...
+
+# Coverage of the unit tests and of the programs the end-to-end tests run
+# (built with -cover; their counters go to out/cover/e2e), merged.
+COVER = out/cover
+cover:
+	rm -rf $(COVER) && mkdir -p $(COVER)/e2e
+	CLAUDE_LAUNCH_COVERDIR=$(abspath $(COVER)/e2e) $(GO) test -race -count=1 -coverpkg=./... -coverprofile=$(COVER)/unit.out ./... | grep -v "^ok\|no test files"; test $${PIPESTATUS[0]} -eq 0
+	$(GO) tool covdata textfmt -i=$(COVER)/e2e -o $(COVER)/e2e.out
+	{ cat $(COVER)/unit.out; tail -n +2 $(COVER)/e2e.out; } > $(COVER)/all.out
+	@awk 'NR > 1 && $$1 != "mode:" {split($$1, f, ":"); key = $$1; st[key] = $$2; if ($$3 > 0) hit[key] = 1; pkg[key] = f[1]; sub(/\/[^\/]*$$/, "", pkg[key])} \
+	END {for (k in st) {n[pkg[k]] += st[k]; N += st[k]; if (hit[k]) {c[pkg[k]] += st[k]; C += st[k]}} \
+	for (p in n) printf "%-62s %5.1f%%\n", p, 100 * c[p] / n[p]; printf "%-62s %5.1f%%\n", "total", 100 * C / N}' $(COVER)/all.out | sort -k1,1
+	@echo "(statements covered by the unit and the end-to-end tests together; HTML: go tool cover -html=$(COVER)/all.out)"
 
 bench: build
 	scripts/bench.sh

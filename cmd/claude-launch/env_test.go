@@ -5,7 +5,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/claude-launch/claude-launch/internal/testenv"
@@ -89,5 +91,51 @@ func TestRealClaudeSeesTheSame(t *testing.T) {
 	}
 	if !strings.Contains(via, `"authMethod": "none"`) {
 		t.Errorf("unexpected status: %s", via)
+	}
+}
+
+// sigIgn is a claude that prints the mask of signals it ignores.
+const sigIgn = "#!/bin/sh\nawk '/^SigIgn/{print $2}' /proc/$$/status\n"
+
+// TestIgnoredSignals: exactly what differs from bash's exec for signals the
+// caller ignored. Directly, claude inherits them all. Through the launcher
+// only SIGHUP and SIGINT stay ignored (so nohup works), with 32 and 33,
+// which glibc keeps for itself and Go leaves alone: the Go runtime installs
+// its own handler for the others, which exec resets, and no Go program can
+// read back the disposition it started with. Masks are compared with what
+// the caller passed, which may already ignore something (make does).
+func TestIgnoredSignals(t *testing.T) {
+	dir := t.TempDir()
+	claude := filepath.Join(dir, "claude")
+	if err := os.WriteFile(claude, []byte(sigIgn), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mask := func(program string) uint64 {
+		t.Helper()
+		cmd := exec.Command("sh", "-c", `trap "" HUP INT QUIT USR1 PIPE TERM; exec "$0"`, program)
+		cmd.Env = []string{"HOME=" + dir, "PATH=/usr/bin:/bin", "CLAUDE_LAUNCH_CLAUDE=" + claude}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := strconv.ParseUint(strings.TrimSpace(string(out)), 16, 64)
+		if err != nil {
+			t.Fatalf("%q: %v", out, err)
+		}
+		return m
+	}
+	bit := func(sigs ...syscall.Signal) (m uint64) {
+		for _, s := range sigs {
+			m |= 1 << (s - 1)
+		}
+		return m
+	}
+	direct := mask(claude)
+	if want := bit(syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGPIPE, syscall.SIGTERM); direct&want != want {
+		t.Fatalf("directly: mask %#x lacks %#x", direct, want)
+	}
+	kept := bit(syscall.SIGHUP, syscall.SIGINT, 32, 33)
+	if through := mask(filepath.Join(binDir, "claude-launch")); through != direct&kept {
+		t.Errorf("through the launcher: mask %#x, want %#x (what the caller ignored, of HUP, INT, 32 and 33)", through, direct&kept)
 	}
 }

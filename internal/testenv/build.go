@@ -3,17 +3,25 @@ package testenv
 import (
 	"errors"
 	"flag"
+	"os"
 	"os/exec"
 	"testing"
 )
 
-// CoverDir is where a test binary run with -cover writes its coverage
-// counters (-test.gocoverdir), "" without coverage. Programs built by
-// BuildCommands write theirs there too when GOCOVERDIR names it, and
-// `go test` then counts them.
+// CoverDirEnv names the directory where the programs that end-to-end tests
+// run write their coverage counters; `make cover` sets it and merges them
+// with the unit tests' profile.
+const CoverDirEnv = "CLAUDE_LAUNCH_COVERDIR"
+
+// CoverDir is the GOCOVERDIR to give the programs the tests run, "" without
+// coverage: $CLAUDE_LAUNCH_COVERDIR, else the test binary's own
+// -test.gocoverdir.
 func CoverDir() string {
 	if testing.CoverMode() == "" {
 		return ""
+	}
+	if d := os.Getenv(CoverDirEnv); d != "" {
+		return d
 	}
 	if f := flag.Lookup("test.gocoverdir"); f != nil {
 		return f.Value.String()
@@ -28,7 +36,10 @@ func CoverDir() string {
 func BuildCommands(dir string, pkgs ...string) error {
 	args := []string{"build", "-trimpath", "-o", dir + "/"}
 	if testing.CoverMode() != "" {
-		args = append(args, "-cover", "-covermode="+testing.CoverMode(), "-coverpkg=github.com/claude-launch/claude-launch/...")
+		// coverflush: write the counters before an exec, which would
+		// discard them (cmd/*/coverflush.go).
+		// Atomic, as the flush requires: go test -race -cover uses it too.
+		args = append(args, "-cover", "-covermode=atomic", "-coverpkg=github.com/claude-launch/claude-launch/...", "-tags=coverflush")
 	} else {
 		args = append(args, "-ldflags=-s -w")
 	}
