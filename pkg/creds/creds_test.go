@@ -1,0 +1,256 @@
+package creds
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+var now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+// login is a credentials file as claude writes it, expiring at exp.
+func login(access, refresh string, exp time.Time) string {
+	return `{"claudeAiOauth":{"accessToken":"` + access + `","refreshToken":"` + refresh + `","expiresAt":` +
+		itoa64(exp.UnixMilli()) + `,"scopes":["user:inference","user:profile"],"subscriptionType":"max"}}`
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+const (
+	access  = "sk-ant-oat01-TESTaccess"
+	refresh = "sk-ant-ort01-TESTrefresh"
+)
+
+func TestCheck(t *testing.T) {
+	later, earlier := now.Add(8*time.Hour), now.Add(-time.Hour)
+	for _, tc := range []struct {
+		name, data string
+		state      State
+		damage     string
+	}{
+		{"good", login(access, refresh, later), Valid, ""},
+		{"access token expired, refresh token good: healthy", login(access, refresh, earlier), Expired, ""},
+		{"the race victim: refresh token emptied", login(access, "", earlier), Damaged, "refresh token emptied"},
+		{"tokens blanked, expiresAt 0", `{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0,"scopes":["user:inference"]}}`, Damaged, "tokens blanked, expiresAt is 0"},
+		{"scopes gone (#85262)", `{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1}}`, Damaged, "scopes missing"},
+		{"no inference scope", `{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":99999999999999,"scopes":["user:profile"]}}`, Damaged, "no user:inference scope"},
+		{"empty file", "", Damaged, "the file is empty"},
+		{"whitespace", " \n", Damaged, "the file is empty"},
+		{"not JSON", "{\"claudeAiOauth\":", Damaged, "not JSON"},
+		{"wrong type", `{"claudeAiOauth":{"accessToken":5}}`, Damaged, "wrong type"},
+		{"no login", `{"other":1}`, Damaged, "no claudeAiOauth login in it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Check([]byte(tc.data), now)
+			if v.State != tc.state || !strings.Contains(strings.Join(v.Damage, ", "), tc.damage) {
+				t.Errorf("Check = %s %q, want %s %q", v.State, v.Damage, tc.state, tc.damage)
+			}
+			if strings.Contains(v.String(), "TEST") {
+				t.Errorf("verdict leaks a token: %s", v)
+			}
+		})
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	f.Add([]byte(login(access, refresh, now)))
+	f.Add([]byte(`{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0}}`))
+	f.Add([]byte(`{"claudeAiOauth":null}`))
+	f.Add([]byte("\x00{"))
+	known := regexp.MustCompile(`^(the file is empty|not JSON \(at byte \d+\)|not the JSON claude writes \(a field has the wrong type\)|no claudeAiOauth login in it|tokens blanked|refresh token emptied|access token emptied|expiresAt missing|expiresAt is 0|scopes missing|no user:inference scope)$`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v := Check(data, now)
+		if v.State == Damaged && len(v.Damage) == 0 || v.State != Damaged && len(v.Damage) > 0 {
+			t.Fatalf("state %s with damage %q", v.State, v.Damage)
+		}
+		for _, d := range v.Damage {
+			if !known.MatchString(d) { // never a piece of the file: it may hold a token
+				t.Fatalf("unknown damage text %q", d)
+			}
+		}
+	})
+}
+
+func newGuard(t *testing.T) *Guard {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), ".claude")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tick := now
+	return &Guard{Dir: dir, Backups: filepath.Join(t.TempDir(), "backups"), Keep: 3, Now: func() time.Time { tick = tick.Add(time.Second); return tick }}
+}
+
+func write(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGuardBacksUpAndRestores(t *testing.T) {
+	ctx := context.Background()
+	g := newGuard(t)
+	r, err := g.Run(ctx)
+	if err != nil || r.Verdict.State != Missing || r.BackedUp != "" {
+		t.Fatalf("logged out: %+v %v", r, err)
+	}
+	good := login(access, refresh, now.Add(8*time.Hour))
+	write(t, g.File(), good)
+	r, err = g.Run(ctx)
+	if err != nil || r.Verdict.State != Valid || r.BackedUp == "" {
+		t.Fatalf("first: %+v %v", r, err)
+	}
+	if r, _ = g.Run(ctx); r.BackedUp != "" {
+		t.Error("an unchanged state was backed up again")
+	}
+	for i := range 5 {
+		write(t, g.File(), login(access+itoa64(int64(i)), refresh, now.Add(8*time.Hour)))
+		if r, _ = g.Run(ctx); r.BackedUp == "" {
+			t.Fatal("a new state was not backed up")
+		}
+	}
+	if names, _ := g.backups(); len(names) != 3 {
+		t.Errorf("%d backups kept, want 3", len(names))
+	}
+	newest := login(access+"4", refresh, now.Add(8*time.Hour))
+
+	// The race victim's file: restored from the newest backup, loudly.
+	victim := login(access, "", now.Add(-time.Hour))
+	write(t, g.File(), victim)
+	r, err = g.Run(ctx)
+	if err != nil || r.Verdict.State != Damaged || r.Restored == "" || r.After.State != Valid {
+		t.Fatalf("restore: %+v %v", r, err)
+	}
+	if b, _ := os.ReadFile(g.File()); string(b) != newest {
+		t.Error("not the newest backup")
+	}
+	if fi, _ := os.Stat(g.File()); fi.Mode().Perm() != 0o600 {
+		t.Errorf("restored file mode %v", fi.Mode())
+	}
+	assertNoTemp(t, g.Dir)
+	for _, lock := range []string{filepath.Join(g.Dir, ClaudeLockName), g.Dir + ".lock"} {
+		if _, err := os.Stat(lock); !os.IsNotExist(err) {
+			t.Errorf("claude's lock %s left behind", lock)
+		}
+	}
+}
+
+// TestGuardNeverRenamesOverAChangedFile: claude writes the file after it
+// was judged: its file stays.
+func TestGuardNeverRenamesOverAChangedFile(t *testing.T) {
+	g := newGuard(t)
+	write(t, g.File(), login(access, refresh, now.Add(8*time.Hour)))
+	if _, err := g.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	write(t, g.File(), login(access, "", now))
+	fresh := login("sk-ant-oat01-TESTfresh", "sk-ant-ort01-TESTfresh", now.Add(8*time.Hour))
+	testHookBeforeReplace = func() { write(t, g.File(), fresh) }
+	t.Cleanup(func() { testHookBeforeReplace = nil })
+	_, err := g.Run(context.Background())
+	if !errors.Is(err, ErrChanged) {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(g.File()); string(b) != fresh {
+		t.Error("claude's write was replaced")
+	}
+	assertNoTemp(t, g.Dir)
+}
+
+// TestGuardWaitsForClaudesLock: while claude holds its refresh lock the
+// file is not touched; a stale lock (a crashed claude) is broken.
+func TestGuardWaitsForClaudesLock(t *testing.T) {
+	g := newGuard(t)
+	write(t, g.File(), login(access, refresh, now.Add(8*time.Hour)))
+	if _, err := g.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	victim := login(access, "", now)
+	write(t, g.File(), victim)
+	lock := filepath.Join(g.Dir, ClaudeLockName)
+	if err := os.Mkdir(lock, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(g.File()); string(b) != victim {
+		t.Error("touched while claude held its lock")
+	}
+	old := time.Now().Add(-2 * ClaudeLockStale)
+	if err := os.Chtimes(lock, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := g.Run(context.Background()); err != nil || r.Restored == "" {
+		t.Fatalf("stale lock: %+v %v", r, err)
+	}
+}
+
+func TestGuardRefuses(t *testing.T) {
+	g := newGuard(t)
+	real := filepath.Join(t.TempDir(), "elsewhere.json")
+	write(t, real, login(access, "", now))
+	if err := os.Symlink(real, g.File()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Run(context.Background()); !errors.Is(err, token.ErrInsecureFile) || !strings.Contains(err.Error(), "leaves it alone") {
+		t.Errorf("symlink: %v", err)
+	}
+	if os.Geteuid() == 0 {
+		os.Remove(g.File())
+		write(t, g.File(), login(access, "", now))
+		if err := os.Chown(g.File(), 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.Run(context.Background()); !errors.Is(err, token.ErrInsecureFile) || !strings.Contains(err.Error(), "owned by uid 65534") {
+			t.Errorf("another user's: %v", err)
+		}
+	}
+	// Damaged with no backup: nothing to restore, said so.
+	g2 := newGuard(t)
+	write(t, g2.File(), login(access, "", now))
+	if r, err := g2.Run(context.Background()); err != nil || !r.NoBackup {
+		t.Errorf("no backup: %+v %v", r, err)
+	}
+}
+
+// TestClaudeLockMatchesInstalledCLI re-reads, from the installed claude,
+// the refresh lock this package takes (the facts file's third-party
+// readings may go stale with any release).
+func TestClaudeLockMatchesInstalledCLI(t *testing.T) {
+	claude := testenv.Claude(t)
+	real, err := filepath.EvalSymlinks(claude)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("grep", "-a", "-o", `lockfilePath:[A-Za-z0-9_$]*([A-Za-z0-9_$]*,"\.oauth_refresh\.lock"),realpath:!1,stale:[0-9e]*`, real).Output()
+	if err != nil {
+		t.Fatalf("the installed claude no longer takes %s as this package expects: %v", ClaudeLockName, err)
+	}
+	if !strings.Contains(string(out), "stale:60000") && !strings.Contains(string(out), "stale:6e4") {
+		t.Errorf("claude's lock options changed: %s", out)
+	}
+}
+
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".restore") || strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+}

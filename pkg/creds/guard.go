@@ -1,0 +1,265 @@
+package creds
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/pkg/token"
+	"golang.org/x/sys/unix"
+)
+
+// testHookBeforeReplace, when set by a test, runs between judging a
+// damaged file and replacing it: where claude could write it.
+var testHookBeforeReplace func()
+
+// FileName is the credentials file in claude's config directory.
+const FileName = ".credentials.json"
+
+// ErrChanged means the file changed between being judged and being
+// replaced: claude (or a person) wrote it, so it was left as they left it.
+var ErrChanged = errors.New("the credentials file changed while it was being restored")
+
+// Guard keeps a rotating login in Dir.
+type Guard struct {
+	// Dir is claude's config directory: $CLAUDE_CONFIG_DIR or ~/.claude.
+	Dir string
+	// Backups is the private directory of backups.
+	Backups string
+	// Keep is how many backups are kept (at least 1).
+	Keep int
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Report is what a Guard run found and did.
+type Report struct {
+	// File is the credentials file.
+	File string
+	// Verdict is the file's state as found.
+	Verdict Verdict
+	// BackedUp is the backup written of a healthy file, "" for none.
+	BackedUp string
+	// Restored is the backup put back over a damaged file, "" for none;
+	// After is then the file's state.
+	Restored string
+	After    Verdict
+	// NoBackup is set when the file was damaged and no healthy backup was
+	// there to restore: only a new login helps.
+	NoBackup bool
+}
+
+// File is the credentials file Guard looks after.
+func (g *Guard) File() string { return filepath.Join(g.Dir, FileName) }
+
+func (g *Guard) now() time.Time {
+	if g.Now != nil {
+		return g.Now()
+	}
+	return time.Now()
+}
+
+// Inspect judges the file without changing anything.
+func (g *Guard) Inspect() (Verdict, []byte, error) {
+	data, err := ReadFile(g.File())
+	if errors.Is(err, fs.ErrNotExist) {
+		return Verdict{State: Missing}, nil, nil
+	}
+	if err != nil {
+		return Verdict{}, nil, err
+	}
+	return Check(data, g.now()), data, nil
+}
+
+// Run judges the file, backs up a healthy state that differs from the
+// newest backup, and restores the newest healthy backup over a damaged
+// file, under claude's refresh lock, waiting for it until ctx ends. A
+// missing file (logged out) is left alone.
+func (g *Guard) Run(ctx context.Context) (Report, error) {
+	r := Report{File: g.File()}
+	v, data, err := g.Inspect()
+	r.Verdict = v
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case v.State.Healthy():
+		r.BackedUp, err = g.backup(data)
+		return r, err
+	case v.State == Missing:
+		return r, nil
+	}
+	name, good, err := g.newestHealthy()
+	if err != nil {
+		return r, err
+	}
+	if name == "" {
+		r.NoBackup = true
+		return r, nil
+	}
+	release, err := claudeLocks(ctx, g.Dir)
+	if err != nil {
+		return r, errs.Wrap("restore "+r.File+": ", err, "; left as it is until the next sync")
+	}
+	defer release()
+	if testHookBeforeReplace != nil {
+		testHookBeforeReplace()
+	}
+	if err := replaceIfUnchanged(r.File, data, good); err != nil {
+		return r, err
+	}
+	r.Restored = name
+	r.After = Check(good, g.now())
+	return r, nil
+}
+
+// ReadFile reads a credentials file as claude keeps it: a regular file of
+// this user, not a symlink (claude replaces it by rename), opened without
+// blocking. It refuses anything else with an error that says so and never
+// holds a token.
+func ReadFile(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errs.Wrap("credentials file "+path+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not the regular file claude writes; claude-auth-sync leaves it alone")
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return nil, errs.Wrap("credentials file "+path+": ", token.ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(int(st.Uid))+", not by you; claude-auth-sync leaves it alone")
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(f); err != nil {
+		return nil, errs.Wrap("read "+path+": ", err, "")
+	}
+	return b.Bytes(), nil
+}
+
+// replaceIfUnchanged puts want at path only if path still holds was. It
+// swaps the files atomically (renameat2 RENAME_EXCHANGE) and then looks at
+// what it swapped out: if that is not was, someone wrote the file in the
+// meantime, and their file is swapped back. Where the file system cannot
+// exchange, it compares just before an ordinary rename.
+func replaceIfUnchanged(path string, was, want []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.restore")
+	if err != nil {
+		return errs.Wrap("restore "+path+": ", err, "")
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeSynced(tmp, want); err != nil {
+		return errs.Wrap("restore "+path+": ", err, "")
+	}
+	err = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		now, rerr := ReadFile(path)
+		if rerr != nil || !bytes.Equal(now, was) {
+			return ErrChanged
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return errs.Wrap("restore "+path+": ", err, "")
+		}
+		return store.SyncDir(dir)
+	}
+	if err != nil {
+		return errs.Wrap("restore "+path+": ", err, "")
+	}
+	old, rerr := os.ReadFile(tmp.Name())
+	if rerr != nil || !bytes.Equal(old, was) {
+		_ = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
+		return ErrChanged
+	}
+	return store.SyncDir(dir)
+}
+
+func writeSynced(f *os.File, data []byte) error {
+	defer f.Close()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// backupPrefix starts every backup's name: credentials-<unix ns>.json.
+const backupPrefix = "credentials-"
+
+// backups lists the backups, newest first.
+func (g *Guard) backups() ([]string, error) {
+	ents, err := os.ReadDir(g.Backups)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errs.Wrap("read backups: ", err, "")
+	}
+	var names []string
+	for _, e := range ents {
+		if n := e.Name(); strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
+			names = append(names, n)
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(b, a) })
+	return names, nil
+}
+
+// newestHealthy returns the newest backup claude could use, and its
+// content; "" when there is none.
+func (g *Guard) newestHealthy() (string, []byte, error) {
+	names, err := g.backups()
+	if err != nil {
+		return "", nil, err
+	}
+	for _, n := range names {
+		p := filepath.Join(g.Backups, n)
+		data, err := token.ReadSmallFile(p, "backup", token.Private, "")
+		if err == nil && Check([]byte(data), g.now()).State.Healthy() {
+			return p, []byte(data), nil
+		}
+	}
+	return "", nil, nil
+}
+
+// backup writes data as the newest backup unless the newest already holds
+// it, then keeps only the newest g.Keep.
+func (g *Guard) backup(data []byte) (string, error) {
+	names, err := g.backups()
+	if err != nil {
+		return "", err
+	}
+	if len(names) > 0 {
+		if last, err := token.ReadSmallFile(filepath.Join(g.Backups, names[0]), "backup", token.Private, ""); err == nil && last == string(data) {
+			return "", nil
+		}
+	}
+	if err := store.EnsureDir(g.Backups); err != nil {
+		return "", err
+	}
+	name := filepath.Join(g.Backups, backupPrefix+strconv.FormatInt(g.now().UnixNano(), 10)+".json")
+	if err := store.WriteAtomic(name, data); err != nil {
+		return "", err
+	}
+	keep := max(g.Keep, 1)
+	names = append([]string{filepath.Base(name)}, names...)
+	for _, old := range names[min(keep, len(names)):] {
+		_ = os.Remove(filepath.Join(g.Backups, old))
+	}
+	return name, nil
+}
