@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/charmbracelet/log"
 	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/pkg/creds"
 	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/vault"
@@ -17,27 +18,36 @@ import (
 // errReported is an error already logged; main only sets the exit code.
 var errReported = errors.New("reported")
 
-// SyncCmd makes the env file match Vault.
+// guardTimeout bounds the guard's wait for claude's own refresh lock: a
+// refresh takes seconds; past this the next sync tries again.
+const guardTimeout = 15 * time.Second
+
+// SyncCmd makes the env file match Vault and guards the rotating login.
 type SyncCmd struct {
 	OnMiss   bool  `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
 	Deadline int64 `name:"deadline-unix-ms" hidden:"" help:"Give up at this time (Unix milliseconds): the launcher's own bound."`
+
+	MetricsFile string `name:"metrics-file" help:"${help_metrics_file}" placeholder:"${placeholder_metrics_file}"`
+	StateDir    string `name:"state-dir" help:"${help_state_dir}" placeholder:"${placeholder_state_dir}"`
+	Backups     string `name:"backups" help:"${help_backups}" placeholder:"${placeholder_backups}"`
 }
 
-// Run fetches and materializes the token, bounded as a whole (the wait for
-// the lock included) by the Vault timeout, or by the launcher's deadline.
+// Run syncs. By hand and on the timer:
+//   - a setup token in Vault is written to the env file (or left, if
+//     unchanged), and its version, fingerprint and expiry recorded;
+//   - Vault's own "no setup token" removes the env file;
+//   - a Vault error changes nothing on disk and counts as a failure;
+//   - while a setup token is in use, claude's rotating login is neither
+//     read nor judged, and auth is valid; without one, the login is
+//     guarded (backed up when healthy, restored when damaged);
+//   - the metrics are written last.
+//
+// On a miss (claude-launch's call) it only fetches, bounded by the
+// launcher's deadline.
 func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if cfg.Disabled {
 		logger.Info("disabled; nothing to do", "var", config.EnvDisable)
 		return nil
-	}
-	client, err := vault.New(cfg, os.Getenv)
-	if errors.Is(err, token.ErrNoVaultToken) {
-		// Vault is not set up for this user: nothing to ask, nothing to change.
-		logger.Info("no Vault token; nothing to sync", "hint", "set VAULT_TOKEN or run `vault login`")
-		return nil
-	}
-	if err != nil {
-		return s.fail(err, logger)
 	}
 	deadline := time.Now().Add(cfg.VaultTimeout)
 	if s.Deadline > 0 {
@@ -45,24 +55,189 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
-	res, err := store.Sync(ctx, cfg, client.Lookup, s.OnMiss)
-	if err != nil {
-		return s.fail(err, logger)
+	if s.OnMiss {
+		return s.onMiss(ctx, cfg, logger)
 	}
-	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
-	if !s.OnMiss {
-		os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + res.Token.Fingerprint() + ")\n")
+
+	var found vault.Found
+	res, syncErr := s.fetch(ctx, cfg, logger, &found)
+	if syncErr != nil {
+		logger.Error("sync: " + syncErr.Error() + "; the env file was left as it was")
+	}
+
+	// What will the next claude use?
+	r := authReport{mode: ModeLogin}
+	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
+		r.mode, r.valid = ModeSetupToken, true
+		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", tok.Fingerprint())
+	}
+	var guardErr error
+	restored := false
+	if r.mode == ModeLogin {
+		r.valid, restored, guardErr = s.guard(cfg, logger)
+	}
+
+	warn, err := updateState(cfg, func(st *store.State) error {
+		switch {
+		case syncErr != nil || guardErr != nil:
+			st.SyncFailures++
+		default:
+			st.LastSuccess = time.Now()
+		}
+		if restored {
+			st.Restores++
+		}
+		switch {
+		case res.Action == store.ActionWritten || res.Action == store.ActionUnchanged:
+			st.Token = tokenState(res.Token, found)
+		case r.mode == ModeLogin:
+			st.Token = nil
+		}
+		r.state = *st
+		return nil
+	})
+	if warn != nil {
+		logger.Warn(warn.Error())
+	}
+	if err != nil {
+		logger.Error(err.Error())
+	}
+	if cfg.MetricsFile != "" {
+		r.claudeVersion = claudeVersion(context.Background(), cfg).Version
+		if merr := writeMetrics(cfg.MetricsFile, r); merr != nil {
+			logger.Error(merr.Error())
+			err = merr
+		}
+	}
+	if syncErr != nil || guardErr != nil || err != nil {
+		return errReported
 	}
 	return nil
 }
 
-// fail reports err once: for the launcher waiting on us as a warning (claude
-// starts all the same, with its own login); by hand as an error.
-func (s *SyncCmd) fail(err error, logger *log.Logger) error {
-	if s.OnMiss {
+// fetch syncs the env file from Vault and prints what it did; no Vault
+// token is no error (Vault is not set up for this user).
+func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Logger, found *vault.Found) (store.SyncResult, error) {
+	client, err := vault.New(cfg, os.Getenv)
+	if errors.Is(err, token.ErrNoVaultToken) {
+		logger.Info("no Vault token; nothing to fetch", "hint", "set VAULT_TOKEN or run `vault login`")
+		return store.SyncResult{}, nil
+	}
+	if err != nil {
+		return store.SyncResult{}, err
+	}
+	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
+	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
+		f, err := client.Fetch(ctx)
+		*found = f
+		return f.Token, err
+	}, false)
+	if err != nil {
+		return res, err
+	}
+	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
+	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + res.Token.Fingerprint() + ")\n")
+	return res, nil
+}
+
+// guard looks after the rotating login and says, on stdout, in what state
+// it is; a restore is said loudly on stderr too.
+func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (valid, restored bool, err error) {
+	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
+		return false, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
+	}
+	g := guardOf(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
+	defer cancel()
+	rep, err := g.Run(ctx)
+	if err != nil {
+		logger.Error(err.Error())
+		return false, false, err
+	}
+	line := rep.File + ": " + rep.Verdict.String()
+	switch {
+	case rep.Restored != "":
+		logger.Warn("the rotating login was damaged ("+joinDamage(rep.Verdict)+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
+		line += "; restored from " + rep.Restored + ": " + rep.After.String()
+	case rep.NoBackup:
+		logger.Error("the rotating login is damaged (" + joinDamage(rep.Verdict) + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+		line += "; no healthy backup to restore"
+	case rep.BackedUp != "":
+		line += "; backed up"
+	}
+	os.Stdout.WriteString(line + "\n")
+	state := rep.Verdict.State
+	if rep.Restored != "" {
+		state = rep.After.State
+	}
+	return state.Healthy(), rep.Restored != "", nil
+}
+
+// guardOf is the guard of the rotating login these settings describe.
+func guardOf(cfg *config.Config) *creds.Guard {
+	return &creds.Guard{Dir: cfg.ClaudeConfigDir, Backups: filepath.Join(cfg.StateDir, "backups"), Keep: cfg.Backups}
+}
+
+func joinDamage(v creds.Verdict) string {
+	s := ""
+	for i, d := range v.Damage {
+		if i > 0 {
+			s += ", "
+		}
+		s += d
+	}
+	return s
+}
+
+// tokenState describes the token just synced, for the state file.
+func tokenState(tok token.Secret, f vault.Found) *store.TokenState {
+	ts := &store.TokenState{Fingerprint: tok.Fingerprint(), SecretVersion: f.Version, FetchedAt: time.Now().UTC()}
+	ts.ExpiresAt, ts.ExpirySource = f.Expiry()
+	return ts
+}
+
+// onMiss is claude-launch's fetch: the env file only, within the
+// launcher's deadline; a failure is a warning, for claude starts all the
+// same, with its own login.
+func (s *SyncCmd) onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
+	client, err := vault.New(cfg, os.Getenv)
+	if errors.Is(err, token.ErrNoVaultToken) {
+		return nil
+	}
+	if err == nil {
+		var found vault.Found
+		var res store.SyncResult
+		res, err = store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
+			f, err := client.Fetch(ctx)
+			found = f
+			return f.Token, err
+		}, true)
+		if err == nil && res.Action == store.ActionWritten {
+			_, _ = updateState(cfg, func(st *store.State) error {
+				st.Token = tokenState(res.Token, found)
+				return nil
+			})
+		}
+	}
+	if err != nil {
 		logger.Warn(err.Error() + "; starting claude with its own login")
 		return errReported
 	}
-	return errs.Wrap("sync: ", err, "; the env file was left as it was")
+	return nil
+}
+
+// stateWait bounds the wait for the state file's lock: another sync
+// holds it for a few milliseconds.
+const stateWait = 5 * time.Second
+
+// updateState changes the state file of these settings; without a home
+// directory there is none.
+func updateState(cfg *config.Config, change func(*store.State) error) (warn, err error) {
+	if cfg.StateDir == "" {
+		var st store.State
+		return nil, change(&st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stateWait)
+	defer cancel()
+	return store.UpdateState(ctx, filepath.Join(cfg.StateDir, store.StateFile), change)
 }

@@ -78,6 +78,9 @@ func faultClasses() []struct {
 		return "WARN " + who + ": " + msg + "; starting claude with its own login"
 	}
 	removed := "~/.config/claude-auth-sync/claude-oauth.env: removed (fingerprint none)"
+	// Without a setup token, sync guards the rotating login, and says how
+	// it is (here: never logged in).
+	login := "~/.claude/.credentials.json: not logged in (no file)"
 	unchanged := "~/.config/claude-auth-sync/claude-oauth.env: unchanged (fingerprint FP)"
 	kv2 := func(r *faultRun) *kvV2 { return &kvV2{r} }
 	return []struct {
@@ -87,13 +90,13 @@ func faultClasses() []struct {
 		{"Only an answer Vault gives in its own terms removes the env file", []fault{
 			{name: "the secret was deleted (`vault kv metadata delete`)", sync: true, file: true, server: "vault",
 				setup: func(r *faultRun) { kv2(r).deleteMetadata() },
-				sees:  []string{removed}, exit: 0, fate: "removed"},
+				sees:  []string{removed, login}, exit: 0, fate: "removed"},
 			{name: "the secret's current version was deleted (`vault kv delete`)", sync: true, file: true, server: "vault",
 				setup: func(r *faultRun) { kv2(r).deleteVersion() },
-				sees:  []string{removed}, exit: 0, fate: "removed"},
+				sees:  []string{removed, login}, exit: 0, fate: "removed"},
 			{name: "the secret has no `setup_token` field", sync: true, file: true, server: "vault",
 				setup: func(r *faultRun) { kv2(r).put(map[string]any{"note": "opted out"}) },
-				sees:  []string{removed}, exit: 0, fate: "removed"},
+				sees:  []string{removed, login}, exit: 0, fate: "removed"},
 			{name: "VAULT_ADDR answers 404 with no body (a proxy, a wrong address)", sync: true, file: true, handler: reply(404, ""),
 				sees: []string{syncErr("vault at http://127.0.0.1:PORT gave a 404 without Vault's JSON body for secret/users/USER/claude, which is not an answer Vault gives; check that VAULT_ADDR is your Vault server and not a proxy or another service")},
 				exit: 1, fate: "kept, byte for byte"},
@@ -212,7 +215,7 @@ func faultClasses() []struct {
 						}
 					}
 				},
-				sees: []string{syncErr("directory ~/shared: insecure file: group or others can write in it (mode 1777), so they could replace the file; run `chmod go-w ~/shared`, or keep the env file in a directory of your own (CLAUDE_LAUNCH_ENV_FILE)")},
+				sees: []string{syncErr("directory ~/shared: insecure file: group or others can write in it (mode 1777), so they could replace the file; run `chmod go-w ~/shared`, or keep the env file in a directory of your own (CLAUDE_LAUNCH_ENV_FILE)"), login},
 				exit: 1, fate: "none, none written; the directory keeps its 1777"},
 			{name: "by hand, `CLAUDE_LAUNCH_ENV_FILE=$HOME/claude.env`", sync: true, server: "vault",
 				setup: func(r *faultRun) {

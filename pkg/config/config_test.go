@@ -21,6 +21,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		EnvFile: "/home/u/.config/claude-auth-sync/claude-oauth.env", VaultMount: "secret", VaultPath: "users/{user}/claude",
 		VaultField: "setup_token", VaultTimeout: 2 * time.Second, NegativeTTL: 10 * time.Minute, LogLevel: LevelWarn,
+		StateDir: "/home/u/.local/state/claude-auth-sync", Backups: 5, ClaudeConfigDir: "/home/u/.claude",
 		T3: T3{MemoryHigh: 12 << 30, MemoryMax: 16 << 30, OOMPolicy: "continue", AgentOOMScoreAdj: 500},
 	}
 	if c != want {
@@ -274,7 +275,7 @@ func TestWrittenDefaults(t *testing.T) {
 			}
 		}
 	}
-	w.EnvFile, w.File = c.EnvFile, c.File
+	w.EnvFile, w.File, w.StateDir, w.ClaudeConfigDir = c.EnvFile, c.File, c.StateDir, c.ClaudeConfigDir
 	if w.VaultAddr != DefaultVaultAddr {
 		t.Errorf("VAULT_ADDR default %q", w.VaultAddr)
 	}

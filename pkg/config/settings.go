@@ -21,6 +21,13 @@ const (
 	EnvDepth        = "CLAUDE_LAUNCH_DEPTH"
 	EnvMetricsFile  = "CLAUDE_LAUNCH_METRICS_FILE"
 	EnvOOMScoreAdj  = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+	EnvStateDir     = "CLAUDE_LAUNCH_STATE_DIR"
+	EnvBackups      = "CLAUDE_LAUNCH_BACKUPS"
+
+	// claude's own: where it keeps its login. Read from the environment
+	// only, as claude reads it: a value in the config file would guard a
+	// directory claude does not use.
+	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
 
 	// Vault's own variables, as the Vault CLI reads them. They may stand in
 	// the config file too, so that a timer that never saw a shell finds
@@ -56,6 +63,7 @@ const (
 	DefaultSwapMax          = 0
 	DefaultOOMPolicy        = "continue"
 	DefaultAgentOOMScoreAdj = 500
+	DefaultBackups          = 5
 
 	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT: the bound exists
 	// so that no agent waits long for Vault.
@@ -83,6 +91,13 @@ type Config struct {
 	LogLevel Level
 	// MetricsFile is the textfile-collector output of a sync, "" for none.
 	MetricsFile string
+	// StateDir holds claude-auth-sync's state file and the login's
+	// backups; "" when no home directory is known.
+	StateDir string
+	// Backups is how many backups of the rotating login are kept.
+	Backups int
+	// ClaudeConfigDir is claude's config directory, which holds its login.
+	ClaudeConfigDir string
 	// OOMScoreAdj is the oom_score_adj a launcher raises itself to, when
 	// OOMScoreAdjSet.
 	OOMScoreAdj    int
@@ -281,6 +296,44 @@ var Settings = []*Setting{
 			c.MetricsFile = p
 			return nil
 		}},
+	{Name: EnvStateDir, Flag: "state-dir", Placeholder: "DIR",
+		Help:        "Where claude-auth-sync keeps its state and the backups of your rotating login.",
+		DefaultHelp: "${XDG_STATE_HOME:-~/.local/state}/claude-auth-sync",
+		set: func(c *Config, v string, getenv func(string) string) error {
+			p, err := absPath(v)
+			if v == "" || err != nil {
+				c.StateDir = DefaultStateDir(getenv)
+			} else {
+				c.StateDir = p
+			}
+			return err
+		}},
+	{Name: EnvBackups, Flag: "backups", Placeholder: "N",
+		Help: "How many backups of your rotating login to keep.", Default: "5",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.Backups = DefaultBackups
+			if v == "" {
+				return nil
+			}
+			n, err := intIn(v, 1, 100)
+			if err == nil {
+				c.Backups = n
+			}
+			return err
+		}},
+	{Name: EnvClaudeConfigDir, NotInFile: true,
+		Help: "claude's own: the directory that holds its login, .credentials.json.", DefaultHelp: "~/.claude",
+		set: func(c *Config, v string, getenv func(string) string) error {
+			p, err := absPath(v)
+			c.ClaudeConfigDir = p
+			if v == "" || err != nil {
+				c.ClaudeConfigDir = ""
+				if home := getenv("HOME"); filepath.IsAbs(home) {
+					c.ClaudeConfigDir = filepath.Join(home, ".claude")
+				}
+			}
+			return err
+		}},
 	{Name: EnvOOMScoreAdj, Placeholder: "N",
 		Help: "Raise the launcher's oom_score_adj to this before the exec (t3-serve-launch sets it for its agents).", DefaultHelp: "unchanged",
 		set: func(c *Config, v string, _ func(string) string) error {
@@ -412,6 +465,20 @@ func Lookup(name string) *Setting {
 // claude-oauth.env, or "" when neither variable gives an absolute path.
 func DefaultEnvFile(getenv func(string) string) string {
 	return underConfigHome(getenv, "claude-auth-sync", "claude-oauth.env")
+}
+
+// DefaultStateDir is ${XDG_STATE_HOME:-$HOME/.local/state}/
+// claude-auth-sync, or "" when neither variable gives an absolute path.
+func DefaultStateDir(getenv func(string) string) string {
+	base := getenv("XDG_STATE_HOME")
+	if !filepath.IsAbs(base) {
+		home := getenv("HOME")
+		if !filepath.IsAbs(home) {
+			return ""
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(base, "claude-auth-sync")
 }
 
 // DefaultConfigFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-launch/

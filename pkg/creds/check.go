@@ -50,6 +50,8 @@ func (v Verdict) String() string {
 		return "valid, access token expired " + v.ExpiresAt.UTC().Format(time.RFC3339) + " (claude refreshes it)"
 	case Valid:
 		return "valid until " + v.ExpiresAt.UTC().Format(time.RFC3339)
+	case Missing:
+		return "not logged in (no file)"
 	}
 	return string(v.State)
 }

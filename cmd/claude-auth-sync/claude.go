@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/launch"
+	"github.com/claude-launch/claude-launch/pkg/config"
+)
+
+// claudeTimeout bounds each question put to claude.
+const claudeTimeout = 10 * time.Second
+
+// VersionFloor is the first claude whose long-lived CLAUDE_CODE_OAUTH_TOKEN
+// a transient 401 no longer replaces with a stored login's short-lived
+// token (2.1.225, the CLI's changelog): an older claude can fall back into
+// the race.
+var VersionFloor = [3]int{2, 1, 225}
+
+// claudeInfo is what claude says of itself.
+type claudeInfo struct {
+	Path       string `json:"path,omitempty"`
+	Version    string `json:"version,omitempty"`
+	BelowFloor bool   `json:"below_version_floor,omitempty"`
+	// AuthMethod is `claude auth status --json`'s authMethod when claude
+	// is started through claude-launch: oauth_token, claude.ai, none.
+	AuthMethod string `json:"auth_method_through_launcher,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// findClaude finds the real claude as claude-launch does.
+func findClaude(cfg *config.Config) (string, error) {
+	f, err := launch.Find("claude", cfg.Claude, config.EnvClaude, os.Getenv("PATH"))
+	if err != nil && cfg.Claude != "" {
+		f, err = launch.Find("claude", "", config.EnvClaude, os.Getenv("PATH"))
+	}
+	return f.Path, err
+}
+
+var versionRe = regexp.MustCompile(`\b(\d+)\.(\d+)\.(\d+)\b`)
+
+// claudeVersion asks claude for its version.
+func claudeVersion(ctx context.Context, cfg *config.Config) claudeInfo {
+	var ci claudeInfo
+	path, err := findClaude(cfg)
+	if err != nil {
+		ci.Error = err.Error()
+		return ci
+	}
+	ci.Path = path
+	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	m := versionRe.FindStringSubmatch(string(out))
+	if err != nil || m == nil {
+		ci.Error = "`claude --version` gave no version"
+		return ci
+	}
+	ci.Version = m[0]
+	var v [3]int
+	for i := range v {
+		v[i], _ = strconv.Atoi(m[i+1])
+	}
+	ci.BelowFloor = v[0] < VersionFloor[0] || v[0] == VersionFloor[0] && (v[1] < VersionFloor[1] || v[1] == VersionFloor[1] && v[2] < VersionFloor[2])
+	return ci
+}
+
+// authThroughLauncher runs `claude-launch auth status --json` (the
+// launcher beside this program, else in PATH) and returns claude's
+// authMethod: what the next agent will use.
+func authThroughLauncher(ctx context.Context) (string, error) {
+	launcher := ""
+	if dir := launch.SelfDir(); dir != "" {
+		if p := filepath.Join(dir, "claude-launch"); isExecutable(p) {
+			launcher = p
+		}
+	}
+	if launcher == "" {
+		p, err := exec.LookPath("claude-launch")
+		if err != nil {
+			return "", errors.New("no claude-launch beside claude-auth-sync or in PATH")
+		}
+		launcher = p
+	}
+	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, launcher, "auth", "status", "--json")
+	cmd.Stdin = nil
+	out, _ := cmd.Output() // exits 1 when logged out, with the same JSON
+	var st struct {
+		AuthMethod string `json:"authMethod"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil || st.AuthMethod == "" {
+		if ctx.Err() != nil {
+			return "", errors.New("`claude auth status` gave no answer within " + claudeTimeout.String())
+		}
+		return "", errors.New("`claude auth status --json` through claude-launch gave no authMethod: " + strings.TrimSpace(firstLine(string(out))))
+	}
+	return st.AuthMethod, nil
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	if len(l) > 200 {
+		l = l[:200] + "…"
+	}
+	return l
+}

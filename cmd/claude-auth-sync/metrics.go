@@ -1,0 +1,78 @@
+package main
+
+import (
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/version"
+	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Auth modes, the metrics' mode label and status's mode.
+const (
+	ModeSetupToken = "setup_token"
+	ModeLogin      = "login"
+)
+
+// authReport is what one sync learned, for the metrics.
+type authReport struct {
+	mode          string
+	valid         bool
+	state         store.State
+	claudeVersion string
+}
+
+// writeMetrics writes the metrics for node_exporter's textfile collector
+// to path, through a registry of this program's own (no Go runtime
+// metrics), atomically: client_golang's WriteToTextfile writes a temporary
+// file beside it and renames it. The names follow Prometheus' conventions:
+// base units, _timestamp_seconds for times, _total for counters, _info for
+// metadata.
+func writeMetrics(path string, r authReport) error {
+	reg := prometheus.NewRegistry()
+	gauge := func(name, help string, v float64) {
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+		g.Set(v)
+		reg.MustRegister(g)
+	}
+	counter := func(name, help string, v uint64) {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+		c.Add(float64(v))
+		reg.MustRegister(c)
+	}
+	valid := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "claude_auth_valid",
+		Help: "1 when the next claude has a usable credential: the setup token, or a healthy rotating login; mode says which."}, []string{"mode"})
+	valid.WithLabelValues(r.mode).Set(b2f(r.valid))
+	reg.MustRegister(valid)
+	gauge("claude_auth_setup_token_present", "1 when the env file holds a setup token that every new claude uses.", b2f(r.mode == ModeSetupToken))
+	if t := r.state.Token; t != nil && !t.ExpiresAt.IsZero() {
+		gauge("claude_auth_setup_token_expiry_timestamp_seconds", "When the setup token expires (Unix time).", unix(t.ExpiresAt))
+	}
+	if !r.state.LastSuccess.IsZero() {
+		gauge("claude_auth_last_success_timestamp_seconds", "When a sync last ended well (Unix time).", unix(r.state.LastSuccess))
+	}
+	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)
+	counter("claude_auth_restores_total", "Damaged rotating logins put back from a backup.", r.state.Restores)
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "claude_auth_info",
+		Help: "The installed claude's version and claude-auth-sync's; always 1."}, []string{"claude_version", "version"})
+	cv := r.claudeVersion
+	if cv == "" {
+		cv = "unknown"
+	}
+	info.WithLabelValues(cv, version.String()).Set(1)
+	reg.MustRegister(info)
+	if err := prometheus.WriteToTextfile(path, reg); err != nil {
+		return errs.Wrap("write metrics: ", err, "; check CLAUDE_LAUNCH_METRICS_FILE: its directory must exist and be writable by you")
+	}
+	return nil
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

@@ -1,0 +1,193 @@
+// Package agents finds this user's running claude processes and which
+// credential each was started with: claude reads CLAUDE_CODE_OAUTH_TOKEN
+// once and keeps it for its life, so after a rotation /proc/PID/environ is
+// the only place that tells which agents still run on the old token. It
+// reads processes of the effective uid only, and never returns a token:
+// only its fingerprint.
+package agents
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// Agent is one running claude.
+type Agent struct {
+	PID int `json:"pid"`
+	// Fingerprint is that of the setup token it was started with, "" when
+	// it runs on its own login; Invalid is set when the variable held
+	// something that is not a setup token.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	Invalid     bool   `json:"invalid_token,omitempty"`
+	// TTY is its terminal (pts/3), "" for none.
+	TTY string `json:"tty,omitempty"`
+	// Pane is its tmux pane (%3), "" when not in tmux.
+	Pane string `json:"tmux_pane,omitempty"`
+	// Started is when it started.
+	Started time.Time `json:"started"`
+}
+
+// proc is where the process table is mounted.
+const proc = "/proc"
+
+// List returns the running claude processes of the effective uid, oldest
+// first. A process counts as claude when it was started through a
+// launcher (its environment carries CLAUDE_LAUNCH_DEPTH) or its program is
+// claude; a child of such a process (a shell claude runs for a tool)
+// inherits that environment and does not count.
+func List() ([]Agent, error) {
+	ents, err := os.ReadDir(proc)
+	if err != nil {
+		return nil, err
+	}
+	me := uint32(os.Geteuid())
+	boot := bootTime()
+	type cand struct {
+		a    Agent
+		ppid int
+	}
+	found := map[int]cand{}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		dir := filepath.Join(proc, e.Name())
+		var st syscall.Stat_t
+		if syscall.Stat(dir, &st) != nil || st.Uid != me {
+			continue // another user's: never read
+		}
+		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
+		if err != nil {
+			continue
+		}
+		vars := bytes.Split(environ, []byte{0})
+		if !isClaude(dir, vars) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		if err != nil {
+			continue
+		}
+		ppid, ttyNr, start := parseStat(string(stat))
+		a := Agent{PID: pid, TTY: ttyName(ttyNr), Pane: lookup(vars, "TMUX_PANE")}
+		if !boot.IsZero() {
+			a.Started = boot.Add(time.Duration(start) * time.Second / clockTicks)
+		}
+		if v := lookup(vars, token.EnvVar); v != "" {
+			if s, err := token.NewSecret(v); err == nil {
+				a.Fingerprint = s.Fingerprint()
+			} else {
+				a.Invalid = true
+			}
+		}
+		found[pid] = cand{a, ppid}
+	}
+	var out []Agent
+	for _, c := range found {
+		if _, parentIsClaude := found[c.ppid]; !parentIsClaude {
+			out = append(out, c.a)
+		}
+	}
+	slices.SortFunc(out, func(a, b Agent) int { return a.Started.Compare(b.Started)*2 + cmpInt(a.PID, b.PID) })
+	return out, nil
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// isClaude: started through a launcher, or the program is claude.
+func isClaude(dir string, vars [][]byte) bool {
+	if lookup(vars, config.EnvDepth) != "" {
+		return true
+	}
+	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
+		argv0, _, _ := bytes.Cut(cmd, []byte{0})
+		switch filepath.Base(string(argv0)) {
+		case "claude", "claude.exe":
+			return true
+		}
+	}
+	exe, _ := os.Readlink(filepath.Join(dir, "exe"))
+	return filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "claude.exe"
+}
+
+// lookup returns the first value of name in vars.
+func lookup(vars [][]byte, name string) string {
+	prefix := []byte(name + "=")
+	for _, kv := range vars {
+		if bytes.HasPrefix(kv, prefix) {
+			return string(kv[len(prefix):])
+		}
+	}
+	return ""
+}
+
+// clockTicks is USER_HZ, 100 on every Linux that matters.
+const clockTicks = 100
+
+// parseStat reads ppid, tty_nr and starttime from /proc/PID/stat, whose
+// second field (the command, in parentheses) may hold anything.
+func parseStat(s string) (ppid, tty int, start int64) {
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0, 0
+	}
+	f := strings.Fields(s[i+1:])
+	// f[0] is state; ppid, pgrp, session, tty_nr follow; starttime is
+	// field 22 of the whole line, f[19] here.
+	if len(f) < 20 {
+		return 0, 0, 0
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	tty, _ = strconv.Atoi(f[4])
+	start, _ = strconv.ParseInt(f[19], 10, 64)
+	return ppid, tty, start
+}
+
+// ttyName names a terminal by its device number: pts/N for the
+// pseudo-terminals of tmux and ssh, ttyN for the console.
+func ttyName(nr int) string {
+	major, minor := (nr>>8)&0xfff, (nr&0xff)|((nr>>12)&0xfff00)
+	switch {
+	case nr == 0:
+		return ""
+	case major >= 136 && major <= 143:
+		return "pts/" + strconv.Itoa((major-136)*256+minor)
+	case major == 4 && minor < 64:
+		return "tty" + strconv.Itoa(minor)
+	}
+	return strconv.Itoa(major) + ":" + strconv.Itoa(minor)
+}
+
+// bootTime is when the machine booted, from /proc/stat.
+func bootTime() time.Time {
+	b, err := os.ReadFile(filepath.Join(proc, "stat"))
+	if err != nil {
+		return time.Time{}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Unix(n, 0)
+			}
+		}
+	}
+	return time.Time{}
+}

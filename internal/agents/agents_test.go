@@ -1,0 +1,87 @@
+package agents
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// TestList starts processes as agents are started (through a launcher's
+// environment, and one claude child of another) and finds each with the
+// fingerprint of its token, and none of the children.
+func TestList(t *testing.T) {
+	dir := t.TempDir()
+	claude := filepath.Join(dir, "claude")
+	if err := os.WriteFile(claude, []byte("#!/bin/sh\nsh -c 'sleep 60' &\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := token.NewSecret(token.Prefix + "TESTagents")
+	start := func(env ...string) *exec.Cmd {
+		cmd := exec.Command(claude)
+		cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd
+	}
+	withToken := start("CLAUDE_LAUNCH_DEPTH=1", token.EnvVar+"="+tok.Reveal(), "TMUX_PANE=%7")
+	ownLogin := start("CLAUDE_LAUNCH_DEPTH=1")
+	bad := start("CLAUDE_LAUNCH_DEPTH=1", token.EnvVar+"=not-a-token")
+	plain := start() // not started through a launcher, nor called claude by argv0 after exec
+	time.Sleep(200 * time.Millisecond)
+
+	list, err := List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPID := map[int]Agent{}
+	for _, a := range list {
+		byPID[a.PID] = a
+	}
+	if a, ok := byPID[withToken.Process.Pid]; !ok || a.Fingerprint != tok.Fingerprint() || a.Pane != "%7" || a.Started.IsZero() {
+		t.Errorf("agent on the setup token: %+v (found %v)", a, ok)
+	}
+	if a, ok := byPID[ownLogin.Process.Pid]; !ok || a.Fingerprint != "" || a.Invalid {
+		t.Errorf("agent on its own login: %+v (found %v)", a, ok)
+	}
+	if a, ok := byPID[bad.Process.Pid]; !ok || !a.Invalid {
+		t.Errorf("agent with a bad token: %+v (found %v)", a, ok)
+	}
+	if _, ok := byPID[plain.Process.Pid]; ok {
+		t.Error("a process not started as claude was listed")
+	}
+	for _, a := range list {
+		if a.PID != withToken.Process.Pid && a.PID != ownLogin.Process.Pid && a.PID != bad.Process.Pid {
+			// Only the three agents: their shells' children are not agents.
+			ppid, _, _ := parseStat(readStat(a.PID))
+			for _, c := range []*exec.Cmd{withToken, ownLogin, bad} {
+				if ppid == c.Process.Pid {
+					t.Errorf("child %d of agent %d listed", a.PID, ppid)
+				}
+			}
+		}
+	}
+}
+
+func readStat(pid int) string {
+	b, _ := os.ReadFile(filepath.Join(proc, strconv.Itoa(pid), "stat"))
+	return string(b)
+}
+
+func TestParseStatAndTTY(t *testing.T) {
+	ppid, tty, start := parseStat("42 (we ird) (name) S 7 42 42 34816 42 4194560 1 2 3 4 5 6 7 8 20 0 1 0 12345 1000 10")
+	if ppid != 7 || tty != 34816 || start != 12345 {
+		t.Errorf("parseStat = %d %d %d", ppid, tty, start)
+	}
+	for nr, want := range map[int]string{0: "", 34816: "pts/0", 34819: "pts/3", 1025: "tty1"} {
+		if got := ttyName(nr); got != want {
+			t.Errorf("ttyName(%d) = %q, want %q", nr, got, want)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// StateFile is the name of claude-auth-sync's state file in its state
+// directory.
+const StateFile = "state.json"
+
+// State is what claude-auth-sync remembers between runs: what it last
+// fetched, when it last succeeded, and counters that must survive across
+// runs for the metrics (Prometheus counters only ever grow).
+type State struct {
+	// Version of this format.
+	Version int `json:"version"`
+	// Token describes the setup token in the env file, nil when none.
+	Token *TokenState `json:"setup_token,omitempty"`
+	// LastSuccess is when a sync last ended well.
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	// SyncFailures counts syncs that failed; Restores counts damaged
+	// logins put back from a backup.
+	SyncFailures uint64 `json:"sync_failures_total"`
+	Restores     uint64 `json:"restores_total"`
+}
+
+// TokenState describes a fetched setup token, never holding it.
+type TokenState struct {
+	Fingerprint string `json:"fingerprint"`
+	// SecretVersion is the KV v2 version it came from, 0 on KV v1.
+	SecretVersion int       `json:"secret_version,omitempty"`
+	FetchedAt     time.Time `json:"fetched_at"`
+	// ExpiresAt is when it expires, zero if unknown; ExpirySource says
+	// how that was learned.
+	ExpiresAt    time.Time `json:"expires_at,omitzero"`
+	ExpirySource string    `json:"expiry_source,omitempty"`
+}
+
+// stateVersion is the format written.
+const stateVersion = 1
+
+// ParseState reads a state file's content. An empty file is a fresh state.
+func ParseState(data []byte) (State, error) {
+	var s State
+	if len(bytes.TrimSpace(data)) == 0 {
+		return State{Version: stateVersion}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return State{}, errs.Wrap("", err, "")
+	}
+	if s.Version != stateVersion {
+		return State{}, errors.New("version " + itoa(s.Version) + ", not " + itoa(stateVersion))
+	}
+	return s, nil
+}
+
+// UpdateState loads the state file at path, lets change modify it, and
+// saves it atomically (0600), under a lock so that concurrent syncs do not
+// lose each other's counts; ctx bounds the wait for the lock. A state file
+// that does not parse is set aside as path.corrupt (not lost) and a fresh
+// state begins; warn says so.
+func UpdateState(ctx context.Context, path string, change func(*State) error) (warn error, err error) {
+	if err := EnsureDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	unlock, err := Lock(ctx, path+".lock")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	s, warn := loadState(path)
+	if err := change(&s); err != nil {
+		return warn, err
+	}
+	s.Version = stateVersion
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return warn, err
+	}
+	return warn, WriteAtomic(path, append(data, '\n'))
+}
+
+// LoadState reads the state file at path; a missing one is a fresh state.
+func LoadState(path string) (State, error) {
+	data, err := token.ReadSmallFile(path, "state file", token.Private, "")
+	if errors.Is(err, fs.ErrNotExist) {
+		return State{Version: stateVersion}, nil
+	}
+	if err != nil {
+		return State{}, err
+	}
+	s, err := ParseState([]byte(data))
+	if err != nil {
+		return State{}, errs.Wrap("state file "+path+": ", err, "")
+	}
+	return s, nil
+}
+
+func loadState(path string) (State, error) {
+	s, err := LoadState(path)
+	if err == nil {
+		return s, nil
+	}
+	if rerr := os.Rename(path, path+".corrupt"); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+		return State{Version: stateVersion}, errs.Wrap("", err, "; starting afresh (could not set it aside: "+rerr.Error()+")")
+	}
+	return State{Version: stateVersion}, errs.Wrap("", err, "; set aside as "+filepath.Base(path)+".corrupt, starting afresh (counters restart from 0)")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
