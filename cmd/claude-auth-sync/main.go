@@ -6,6 +6,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 
 	"github.com/claude-launch/claude-launch/internal/cli"
@@ -19,7 +20,7 @@ func main() {
 func run(args []string) int {
 	var c CLI
 	kctx, cfg, problems, ok := cli.Parse(&c, "claude-auth-sync",
-		"Materialize your Claude Code setup token from Vault into the env file that claude-launch reads.", args)
+		"Keep your Claude Code setup token where every claude-launch finds it, guard claude's rotating login when you have none, and say which your agents use.", args)
 	if !ok {
 		return launch.ExitUsage
 	}
@@ -30,11 +31,18 @@ func run(args []string) int {
 	if !onMiss {
 		cli.Warn(logger, problems)
 	}
-	if err := kctx.Run(&cfg, logger); err != nil {
-		if !errors.Is(err, errReported) {
-			logger.Error(err.Error())
-		}
-		return launch.ExitFailed
+	kctx.BindTo(os.Stdin, (*io.Reader)(nil))
+	kctx.BindTo(os.Stdout, (*io.Writer)(nil))
+	err := kctx.Run(&cfg, logger)
+	var usage errUsage
+	switch {
+	case err == nil:
+		return launch.ExitOK
+	case errors.As(err, &usage):
+		kctx.Errorf("%s", usage.msg)
+		return launch.ExitUsage
+	case !errors.Is(err, errReported):
+		logger.Error(err.Error())
 	}
-	return launch.ExitOK
+	return launch.ExitFailed
 }

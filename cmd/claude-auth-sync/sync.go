@@ -26,10 +26,6 @@ const guardTimeout = 15 * time.Second
 type SyncCmd struct {
 	OnMiss   bool  `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
 	Deadline int64 `name:"deadline-unix-ms" hidden:"" help:"Give up at this time (Unix milliseconds): the launcher's own bound."`
-
-	MetricsFile string `name:"metrics-file" help:"${help_metrics_file}" placeholder:"${placeholder_metrics_file}"`
-	StateDir    string `name:"state-dir" help:"${help_state_dir}" placeholder:"${placeholder_state_dir}"`
-	Backups     string `name:"backups" help:"${help_backups}" placeholder:"${placeholder_backups}"`
 }
 
 // Run syncs. By hand and on the timer:
@@ -72,9 +68,11 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", tok.Fingerprint())
 	}
 	var guardErr error
-	restored := false
+	restored, broken := false, false
 	if r.mode == ModeLogin {
-		r.valid, restored, guardErr = s.guard(cfg, logger)
+		var state creds.State
+		state, restored, guardErr = s.guard(cfg, logger)
+		r.valid, broken = state.Healthy(), state == creds.Damaged
 	}
 
 	warn, err := updateState(cfg, func(st *store.State) error {
@@ -109,7 +107,9 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 			err = merr
 		}
 	}
-	if syncErr != nil || guardErr != nil || err != nil {
+	// A damaged login that nothing here could mend fails the run too (it
+	// is not counted as a failed sync: the alert is on claude_auth_valid).
+	if syncErr != nil || guardErr != nil || err != nil || broken {
 		return errReported
 	}
 	return nil
@@ -142,9 +142,9 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 
 // guard looks after the rotating login and says, on stdout, in what state
 // it is; a restore is said loudly on stderr too.
-func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (valid, restored bool, err error) {
+func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.State, restored bool, err error) {
 	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
-		return false, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
+		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
 	}
 	g := guardOf(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
@@ -152,7 +152,7 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (valid, restored
 	rep, err := g.Run(ctx)
 	if err != nil {
 		logger.Error(err.Error())
-		return false, false, err
+		return creds.Damaged, false, err
 	}
 	line := rep.File + ": " + rep.Verdict.String()
 	switch {
@@ -166,11 +166,11 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (valid, restored
 		line += "; backed up"
 	}
 	os.Stdout.WriteString(line + "\n")
-	state := rep.Verdict.State
+	state = rep.Verdict.State
 	if rep.Restored != "" {
 		state = rep.After.State
 	}
-	return state.Healthy(), rep.Restored != "", nil
+	return state, rep.Restored != "", nil
 }
 
 // guardOf is the guard of the rotating login these settings describe.

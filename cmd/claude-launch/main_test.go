@@ -16,6 +16,8 @@ import (
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -73,12 +75,16 @@ exit ${FAKE_EXIT:-0}
 // scripts look for to prove it never leaks.
 const testToken = token.Prefix + "TESTtokenVALUE_0123456789-abcdefABCDEF"
 
+// newToken is the token a rotation brings.
+const newToken = token.Prefix + "TESTtokenVALUE_rotated-9876543210"
+
 func TestScripts(t *testing.T) {
 	me, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
 	fp, _ := token.NewSecret(testToken)
+	newFP, _ := token.NewSecret(newToken)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -97,6 +103,13 @@ func TestScripts(t *testing.T) {
 			e.Setenv("ENVFILE", filepath.Join(home, ".config", "claude-auth-sync", "claude-oauth.env"))
 			e.Setenv("TOKEN", testToken)
 			e.Setenv("FP", fp.Fingerprint())
+			e.Setenv("NEWFP", newFP.Fingerprint())
+			if err := os.WriteFile(filepath.Join(e.WorkDir, "new-token"), []byte(newToken+"\n"), 0o600); err != nil {
+				return err
+			}
+			if err := os.Chmod(filepath.Join(e.WorkDir, "agent", "claude"), 0o755); err != nil && !os.IsNotExist(err) {
+				return err
+			}
 			e.Setenv("USER_NAME", me.Username)
 			e.Setenv("REAL_CLAUDE", testenv.ClaudePath())
 			if d := testenv.CoverDir(); d != "" {
@@ -124,6 +137,7 @@ func TestScripts(t *testing.T) {
 			"envfile":     cmdEnvFile,
 			"vault-hang":  cmdVaultHang,
 			"envlock":     cmdEnvLock,
+			"metric":      cmdMetric,
 		},
 	})
 }
@@ -146,8 +160,9 @@ func vaultOf(ts *testscript.TestScript) *testenv.VaultServer {
 	return ts.Value(vaultKey{}).(*vaultHolder).v
 }
 
-// vault-start: start a dev Vault; set VAULT_ADDR and VAULT_TOKEN (a token
-// that may read only this user's secret) and write no ~/.vault-token.
+// vault-start [write]: start a dev Vault; set VAULT_ADDR and VAULT_TOKEN (a
+// token that may read only this user's secret, or also write it) and write
+// no ~/.vault-token.
 func cmdVaultStart(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs("vault")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -159,7 +174,11 @@ func cmdVaultStart(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Defer(v.Stop)
 	ts.Value(vaultKey{}).(*vaultHolder).v = v
-	tok, err := v.Token(testenv.UserPolicy(ts.Getenv("USER_NAME")))
+	policy := testenv.UserPolicy(ts.Getenv("USER_NAME"))
+	if len(args) == 1 && args[0] == "write" {
+		policy = testenv.UserWritePolicy(ts.Getenv("USER_NAME"))
+	}
+	tok, err := v.Token(policy)
 	if err != nil {
 		ts.Fatalf("%v", err)
 	}
@@ -277,4 +296,67 @@ func cmdEnvLock(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("usage: envlock hold, then envlock release")
 	}
+}
+
+// metric file name labels value: the metrics file, parsed as Prometheus
+// parses it (expfmt, not grep), has the sample name{labels} = value;
+// labels is k=v,k=v or -. With !, it has no sample of that name.
+func cmdMetric(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 && !(neg && len(args) == 2) {
+		ts.Fatalf("usage: metric file name labels value")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	defer f.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(f)
+	if err != nil {
+		ts.Fatalf("metrics do not parse: %v", err)
+	}
+	fam, ok := families[args[1]]
+	if neg {
+		if ok {
+			ts.Fatalf("metric %s present", args[1])
+		}
+		return
+	}
+	if !ok {
+		ts.Fatalf("no metric %s", args[1])
+	}
+	want := map[string]string{}
+	if args[2] != "-" {
+		for _, kv := range strings.Split(args[2], ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			want[k] = v
+		}
+	}
+	for _, m := range fam.GetMetric() {
+		got := map[string]string{}
+		for _, l := range m.GetLabel() {
+			got[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for k, v := range want {
+			if got[k] != v {
+				match = false
+			}
+		}
+		if !match {
+			continue
+		}
+		var v float64
+		switch {
+		case m.Gauge != nil:
+			v = m.GetGauge().GetValue()
+		case m.Counter != nil:
+			v = m.GetCounter().GetValue()
+		}
+		if strconv.FormatFloat(v, 'g', -1, 64) != args[3] && !(args[3] == ">0" && v > 0) {
+			ts.Fatalf("%s{%s} = %v, want %s", args[1], args[2], v, args[3])
+		}
+		return
+	}
+	ts.Fatalf("no %s{%s}", args[1], args[2])
 }

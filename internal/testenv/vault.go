@@ -134,6 +134,14 @@ path "kv1/users/%[1]s/*" { capabilities = ["read"] }
 `, user)
 }
 
+// UserWritePolicy also lets the user store and remove their own token
+// (claude-auth-sync enable, rotate, disable), as a team's policy would.
+func UserWritePolicy(user string) string {
+	return fmt.Sprintf(`path "secret/data/users/%[1]s/*" { capabilities = ["create", "read", "update", "patch"] }
+path "kv1/users/%[1]s/*" { capabilities = ["create", "read", "update", "delete"] }
+`, user)
+}
+
 // Reads counts the read requests the audit log recorded for path, such as
 // "secret/data/users/root/claude".
 func (v *VaultServer) Reads(path string) (int, error) {

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/log"
+	"github.com/claude-launch/claude-launch/internal/agents"
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/vault"
+	"golang.org/x/term"
+)
+
+// errUsage is a usage error found after parsing; main exits 2.
+type errUsage struct{ msg string }
+
+func (e errUsage) Error() string { return e.msg }
+
+// EnableCmd stores a setup token in Vault and makes every new claude use it.
+type EnableCmd struct {
+	Expires string `name:"expires" placeholder:"DATE" help:"When the token expires (2027-11-28, or RFC 3339). Default: 365 days from now, as claude setup-token mints it."`
+	// Token exists only to refuse a token given as an argument.
+	Token []string `arg:"" optional:"" hidden:""`
+}
+
+// RotateCmd replaces the setup token and lists the agents still on the old
+// one.
+type RotateCmd struct {
+	EnableCmd
+}
+
+// DisableCmd removes the setup token: new sessions use the rotating login.
+type DisableCmd struct{}
+
+// Run enables.
+func (e *EnableCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
+	_, err := e.store(cfg, logger, stdin, stdout, "enable")
+	return err
+}
+
+// Run rotates.
+func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
+	before := ""
+	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
+		before = tok.Fingerprint()
+	}
+	tok, err := r.store(cfg, logger, stdin, stdout, "rotate")
+	if err != nil {
+		return err
+	}
+	if before == tok.Fingerprint() {
+		io.WriteString(stdout, "\nThat is the token already in use (fingerprint "+before+"): nothing rotated.\n")
+		return nil
+	}
+	list, err := agents.List()
+	if err != nil {
+		return err
+	}
+	var old []agents.Agent
+	for _, a := range list {
+		if a.Fingerprint != tok.Fingerprint() {
+			old = append(old, a)
+		}
+	}
+	if len(old) == 0 {
+		io.WriteString(stdout, "\nNo running agent is on another credential.\n")
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\n" + strconv.Itoa(len(old)) + " running agent(s) keep the credential they started with until restarted:\n")
+	for _, a := range old {
+		what := "its own login"
+		if a.Fingerprint != "" {
+			what = "the old setup token " + a.Fingerprint
+		}
+		b.WriteString("  pid " + strconv.Itoa(a.PID))
+		if a.TTY != "" {
+			b.WriteString(" on " + a.TTY)
+		}
+		b.WriteString(": " + what + "; ")
+		if a.Pane != "" {
+			b.WriteString("restart it with `tmux respawn-pane -k -t " + a.Pane + "`\n")
+		} else {
+			b.WriteString("exit it (/exit) and start claude again\n")
+		}
+	}
+	io.WriteString(stdout, b.String())
+	return nil
+}
+
+// store reads the token, stores it in Vault, syncs and shows the status.
+func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer, cmd string) (token.Secret, error) {
+	if len(e.Token) > 0 {
+		// Never echo it: it is on argv, readable by every user already.
+		return token.Secret{}, errUsage{"a setup token on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; pipe it in (`claude-auth-sync " + cmd + " < file`) or paste it at the prompt of `claude-auth-sync " + cmd + "`, then make a new one (`claude setup-token`): this one has been exposed"}
+	}
+	expires := time.Now().Add(vault.TokenLifetime)
+	if e.Expires != "" {
+		t, err := parseDate(e.Expires)
+		if err != nil {
+			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) + " is not a date such as 2027-11-28 or an RFC 3339 time"}
+		}
+		expires = t
+	}
+	tok, err := readToken(stdin)
+	if err != nil {
+		return token.Secret{}, err
+	}
+	client, err := vault.New(cfg, os.Getenv)
+	if err != nil {
+		return token.Secret{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
+	defer cancel()
+	if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
+		return token.Secret{}, err
+	}
+	io.WriteString(stdout, "stored the setup token (fingerprint "+tok.Fingerprint()+") at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
+	if err := syncAndShow(cfg, logger, stdout); err != nil {
+		return tok, err
+	}
+	return tok, nil
+}
+
+// Run disables.
+func (d *DisableCmd) Run(cfg *config.Config, logger *log.Logger, stdout io.Writer) error {
+	client, err := vault.New(cfg, os.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
+	defer cancel()
+	if err := client.Remove(ctx); err != nil {
+		return err
+	}
+	io.WriteString(stdout, "removed the setup token from "+client.SecretPath()+"\n")
+	if err := store.RemoveEnvFile(cfg.EnvFile); err != nil {
+		return err
+	}
+	return syncAndShow(cfg, logger, stdout)
+}
+
+// syncAndShow syncs as the timer does, then shows the status.
+func syncAndShow(cfg *config.Config, logger *log.Logger, stdout io.Writer) error {
+	if err := (&SyncCmd{}).Run(cfg, logger); err != nil {
+		return err
+	}
+	io.WriteString(stdout, "\n")
+	printStatus(stdout, gatherStatus(context.Background(), cfg))
+	return nil
+}
+
+// tokenRe finds what looks like a setup token in what was pasted or piped
+// (the output of `claude setup-token` holds more than the token): the
+// prefix and the rest of its line, validated after, so that anything
+// after the token on its line is refused, not cut off.
+var tokenRe = regexp.MustCompile(token.Prefix + `[^\n]*`)
+
+// readToken reads the setup token from stdin: at a no-echo prompt when it
+// is a terminal, else the whole of it (at most 64 KiB). Nothing it read
+// ever reaches a message.
+func readToken(stdin io.Reader) (token.Secret, error) {
+	var in []byte
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		os.Stderr.WriteString("Paste your setup token (from `claude setup-token`; it is not shown), then Enter: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		os.Stderr.WriteString("\n")
+		if err != nil {
+			return token.Secret{}, errors.New("read the token: " + err.Error())
+		}
+		in = b
+	} else {
+		b, err := io.ReadAll(io.LimitReader(stdin, 64<<10))
+		if err != nil {
+			return token.Secret{}, errors.New("read the token from stdin: " + err.Error())
+		}
+		in = b
+	}
+	found := map[string]bool{}
+	for _, m := range tokenRe.FindAll(in, -1) {
+		found[strings.TrimRight(string(m), " \t\r")] = true
+	}
+	candidate := strings.TrimSpace(string(in))
+	switch len(found) {
+	case 0:
+		if candidate == "" {
+			return token.Secret{}, errUsage{"no setup token given: paste it at the prompt, or pipe it on stdin"}
+		}
+	case 1:
+		for s := range found {
+			candidate = s
+		}
+	default:
+		return token.Secret{}, errUsage{"more than one setup token was given: give one"}
+	}
+	// The error says why it is not a token, never what it was.
+	tok, err := token.NewSecret(candidate)
+	if err != nil {
+		return token.Secret{}, errUsage{err.Error()}
+	}
+	return tok, nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
+}

@@ -1,0 +1,401 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/agents"
+	"github.com/claude-launch/claude-launch/internal/launch"
+	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/pkg/creds"
+	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/vault"
+)
+
+// expiryWarning is how long before a setup token expires status warns
+// (and the alert fires).
+const expiryWarning = 30 * 24 * time.Hour
+
+// StatusCmd says what the next claude will use and whether it is healthy.
+type StatusCmd struct {
+	JSON bool `name:"json" help:"Print the status as JSON, for scripts."`
+}
+
+// Status is what status found. Nothing in it is a token: only fingerprints.
+type Status struct {
+	Healthy  bool     `json:"healthy"`
+	Problems []string `json:"problems"`
+	Warnings []string `json:"warnings"`
+	// Mode is what the next claude uses: setup_token, login (claude's own
+	// rotating login), or disabled (the kill switch is on).
+	Mode       string            `json:"mode"`
+	ConfigFile string            `json:"config_file,omitempty"`
+	EnvFile    envFileStatus     `json:"env_file"`
+	Token      *store.TokenState `json:"setup_token,omitempty"`
+	DaysLeft   *int              `json:"days_until_expiry,omitempty"`
+	Vault      vaultStatus       `json:"vault"`
+	Login      loginStatus       `json:"rotating_login"`
+	Overrides  []string          `json:"overrides"`
+	Claude     claudeInfo        `json:"claude"`
+	Agents     []agents.Agent    `json:"agents"`
+}
+
+type envFileStatus struct {
+	Path        string    `json:"path"`
+	Present     bool      `json:"present"`
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	Owner       string    `json:"owner,omitempty"`
+	Mode        string    `json:"mode,omitempty"`
+	ModifiedAt  time.Time `json:"modified_at,omitzero"`
+	Error       string    `json:"error,omitempty"`
+}
+
+type vaultStatus struct {
+	Addr     string `json:"addr,omitempty"`
+	Path     string `json:"path,omitempty"`
+	SetUp    bool   `json:"set_up"`
+	Answered bool   `json:"answered"`
+	// HasToken and Fingerprint: Vault's answer, when it answered.
+	HasToken    bool   `json:"has_setup_token"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+	Version     int    `json:"secret_version,omitempty"`
+	Error       string `json:"error,omitempty"`
+}
+
+type loginStatus struct {
+	File    string `json:"file,omitempty"`
+	Checked bool   `json:"checked"`
+	State   string `json:"state,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Run gathers the status, prints it, and fails unless healthy.
+func (s *StatusCmd) Run(cfg *config.Config, stdout io.Writer) error {
+	st := gatherStatus(context.Background(), cfg)
+	if s.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(st); err != nil {
+			return err
+		}
+	} else {
+		printStatus(stdout, st)
+	}
+	if !st.Healthy {
+		return errReported
+	}
+	return nil
+}
+
+// gatherStatus asks everything it can, each question bounded, and changes
+// nothing.
+func gatherStatus(ctx context.Context, cfg *config.Config) Status {
+	st := Status{Mode: ModeLogin, ConfigFile: cfg.File, Problems: []string{}, Warnings: []string{}, Overrides: []string{}}
+	problem := func(s string) { st.Problems = append(st.Problems, s) }
+	warn := func(s string) { st.Warnings = append(st.Warnings, s) }
+
+	// The env file: what the next claude uses.
+	st.EnvFile = envFileOf(cfg.EnvFile)
+	switch {
+	case cfg.Disabled:
+		st.Mode = "disabled"
+		warn(config.EnvDisable + " is on: every claude starts with its own login, and nothing is synced")
+	case st.EnvFile.Fingerprint != "":
+		st.Mode = ModeSetupToken
+	case st.EnvFile.Present:
+		problem("the env file is refused: " + st.EnvFile.Error)
+	}
+	if cfg.StateDir != "" {
+		if state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile)); err == nil && state.Token != nil && st.Mode == ModeSetupToken {
+			st.Token = state.Token
+			if !state.Token.ExpiresAt.IsZero() {
+				days := int(time.Until(state.Token.ExpiresAt).Hours() / 24)
+				st.DaysLeft = &days
+				switch left := time.Until(state.Token.ExpiresAt); {
+				case left <= 0:
+					problem("the setup token expired on " + state.Token.ExpiresAt.Format(time.DateOnly) + ": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+				case left < expiryWarning:
+					warn("the setup token expires in " + strconv.Itoa(days) + " days (" + state.Token.ExpiresAt.Format(time.DateOnly) + "): make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+				}
+			}
+		}
+	}
+
+	// Vault: does it answer, and what does it hold?
+	st.Vault = vaultOf(ctx, cfg)
+	switch {
+	case st.Vault.Error != "":
+		warn("vault: " + st.Vault.Error)
+	case st.Vault.Answered && st.Mode == ModeSetupToken && !st.Vault.HasToken:
+		problem("Vault has no setup token at " + st.Vault.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
+	case st.Vault.Answered && st.Mode == ModeSetupToken && st.Vault.Fingerprint != st.EnvFile.Fingerprint:
+		warn("Vault holds another token (fingerprint " + st.Vault.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
+	case st.Vault.Answered && st.Mode == ModeLogin && st.Vault.HasToken:
+		warn("Vault holds a setup token the env file lacks: run `claude-auth-sync sync`")
+	}
+
+	// The rotating login, judged only when no setup token is in use.
+	st.Login.File = filepath.Join(cfg.ClaudeConfigDir, creds.FileName)
+	if st.Mode != ModeSetupToken && cfg.ClaudeConfigDir != "" {
+		g := guardOf(cfg)
+		v, _, err := g.Inspect()
+		st.Login.Checked = true
+		if err != nil {
+			st.Login.State, st.Login.Detail = "refused", err.Error()
+			problem(err.Error())
+		} else {
+			st.Login.State, st.Login.Detail = string(v.State), v.String()
+			if !v.State.Healthy() {
+				problem("the rotating login is " + v.String() + ": log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+			}
+		}
+	}
+
+	// What would make claude use something else.
+	for _, name := range launch.OverridingVars {
+		if os.Getenv(name) != "" {
+			st.Overrides = append(st.Overrides, name)
+		}
+	}
+	st.Overrides = append(st.Overrides, apiKeyHelpers(cfg)...)
+	if len(st.Overrides) > 0 && st.Mode == ModeSetupToken {
+		problem("claude uses " + strings.Join(st.Overrides, " and ") + " before CLAUDE_CODE_OAUTH_TOKEN, so the setup token is not used: remove it")
+	}
+
+	// claude itself, and what it says it will use.
+	st.Claude = claudeVersion(ctx, cfg)
+	switch {
+	case st.Claude.Error != "":
+		warn("claude: " + st.Claude.Error)
+	case st.Claude.BelowFloor && st.Mode == ModeSetupToken:
+		problem("claude " + st.Claude.Version + " is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
+	}
+	if st.Claude.Error == "" {
+		method, err := authThroughLauncher(ctx)
+		st.Claude.AuthMethod = method
+		switch {
+		case err != nil:
+			warn(err.Error())
+		case st.Mode == ModeSetupToken && method != "oauth_token" && len(st.Overrides) == 0:
+			problem("claude says it would use " + method + ", not the setup token")
+		case st.Mode != ModeSetupToken && method == "none":
+			problem("claude is not logged in: log in (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+		}
+	}
+
+	// The running agents, and which token each was started with.
+	if list, err := agents.List(); err == nil {
+		st.Agents = list
+	} else {
+		warn("cannot list running agents: " + err.Error())
+	}
+	if st.Agents == nil {
+		st.Agents = []agents.Agent{}
+	}
+	if st.Mode == ModeSetupToken {
+		old := 0
+		for _, a := range st.Agents {
+			if a.Fingerprint != st.EnvFile.Fingerprint {
+				old++
+			}
+		}
+		if old > 0 {
+			warn(strconv.Itoa(old) + " running agent(s) started with another credential than the env file's; they keep it until restarted (see below)")
+		}
+	}
+	st.Healthy = len(st.Problems) == 0
+	return st
+}
+
+func envFileOf(path string) envFileStatus {
+	es := envFileStatus{Path: path}
+	if path == "" {
+		es.Error = "no home directory"
+		return es
+	}
+	var sys syscall.Stat_t
+	if err := syscall.Lstat(path, &sys); err != nil {
+		return es
+	}
+	es.Present = true
+	es.Mode = "0" + strconv.FormatUint(uint64(sys.Mode&0o777), 8)
+	es.Owner = "uid " + strconv.Itoa(int(sys.Uid))
+	if int(sys.Uid) == os.Geteuid() {
+		es.Owner = "you"
+	}
+	es.ModifiedAt = time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
+	tok, err := token.ReadEnvFile(path)
+	if err != nil {
+		es.Error = err.Error()
+		return es
+	}
+	es.Fingerprint = tok.Fingerprint()
+	return es
+}
+
+// vaultOf asks Vault, read-only, what it holds.
+func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
+	vs := vaultStatus{Addr: cfg.VaultAddr}
+	client, err := vault.New(cfg, os.Getenv)
+	if errors.Is(err, token.ErrNoVaultToken) {
+		return vs
+	}
+	vs.SetUp = true
+	if err != nil {
+		vs.Error = err.Error()
+		return vs
+	}
+	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
+	f, err := client.Fetch(ctx)
+	switch {
+	case err == nil:
+		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, f.Token.Fingerprint(), f.Version
+	case errors.Is(err, token.ErrNoToken):
+		vs.Answered = true
+	default:
+		vs.Error = err.Error()
+	}
+	return vs
+}
+
+// apiKeyHelpers names the claude settings files that set an apiKeyHelper,
+// which claude prefers to CLAUDE_CODE_OAUTH_TOKEN: the user's, the managed
+// one, and the project's in the current directory.
+func apiKeyHelpers(cfg *config.Config) []string {
+	files := []string{"/etc/claude-code/managed-settings.json", ".claude/settings.json", ".claude/settings.local.json"}
+	if cfg.ClaudeConfigDir != "" {
+		files = append([]string{filepath.Join(cfg.ClaudeConfigDir, "settings.json")}, files...)
+	}
+	var out []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) || err != nil {
+			continue
+		}
+		var s struct {
+			APIKeyHelper string `json:"apiKeyHelper"`
+		}
+		if json.Unmarshal(b, &s) == nil && s.APIKeyHelper != "" {
+			out = append(out, "the apiKeyHelper in "+f)
+		}
+	}
+	return out
+}
+
+// printStatus writes the status for a person.
+func printStatus(w io.Writer, st Status) {
+	var b strings.Builder
+	line := func(k, v string) { b.WriteString("  " + k + strings.Repeat(" ", max(1, 17-len(k))) + v + "\n") }
+	switch st.Mode {
+	case ModeSetupToken:
+		line("next claude uses", "the setup token, fingerprint "+st.EnvFile.Fingerprint)
+	case "disabled":
+		line("next claude uses", "its own login (the launcher is off)")
+	default:
+		line("next claude uses", "its own rotating login")
+	}
+	ef := st.EnvFile.Path
+	if st.EnvFile.Present {
+		ef += ": " + st.EnvFile.Owner + ", mode " + st.EnvFile.Mode + ", written " + ago(st.EnvFile.ModifiedAt)
+	} else {
+		ef += ": none"
+	}
+	line("env file", ef)
+	if st.Token != nil {
+		exp := "unknown"
+		if st.DaysLeft != nil {
+			exp = st.Token.ExpiresAt.Format(time.DateOnly) + ", in " + strconv.Itoa(*st.DaysLeft) + " days (from " + st.Token.ExpirySource + ")"
+		}
+		line("expires", exp)
+	}
+	switch {
+	case !st.Vault.SetUp:
+		line("vault", "not set up (no VAULT_TOKEN, no ~/.vault-token)")
+	case st.Vault.Error != "":
+		line("vault", st.Vault.Error)
+	case st.Vault.HasToken:
+		line("vault", st.Vault.Addr+" answered: "+st.Vault.Path+" holds fingerprint "+st.Vault.Fingerprint)
+	default:
+		line("vault", st.Vault.Addr+" answered: no setup token at "+st.Vault.Path)
+	}
+	if st.Login.Checked {
+		line("rotating login", st.Login.File+": "+st.Login.Detail)
+	} else {
+		line("rotating login", "not checked: the setup token is in use")
+	}
+	c := st.Claude.Version
+	if st.Claude.Path != "" {
+		c += " at " + st.Claude.Path
+	}
+	if st.Claude.AuthMethod != "" {
+		c += "; through claude-launch it uses " + st.Claude.AuthMethod
+	}
+	if st.Claude.Error != "" {
+		c = st.Claude.Error
+	}
+	line("claude", c)
+	if len(st.Overrides) == 0 {
+		line("overrides", "none")
+	} else {
+		line("overrides", strings.Join(st.Overrides, ", "))
+	}
+	line("running agents", strconv.Itoa(len(st.Agents)))
+	for _, a := range st.Agents {
+		what := "its own login"
+		switch {
+		case a.Invalid:
+			what = "a CLAUDE_CODE_OAUTH_TOKEN that is no setup token"
+		case a.Fingerprint != "" && a.Fingerprint == st.EnvFile.Fingerprint:
+			what = "the setup token " + a.Fingerprint
+		case a.Fingerprint != "":
+			what = "an OLD setup token " + a.Fingerprint
+		}
+		where := a.TTY
+		if a.Pane != "" {
+			where += " tmux pane " + a.Pane
+		}
+		b.WriteString("    pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + what + "\n")
+	}
+	if st.Mode == ModeSetupToken {
+		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
+	}
+	for _, p := range st.Problems {
+		b.WriteString("\nproblem: " + p)
+	}
+	for _, p := range st.Warnings {
+		b.WriteString("\nwarning: " + p)
+	}
+	if st.Healthy {
+		b.WriteString("\nhealthy\n")
+	} else {
+		b.WriteString("\nNOT healthy\n")
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// ago says how long ago t was, roughly.
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "at an unknown time"
+	}
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h ago"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " days ago"
+}
