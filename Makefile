@@ -16,7 +16,7 @@ CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: all build install install-unit demo test check tools vault claude staticcheck vm-image bench fuzz cover clean
+.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image bench fuzz cover clean
 
 all: build
 
@@ -37,13 +37,26 @@ install-unit: build
 demo: build claude
 	scripts/demo.sh $(BIN)
 
-tools: vault claude staticcheck vm-image
+tools: vault claude staticcheck debian-tools vm-image
 
 vault:
 	scripts/install-vault.sh >/dev/null
 
 claude:
 	scripts/install-claude.sh >/dev/null
+
+# Debian's packages that tests run for real: promtool (prometheus), the
+# textfile collector (prometheus-node-exporter), tmux. Installed as root
+# when missing; otherwise their tests skip, saying so.
+DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux
+debian-tools:
+	@missing=; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "debian-tools: missing$$missing (apt-get install them as root); their tests will skip"; exit 0; fi; \
+	echo "installing$$missing" >&2; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
 
 # The cgroup v2 test guest (Debian kernel + bookworm root with systemd 252),
 # for the qemu test of t3-serve-launch. Needs root; installs qemu-system-x86,

@@ -91,3 +91,14 @@ func tool(env, cached, name string) string {
 	}
 	return ""
 }
+
+// Tool returns the program called name from PATH, or skips t (fails it
+// when tools are required) saying how to install it.
+func Tool(t testing.TB, name, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, name, install)
+	}
+	return p
+}
