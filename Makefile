@@ -23,9 +23,23 @@ all: build
 build:
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
 
+# For one user: the programs and scripts/claude-agents in $(PREFIX)/bin,
+# the sync's user timer in ~/.config/systemd/user, a commented config file
+# if there is none; then it says what to run.
+UNITDIR  ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/systemd/user
+CONFFILE ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/claude-launch/config
 install: build
-	install -d $(PREFIX)/bin
-	install -m 0755 $(BIN)/claude-launch $(BIN)/claude-auth-sync $(BIN)/t3-serve-launch $(PREFIX)/bin/
+	install -d $(PREFIX)/bin $(UNITDIR)
+	install -m 0755 $(BIN)/claude-launch $(BIN)/claude-auth-sync $(BIN)/t3-serve-launch scripts/claude-agents $(PREFIX)/bin/
+	sed 's|%h/.local/bin/claude-auth-sync|$(abspath $(PREFIX))/bin/claude-auth-sync|' scripts/systemd/claude-auth-sync.service > $(UNITDIR)/claude-auth-sync.service
+	install -m 0644 scripts/systemd/claude-auth-sync.timer $(UNITDIR)/
+	@if [ ! -e $(CONFFILE) ]; then install -D -m 0644 scripts/config/config.example $(CONFFILE); echo "wrote $(CONFFILE) (all commented out: set VAULT_ADDR there)"; fi
+	@echo
+	@echo "Installed. Now:"
+	@echo "  echo 'alias claude=claude-launch' >> ~/.bashrc     # every claude through the launcher"
+	@echo "  systemctl --user daemon-reload && systemctl --user enable --now claude-auth-sync.timer"
+	@echo "  claude-auth-sync enable                            # paste the token from \`claude setup-token\`"
+	@echo "  claude-auth-sync status"
 
 # The server unit (root): t3-serve-launch in /usr/local/bin, the unit in
 # /etc/systemd/system; then `systemctl enable --now t3-serve@USER`.
@@ -74,6 +88,7 @@ check: staticcheck
 
 test: tools check
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 
 # Coverage of the unit tests and of the programs the end-to-end tests run
 # (built with -cover; their counters go to out/cover/e2e), merged.
@@ -91,8 +106,11 @@ cover:
 bench: build
 	scripts/bench.sh
 
+# Every parser of untrusted bytes, fuzzed (seed corpora in testdata/fuzz).
+FUZZTIME ?= 30s
+FUZZ = ./pkg/token:FuzzParseEnv ./pkg/token:FuzzSHA256MatchesStdlib ./pkg/creds:FuzzCheck ./pkg/store:FuzzParseState ./internal/buildinfo:FuzzParse
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseEnv -fuzztime 30s ./pkg/token
+	@for f in $(FUZZ); do echo "fuzz $${f#*:} ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) $${f%%:*} | tail -1 || exit 1; done
 
 clean:
 	rm -rf $(BIN)

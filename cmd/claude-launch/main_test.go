@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os/exec"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,6 +25,9 @@ import (
 // binDir holds claude-launch and claude-auth-sync built for the tests: real
 // binaries, so that exec, PID and PATH behave as installed.
 var binDir string
+
+// scriptsDir is the repository's scripts/.
+var scriptsDir, _ = filepath.Abs(filepath.Join("..", "..", "scripts"))
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -100,6 +104,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("HOME", home)
 			e.Setenv("PATH", binDir+":"+filepath.Dir(fake)+":/usr/local/bin:/usr/bin:/bin")
 			e.Setenv("BIN", binDir)
+			e.Setenv("SCRIPTS", scriptsDir)
 			e.Setenv("ENVFILE", filepath.Join(home, ".config", "claude-auth-sync", "claude-oauth.env"))
 			e.Setenv("TOKEN", testToken)
 			e.Setenv("FP", fp.Fingerprint())
@@ -127,6 +132,9 @@ func TestScripts(t *testing.T) {
 				return have(testenv.ClaudePath(), "the claude CLI (make tools)")
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "tmux":
+				p, _ := exec.LookPath("tmux")
+				return have(p, "tmux (apt-get install tmux, or make tools)")
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -138,6 +146,7 @@ func TestScripts(t *testing.T) {
 			"vault-hang":  cmdVaultHang,
 			"envlock":     cmdEnvLock,
 			"metric":      cmdMetric,
+			"tmux-world":  cmdTmuxWorld,
 		},
 	})
 }
@@ -359,4 +368,20 @@ func cmdMetric(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	ts.Fatalf("no %s{%s}", args[1], args[2])
+}
+
+// tmux-world: give the script a tmux server of its own (TMUX_TMPDIR in its
+// work directory), killed when the script ends, pass or fail.
+func cmdTmuxWorld(ts *testscript.TestScript, neg bool, args []string) {
+	dir := ts.MkAbs("tmux")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	ts.Setenv("TMUX_TMPDIR", dir)
+	ts.Setenv("TMUX", "")
+	ts.Defer(func() {
+		cmd := exec.Command("tmux", "kill-server")
+		cmd.Env = append(os.Environ(), "TMUX_TMPDIR="+dir)
+		_ = cmd.Run()
+	})
 }

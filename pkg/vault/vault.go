@@ -157,7 +157,7 @@ func (c *Client) Fetch(ctx context.Context) (Found, error) {
 	}
 	tok, err := token.NewSecret(s)
 	if err != nil {
-		return Found{}, errs.Wrap("vault "+c.SecretPath()+" field "+strconv.Quote(field)+": ", err, "; make a fresh one with `claude setup-token` and store it there")
+		return Found{}, errs.Wrap("vault "+c.SecretPath()+" field "+strconv.Quote(field)+": ", err, "; store a fresh one with `claude-auth-sync rotate`")
 	}
 	f := Found{Token: tok, KVVersion: m.version, Fields: map[string]string{}}
 	for k, v := range ans.fields {

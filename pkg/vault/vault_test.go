@@ -94,7 +94,7 @@ func TestLookupRealVault(t *testing.T) {
 		{"missing secret v1", []string{config.EnvVaultMount + "=kv1", config.EnvVaultPath + "=users/{user}/none"}, env, "", token.ErrNoToken, "no secret"},
 		{"deleted version", []string{config.EnvVaultPath + "=users/{user}/deleted"}, env, "", token.ErrNoToken, "version 1 was deleted"},
 		{"destroyed version", []string{config.EnvVaultPath + "=users/{user}/destroyed"}, env, "", token.ErrNoToken, "version 1 was destroyed"},
-		{"malformed token", []string{config.EnvVaultPath + "=users/{user}/bad"}, env, "", token.ErrInvalidToken, "claude setup-token"},
+		{"malformed token", []string{config.EnvVaultPath + "=users/{user}/bad"}, env, "", token.ErrInvalidToken, "claude-auth-sync rotate"},
 		{"not a string", []string{config.EnvVaultPath + "=users/{user}/bad", config.EnvVaultField + "=n"}, env, "", nil, "not a string"},
 		{"another user's secret is denied", []string{config.EnvVaultPath + "=users/other/claude"}, env, "", nil, "vault denied reading secret/users/other/claude (403)"},
 		{"bad vault token", nil, map[string]string{"VAULT_TOKEN": "nonsense"}, "", nil, "403"},
