@@ -66,10 +66,24 @@ if [[ -n "$vault_bin" ]]; then
 	step "next launches: the env file answers, no Vault round trip"
 	auth
 
+	step "what every agent will use, and which running ones are on what"
+	echo "\$ claude-auth-sync status"
+	claude-auth-sync status || true
+
 	step "opt out: the token is deleted from Vault; the timer's sync removes the env file"
 	VAULT_TOKEN=demo-root "$vault_bin" kv metadata delete -mount=secret "users/$user/claude" >/dev/null
 	echo "\$ claude-auth-sync sync"
-	claude-auth-sync sync
+	claude-auth-sync sync || true
+
+	step "opt in again, with the tool alone: the token on stdin, never on the command line"
+	echo 'path "secret/data/users/'"$user"'/*" { capabilities = ["create", "read", "update", "patch"] }' |
+		VAULT_TOKEN=demo-root "$vault_bin" policy write "claude-$user" - >/dev/null
+	echo "\$ printf '%s' \"\$TOKEN\" | claude-auth-sync enable"
+	printf '%s\n' "$demo_token" | claude-auth-sync enable | sed -n '1,2p'
+	auth
+
+	step "opt out with the tool: claude-auth-sync disable"
+	claude-auth-sync disable | sed -n '1,2p'
 else
 	step "no Vault binary here: the env file alone (build the dev Vault for the full flow: make vault, about 15 min)"
 	mkdir -p "$(dirname "$envfile")" && chmod 700 "$(dirname "$envfile")"

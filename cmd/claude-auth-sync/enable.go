@@ -27,8 +27,6 @@ func (e errUsage) Error() string { return e.msg }
 // EnableCmd stores a setup token in Vault and makes every new claude use it.
 type EnableCmd struct {
 	Expires string `name:"expires" placeholder:"DATE" help:"When the token expires (2027-11-28, or RFC 3339). Default: 365 days from now, as claude setup-token mints it."`
-	// Token exists only to refuse a token given as an argument.
-	Token []string `arg:"" optional:"" hidden:""`
 }
 
 // RotateCmd replaces the setup token and lists the agents still on the old
@@ -98,10 +96,6 @@ func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader,
 
 // store reads the token, stores it in Vault, syncs and shows the status.
 func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer, cmd string) (token.Secret, error) {
-	if len(e.Token) > 0 {
-		// Never echo it: it is on argv, readable by every user already.
-		return token.Secret{}, errUsage{"a setup token on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; pipe it in (`claude-auth-sync " + cmd + " < file`) or paste it at the prompt of `claude-auth-sync " + cmd + "`, then make a new one (`claude setup-token`): this one has been exposed"}
-	}
 	expires := time.Now().Add(vault.TokenLifetime)
 	if e.Expires != "" {
 		t, err := parseDate(e.Expires)
@@ -214,4 +208,19 @@ func parseDate(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339, s)
+}
+
+// tokenOnArgv is the message for a token given on the command line, which
+// is refused before it is parsed, and never echoed.
+const tokenOnArgv = "a setup token on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; pipe it in (`claude-auth-sync enable < file`) or paste it at the prompt of `claude-auth-sync enable`, then make a new one (`claude setup-token`): this one has been exposed"
+
+// hasTokenArg reports whether an argument holds what looks like a setup
+// token.
+func hasTokenArg(args []string) bool {
+	for _, a := range args {
+		if strings.Contains(a, token.Prefix) {
+			return true
+		}
+	}
+	return false
 }

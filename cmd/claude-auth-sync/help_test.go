@@ -19,7 +19,7 @@ func TestReadmeHelp(t *testing.T) {
 	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-auth-sync"); err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"sync"} {
+	for _, cmd := range []string{"sync", "status", "enable", "rotate", "disable"} {
 		c := exec.Command(filepath.Join(dir, "claude-auth-sync"), cmd, "--help")
 		c.Env = []string{"HOME=/home/you", "PATH=" + os.Getenv("PATH")}
 		out, err := c.Output()

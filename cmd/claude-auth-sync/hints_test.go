@@ -73,3 +73,16 @@ func TestHintsNameWhatExists(t *testing.T) {
 		t.Errorf("only %d references checked: the walk missed the sources", checked)
 	}
 }
+
+// TestFlagsDerived: every flag of a setting takes its help from the one
+// definition in package config.
+func TestFlagsDerived(t *testing.T) {
+	var c CLI
+	k, err := kong.New(&c, cli.Vars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := cli.Underived(k.Model); len(bad) > 0 {
+		t.Errorf("flags not derived from package config: %v", bad)
+	}
+}

@@ -18,6 +18,11 @@ func main() {
 }
 
 func run(args []string) int {
+	if hasTokenArg(args) {
+		// Refused before kong could echo it in an error.
+		os.Stderr.WriteString("claude-auth-sync: error: " + tokenOnArgv + "\n")
+		return launch.ExitUsage
+	}
 	var c CLI
 	kctx, cfg, problems, ok := cli.Parse(&c, "claude-auth-sync",
 		"Keep your Claude Code setup token where every claude-launch finds it, guard claude's rotating login when you have none, and say which your agents use.", args)

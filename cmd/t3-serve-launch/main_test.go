@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alecthomas/kong"
+	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/systemdtest"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/config"
@@ -337,4 +339,17 @@ func coverEnv(env []string) []string {
 		return append(env, "GOCOVERDIR="+d)
 	}
 	return env
+}
+
+// TestFlagsDerived: every flag of a setting takes its help from the one
+// definition in package config.
+func TestFlagsDerived(t *testing.T) {
+	var c CLI
+	k, err := kong.New(&c, cli.Vars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := cli.Underived(k.Model); len(bad) > 0 {
+		t.Errorf("flags not derived from package config: %v", bad)
+	}
 }

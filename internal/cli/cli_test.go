@@ -43,6 +43,9 @@ func TestFlagsFromTheTable(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no flags")
 	}
+	if bad := Underived(k.Model); len(bad) > 0 {
+		t.Errorf("flags not derived from the table: %v", bad)
+	}
 }
 
 func TestParse(t *testing.T) {
