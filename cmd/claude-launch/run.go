@@ -17,7 +17,7 @@ const prog = "claude-launch"
 // run resolves the token and execs claude through exec; it returns only
 // when it could not exec, with one of launch's exit codes.
 func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
-	cfg, problems := config.Load(config.Input{Environ: environ})
+	cfg, problems := config.Load(config.Input{Environ: environ, Launch: true})
 	log := launch.NewLogger(stderr, prog, cfg.LogLevel)
 	for _, p := range problems {
 		log.Warn(p.Error())

@@ -301,3 +301,17 @@ func TestSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestLaunchLoadsItsOwn: claude-launch loads only its settings: another
+// program's bad value is not its to report, nor its defaults to compute.
+func TestLaunchLoadsItsOwn(t *testing.T) {
+	c, problems := Load(Input{Environ: []string{"HOME=/h", EnvMemoryMax + "=16GG", EnvVaultTimeout + "=5s"}, Launch: true})
+	if len(problems) != 0 || c.VaultTimeout != 5*time.Second || c.T3.MemoryMax != 0 || c.StateDir != "" {
+		t.Errorf("%+v %v", c, problems)
+	}
+	for _, name := range []string{EnvDisable, EnvClaude, EnvEnvFile, EnvVaultMount, EnvVaultPath, EnvVaultField, EnvVaultTimeout, EnvNegativeTTL, EnvLogLevel, EnvConfig, EnvDepth, EnvOOMScoreAdj, EnvVaultAddr, EnvVaultNamespace} {
+		if !Lookup(name).Launch {
+			t.Errorf("%s is not loaded by claude-launch, which reads it", name)
+		}
+	}
+}

@@ -20,6 +20,9 @@ type Input struct {
 	Flags map[string]string
 	// NoFile skips the config file.
 	NoFile bool
+	// Launch loads only the settings claude-launch reads (Setting.Launch);
+	// the others keep their zero values.
+	Launch bool
 }
 
 // Problem is one setting that could not be used as given. Its message says
@@ -79,7 +82,7 @@ func Load(in Input) (c Config, problems []Problem) {
 		c.File = ""
 	}
 	for _, s := range Settings {
-		if s != cfgSetting {
+		if s != cfgSetting && (s.Launch || !in.Launch) {
 			problems = apply(&c, s, in, file, getenv, problems)
 		}
 	}

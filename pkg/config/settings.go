@@ -141,6 +141,10 @@ type Setting struct {
 	Default, DefaultHelp string
 	// NotInFile marks a setting the config file may not hold.
 	NotInFile bool
+	// Launch marks a setting claude-launch reads on every launch; it
+	// loads no other (Input.Launch), so that defaults it never uses cost
+	// it nothing.
+	Launch bool
 	// set parses v into c, or applies the default when v is "". Applying
 	// the default never fails.
 	set func(c *Config, v string, getenv func(string) string) error
@@ -165,7 +169,7 @@ func (s *Setting) FlagHelp() string {
 // so that the table sits in the binary's data instead of being built at
 // start-up: claude-launch reads it on every launch.
 var Settings = []*Setting{
-	{Name: EnvConfig, Flag: "config", Placeholder: "PATH", NotInFile: true,
+	{Name: EnvConfig, Launch: true, Flag: "config", Placeholder: "PATH", NotInFile: true,
 		Help:        "Config file of settings, in the env file's NAME=value syntax.",
 		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-launch/config",
 		set: func(c *Config, v string, getenv func(string) string) error {
@@ -177,7 +181,7 @@ var Settings = []*Setting{
 			}
 			return err
 		}},
-	{Name: EnvDisable, Placeholder: "1",
+	{Name: EnvDisable, Launch: true, Placeholder: "1",
 		Help: "1 turns the launcher off: claude keeps its own login, untouched.", Default: "0",
 		set: func(c *Config, v string, _ func(string) string) error {
 			switch v {
@@ -192,7 +196,7 @@ var Settings = []*Setting{
 			}
 			return nil
 		}},
-	{Name: EnvClaude, Flag: "claude", Placeholder: "PATH",
+	{Name: EnvClaude, Launch: true, Flag: "claude", Placeholder: "PATH",
 		Help: "The real claude: an absolute path, or a name looked up in PATH.", DefaultHelp: "claude in PATH, skipping launchers",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.Claude = ""
@@ -205,7 +209,7 @@ var Settings = []*Setting{
 			c.Claude = v
 			return nil
 		}},
-	{Name: EnvEnvFile, Flag: "env-file", Placeholder: "PATH",
+	{Name: EnvEnvFile, Launch: true, Flag: "env-file", Placeholder: "PATH",
 		Help:        "Env file that holds CLAUDE_CODE_OAUTH_TOKEN.",
 		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-auth-sync/claude-oauth.env",
 		set: func(c *Config, v string, getenv func(string) string) error {
@@ -217,7 +221,7 @@ var Settings = []*Setting{
 			}
 			return err
 		}},
-	{Name: EnvVaultMount, Flag: "vault-mount", Placeholder: "MOUNT",
+	{Name: EnvVaultMount, Launch: true, Flag: "vault-mount", Placeholder: "MOUNT",
 		Help: "Vault KV mount (version 1 or 2).", Default: DefaultVaultMount,
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.VaultMount = DefaultVaultMount
@@ -230,7 +234,7 @@ var Settings = []*Setting{
 			}
 			return err
 		}},
-	{Name: EnvVaultPath, Flag: "vault-path", Placeholder: "PATH",
+	{Name: EnvVaultPath, Launch: true, Flag: "vault-path", Placeholder: "PATH",
 		Help: "Secret path below the mount; {user} is your login name, looked up by uid.", Default: DefaultVaultPath,
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.VaultPath = DefaultVaultPath
@@ -243,7 +247,7 @@ var Settings = []*Setting{
 			}
 			return err
 		}},
-	{Name: EnvVaultField, Flag: "vault-field", Placeholder: "FIELD",
+	{Name: EnvVaultField, Launch: true, Flag: "vault-field", Placeholder: "FIELD",
 		Help: "Field of the secret that holds the setup token.", Default: DefaultVaultField,
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.VaultField = DefaultVaultField
@@ -256,17 +260,17 @@ var Settings = []*Setting{
 			c.VaultField = v
 			return nil
 		}},
-	{Name: EnvVaultTimeout, Flag: "vault-timeout", Placeholder: "DURATION",
+	{Name: EnvVaultTimeout, Launch: true, Flag: "vault-timeout", Placeholder: "DURATION",
 		Help: "Bound on the whole Vault look-up, lock wait included.", Default: "2s",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return duration(&c.VaultTimeout, v, DefaultVaultTimeout, MaxVaultTimeout)
 		}},
-	{Name: EnvNegativeTTL, Flag: "negative-ttl", Placeholder: "DURATION",
+	{Name: EnvNegativeTTL, Launch: true, Flag: "negative-ttl", Placeholder: "DURATION",
 		Help: "How long an answer of \"no setup token\" is believed.", Default: "10m",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return duration(&c.NegativeTTL, v, DefaultNegativeTTL, 24*time.Hour)
 		}},
-	{Name: EnvLogLevel, Flag: "log-level", Placeholder: "LEVEL",
+	{Name: EnvLogLevel, Launch: true, Flag: "log-level", Placeholder: "LEVEL",
 		Help: "Least severe messages to show on stderr: debug, info, warn or error.", Default: "warn",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.LogLevel = DefaultLogLevel
@@ -334,7 +338,7 @@ var Settings = []*Setting{
 			}
 			return err
 		}},
-	{Name: EnvOOMScoreAdj, Placeholder: "N",
+	{Name: EnvOOMScoreAdj, Launch: true, Placeholder: "N",
 		Help: "Raise the launcher's oom_score_adj to this before the exec (t3-serve-launch sets it for its agents).", DefaultHelp: "unchanged",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.OOMScoreAdj, c.OOMScoreAdjSet = 0, false
@@ -347,7 +351,7 @@ var Settings = []*Setting{
 			}
 			return err
 		}},
-	{Name: EnvDepth, NotInFile: true,
+	{Name: EnvDepth, Launch: true, NotInFile: true,
 		Help: "Set by the launcher for its child: the recursion guard.",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.Depth = 0
@@ -359,13 +363,13 @@ var Settings = []*Setting{
 			return err
 		}},
 	// Vault's own connection variables: any value, as the Vault CLI takes it.
-	{Name: EnvVaultAddr, Help: "Vault's address, as for the Vault CLI.", Default: DefaultVaultAddr,
+	{Name: EnvVaultAddr, Launch: true, Help: "Vault's address, as for the Vault CLI.", Default: DefaultVaultAddr,
 		set: func(c *Config, v string, _ func(string) string) error { c.VaultAddr = v; return nil }},
 	{Name: EnvVaultCACert, Help: "CA certificate file that signs Vault's, as for the Vault CLI.",
 		set: func(c *Config, v string, _ func(string) string) error { c.VaultCACert = v; return nil }},
 	{Name: EnvVaultCAPath, Help: "Directory of CA certificates, as for the Vault CLI.",
 		set: func(c *Config, v string, _ func(string) string) error { c.VaultCAPath = v; return nil }},
-	{Name: EnvVaultNamespace, Help: "Vault Enterprise namespace, as for the Vault CLI.",
+	{Name: EnvVaultNamespace, Launch: true, Help: "Vault Enterprise namespace, as for the Vault CLI.",
 		set: func(c *Config, v string, _ func(string) string) error { c.VaultNamespace = v; return nil }},
 
 	{Name: EnvServer, Flag: "server", Placeholder: "PATH",
