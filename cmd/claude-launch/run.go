@@ -8,6 +8,7 @@ import (
 
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/internal/version"
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
@@ -48,6 +49,13 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 			log.Warn(err.Error())
 		}
 	}
+	if cfg.AgentCgroup != "" {
+		// Started by t3-serve-launch's server: a cgroup of its own, so
+		// that a runaway dies alone at its own limit.
+		if _, err := agentcg.Join(cfg.AgentCgroup, agentcg.Limits{Max: cfg.AgentMemoryMax}); err != nil {
+			log.Warn(err.Error()+"; starting claude in the server's cgroup", "hint", "see docs/t3-serve.md")
+		}
+	}
 	if log.Enabled(config.LevelDebug) {
 		log.Debug("exec", "path", claude.Path)
 	}
@@ -56,7 +64,6 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 		return launch.ExitCannotExec
 	}
 	return launch.ExitOK
-
 }
 
 // resolve returns the child's environment: with the setup token when one

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 	"time"
@@ -31,16 +32,18 @@ type CLI struct {
 	AllowUncapped bool   `name:"allow-uncapped" help:"${help_allow_uncapped}"`
 	AgentOOMScore string `name:"agent-oom-score-adj" help:"${help_agent_oom_score_adj}" placeholder:"${placeholder_agent_oom_score_adj}"`
 	Server        string `name:"server" help:"${help_server}" placeholder:"${placeholder_server}"`
+	AgentMemory   string `name:"agent-memory-max" help:"${help_agent_memory_max}" placeholder:"${placeholder_agent_memory_max}"`
+	ServerLow     string `name:"server-memory-low" help:"${help_server_memory_low}" placeholder:"${placeholder_server_memory_low}"`
 
 	Args []string `arg:"" optional:"" help:"Arguments for t3-serve, unchanged; put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for t3-serve."`
 }
 
-// Run resolves the token, puts the caps in place and execs t3-serve. It
-// returns only when it could not exec.
+// Run resolves the token, puts the caps in place, lays out the agents'
+// cgroups and execs t3-serve. It returns only when it could not exec.
 func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
-	caps := cgroup.CapsOf(cfg.T3)
-	if err := caps.Validate(); err != nil {
-		return launch.ExitRefused, err
+	caps, err := capsOf(cfg, logger)
+	if err != nil {
+		return launch.ExitUsage, err
 	}
 	environ := launch.Environ()
 	r := cfg.Resolver(os.Getenv, vault.Fetcher(cfg, os.Getenv))
@@ -52,7 +55,11 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 
 	server, err := launch.Find("t3-serve", cfg.T3.Server, config.EnvServer, os.Getenv("PATH"))
 	if err != nil {
-		return launch.ExitNotFound, err
+		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvServer + "=/path/to/t3-serve"
+		if errors.Is(err, launch.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			return launch.ExitNotFound, errors.New(err.Error() + hint)
+		}
+		return launch.ExitCannotExec, errors.New(err.Error() + hint)
 	}
 
 	name := cfg.T3.Scope
@@ -60,7 +67,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)"})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
@@ -70,16 +77,59 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		return launch.ExitRefused, errors.New("refusing to start t3-serve without its memory caps: " + err.Error() + " (--allow-uncapped starts it anyway)")
 	case err != nil:
 		logger.Warn("STARTING t3-serve WITHOUT MEMORY CAPS: a runaway agent can freeze this machine and take the server down", "why", err.Error())
-	case rep.Outcome == cgroup.AlreadyCapped:
-		logger.Info("caps already in force", "cgroup", rep.Limits.Dir, "memory_max", cgroup.FormatSize(rep.Limits.Max))
+	case rep.Outcome == cgroup.InUnit:
+		logger.Info("caps in force in the unit", "unit", rep.Unit, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", rep.OOMPolicy)
 	default:
-		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", rep.Scope.OOMPolicy)
+		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", orRejected(rep.Scope))
 	}
 
 	env := launch.ChildEnv(environ, res.Token, cfg.Depth+1)
 	if cfg.T3.AgentOOMScoreAdj > 0 {
 		env = launch.Setenv(env, config.EnvOOMScoreAdj, strconv.Itoa(cfg.T3.AgentOOMScoreAdj))
 	}
+	if rep.Agents != "" {
+		agentMax := agentLimit(cfg, caps)
+		env = launch.Setenv(env, config.EnvAgentCgroup, rep.Agents)
+		env = launch.Setenv(env, config.EnvAgentCgroupLimit, strconv.FormatUint(agentMax, 10))
+		logger.Info("each agent gets a cgroup of its own", "under", rep.Agents, "memory_max", cgroup.FormatSize(agentMax),
+			"all_agents_max", cgroup.FormatSize(cgroup.AgentsMax(caps, cfg.T3.ServerMemoryLow)))
+	}
 	err = launch.Exec(launch.SysExec, server, c.Args, env)
 	return launch.ExitCannotExec, err
+}
+
+// capsOf are the caps the settings ask for. When only the hard limit was
+// given and the default MemoryHigh is above it, MemoryHigh becomes 3/4 of
+// it, and says so; a MemoryHigh given above it is a usage error naming the
+// flag.
+func capsOf(cfg *config.Config, logger *log.Logger) (cgroup.Caps, error) {
+	t := cfg.T3
+	if t.MemoryHigh > t.MemoryMax && t.MemoryMax != config.Unlimited {
+		if t.MemoryHighSet {
+			return cgroup.Caps{}, errors.New("--memory-high (" + cgroup.FormatSize(t.MemoryHigh) + ") is above --memory-max (" + cgroup.FormatSize(t.MemoryMax) + "), so it would never throttle: lower --memory-high, or leave it out to take 3/4 of --memory-max")
+		}
+		t.MemoryHigh = t.MemoryMax / 4 * 3
+		logger.Info("MemoryHigh follows --memory-max", "memory_high", cgroup.FormatSize(t.MemoryHigh))
+	}
+	caps := cgroup.CapsOf(t)
+	return caps, caps.Validate()
+}
+
+// agentLimit is each agent's memory limit: as set, else half of MemoryHigh,
+// so that one runaway dies before it can push the unit into throttling.
+func agentLimit(cfg *config.Config, caps cgroup.Caps) uint64 {
+	if cfg.T3.AgentMemoryMax != 0 {
+		return cfg.T3.AgentMemoryMax
+	}
+	if caps.High == config.Unlimited {
+		return caps.Max / 2
+	}
+	return caps.High / 2
+}
+
+func orRejected(s cgroup.Scope) string {
+	if s.Rejected {
+		return "rejected by systemd"
+	}
+	return s.OOMPolicy
 }

@@ -24,18 +24,29 @@ func Connect(ctx context.Context) (*sd.Conn, error) {
 		}
 		return c, nil
 	}
-	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" {
+	rt := os.Getenv("XDG_RUNTIME_DIR")
+	uid := strconv.Itoa(os.Getuid())
+	check := "`systemctl status user@" + uid + ".service` says why none runs (a user manager needs memory delegated to it: Delegate= on user@.service; `loginctl enable-linger` keeps one running)"
+	if rt != "" {
 		sock := filepath.Join(rt, "systemd", "private")
 		if _, err := os.Stat(sock); err == nil {
 			c, err := sd.NewConnection(func() (*godbus.Conn, error) { return dialPrivate(ctx, sock) })
-			if err == nil {
-				return c, nil
+			if err != nil {
+				return nil, fmt.Errorf("connect to your systemd user manager at %s: %w; %s", sock, err, check)
 			}
+			return c, nil
 		}
+	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		// Without either, godbus would try to autolaunch a bus: no use.
+		if rt == "" {
+			return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set (a login session sets it; run t3-serve-launch from one, or as the system service scripts/systemd/t3-serve@.service)")
+		}
+		return nil, errors.New("no systemd user manager answers for you: " + filepath.Join(rt, "systemd", "private") + " does not exist; " + check)
 	}
 	c, err := sd.NewUserConnectionContext(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("connect to your systemd user manager: %w (is XDG_RUNTIME_DIR set and a user manager running? `loginctl enable-linger` starts one)", err)
+		return nil, fmt.Errorf("connect to your systemd user manager on the session bus: %w; %s", err, check)
 	}
 	return c, nil
 }

@@ -24,28 +24,29 @@ func TestCapsValidate(t *testing.T) {
 	}
 }
 
-func TestParseVersionAndGate(t *testing.T) {
+// TestParseVersionAndRejection: the version is a hint, read only to say
+// what a rejected OOMPolicy means (systemd-stable's history: scopes stop at
+// the first OOM kill from 252.0, OOMPolicy on scopes from 252.5 and 253).
+func TestParseVersionAndRejection(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want Version
-		gate OOMPolicySupport
+		safe bool
 	}{
-		{`"252.38-1~deb12u1"`, Version{252, 38}, OOMPolicySupported},
-		{"252.39-1~deb12u1", Version{252, 39}, OOMPolicySupported},
-		{"253", Version{253, 0}, OOMPolicySupported},
-		{"v255.4-1.fc40", Version{255, 4}, OOMPolicySupported},
-		{"252", Version{252, 0}, OOMPolicyBroken},
-		{"252.1", Version{252, 1}, OOMPolicyBroken},
-		{"252.2", Version{252, 2}, OOMPolicyMaybe},
-		{"252.37", Version{252, 37}, OOMPolicyMaybe},
-		{"249.11-0ubuntu3", Version{249, 11}, OOMPolicyMaybe},
+		{`"252.38-1~deb12u1"`, Version{252, 38}, false},
+		{"252-46.el9_4", Version{252, 0}, false}, // RHEL's backport accepts the property: never asked
+		{"252.4", Version{252, 4}, false},
+		{"253", Version{253, 0}, false},
+		{"v255.4-1.fc40", Version{255, 4}, false},
+		{"251.4", Version{251, 4}, true},
+		{"249.11-0ubuntu3", Version{249, 11}, true},
 	} {
 		v, err := ParseVersion(tc.in)
 		if err != nil || v != tc.want {
 			t.Errorf("ParseVersion(%s) = %v, %v; want %v", tc.in, v, err, tc.want)
 		}
-		if g := ScopeOOMPolicy(v); g != tc.gate {
-			t.Errorf("ScopeOOMPolicy(%v) = %v, want %v", v, g, tc.gate)
+		if safe, why := RejectedOOMPolicy(v); safe != tc.safe || why == "" {
+			t.Errorf("RejectedOOMPolicy(%v) = %v %q, want %v", v, safe, why, tc.safe)
 		}
 	}
 	if _, err := ParseVersion("systemd"); err == nil {
@@ -61,7 +62,7 @@ func TestScopeProperties(t *testing.T) {
 	for _, p := range props {
 		sig[p.Name] = p.Value.Signature().String()
 	}
-	want := map[string]string{"Description": "s", "PIDs": "au", "MemoryHigh": "t", "MemoryMax": "t", "MemorySwapMax": "t", "OOMPolicy": "s", "CollectMode": "s"}
+	want := map[string]string{"Description": "s", "PIDs": "au", "MemoryHigh": "t", "MemoryMax": "t", "MemorySwapMax": "t", "OOMPolicy": "s", "CollectMode": "s", "Delegate": "b"}
 	for name, s := range want {
 		if sig[name] != s {
 			t.Errorf("%s has signature %q, want %q", name, sig[name], s)

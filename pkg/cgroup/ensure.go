@@ -11,23 +11,29 @@ import (
 	sd "github.com/coreos/go-systemd/v22/dbus"
 )
 
-// ErrServiceMainProcess means the caps are not in force and this process is
-// the main process of a systemd service: it must not move itself into a
-// scope, or its children would escape the service's limits and outlive a
-// stop. The caps belong in the unit.
-var ErrServiceMainProcess = errors.New("the caps are not in force and this is a service's main process")
+// ErrNotMainProcess means this process runs in a service but is not its
+// main process (ExecStart= starts it through a shell): a scope of its own
+// would take the server out of the service, whose stop would then leave it
+// running, and the service's caps would miss it. The unit must change.
+var ErrNotMainProcess = errors.New("this is not the main process of its service")
 
-// ErrNotCapped means a scope was created but the caps did not land in the
-// cgroup files (for example a user manager without memory delegation).
+// ErrServiceNotCapped means this process is a service's main process and
+// the service itself does not set what the server needs. The caps belong
+// in the unit.
+var ErrServiceNotCapped = errors.New("the service does not set the caps")
+
+// ErrNotCapped means a scope was created but what the server needs is not
+// in force (for example a user manager without memory delegation, or a
+// manager that stops a scope at the first OOM kill).
 var ErrNotCapped = errors.New("the memory caps are not in force")
 
 // Outcome says how the caps came to be in force.
 type Outcome int
 
 const (
-	// AlreadyCapped: the caps were in force for this process already (its
-	// own cgroup or an ancestor, such as a unit that sets them itself).
-	AlreadyCapped Outcome = iota + 1
+	// InUnit: this process is the main process of a service that sets the
+	// caps itself (scripts/systemd/t3-serve@.service).
+	InUnit Outcome = iota + 1
 	// ScopeCreated: this process moved itself into a new capped scope.
 	ScopeCreated
 )
@@ -39,26 +45,44 @@ type Options struct {
 	// missing).
 	ScopeName   string
 	Description string
+	// ServerLow protects the server's own leaf (memory.low), cgroup v2.
+	ServerLow uint64
 }
 
 // Report is what Ensure found and did.
 type Report struct {
 	Outcome Outcome
+	// Unit is the unit the server runs in: the service, or the new scope.
+	Unit string
 	// Scope is set for ScopeCreated.
 	Scope Scope
 	// Systemd is the manager's version, when one was asked.
 	Systemd Version
-	// Limits are the limits in force afterwards.
+	// Limits are the unit's own limits afterwards.
 	Limits Limits
 	// Gaps are the caps still not in force; with a nil error these are
 	// only caps that cgroup v1 cannot enforce.
 	Gaps []Gap
+	// OOMPolicy is the unit's policy, as its manager reports it.
+	OOMPolicy string
+	// Agents is the directory of the agents' cgroups (cgroup v2), "" when
+	// agents cannot have cgroups of their own here.
+	Agents string
 	// Warnings are things the caller should tell the user.
 	Warnings []string
 }
 
-// Ensure makes sure this process runs under opts.Caps, as the package
-// comment describes, and verifies it in the cgroup files.
+// Ensure makes sure this process runs under opts.Caps, in a unit of its
+// own with OOMPolicy=continue, and lays out the agents' cgroups in it.
+//
+// As the main process of a service, it checks the service itself: its own
+// cgroup's limits (not a parent slice's), its OOMPolicy and its
+// delegation, read from the manager and the cgroup files, and refuses,
+// naming the lines to add, when one is missing. In a service but not its
+// main process, it refuses. Anywhere else (a shell, a tmux pane) it moves
+// itself into a new transient scope with the caps, OOMPolicy and
+// Delegate=yes, and reads them all back, since a manager drops what it
+// cannot apply.
 func Ensure(ctx context.Context, opts Options) (Report, error) {
 	var rep Report
 	if err := opts.Caps.Validate(); err != nil {
@@ -68,88 +92,143 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	l, gaps, err := measure(h, opts.Caps)
-	if err != nil {
-		return rep, err
-	}
-	if Satisfied(gaps) {
-		rep.Outcome, rep.Limits, rep.Gaps = AlreadyCapped, l, gaps
-		rep.Warnings = append(rep.Warnings, kernelWarnings(l, gaps)...)
-		return rep, nil
-	}
-
 	conn, err := Connect(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("%w (%s) and systemd cannot be asked for a scope: %v", ErrNotCapped, Describe(gaps), err)
+		return rep, fmt.Errorf("%w: systemd cannot be asked: %v", ErrNotCapped, err)
 	}
 	defer conn.Close()
-	pid := uint32(os.Getpid())
-	if os.Getenv("INVOCATION_ID") != "" {
-		if unit, ok := mainProcessOf(ctx, conn, pid); ok {
-			return rep, fmt.Errorf("%w: %s runs without %s; put MemoryHigh=%s, MemoryMax=%s, MemorySwapMax=%s and OOMPolicy=%s in %s (see scripts/systemd/t3-serve@.service)",
-				ErrServiceMainProcess, unit, Describe(gaps), FormatSize(opts.Caps.High), FormatSize(opts.Caps.Max), FormatSize(opts.Caps.SwapMax), opts.Caps.OOMPolicy, unit)
-		}
-	}
 	if v, err := conn.GetManagerProperty("Version"); err == nil {
 		rep.Systemd, _ = ParseVersion(v)
 	}
-	name := opts.ScopeName
-	if !strings.HasSuffix(name, ".scope") {
-		name += ".scope"
-	}
-	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: name, Description: opts.Description, PID: pid, Caps: opts.Caps, Version: rep.Systemd})
-	if err != nil {
-		return rep, err
-	}
-	rep.Outcome = ScopeCreated
-
-	// Verify: systemd drops limits it cannot apply without an error.
-	loc, err := Locate(0)
-	if err != nil {
-		return rep, err
-	}
-	if !inScope(loc, h, rep.Scope.Name) {
-		return rep, fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
-	}
-	if rep.Limits, rep.Gaps, err = measure(h, opts.Caps); err != nil {
-		return rep, err
-	}
-	if !Satisfied(rep.Gaps) {
-		return rep, fmt.Errorf("%w: scope %s was created, but %s; a user manager needs memory delegation (Delegate=memory on user@.service), or run as a system service (scripts/systemd/t3-serve@.service)",
-			ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps))
+	pid := uint32(os.Getpid())
+	unit, err := UnitOf(ctx, conn, pid)
+	switch {
+	case err == nil && unit.Service && !unit.Main:
+		return rep, fmt.Errorf("%w %s: its ExecStart= starts t3-serve-launch through another program (a shell?), so a scope of its own would take the server out of the service, and `systemctl stop %s` would leave it running; make the line ExecStart=/usr/local/bin/t3-serve-launch [arguments], with nothing in between (see scripts/systemd/t3-serve@.service)",
+			ErrNotMainProcess, unit.Name, unit.Name)
+	case err == nil && unit.Service:
+		rep.Outcome, rep.Unit, rep.OOMPolicy = InUnit, unit.Name, unit.OOMPolicy
+		if err := checkService(h, unit, opts, &rep); err != nil {
+			return rep, err
+		}
+	default:
+		if err := createScope(ctx, conn, h, pid, opts, &rep); err != nil {
+			return rep, err
+		}
 	}
 	rep.Warnings = append(rep.Warnings, kernelWarnings(rep.Limits, rep.Gaps)...)
-	if !rep.Scope.OOMPolicy {
-		if rep.Limits.OOMGroup {
-			return rep, fmt.Errorf("%w: systemd %s rejected OOMPolicy on the scope and memory.oom.group is 1, so an OOM kill would take the server too", ErrNotCapped, rep.Systemd)
+	if rep.Limits.Version == 2 {
+		rep.Agents, err = LayOut(rep.Limits.Dir, opts.ServerLow, AgentsMax(opts.Caps, opts.ServerLow))
+		if err != nil {
+			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %v", ErrNotCapped, err)
 		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("systemd %s does not accept OOMPolicy on scopes (253, or 252.38 and later, do); the kernel kills only the runaway process (memory.oom.group is 0), but systemd may stop the scope after it", rep.Systemd))
+	} else {
+		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); each agent raises its oom_score_adj, so the kernel kills an agent first")
 	}
 	return rep, nil
 }
 
-func measure(h Hierarchy, c Caps) (Limits, []Gap, error) {
+// checkService judges the service this process is the main process of.
+func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 	loc, err := Locate(0)
 	if err != nil {
-		return Limits{}, nil, err
+		return err
 	}
-	l, err := InForce(h, loc)
+	if rep.Limits, err = OwnLimits(h, loc); err != nil {
+		return err
+	}
+	rep.Gaps = Gaps(rep.Limits, opts.Caps)
+	var missing []string
+	for _, g := range rep.Gaps {
+		if !g.Unenforceable {
+			missing = append(missing, g.String())
+		}
+	}
+	if unit.OOMPolicy != opts.Caps.OOMPolicy {
+		missing = append(missing, "OOMPolicy="+opts.Caps.OOMPolicy+" (it says "+orNone(unit.OOMPolicy)+": the first OOM kill of an agent would stop the server)")
+	}
+	if rep.Limits.Version == 2 && !unit.Delegate {
+		missing = append(missing, "Delegate=yes (without it agents cannot have cgroups of their own, and a runaway freezes the whole unit at MemoryHigh)")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s runs without %s; add to it (`systemctl edit %s`):\n  [Service]\n  MemoryHigh=%s\n  MemoryMax=%s\n  MemorySwapMax=%s\n  OOMPolicy=%s\n  Delegate=yes\n(as scripts/systemd/t3-serve@.service has them)",
+		ErrServiceNotCapped, unit.Name, strings.Join(missing, "; "), unit.Name, FormatSize(opts.Caps.High), FormatSize(opts.Caps.Max), FormatSize(opts.Caps.SwapMax), opts.Caps.OOMPolicy)
+}
+
+// createScope moves this process into a new capped scope and reads back
+// what is in force.
+func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, opts Options, rep *Report) error {
+	name := opts.ScopeName
+	if !strings.HasSuffix(name, ".scope") {
+		name += ".scope"
+	}
+	var err error
+	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: name, Description: opts.Description, PID: pid, Caps: opts.Caps})
 	if err != nil {
-		return l, nil, err
+		return err
 	}
-	return l, Gaps(l, c), nil
+	rep.Outcome, rep.Unit, rep.OOMPolicy = ScopeCreated, rep.Scope.Name, rep.Scope.OOMPolicy
+	loc, err := Locate(0)
+	if err != nil {
+		return err
+	}
+	if !inScope(loc, h, rep.Scope.Name) {
+		return fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
+	}
+	if rep.Limits, err = OwnLimits(h, loc); err != nil {
+		return err
+	}
+	rep.Gaps = Gaps(rep.Limits, opts.Caps)
+	if !Satisfied(rep.Gaps) {
+		why := "a user manager needs memory delegation (Delegate=memory on user@.service: `systemctl edit user@" + fmt.Sprint(os.Getuid()) + ".service`), or run the server as a system service (scripts/systemd/t3-serve@.service)"
+		return fmt.Errorf("%w: scope %s was created, but %s; %s", ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps), why)
+	}
+	switch {
+	case rep.Scope.Rejected:
+		safe, why := RejectedOOMPolicy(rep.Systemd)
+		if !safe {
+			return fmt.Errorf("%w: %s", ErrNotCapped, why)
+		}
+		rep.Warnings = append(rep.Warnings, why)
+	case rep.Scope.OOMPolicy != opts.Caps.OOMPolicy:
+		return fmt.Errorf("%w: systemd %s took OOMPolicy=%s for scope %s but reports %s", ErrNotCapped, rep.Systemd, opts.Caps.OOMPolicy, rep.Scope.Name, orNone(rep.Scope.OOMPolicy))
+	}
+	return nil
+}
+
+// AgentsMax bounds all agents together: MemoryHigh less the server's
+// protected memory, so that agents alone never push the unit into
+// throttling; Unlimited (no bound of their own) when MemoryHigh is
+// unlimited or no larger than that protection.
+func AgentsMax(c Caps, serverLow uint64) uint64 {
+	if c.High == Unlimited || c.High <= serverLow {
+		return Unlimited
+	}
+	return c.High - serverLow
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // kernelWarnings says what the kernel cannot do here.
 func kernelWarnings(l Limits, gaps []Gap) []string {
 	var w []string
 	for _, g := range gaps {
-		if g.Unenforceable {
-			w = append(w, g.Cap+" is not enforced: cgroup v1 has no equivalent (only MemoryMax is); on cgroup v2 it would be")
+		if g.Unenforceable && g.Cap == "MemoryHigh" {
+			w = append(w, "cgroup v1: MemoryHigh is not enforced (v1 has no memory.high; only MemoryMax is)")
+		}
+		if g.Unenforceable && g.Cap == "MemorySwapMax" {
+			w = append(w, "cgroup v1: MemorySwapMax is not enforced (v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set)")
 		}
 	}
-	if l.Version == 2 && l.OOMGroup {
-		w = append(w, "memory.oom.group is 1 here: an OOM kill takes every process of the cgroup, the server included")
+	if l.Version == 1 {
+		w = append(w, "cgroup v1: OOMPolicy has no effect here, since systemd cannot see an OOM kill on cgroup v1; the kernel kills the one process")
 	}
 	return w
 }
@@ -161,18 +240,4 @@ func inScope(loc Location, h Hierarchy, name string) bool {
 		p = loc.V1Memory
 	}
 	return path.Base(p) == name
-}
-
-// mainProcessOf returns the service whose main process is pid, if any.
-func mainProcessOf(ctx context.Context, conn *sd.Conn, pid uint32) (string, bool) {
-	unit, err := conn.GetUnitNameByPID(ctx, pid)
-	if err != nil || !strings.HasSuffix(unit, ".service") {
-		return "", false
-	}
-	p, err := conn.GetUnitTypePropertyContext(ctx, unit, "Service", "MainPID")
-	if err != nil {
-		return "", false
-	}
-	main, ok := p.Value.Value().(uint32)
-	return unit, ok && main == pid
 }

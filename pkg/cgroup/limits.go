@@ -110,3 +110,38 @@ func readValue(p string) (uint64, error) {
 	}
 	return v, nil
 }
+
+// OwnLimits reads the limits set on the cgroup at loc itself, not its
+// ancestors': a cap on a parent slice that other units share is not this
+// unit's cap.
+func OwnLimits(h Hierarchy, loc Location) (Limits, error) {
+	if h.V2 != "" && h.V2Memory {
+		dir := filepath.Join(h.V2, filepath.Clean("/"+loc.V2))
+		l := Limits{Version: 2, Dir: dir, High: Unlimited, Max: Unlimited, SwapMax: Unlimited, MaxFrom: dir}
+		for _, f := range []struct {
+			name string
+			dst  *uint64
+		}{{"memory.high", &l.High}, {"memory.max", &l.Max}, {"memory.swap.max", &l.SwapMax}} {
+			v, err := readValue(filepath.Join(dir, f.name))
+			if err != nil && !os.IsNotExist(err) {
+				return l, err
+			}
+			if err == nil {
+				*f.dst = v
+			}
+		}
+		if v, err := readValue(filepath.Join(dir, "memory.oom.group")); err == nil {
+			l.OOMGroup = v == 1
+		}
+		return l, nil
+	}
+	if h.V1Memory != "" && loc.V1Memory != "" {
+		dir := filepath.Join(h.V1Memory, filepath.Clean("/"+loc.V1Memory))
+		l := Limits{Version: 1, Dir: dir, High: Unlimited, Max: Unlimited, SwapMax: Unlimited, MaxFrom: dir}
+		if v, err := readValue(filepath.Join(dir, "memory.limit_in_bytes")); err == nil && v < v1Unlimited {
+			l.Max = v
+		}
+		return l, nil
+	}
+	return Limits{}, fmt.Errorf("no memory controller found for this process (cgroup v2 at %q without memory, v1 memory at %q)", h.V2, h.V1Memory)
+}

@@ -11,8 +11,9 @@ import (
 )
 
 // ScopeProperties are the StartTransientUnit properties of a capped scope
-// holding pid. The memory limits must be D-Bus uint64 ("t"): systemd
-// rejects int64 with "Unexpected message contents".
+// holding pid, its cgroup subtree delegated to it (for the agents'
+// cgroups). The memory limits must be D-Bus uint64 ("t"): systemd rejects
+// int64 with "Unexpected message contents".
 func ScopeProperties(c Caps, pid uint32, description string, withOOMPolicy bool) []sd.Property {
 	props := []sd.Property{
 		sd.PropDescription(description),
@@ -20,6 +21,7 @@ func ScopeProperties(c Caps, pid uint32, description string, withOOMPolicy bool)
 		{Name: "MemoryHigh", Value: godbus.MakeVariant(c.High)},
 		{Name: "MemoryMax", Value: godbus.MakeVariant(c.Max)},
 		{Name: "MemorySwapMax", Value: godbus.MakeVariant(c.SwapMax)},
+		{Name: "Delegate", Value: godbus.MakeVariant(true)},
 		{Name: "CollectMode", Value: godbus.MakeVariant("inactive-or-failed")},
 	}
 	if withOOMPolicy {
@@ -33,8 +35,10 @@ type Scope struct {
 	// Name is the unit name, which may differ from the one asked for if
 	// that was taken.
 	Name string
-	// OOMPolicy is false when systemd rejected the property.
-	OOMPolicy bool
+	// OOMPolicy is the policy the manager reports for the scope once
+	// created, "" when it rejected the property (Rejected).
+	OOMPolicy string
+	Rejected  bool
 }
 
 // ScopeRequest describes the scope to create.
@@ -43,26 +47,22 @@ type ScopeRequest struct {
 	Description string
 	PID         uint32
 	Caps        Caps
-	// Version is the manager's version, for OOMPolicy gating.
-	Version Version
 }
 
 // StartScope creates a transient scope holding req.PID under the caps and
 // waits for its job to finish with "done". A name already taken
 // (org.freedesktop.systemd1.UnitExists, for example a failed scope of an
-// earlier run) is reset and retried once under a fresh name. If systemd
-// rejects OOMPolicy (older than 252.38), the scope is created without it and
-// Scope.OOMPolicy is false: the caller decides whether that is acceptable.
+// earlier run) is reset and retried once under a fresh name. A manager
+// that rejects OOMPolicy gets the scope without it (Scope.Rejected); one
+// that accepts it is asked what it made of it (Scope.OOMPolicy). The
+// caller judges either answer.
 func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, error) {
-	if ScopeOOMPolicy(req.Version) == OOMPolicyBroken {
-		return Scope{}, fmt.Errorf("systemd %s stops a whole scope after any OOM kill, so the server would die with its runaway child; upgrade systemd (252.2 or later), or run the server as a service with OOMPolicy=continue (scripts/systemd/t3-serve@.service)", req.Version)
-	}
-	s := Scope{Name: req.Name, OOMPolicy: true}
+	s := Scope{Name: req.Name}
 	retried := false
 	for {
-		err := startAndWait(ctx, conn, s.Name, ScopeProperties(req.Caps, req.PID, req.Description, s.OOMPolicy))
+		err := startAndWait(ctx, conn, s.Name, ScopeProperties(req.Caps, req.PID, req.Description, !s.Rejected))
 		if err == nil {
-			return s, nil
+			break
 		}
 		name := dbusErrorName(err)
 		switch {
@@ -70,12 +70,18 @@ func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, er
 			_ = conn.ResetFailedUnitContext(ctx, s.Name)
 			s.Name = freshName(req.Name)
 			retried = true
-		case s.OOMPolicy && rejectsOOMPolicy(name, err):
-			s.OOMPolicy = false
+		case !s.Rejected && rejectsOOMPolicy(name, err):
+			s.Rejected = true
 		default:
 			return Scope{}, fmt.Errorf("create scope %s: %w", s.Name, err)
 		}
 	}
+	if !s.Rejected {
+		if p, err := conn.GetUnitTypePropertyContext(ctx, s.Name, "Scope", "OOMPolicy"); err == nil {
+			s.OOMPolicy, _ = p.Value.Value().(string)
+		}
+	}
+	return s, nil
 }
 
 // rejectsOOMPolicy recognises a manager that does not know OOMPolicy on

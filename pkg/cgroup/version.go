@@ -7,13 +7,15 @@ import (
 )
 
 // Version is a systemd version: major 252, stable patch 38 for
-// "252.38-1~deb12u1".
+// "252.38-1~deb12u1". Whether a manager honours OOMPolicy on scopes is
+// decided by what it does (the property accepted and read back); the
+// version only says what a rejection means, and goes into messages.
 type Version struct {
 	Major, Patch int
 }
 
 // ParseVersion parses the manager's Version property ("252.38-1~deb12u1",
-// "253", "v255.4-1.fc40"), quoted or not.
+// "253", "v255.4-1.fc40", RHEL's "252-46.el9_4"), quoted or not.
 func ParseVersion(s string) (Version, error) {
 	t := strings.Trim(strings.TrimSpace(s), `"`)
 	t = strings.TrimPrefix(t, "v")
@@ -38,32 +40,16 @@ func ParseVersion(s string) (Version, error) {
 
 func (v Version) String() string { return strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Patch) }
 
-// OOMPolicySupport says what a systemd version does with OOMPolicy on a
-// scope.
-type OOMPolicySupport int
-
-const (
-	// OOMPolicySupported: the property is accepted and honoured (253, and
-	// the 252-stable backport from 252.38 on).
-	OOMPolicySupported OOMPolicySupport = iota
-	// OOMPolicyMaybe: older; the property may be rejected, in which case
-	// the scope is created without it.
-	OOMPolicyMaybe
-	// OOMPolicyBroken: 252.0 and 252.1 stop the whole scope after any OOM
-	// kill, whatever the policy: the server would die with its runaway
-	// child.
-	OOMPolicyBroken
-)
-
-// ScopeOOMPolicy gates OOMPolicy on scopes by version.
-func ScopeOOMPolicy(v Version) OOMPolicySupport {
-	switch {
-	case v.Major >= 253:
-		return OOMPolicySupported
-	case v.Major == 252 && v.Patch <= 1:
-		return OOMPolicyBroken
-	case v.Major == 252 && v.Patch >= 38:
-		return OOMPolicySupported
+// RejectedOOMPolicy says what it means that a manager of version v
+// rejected OOMPolicy on a scope: whether the scope is still safe for the
+// server, and why. systemd-stable's history: scopes got OOM handling in
+// 252.0 (7238fd51d4), which stops the whole scope at the first OOM kill;
+// OOMPolicy on scopes came with 253 and reached 252-stable in 252.5
+// (d539e18777). Before 252, a scope ignores OOM kills: the kernel's kill
+// takes the one process and the scope lives on.
+func RejectedOOMPolicy(v Version) (safe bool, why string) {
+	if v.Major > 0 && v.Major < 252 {
+		return true, "systemd " + v.String() + " does not know OOMPolicy on scopes, and its scopes do not react to an OOM kill: the kernel kills the one runaway, the scope lives on"
 	}
-	return OOMPolicyMaybe
+	return false, "systemd " + v.String() + " rejected OOMPolicy on the scope; a 252 before 252.5 stops the whole scope, server and all, at the first OOM kill. Upgrade systemd, or run the server as a service with OOMPolicy=continue (scripts/systemd/t3-serve@.service)"
 }

@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 		EnvFile: "/home/u/.config/claude-auth-sync/claude-oauth.env", VaultMount: "secret", VaultPath: "users/{user}/claude",
 		VaultField: "setup_token", VaultTimeout: 2 * time.Second, NegativeTTL: 10 * time.Minute, LogLevel: LevelWarn,
 		StateDir: "/home/u/.local/state/claude-auth-sync", Backups: 5, ClaudeConfigDir: "/home/u/.claude",
-		T3: T3{MemoryHigh: 12 << 30, MemoryMax: 16 << 30, OOMPolicy: "continue", AgentOOMScoreAdj: 500},
+		T3: T3{MemoryHigh: 12 << 30, MemoryMax: 16 << 30, ServerMemoryLow: 512 << 20, OOMPolicy: "continue", AgentOOMScoreAdj: 500},
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -280,6 +280,7 @@ func TestWrittenDefaults(t *testing.T) {
 		t.Errorf("VAULT_ADDR default %q", w.VaultAddr)
 	}
 	w.VaultAddr = ""
+	w.T3.MemoryHighSet = false // written, the default reads as given
 	if w != c {
 		t.Errorf("written defaults\n %+v\nloaded defaults\n %+v", w, c)
 	}
@@ -295,7 +296,14 @@ func TestSizes(t *testing.T) {
 			t.Errorf("FormatSize(%d) = %q does not parse back", got, FormatSize(got))
 		}
 	}
-	for _, in := range []string{"", "12GB", "-1", "1.5G", "G", "99999999999999999999T"} {
+	// Percentages, as systemd takes them: of the physical memory.
+	total := physicalMemory()
+	for in, want := range map[string]uint64{"50%": total / 2, "100%": total, "0%": 0} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "12GB", "-1", "1.5G", "G", "99999999999999999999T", "101%", "-5%", "%", "50 %"} {
 		if _, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) accepted", in)
 		}
@@ -309,7 +317,7 @@ func TestLaunchLoadsItsOwn(t *testing.T) {
 	if len(problems) != 0 || c.VaultTimeout != 5*time.Second || c.T3.MemoryMax != 0 || c.StateDir != "" {
 		t.Errorf("%+v %v", c, problems)
 	}
-	for _, name := range []string{EnvDisable, EnvClaude, EnvEnvFile, EnvVaultMount, EnvVaultPath, EnvVaultField, EnvVaultTimeout, EnvNegativeTTL, EnvLogLevel, EnvConfig, EnvDepth, EnvOOMScoreAdj, EnvVaultAddr, EnvVaultNamespace} {
+	for _, name := range []string{EnvDisable, EnvClaude, EnvEnvFile, EnvVaultMount, EnvVaultPath, EnvVaultField, EnvVaultTimeout, EnvNegativeTTL, EnvLogLevel, EnvConfig, EnvDepth, EnvOOMScoreAdj, EnvAgentCgroup, EnvAgentCgroupLimit, EnvVaultAddr, EnvVaultNamespace} {
 		if !Lookup(name).Launch {
 			t.Errorf("%s is not loaded by claude-launch, which reads it", name)
 		}

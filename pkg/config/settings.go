@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -47,6 +48,13 @@ const (
 	EnvScope            = "T3_SERVE_LAUNCH_SCOPE"
 	EnvAllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
 	EnvAgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
+	EnvAgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
+	EnvServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
+
+	// Set by t3-serve-launch for the agents its server starts: the
+	// directory of the agents' cgroups, and each agent's memory limit.
+	EnvAgentCgroup      = "CLAUDE_LAUNCH_AGENT_CGROUP"
+	EnvAgentCgroupLimit = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
 )
 
 // Defaults of the settings.
@@ -64,6 +72,7 @@ const (
 	DefaultOOMPolicy        = "continue"
 	DefaultAgentOOMScoreAdj = 500
 	DefaultBackups          = 5
+	DefaultServerMemoryLow  = 512 << 20
 
 	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT: the bound exists
 	// so that no agent waits long for Vault.
@@ -104,6 +113,10 @@ type Config struct {
 	OOMScoreAdjSet bool
 	// Depth is the recursion marker a launcher found.
 	Depth int
+	// AgentCgroup is the agents' cgroup directory a launcher started by
+	// t3-serve joins, with AgentMemoryMax as its limit; "" for none.
+	AgentCgroup    string
+	AgentMemoryMax uint64
 	// Vault's connection settings, as the Vault CLI names them.
 	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
 
@@ -114,8 +127,14 @@ type Config struct {
 type T3 struct {
 	// Server is the real t3-serve, as Claude is the real claude.
 	Server string
-	// MemoryHigh, MemoryMax and SwapMax are the caps in bytes.
+	// MemoryHigh, MemoryMax and SwapMax are the caps in bytes;
+	// MemoryHighSet says MemoryHigh was given, not defaulted.
 	MemoryHigh, MemoryMax, SwapMax uint64
+	MemoryHighSet                  bool
+	// AgentMemoryMax is each agent's limit, 0 for half of MemoryHigh.
+	AgentMemoryMax uint64
+	// ServerMemoryLow protects the server's own memory (memory.low).
+	ServerMemoryLow uint64
 	// OOMPolicy is the unit's OOMPolicy: continue, stop or kill.
 	OOMPolicy string
 	// Scope names the transient scope; "" for t3-serve-launch-PID.
@@ -388,7 +407,9 @@ var Settings = []*Setting{
 	{Name: EnvMemoryHigh, Flag: "memory-high", Placeholder: "SIZE",
 		Help: "Throttle the server's cgroup above this (MemoryHigh).", Default: "12G",
 		set: func(c *Config, v string, _ func(string) string) error {
-			return size(&c.T3.MemoryHigh, v, DefaultMemoryHigh)
+			err := size(&c.T3.MemoryHigh, v, DefaultMemoryHigh)
+			c.T3.MemoryHighSet = v != "" && err == nil
+			return err
 		}},
 	{Name: EnvMemoryMax, Flag: "memory-max", Placeholder: "SIZE",
 		Help: "OOM-kill inside the server's cgroup above this (MemoryMax).", Default: "16G",
@@ -438,6 +459,37 @@ var Settings = []*Setting{
 				c.T3.AllowUncapped = false
 				return bad("is not 1 or 0")
 			}
+			return nil
+		}},
+	{Name: EnvAgentMemoryMax, Flag: "agent-memory-max", Placeholder: "SIZE",
+		Help: "Each agent's own memory limit (cgroup v2): past it the kernel kills that agent, whole, before the unit reaches MemoryHigh and throttles everyone.", DefaultHelp: "half of MemoryHigh",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.T3.AgentMemoryMax, v, 0)
+		}},
+	{Name: EnvServerMemoryLow, Flag: "server-memory-low", Placeholder: "SIZE",
+		Help: "Memory of the server's own that the kernel spares when the unit is short (memory.low, cgroup v2).", Default: "512M",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.T3.ServerMemoryLow, v, DefaultServerMemoryLow)
+		}},
+	{Name: EnvAgentCgroup, Launch: true, NotInFile: true,
+		Help: "Set by t3-serve-launch for its server's agents: the directory of the agents' cgroups, each joining one of its own.", DefaultHelp: "none",
+		set: func(c *Config, v string, _ func(string) string) error {
+			p, err := absPath(v)
+			c.AgentCgroup = p
+			return err
+		}},
+	{Name: EnvAgentCgroupLimit, Launch: true, NotInFile: true,
+		Help: "Set by t3-serve-launch for its server's agents: each agent cgroup's memory.max, in bytes.", DefaultHelp: "none",
+		set: func(c *Config, v string, _ func(string) string) error {
+			c.AgentMemoryMax = 0
+			if v == "" {
+				return nil
+			}
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n == 0 {
+				return bad("is not a number of bytes")
+			}
+			c.AgentMemoryMax = n
 			return nil
 		}},
 	{Name: EnvAgentOOMScoreAdj, Flag: "agent-oom-score-adj", Placeholder: "N",

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -180,14 +181,23 @@ func (l Level) String() string {
 const Unlimited = math.MaxUint64
 
 // ParseSize parses a size as systemd does: bytes, or a number with K, M, G
-// or T (powers of 1024), or "infinity"/"max".
+// or T (powers of 1024), or a percentage of the physical memory, or
+// "infinity"/"max".
 func ParseSize(s string) (uint64, error) {
 	t := strings.TrimSpace(s)
 	switch strings.ToLower(t) {
 	case "infinity", "max":
 		return Unlimited, nil
 	case "":
-		return 0, bad("is empty; give bytes or a number with K, M, G or T, such as 12G")
+		return 0, bad("is empty; give bytes, a number with K, M, G or T such as 12G, or a percentage of the memory such as 50%")
+	}
+	if pct, ok := strings.CutSuffix(t, "%"); ok {
+		p, err := strconv.ParseFloat(pct, 64)
+		total := physicalMemory()
+		if err != nil || p < 0 || p > 100 || total == 0 {
+			return 0, bad("is not a percentage from 0% to 100% of the memory")
+		}
+		return uint64(float64(total) * p / 100), nil
 	}
 	mult := uint64(1)
 	switch t[len(t)-1] {
@@ -205,7 +215,7 @@ func ParseSize(s string) (uint64, error) {
 	}
 	n, err := strconv.ParseUint(t, 10, 64)
 	if err != nil || n > math.MaxUint64/mult {
-		return 0, bad("is not bytes or a number with K, M, G or T, such as 12G")
+		return 0, bad("is not bytes, a number with K, M, G or T such as 12G, or a percentage such as 50%")
 	}
 	return n * mult, nil
 }
@@ -224,4 +234,13 @@ func FormatSize(n uint64) string {
 		}
 	}
 	return strconv.FormatUint(n, 10)
+}
+
+// physicalMemory is the machine's memory in bytes, 0 if unknown.
+func physicalMemory() uint64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
 }

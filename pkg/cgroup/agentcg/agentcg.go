@@ -1,0 +1,144 @@
+// Package agentcg gives each agent a cgroup of its own below its server's
+// (cgroup v2, in a subtree systemd delegated to the server's unit), so that
+// a runaway agent is OOM-killed, whole and soon, at its own limit, before
+// it can push the unit into MemoryHigh throttling that would stall the
+// server and every other agent with it.
+//
+// The layout, below the unit's (or scope's) cgroup:
+//
+//	server/            the server itself, a leaf (cgroup v2 allows processes
+//	                   only in leaves), memory.low protects it
+//	agents/            memory enabled for its children
+//	agents/agent-PID/  one per agent: memory.max, memory.high=max (no
+//	                   throttling band), memory.swap.max=0, memory.oom.group=1
+//
+// t3-serve-launch lays it out (package cgroup); claude-launch, started by
+// the server, joins a new agent cgroup of its own (Join) before it execs
+// claude. This package links only the standard library: claude-launch
+// links it, and an ordinary launch (no CLAUDE_LAUNCH_AGENT_CGROUP) does
+// nothing of it.
+package agentcg
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Names in the layout.
+const (
+	ServerLeaf  = "server"
+	AgentsDir   = "agents"
+	AgentPrefix = "agent-"
+)
+
+// Limits of an agent's cgroup.
+type Limits struct {
+	// Max is memory.max in bytes: past it the kernel kills the agent.
+	Max uint64
+}
+
+// Join moves this process into a new cgroup agents/agent-PID with the
+// limits, after removing the empty cgroups of agents that have ended. It
+// does so only when this process is still in the server's leaf: a claude
+// that an agent starts (a tool running claude -p) stays in its agent's
+// cgroup, which counts it. agents is the agents directory's full path
+// under the cgroup2 mount.
+func Join(agents string, l Limits) (joined bool, err error) {
+	if !strings.HasSuffix(agents, "/"+AgentsDir) || l.Max == 0 {
+		return false, errors.New("agent cgroup " + agents + ": not an agents directory, or no memory limit")
+	}
+	leaf := agents[:len(agents)-len(AgentsDir)] + ServerLeaf
+	here, err := ownCgroup()
+	if err != nil {
+		return false, err
+	}
+	// here is relative to the cgroup2 mount, leaf a full path below it.
+	if !strings.HasSuffix(here, "/"+ServerLeaf) || !strings.HasSuffix(leaf, here) {
+		return false, nil // not in the server's leaf (a claude an agent started): stay
+	}
+	sweep(agents)
+	dir := agents + "/" + AgentPrefix + strconv.Itoa(syscall.Getpid())
+	if err := syscall.Mkdir(dir, 0o755); err != nil && err != syscall.EEXIST {
+		return false, errors.New("create " + dir + ": " + err.Error())
+	}
+	for _, f := range []struct {
+		name, value string
+		optional    bool
+	}{
+		{"memory.max", strconv.FormatUint(l.Max, 10), false},
+		{"memory.high", "max", false},
+		// Absent without swap accounting: then there is no swap to forbid.
+		{"memory.swap.max", "0", true},
+		{"memory.oom.group", "1", false},
+	} {
+		if err := write(dir+"/"+f.name, f.value); err != nil && !(f.optional && err == syscall.ENOENT) {
+			_ = syscall.Rmdir(dir)
+			return false, errors.New("set " + f.name + " of " + dir + ": " + err.Error())
+		}
+	}
+	if err := write(dir+"/cgroup.procs", "0"); err != nil {
+		_ = syscall.Rmdir(dir)
+		return false, errors.New("move into " + dir + ": " + err.Error())
+	}
+	return true, nil
+}
+
+// ownCgroup is this process's cgroup v2 path, relative to the mount.
+func ownCgroup() (string, error) {
+	var buf [4096]byte
+	n, err := readFile("/proc/self/cgroup", buf[:])
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(buf[:n]), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			return p, nil
+		}
+	}
+	return "", nil
+}
+
+// sweep removes the agent cgroups that are empty: their agents ended.
+// rmdir refuses a cgroup that still has processes, so it only ever takes
+// the empty ones.
+func sweep(agents string) {
+	fd, err := syscall.Open(agents, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer syscall.Close(fd)
+	var buf [8192]byte
+	for {
+		n, err := syscall.ReadDirent(fd, buf[:])
+		if err != nil || n <= 0 {
+			return
+		}
+		_, _, names := syscall.ParseDirent(buf[:n], -1, nil)
+		for _, name := range names {
+			if strings.HasPrefix(name, AgentPrefix) {
+				_ = syscall.Rmdir(agents + "/" + name)
+			}
+		}
+	}
+}
+
+func write(path, value string) error {
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	_, err = syscall.Write(fd, []byte(value))
+	return err
+}
+
+func readFile(path string, buf []byte) (int, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer syscall.Close(fd)
+	return syscall.Read(fd, buf)
+}
