@@ -89,6 +89,13 @@ type serverRun struct {
 // start runs t3-serve-launch inside the namespaces with a fake t3-serve.
 func start(t *testing.T, s *systemdtest.Systemd, env []string, args ...string) *serverRun {
 	t.Helper()
+	return startVia(t, s, nil, env, args...)
+}
+
+// startVia is start with t3-serve-launch run by the command via (such as
+// systemd-run --scope).
+func startVia(t *testing.T, s *systemdtest.Systemd, via, env []string, args ...string) *serverRun {
+	t.Helper()
 	dir := t.TempDir()
 	server := filepath.Join(dir, "t3-serve")
 	if err := os.WriteFile(server, []byte(fakeServer), 0o755); err != nil {
@@ -99,7 +106,8 @@ func start(t *testing.T, s *systemdtest.Systemd, env []string, args ...string) *
 		t.Fatal(err)
 	}
 	r := &serverRun{done: filepath.Join(dir, "done"), stderr: &lockedBuffer{}}
-	r.cmd = s.Command(bin, args...)
+	argv := append(append(append([]string{}, via...), bin), args...)
+	r.cmd = s.Command(argv[0], argv[1:]...)
 	r.cmd.Env = append(coverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "T3_SERVE_LAUNCH_SERVER=" + server, "DONE=" + r.done}), env...)
 	out, err := r.cmd.StdoutPipe()
 	if err != nil {
@@ -176,7 +184,12 @@ func TestScopeOnSystemd(t *testing.T) {
 			t.Errorf("server output lacks %q: %q", want, r.lines)
 		}
 	}
-	for _, want := range []string{"MemoryHigh is not enforced: cgroup v1", "MemorySwapMax is not enforced: cgroup v1", "running in a capped scope scope=t3test.scope"} {
+	for _, want := range []string{
+		"cgroup v1: MemoryHigh is not enforced (v1 has no memory.high",
+		"cgroup v1: MemorySwapMax is not enforced (v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set)",
+		"cgroup v1: OOMPolicy has no effect here",
+		"running in a capped scope scope=t3test.scope",
+	} {
 		if !strings.Contains(r.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -244,7 +257,7 @@ StandardError=file:%s
 	}
 	e, _ := os.ReadFile(errOut)
 	b, _ := os.ReadFile(out)
-	if !strings.Contains(string(e), "caps already in force") || strings.Contains(string(e), "scope") {
+	if !strings.Contains(string(e), "caps in force in the unit unit=t3-serve@root.service") || strings.Contains(string(e), "scope") {
 		t.Errorf("want the already-capped path, stderr:\n%s", e)
 	}
 	if !strings.Contains(string(b), "args: --from-unit") || !strings.Contains(string(b), "t3-serve@root.service") {
@@ -255,27 +268,104 @@ StandardError=file:%s
 	})
 }
 
-// TestServiceMainProcessRefuses: as the main process of a service without
-// caps, t3-serve-launch must not move itself out into a scope.
-func TestServiceMainProcessRefuses(t *testing.T) {
+// TestServiceRefusals: as a service's process, t3-serve-launch judges the
+// service itself and, when it falls short, refuses (exit 78, which the
+// unit does not restart on) with the lines to add, rather than move itself
+// out of the service into a scope: the service's stop would then leave the
+// server running, and its caps would not apply.
+func TestServiceRefusals(t *testing.T) {
 	s := systemdtest.Start(t, map[string]string{})
-	dir := t.TempDir()
-	errOut := filepath.Join(dir, "err")
-	if b, err := s.Command("systemd-run", "--unit=t3nocaps", "-p", "DefaultDependencies=no",
-		"-p", "StandardError=file:"+errOut, "--setenv=T3_SERVE_LAUNCH_SERVER=/bin/true", bin).CombinedOutput(); err != nil {
-		t.Fatalf("systemd-run: %v %s", err, b)
+	for _, c := range []struct {
+		name  string
+		props []string
+		cmd   []string
+		want  []string
+		not   []string
+	}{{
+		name: "t3nocaps", cmd: []string{bin},
+		want: []string{"t3nocaps.service runs without MemoryMax=16G", "OOMPolicy=continue (it says stop: the first OOM kill of an agent would stop the server)",
+			"systemctl edit t3nocaps.service", "  OOMPolicy=continue\n"},
+	}, {
+		// The caps of the incident's fix, but OOMPolicy left at stop.
+		name: "t3stop", props: []string{"MemoryHigh=12G", "MemoryMax=16G", "MemorySwapMax=0"}, cmd: []string{bin},
+		want: []string{"t3stop.service runs without OOMPolicy=continue (it says stop"},
+		not:  []string{"runs without MemoryMax", "runs without MemoryHigh"},
+	}, {
+		// Not the main process: ExecStart= goes through a shell.
+		name: "t3shell", props: []string{"MemoryHigh=12G", "MemoryMax=16G", "MemorySwapMax=0", "OOMPolicy=continue"},
+		cmd:  []string{"/bin/sh", "-c", bin + "; echo ended"},
+		want: []string{"this is not the main process of its service t3shell.service", "`systemctl stop t3shell.service` would leave it running",
+			"make the line ExecStart=/usr/local/bin/t3-serve-launch [arguments], with nothing in between"},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			errOut := filepath.Join(t.TempDir(), "err")
+			args := []string{"--unit=" + c.name, "-p", "DefaultDependencies=no", "-p", "StandardError=file:" + errOut,
+				"--setenv=T3_SERVE_LAUNCH_SERVER=/bin/true"}
+			for _, p := range c.props {
+				args = append(args, "-p", p)
+			}
+			if b, err := s.Command("systemd-run", append(args, c.cmd...)...).CombinedOutput(); err != nil {
+				t.Fatalf("systemd-run: %v %s", err, b)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				e, _ := os.ReadFile(errOut)
+				if strings.Contains(string(e), "refusing") {
+					for _, w := range c.want {
+						if !strings.Contains(string(e), w) {
+							t.Errorf("stderr lacks %q:\n%s", w, e)
+						}
+					}
+					for _, n := range c.not {
+						if strings.Contains(string(e), n) {
+							t.Errorf("stderr has %q:\n%s", n, e)
+						}
+					}
+					if n := strings.Count(string(e), "ERRO"); n != 1 {
+						t.Errorf("%d errors, want one message:\n%s", n, e)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no refusal; stderr %q", e)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			// It ran as the unit's process, and exited 78 (EX_CONFIG).
+			if c.name != "t3shell" {
+				waitProp(t, s, c.name+".service", "Service", "ExecMainStatus", "int32 78")
+			}
+		})
 	}
+}
+
+// TestSharedSliceIsNotACap: a limit on a parent slice bounds the sum of
+// everything in it, not the server: started in a scope of capped.slice,
+// t3-serve-launch still makes a capped scope of its own.
+func TestSharedSliceIsNotACap(t *testing.T) {
+	s := systemdtest.Start(t, map[string]string{
+		"capped.slice": "[Slice]\nMemoryAccounting=yes\nMemoryHigh=12G\nMemoryMax=16G\nMemorySwapMax=0\n",
+	})
+	r := startVia(t, s, []string{"systemd-run", "--scope", "--slice=capped.slice", "--unit=outer", "-p", "DefaultDependencies=no"},
+		[]string{"HOG=1M"}, "--scope-name", "t3own", "--log-level", "info")
+	r.waitFor(t, "^server alive$")
+	if !strings.Contains(r.stderr.String(), "running in a capped scope scope=t3own.scope") || strings.Contains(r.stderr.String(), "in force in the unit") {
+		t.Errorf("the slice's limits were taken for the server's own:\n%s", r.stderr)
+	}
+	checkProps(t, s, "t3own.scope", "Scope", map[string]string{"MemoryMax": "uint64 17179869184", "OOMPolicy": "string continue"})
+}
+
+// waitProp waits until a unit's property has the value.
+func waitProp(t *testing.T, s *systemdtest.Systemd, unit, iface, name, want string) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		e, _ := os.ReadFile(errOut)
-		if strings.Contains(string(e), "refusing") {
-			if !strings.Contains(string(e), "is a service's main process") || !strings.Contains(string(e), "put MemoryHigh=12G, MemoryMax=16G, MemorySwapMax=0 and OOMPolicy=continue in t3nocaps.service") {
-				t.Errorf("stderr:\n%s", e)
-			}
+		got, err := s.Property(unit, iface, name)
+		if err == nil && got == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no refusal; stderr %q", e)
+			t.Fatalf("%s %s = %s (%v), want %s", unit, name, got, err, want)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -311,7 +401,7 @@ func TestVersionAndSettings(t *testing.T) {
 	}
 	cmd := exec.Command(bin, "--memory-max=16GG")
 	b, err := cmd.CombinedOutput()
-	if cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(b), `--memory-max="16GG" is not bytes or a number with K, M, G or T, such as 12G`) {
+	if cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(b), `--memory-max="16GG" is not bytes, a number with K, M, G or T such as 12G, or a percentage such as 50%`) {
 		t.Errorf("bad flag: exit %d: %s %v", cmd.ProcessState.ExitCode(), b, err)
 	}
 	server := filepath.Join(t.TempDir(), "t3-serve")

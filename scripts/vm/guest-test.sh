@@ -5,27 +5,100 @@ exec >/dev/ttyS0 2>&1
 echo "=== T3TEST start"
 echo "RESULT systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT cgroupfs=$(stat -fc %T /sys/fs/cgroup)"
+bin=/usr/local/bin
+sim="T3_SERVE_LAUNCH_SERVER=$bin/t3sim CLAUDE_LAUNCH_CLAUDE=$bin/t3sim PATH=$bin:/usr/bin:/bin"
+caps="--memory-high 96M --memory-max 128M --server-memory-low 16M --log-level info"
 
-# A and B: from a shell (this service's child, not its main process),
-# t3-serve-launch moves itself into a capped scope; the runaway child is
-# OOM-killed. With OOMPolicy=continue the server and the scope live on;
-# with stop (the contrast) systemd stops the scope and the server with it.
+# waitfor FILE-OR-UNIT PATTERN: waits up to 120 s for a line.
+waitfor() {
+	for i in $(seq 600); do
+		if [ -f "$1" ]; then grep -q "$2" "$1" && return 0
+		else journalctl -u "$1" -o cat | grep -q "$2" && return 0; fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# A and B: from a shell (a scope, as a tmux pane in a login session is),
+# t3-serve-launch moves itself into a capped scope of its own; the
+# one-call runaway child is OOM-killed. With OOMPolicy=continue the server
+# and the scope live on; with stop (the contrast) systemd stops the scope
+# and the server with it.
 for policy in continue stop; do
-	T3_SERVE_LAUNCH_SERVER=/usr/local/bin/t3-serve SCOPE=t3v2-$policy.scope \
-		/usr/local/bin/t3-serve-launch --memory-high 48M --memory-max 64M \
+	systemd-run --scope -q --unit=shell-$policy env T3_SERVE_LAUNCH_SERVER=$bin/fake-t3-serve SCOPE=t3v2-$policy.scope \
+		$bin/t3-serve-launch --memory-high 48M --memory-max 64M \
 		--oom-policy $policy --scope-name t3v2-$policy --log-level info -- --port 1 >/tmp/out 2>&1
 	echo "RESULT $policy.exit=$?"
 	sed "s/^/[$policy] /" /tmp/out
 done
 
-# C: the unit from scripts/systemd sets the caps itself: t3-serve-launch
-# finds them in force and execs t3-serve directly.
+# C: the unit from scripts/systemd with the guest's small caps (a drop-in,
+# as a user would write one); the server starts agents through
+# claude-launch, each in a cgroup of its own, and times its allocations
+# while a runaway grows (creep), takes all at once (burst), and, the
+# contrast, grows in the server's own cgroup (shared).
+d=/etc/systemd/system/t3-serve@root.service.d
+mkdir -p $d
+cat >$d/guest.conf <<EOC
+[Service]
+MemoryHigh=96M
+MemoryMax=128M
+ExecStart=
+ExecStart=$bin/t3-serve-launch $caps -- server creep burst shared
+Environment=$sim
+EOC
+systemctl daemon-reload
 systemctl start t3-serve@root.service
-for i in $(seq 100); do
-	journalctl -u t3-serve@root.service -o cat | grep -q "server survived" && break
-	sleep 0.2
-done
+waitfor t3-serve@root.service "RESULT server.alive" || echo "server did not finish"
 journalctl -u t3-serve@root.service -o cat | sed "s/^/[unit] /"
-echo "RESULT unit.OOMPolicy=$(systemctl show -p OOMPolicy --value t3-serve@root.service)"
+for p in ActiveState OOMPolicy Delegate NRestarts; do
+	echo "RESULT unit.$p=$(systemctl show -p $p --value t3-serve@root.service)"
+done
+systemctl stop t3-serve@root.service
+
+# C2: no t3-serve where the unit looks: exit 127, one message naming the
+# drop-in, and no restart loop.
+cat >$d/guest.conf <<EOC
+[Service]
+Environment=T3_SERVE_LAUNCH_SERVER=/opt/none/t3-serve
+EOC
+systemctl daemon-reload
+since=$(date "+%Y-%m-%d %H:%M:%S")
+systemctl start t3-serve@root.service
+sleep 7
+journalctl -u t3-serve@root.service -o cat --since "$since" | grep -v "^Started\|^Stopped" | sed "s/^/[missing] /"
+for p in ActiveState ExecMainStatus NRestarts; do
+	echo "RESULT missing.$p=$(systemctl show -p $p --value t3-serve@root.service)"
+done
+rm -r $d && systemctl daemon-reload
+
+# D: a user, not root, by hand: the user manager (user@1000.service, which
+# delegates memory) makes the scope; agents get cgroups in it too.
+useradd -m -u 1000 alice
+systemctl start user@1000.service
+systemd-run --scope -q --unit=alice-pane --slice=user-1000.slice --uid=alice \
+	env -i HOME=/home/alice XDG_RUNTIME_DIR=/run/user/1000 $sim \
+	$bin/t3-serve-launch $caps --scope-name t3user -- server creep >/tmp/user.out 2>&1 &
+pid=$!
+waitfor /tmp/user.out "RESULT server.alive" || echo "user server did not finish"
+echo "RESULT user.path=$(cut -d: -f3 /proc/$pid/cgroup)"
+kill $pid
+sed "s/^/[alice] /; s/RESULT /RESULT user./" /tmp/user.out
+
+# E: a user manager without delegation (Delegate=no on user@1001.service):
+# on cgroup v2 systemd 252 cannot even start it ("Failed to create
+# .../init.scope control group: Permission denied"); t3-serve-launch says
+# that none answers and where to look, in one message, and exits 78.
+useradd -m -u 1001 bob
+mkdir -p /etc/systemd/system/user@1001.service.d
+printf '[Service]\nDelegate=no\n' >/etc/systemd/system/user@1001.service.d/nodelegate.conf
+systemctl daemon-reload
+systemctl start user@1001.service
+echo "RESULT nodelegation.manager=$(systemctl show -p ActiveState --value user@1001.service)"
+timeout 60 systemd-run --scope -q --unit=bob-pane --slice=user-1001.slice --uid=bob \
+	env -i HOME=/home/bob XDG_RUNTIME_DIR=/run/user/1001 $sim \
+	$bin/t3-serve-launch $caps --scope-name t3bob -- server >/tmp/bob.out 2>&1
+echo "RESULT nodelegation.exit=$?"
+sed "s/^/[bob] /" /tmp/bob.out
 echo "=== T3TEST end"
 systemctl poweroff --no-block

@@ -1,0 +1,309 @@
+// Command t3sim stands for t3-serve and for its agents in the cgroup v2
+// guest (cmd/t3-serve-launch's TestCgroupV2Guest), where it runs as
+// t3-serve-launch's server and starts its agents as t3-serve does: through
+// claude-launch, which it finds as "claude-launch" in PATH and which in
+// turn execs t3sim again as the agent ($CLAUDE_LAUNCH_CLAUDE).
+//
+//	t3sim server SCENARIO...   run the scenarios, print RESULT lines, stay
+//	t3sim agent idle SIZE      hold SIZE of memory, as a quiet agent does
+//	t3sim agent creep STEP T   grow STEP every T, as a runaway JS or
+//	                           Python process does, until killed
+//	t3sim agent burst SIZE     take SIZE in one go (dd bs=200M)
+//
+// The scenarios: creep and burst (a runaway among two quiet agents, each
+// agent in its cgroup), and shared (the same creep with the agents left in
+// the server's cgroup: the contrast that shows what agent cgroups fix).
+// Throughout, the server allocates and touches 4 MB every 50 ms, timing
+// each: the allocations a server makes while it serves.
+//
+// Every figure goes to stdout as "RESULT scenario.key=value".
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: t3sim server SCENARIO... | t3sim agent idle|creep|burst ARGS")
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "server":
+		server(os.Args[2:])
+	case "agent":
+		agent(os.Args[2:])
+	default:
+		fmt.Fprintln(os.Stderr, "t3sim: unknown mode", os.Args[1])
+		os.Exit(2)
+	}
+}
+
+func agent(args []string) {
+	size := func(i int) int {
+		n, err := strconv.Atoi(strings.TrimSuffix(args[i], "M"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "t3sim: bad size", args[i])
+			os.Exit(2)
+		}
+		return n << 20
+	}
+	switch args[0] {
+	case "idle":
+		touch(size(1))
+		hold()
+	case "creep":
+		step := size(1)
+		every, err := time.ParseDuration(args[2])
+		if err != nil {
+			os.Exit(2)
+		}
+		for {
+			touch(step)
+			time.Sleep(every)
+		}
+	case "burst":
+		touch(size(1))
+		hold()
+	}
+	os.Exit(2)
+}
+
+// hold keeps the process, and its memory, until it is killed.
+func hold() {
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+// touch maps n bytes and writes every page, so the memory is charged.
+func touch(n int) []byte {
+	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "t3sim: mmap:", err)
+		os.Exit(1)
+	}
+	for i := 0; i < n; i += 4096 {
+		b[i] = 1
+	}
+	return b
+}
+
+// probe times the server's own allocations while it runs.
+type probe struct {
+	mu    sync.Mutex
+	max   time.Duration
+	n     int
+	since time.Time
+}
+
+func (p *probe) run() {
+	for {
+		start := time.Now()
+		b := touch(4 << 20)
+		d := time.Since(start)
+		_ = syscall.Munmap(b)
+		p.mu.Lock()
+		if d > p.max {
+			p.max = d
+		}
+		p.n++
+		p.mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// reset starts a new window and returns the last one's worst allocation.
+func (p *probe) reset() (time.Duration, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, n := p.max, p.n
+	p.max, p.n = 0, 0
+	return m, n
+}
+
+func result(scenario, key string, value any) {
+	fmt.Printf("RESULT %s.%s=%v\n", scenario, key, value)
+}
+
+// ownCgroup is the full path of a process's cgroup v2.
+func ownCgroup(pid string) string {
+	b, _ := os.ReadFile("/proc/" + pid + "/cgroup")
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			return "/sys/fs/cgroup" + p
+		}
+	}
+	return ""
+}
+
+// event reads one counter of a cgroup's memory.events.
+func event(dir, name string) int {
+	b, _ := os.ReadFile(filepath.Join(dir, "memory.events"))
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return -1
+}
+
+func read(path string) string {
+	b, _ := os.ReadFile(path)
+	return strings.TrimSpace(string(b))
+}
+
+// start runs an agent as t3-serve does, through claude-launch.
+func start(env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command("claude-launch", append([]string{"agent"}, args...)...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "t3sim: start agent:", err)
+		os.Exit(1)
+	}
+	return cmd
+}
+
+func server(scenarios []string) {
+	self := ownCgroup("self")
+	unit := filepath.Dir(self)
+	result("server", "args", strings.Join(scenarios, " "))
+	result("server", "cgroup", filepath.Base(self))
+	result("server", "unit", filepath.Base(unit))
+	result("server", "memory.low", read(filepath.Join(self, "memory.low")))
+	result("server", "agents.memory.max", read(filepath.Join(unit, "agents", "memory.max")))
+	for _, f := range []string{"memory.high", "memory.max", "memory.swap.max", "memory.oom.group"} {
+		result("unit", f, read(filepath.Join(unit, f)))
+	}
+	p := &probe{}
+	go p.run()
+	time.Sleep(time.Second)
+	max, _ := p.reset()
+	result("server", "quiet_max_ms", max.Milliseconds())
+
+	for _, s := range scenarios {
+		env := os.Environ()
+		if s == "shared" {
+			env = without(env, "CLAUDE_LAUNCH_AGENT_CGROUP")
+		}
+		var quiet []*exec.Cmd
+		for range 2 {
+			quiet = append(quiet, start(env, "idle", "16M"))
+		}
+		time.Sleep(500 * time.Millisecond)
+		p.reset()
+		highBefore := event(unit, "high")
+		began := time.Now()
+		var runaway *exec.Cmd
+		switch s {
+		case "burst":
+			runaway = start(env, "burst", "200M")
+		default:
+			runaway = start(env, "creep", "1M", "10ms")
+		}
+		agentCg := settled(unit, runaway.Process.Pid)
+		result(s, "runaway.cgroup", strings.TrimPrefix(agentCg, unit+"/"))
+		ended := make(chan error, 1)
+		go func() { ended <- runaway.Wait() }()
+		bound := 30 * time.Second
+		if s == "shared" {
+			bound = 10 * time.Second
+		}
+		select {
+		case err := <-ended:
+			result(s, "runaway", describe(err))
+			result(s, "runaway.killed_after_ms", time.Since(began).Milliseconds())
+			result(s, "runaway.oom_kill", event(agentCg, "oom_kill"))
+		case <-time.After(bound):
+			result(s, "runaway", fmt.Sprintf("alive after %s", bound))
+			result(s, "runaway.memory.current", read(filepath.Join(agentCg, "memory.current")))
+			_ = runaway.Process.Kill()
+			<-ended
+		}
+		max, n := p.reset()
+		result(s, "server.max_alloc_ms", max.Milliseconds())
+		result(s, "server.allocations", n)
+		result(s, "unit.high_events", event(unit, "high")-highBefore)
+		alive := 0
+		for _, q := range quiet {
+			if q.Process.Signal(syscall.Signal(0)) == nil {
+				alive++
+			}
+			result(s, "quiet.cgroup", strings.TrimPrefix(settled(unit, q.Process.Pid), unit+"/"))
+			_ = q.Process.Kill()
+			_ = q.Wait()
+		}
+		result(s, "quiet_alive", alive)
+		result(s, "agents_left", strings.Join(agentDirs(unit), " "))
+	}
+	result("server", "alive", true)
+	// Stay up, as a server does: the unit's state is read from outside.
+	hold()
+}
+
+// settled waits until claude-launch, pid, has exec'd the agent, and
+// returns the agent's cgroup: its own agents/agent-PID (which outlives a
+// quick death until the next agent's launch sweeps it) or, when it did
+// not join one, the cgroup it runs in.
+func settled(unit string, pid int) string {
+	own := filepath.Join(unit, "agents", "agent-"+strconv.Itoa(pid))
+	proc := "/proc/" + strconv.Itoa(pid)
+	for range 500 {
+		if _, err := os.Stat(own); err == nil {
+			return own
+		}
+		if cmd, err := os.ReadFile(proc + "/cmdline"); err != nil || strings.Contains(string(cmd), "\x00agent\x00") && !strings.Contains(string(cmd), "claude-launch") {
+			break // exec'd (or already gone) without joining
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(own); err == nil {
+		return own
+	}
+	return ownCgroup(strconv.Itoa(pid))
+}
+
+// agentDirs lists the agent cgroups still present (the next agent's
+// claude-launch removes the empty ones).
+func agentDirs(unit string) []string {
+	var names []string
+	entries, _ := os.ReadDir(filepath.Join(unit, "agents"))
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "agent-") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+func describe(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return fmt.Sprintf("signal %d (%s)", int(ws.Signal()), ws.Signal())
+		}
+		return fmt.Sprintf("exit %d", ee.ExitCode())
+	}
+	if err == nil {
+		return "exit 0"
+	}
+	return err.Error()
+}
+
+func without(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
