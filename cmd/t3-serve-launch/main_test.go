@@ -293,7 +293,7 @@ func TestServiceRefusals(t *testing.T) {
 	}, {
 		// Not the main process: ExecStart= goes through a shell.
 		name: "t3shell", props: []string{"MemoryHigh=12G", "MemoryMax=16G", "MemorySwapMax=0", "OOMPolicy=continue"},
-		cmd:  []string{"/bin/sh", "-c", bin + "; echo ended"},
+		cmd: []string{"/bin/sh", "-c", bin + "; echo ended"},
 		want: []string{"this is not the main process of its service t3shell.service", "`systemctl stop t3shell.service` would leave it running",
 			"make the line ExecStart=/usr/local/bin/t3-serve-launch [arguments], with nothing in between"},
 	}} {
