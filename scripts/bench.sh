@@ -33,3 +33,25 @@ END {
 		printf "%-20s %12.3f %12.3f %10.3f\n", c[k], median(v[c[k] "-cpu-ms/op"]), median(v[c[k] "/go-floor"]), median(v[c[k] "/bash"])
 }' "$out"
 echo "(medians of $count runs of $benchtime rounds; raw results in $out)"
+
+# t3-serve-launch making its capped scope, against `systemd-run --scope`
+# with the same properties, on the same systemd (a real one, started in
+# namespaces: root only). Wall time, turn about; medians of the ratios.
+if [[ $(id -u) != 0 ]]; then
+	echo "scope: skipped (the systemd in namespaces needs root)"
+	exit 0
+fi
+go test -run '^$' -bench '^BenchmarkScope$' -benchtime "${SCOPE_BENCHTIME:-20x}" -count "$count" ./cmd/t3-serve-launch >"$out.scope"
+awk '
+/^BenchmarkScope/ { for (i = 3; i < NF; i += 2) v[$(i+1)] = v[$(i+1)] " " $i }
+function median(s,   a, n, i, j, t) {
+	n = split(s, a, " ")
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+END {
+	printf "\n%-20s %12s\n", "scope", "wall ms"
+	printf "%-20s %12.1f\n", "systemd-run --scope", median(v["systemd-run-ms/op"])
+	printf "%-20s %12.1f  (%.2fx)\n", "t3-serve-launch", median(v["t3-serve-launch-ms/op"]), median(v["ratio"])
+}' "$out.scope"
+echo "(medians of $count runs; raw results in $out.scope)"

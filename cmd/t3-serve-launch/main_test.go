@@ -443,3 +443,17 @@ func TestFlagsDerived(t *testing.T) {
 		t.Errorf("flags not derived from package config: %v", bad)
 	}
 }
+
+var update = flag.Bool("update", false, "rewrite the help section of docs/t3-serve.md")
+
+// TestDocsHelp: docs/t3-serve.md shows the real --help.
+func TestDocsHelp(t *testing.T) {
+	c := exec.Command(bin, "--help")
+	c.Env = []string{"HOME=/home/you", "PATH=" + os.Getenv("PATH")}
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("--help: %v", err)
+	}
+	want := "\n```\n$ t3-serve-launch --help\n" + strings.TrimRight(string(out), "\n") + "\n```\n"
+	testenv.CheckDocSection(t, "docs/t3-serve.md", "HELP t3-serve-launch", want, *update)
+}

@@ -14,8 +14,15 @@ import (
 // what the README shows is what the programs do.
 func CheckReadmeSection(t *testing.T, name, want string, update bool) {
 	t.Helper()
+	CheckDocSection(t, "README.md", name, want, update)
+}
+
+// CheckDocSection is CheckReadmeSection for another document, doc being
+// its path from the repository's root (docs/t3-serve.md).
+func CheckDocSection(t *testing.T, doc, name, want string, update bool) {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "..", "..", "README.md")
+	path := filepath.Join(filepath.Dir(file), "..", "..", filepath.FromSlash(doc))
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +31,7 @@ func CheckReadmeSection(t *testing.T, name, want string, update bool) {
 	s := string(b)
 	i, j := strings.Index(s, begin), strings.Index(s, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no %s … %s section", begin, end)
+		t.Fatalf("%s has no %s … %s section", doc, begin, end)
 	}
 	if s[i+len(begin):j] == want {
 		return
@@ -35,5 +42,5 @@ func CheckReadmeSection(t *testing.T, name, want string, update bool) {
 		}
 		return
 	}
-	t.Errorf("README.md's %s section is not what the programs print; run the test with -update and review the diff", name)
+	t.Errorf("%s's %s section is not what the programs print; run the test with -update and review the diff", doc, name)
 }
