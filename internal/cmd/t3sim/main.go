@@ -99,10 +99,9 @@ func touch(n int) []byte {
 
 // probe times the server's own allocations while it runs.
 type probe struct {
-	mu    sync.Mutex
-	max   time.Duration
-	n     int
-	since time.Time
+	mu  sync.Mutex
+	max time.Duration
+	n   int
 }
 
 func (p *probe) run() {
