@@ -144,6 +144,39 @@ func TestGuardBacksUpAndRestores(t *testing.T) {
 			t.Errorf("claude's lock %s left behind", lock)
 		}
 	}
+
+	// The restored login is damaged again before it ever refreshed: its
+	// refresh token was dead. Neither it nor an older backup is restored
+	// again, nor is the restored state backed up anew: only a new login
+	// helps, and the report says so.
+	if r, _ = g.Run(ctx); r.BackedUp != "" {
+		t.Error("the restored state was backed up again")
+	}
+	write(t, g.File(), victim)
+	r, err = g.Run(ctx)
+	if err != nil || r.Restored != "" || !r.NoBackup {
+		t.Fatalf("second damage: %+v %v", r, err)
+	}
+	if b, _ := os.ReadFile(g.File()); string(b) != victim {
+		t.Error("the file was changed without a backup to restore")
+	}
+	// A healthy state after it (claude refreshed, or a new login) is
+	// backed up and restorable again.
+	fresh := login(access+"new", refresh+"new", now.Add(8*time.Hour))
+	write(t, g.File(), fresh)
+	if r, _ = g.Run(ctx); r.BackedUp == "" {
+		t.Fatal("a new state after a restore was not backed up")
+	}
+	write(t, g.File(), victim)
+	if r, err = g.Run(ctx); err != nil || r.Restored == "" {
+		t.Fatalf("restore of the new state: %+v %v", r, err)
+	}
+	if b, _ := os.ReadFile(g.File()); string(b) != fresh {
+		t.Error("not the new state")
+	}
+	if names, _ := g.list(true); len(names) > 3 {
+		t.Errorf("%d backups kept, spent ones included; want at most 3", len(names))
+	}
 }
 
 // TestGuardNeverRenamesOverAChangedFile: claude writes the file after it

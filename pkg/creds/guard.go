@@ -55,7 +55,8 @@ type Report struct {
 	Restored string
 	After    Verdict
 	// NoBackup is set when the file was damaged and no healthy backup was
-	// there to restore: only a new login helps.
+	// there to restore (or the one there was restored once already, and
+	// the login was damaged again): only a new login helps.
 	NoBackup bool
 }
 
@@ -85,6 +86,15 @@ func (g *Guard) Inspect() (Verdict, []byte, error) {
 // newest backup, and restores the newest healthy backup over a damaged
 // file, under claude's refresh lock, waiting for it until ctx ends. A
 // missing file (logged out) is left alone.
+//
+// A backup is restored once. Its refresh token may already have been
+// rotated away (the race's loser blanks the file just after the winner
+// wrote the new one, before any backup of it): then claude's next refresh
+// with it fails and damages the file again. Restoring it again would keep
+// the agents failing without ever telling the user to log in (and, where
+// the server revokes the whole login on a reused refresh token, present
+// a dead one again), so a restored backup, and every older one, is spent:
+// the next damage without a healthy state in between reports NoBackup.
 func (g *Guard) Run(ctx context.Context) (Report, error) {
 	r := Report{File: g.File()}
 	v, data, err := g.Inspect()
@@ -118,6 +128,7 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	if err := replaceIfUnchanged(r.File, data, good); err != nil {
 		return r, err
 	}
+	g.spend(name)
 	r.Restored = name
 	r.After = Check(good, g.now())
 	return r, nil
@@ -198,11 +209,31 @@ func writeSynced(f *os.File, data []byte) error {
 	return f.Sync()
 }
 
-// backupPrefix starts every backup's name: credentials-<unix ns>.json.
-const backupPrefix = "credentials-"
+// backupPrefix starts every backup's name: credentials-<unix ns>.json;
+// spentSuffix ends a backup restored once (or older than one).
+const (
+	backupPrefix = "credentials-"
+	spentSuffix  = ".spent"
+)
 
-// backups lists the backups, newest first.
-func (g *Guard) backups() ([]string, error) {
+// backups lists the backups that may be restored, newest first.
+func (g *Guard) backups() ([]string, error) { return g.list(false) }
+
+// spend marks the backup restored, and every older one, as not to be
+// restored again; they still count as backups for pruning and for
+// telling a new state from one already seen.
+func (g *Guard) spend(restored string) {
+	names, _ := g.backups()
+	for _, n := range names {
+		if strings.Compare(n, filepath.Base(restored)) <= 0 {
+			p := filepath.Join(g.Backups, n)
+			_ = os.Rename(p, p+spentSuffix)
+		}
+	}
+}
+
+// list lists the backups, newest first, with the spent ones when spent.
+func (g *Guard) list(spent bool) ([]string, error) {
 	ents, err := os.ReadDir(g.Backups)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -212,8 +243,12 @@ func (g *Guard) backups() ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if n := e.Name(); strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
-			names = append(names, n)
+		n := e.Name()
+		if spent {
+			n = strings.TrimSuffix(n, spentSuffix)
+		}
+		if strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
+			names = append(names, e.Name())
 		}
 	}
 	slices.SortFunc(names, func(a, b string) int { return strings.Compare(b, a) })
@@ -237,10 +272,11 @@ func (g *Guard) newestHealthy() (string, []byte, error) {
 	return "", nil, nil
 }
 
-// backup writes data as the newest backup unless the newest already holds
-// it, then keeps only the newest g.Keep.
+// backup writes data as the newest backup unless the newest (spent or
+// not: a restored state is not backed up again) already holds it, then
+// keeps only the newest g.Keep.
 func (g *Guard) backup(data []byte) (string, error) {
-	names, err := g.backups()
+	names, err := g.list(true)
 	if err != nil {
 		return "", err
 	}
