@@ -6,6 +6,7 @@
 #   make tools   build/install the real components into ~/.cache/claude-launch
 #                (Vault, the npm claude, staticcheck, the cgroup v2 guest)
 #   make bench   the start-up benchmark and its ratios
+#   make race-lab  the refresh race, reproduced and ended: a table and a plot
 
 GO        ?= go
 BIN       ?= bin
@@ -16,7 +17,7 @@ CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image bench fuzz cover clean
+.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image bench race-lab race-lab-docs fuzz cover clean
 
 all: build
 
@@ -105,6 +106,18 @@ cover:
 
 bench: build
 	scripts/bench.sh
+
+# The refresh race of agents on one rotating login, reproduced and ended
+# (internal/racelab; about a minute): prints the table, and writes
+# report.json, table.md and the plot logouts.svg to out/race-lab.
+# race-lab-docs keeps a run's report and plot in docs/race-lab and puts
+# its table in the README.
+race-lab: build claude
+	$(GO) run ./internal/cmd/race-lab -launcher $(BIN)/claude-launch -claude "$$(scripts/install-claude.sh)" -out out/race-lab
+
+race-lab-docs: race-lab
+	mkdir -p docs/race-lab && cp out/race-lab/report.json out/race-lab/logouts.svg docs/race-lab/
+	$(GO) test -count=1 -run TestReadmeTable ./internal/racelab -update
 
 # Every parser of untrusted bytes, fuzzed (seed corpora in testdata/fuzz).
 FUZZTIME ?= 30s

@@ -1,0 +1,222 @@
+// Command race-lab reproduces the refresh race of many claude agents on
+// one rotating login, and its end with claude-launch and a setup token
+// (package racelab). `make race-lab` runs it:
+//
+//	race-lab -launcher bin/claude-launch [-claude PATH] [-out out/race-lab]
+//
+// It prints the table and writes report.json and logouts.svg to -out.
+// The same binary is the agents: `race-lab agent …` for a shared-login
+// agent, `race-lab claude …` for the stand-in claude that claude-launch
+// execs.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/racelab"
+)
+
+func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "agent":
+			os.Exit(racelab.AgentMain(os.Args[2:]))
+		case "claude":
+			os.Exit(racelab.ClaudeMain(os.Args[2:]))
+		}
+	}
+	os.Exit(lab())
+}
+
+func lab() int {
+	var (
+		out       = flag.String("out", "out/race-lab", "directory for report.json and logouts.svg")
+		launcher  = flag.String("launcher", "bin/claude-launch", "the real claude-launch (make build)")
+		claude    = flag.String("claude", "", "the real claude, for the checks (scripts/install-claude.sh); none to skip them")
+		agents    = flag.Int("agents", 8, "agent processes per run")
+		seeds     = flag.Int("seeds", 3, "seeds per case")
+		lifetime  = flag.Duration("lifetime", time.Second, "the access token's lifetime in the lab: stands for 8 h")
+		lifetime2 = flag.Duration("lifetime2", 500*time.Millisecond, "a second lifetime, for the shared-login cases, to show the result does not hinge on the compression; 0 for none")
+		lifetimes = flag.Int("lifetimes", 8, "lifetimes each run lasts")
+		parallel  = flag.Int("parallel", 6, "runs at once")
+		quick     = flag.Bool("quick", false, "one seed, no second lifetime, no guard: the test's short lab")
+	)
+	flag.Parse()
+	self, err := os.Executable()
+	if err != nil {
+		return fail(err)
+	}
+	if *launcher, err = filepath.Abs(*launcher); err != nil {
+		return fail(err)
+	}
+	if _, err := os.Stat(*launcher); err != nil {
+		return fail(fmt.Errorf("no claude-launch at %s: run make build, or give -launcher", *launcher))
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fail(err)
+	}
+	scratch, err := os.MkdirTemp("", "race-lab")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(scratch)
+	p := racelab.Params{
+		Agents: *agents, Lifetimes: *lifetimes,
+		Interval: 100 * time.Millisecond, Latency: 15 * time.Millisecond, Margin: 5 * time.Minute, Relogin: 30 * time.Minute,
+		LockWait: [2]time.Duration{30 * time.Millisecond, 60 * time.Millisecond}, LockStale: 2 * time.Second,
+		Self: self, Launcher: *launcher, Dir: scratch,
+	}
+	if *quick {
+		*seeds, *lifetime2 = 1, 0
+	}
+	var cases []racelab.Case
+	add := func(mode string, lock bool, policy racelab.Policy, guard bool, lt time.Duration) {
+		for s := 1; s <= *seeds; s++ {
+			cases = append(cases, racelab.Case{Mode: mode, Lock: lock, Policy: policy, Guard: guard, Seed: int64(s), Lifetime: lt})
+		}
+	}
+	for _, mode := range []string{racelab.SharedLogin, racelab.SetupToken} {
+		for _, lock := range []bool{false, true} {
+			for _, policy := range []racelab.Policy{racelab.Reject, racelab.RevokeFamily} {
+				add(mode, lock, policy, false, *lifetime)
+			}
+		}
+	}
+	if !*quick {
+		for _, policy := range []racelab.Policy{racelab.Reject, racelab.RevokeFamily} {
+			add(racelab.SharedLogin, false, policy, true, *lifetime)
+		}
+	}
+	if *lifetime2 > 0 {
+		for _, lock := range []bool{false, true} {
+			for _, policy := range []racelab.Policy{racelab.Reject, racelab.RevokeFamily} {
+				add(racelab.SharedLogin, lock, policy, false, *lifetime2)
+			}
+		}
+	}
+
+	compression := fmt.Sprintf("%s stands for 8 h: %.0fx", *lifetime, float64(racelab.RealLifetime)/float64(*lifetime))
+	if *lifetime2 > 0 {
+		compression += fmt.Sprintf("; %s: %.0fx", *lifetime2, float64(racelab.RealLifetime)/float64(*lifetime2))
+	}
+	fmt.Printf("race-lab: %d agents, %d runs of %d access-token lifetimes each (%s), %d at a time\n",
+		p.Agents, len(cases), p.Lifetimes, compression, *parallel)
+	start := time.Now()
+	results := make([]racelab.Result, len(cases))
+	errs := make([]error, len(cases))
+	sem := make(chan struct{}, *parallel)
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i], errs[i] = racelab.Run(p, c)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fail(fmt.Errorf("%s seed %d: %w", cases[i], cases[i].Seed, err))
+		}
+	}
+
+	rep := report{Command: "make race-lab", Agents: p.Agents, Lifetimes: p.Lifetimes, IntervalMS: p.Interval.Milliseconds(),
+		LatencyMS: p.Latency.Milliseconds(), Cases: results, Checks: checks(results, *claude, *launcher, self)}
+	table := racelab.Table(results)
+	fmt.Print(table)
+	for k, v := range rep.Checks {
+		fmt.Printf("check: %s: %s\n", k, v)
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.WriteFile(filepath.Join(*out, "report.json"), append(b, '\n'), 0o644); err != nil {
+		return fail(err)
+	}
+	if err := os.WriteFile(filepath.Join(*out, "table.md"), []byte(table), 0o644); err != nil {
+		return fail(err)
+	}
+	for _, name := range []string{"logouts.svg", "logouts.png"} {
+		if err := racelab.Plot(results, lifetime.Seconds(), filepath.Join(*out, name)); err != nil {
+			return fail(err)
+		}
+	}
+	fmt.Printf("wrote %s (report.json, table.md, logouts.svg, logouts.png) in %s\n", *out, time.Since(start).Round(time.Second))
+	return 0
+}
+
+type report struct {
+	Command    string            `json:"command"`
+	Agents     int               `json:"agents"`
+	Lifetimes  int               `json:"lifetimes_per_run"`
+	IntervalMS int64             `json:"call_interval_ms"`
+	LatencyMS  int64             `json:"refresh_latency_ms"`
+	Cases      []racelab.Result  `json:"cases"`
+	Checks     map[string]string `json:"checks"`
+}
+
+// checks asks the real claude about the worst case's file as its first
+// logout left it, and, through the real claude-launch, about a
+// setup-token case's login.
+func checks(results []racelab.Result, claude, launcher, self string) map[string]string {
+	c := map[string]string{}
+	if claude == "" {
+		c["real claude"] = "skipped (no -claude)"
+		return c
+	}
+	var worst *racelab.Result
+	var setup *racelab.Result
+	for i := range results {
+		r := &results[i]
+		if r.Mode == racelab.SharedLogin && r.DamagedFile != "" && (worst == nil || r.Logouts > worst.Logouts) {
+			worst = r
+		}
+		if r.Mode == racelab.SetupToken && setup == nil {
+			setup = r
+		}
+	}
+	if worst != nil {
+		dir, err := os.MkdirTemp("", "race-lab-check")
+		if err == nil {
+			defer os.RemoveAll(dir)
+			b, _ := os.ReadFile(worst.DamagedFile)
+			_ = os.WriteFile(filepath.Join(dir, ".credentials.json"), b, 0o600)
+			cmd := exec.Command(claude, "auth", "status", "--text")
+			cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "CLAUDE_CONFIG_DIR=" + dir}
+			out, _ := cmd.CombinedOutput()
+			c["worst case's file after its first logout, claude auth status --text"] = firstLine(string(out))
+		}
+	}
+	if setup != nil {
+		cmd := exec.Command(launcher, "auth", "status", "--json")
+		cmd.Env = []string{"HOME=" + setup.Home, "PATH=" + os.Getenv("PATH"), "CLAUDE_LAUNCH_CLAUDE=" + claude, "CLAUDE_CONFIG_DIR=" + filepath.Join(setup.Home, ".claude")}
+		out, _ := cmd.Output()
+		var st struct {
+			AuthMethod string `json:"authMethod"`
+		}
+		_ = json.Unmarshal(out, &st)
+		c["setup-token agents' login through claude-launch, claude auth status --json authMethod"] = st.AuthMethod
+	}
+	return c
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+func fail(err error) int {
+	fmt.Fprintln(os.Stderr, "race-lab:", err)
+	return 1
+}
