@@ -79,7 +79,7 @@ func TestShortLab(t *testing.T) {
 		testenv.Missing(t, "the real claude", "run `make claude` (scripts/install-claude.sh)")
 	}
 	for k, want := range map[string]string{
-		"worst case's file after its first logout, claude auth status --text":                 "Login: Expired — log in again",
+		"worst case's file after its first logout, claude auth status --text":                   "Login: Expired — log in again",
 		"setup-token agents' login through claude-launch, claude auth status --json authMethod": "oauth_token",
 	} {
 		if rep.Checks[k] != want {
