@@ -15,15 +15,20 @@ count=${COUNT:-10}
 benchtime=${BENCHTIME:-300x}
 out=${BENCH_OUT:-bench.out}
 
-go test -run '^$' -bench '^BenchmarkStartup$' -benchtime "$benchtime" -count "$count" ./cmd/claude-launch >"$out"
-
-awk '
-/^BenchmarkStartup/ { for (i = 3; i < NF; i += 2) v[$(i+1)] = v[$(i+1)] " " $i }
+# Both reports: each metric's values from the benchmark lines, and their
+# median.
+lib='
+/^Benchmark/ { for (i = 3; i < NF; i += 2) v[$(i+1)] = v[$(i+1)] " " $i }
 function median(s,   a, n, i, j, t) {
 	n = split(s, a, " ")
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
+'
+
+go test -run '^$' -bench '^BenchmarkStartup$' -benchtime "$benchtime" -count "$count" ./cmd/claude-launch >"$out"
+
+awk "$lib"'
 END {
 	printf "%-20s %12s %12s %10s\n", "case", "CPU ms", "vs Go floor", "vs bash"
 	printf "%-20s %12.3f %12s %10s\n", "bash", median(v["bash-cpu-ms/op"]), "", "1"
@@ -42,13 +47,7 @@ if [[ $(id -u) != 0 ]]; then
 	exit 0
 fi
 go test -run '^$' -bench '^BenchmarkScope$' -benchtime "${SCOPE_BENCHTIME:-20x}" -count "$count" ./cmd/t3-serve-launch >"$out.scope"
-awk '
-/^BenchmarkScope/ { for (i = 3; i < NF; i += 2) v[$(i+1)] = v[$(i+1)] " " $i }
-function median(s,   a, n, i, j, t) {
-	n = split(s, a, " ")
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$lib"'
 END {
 	printf "\n%-20s %12s\n", "scope", "wall ms"
 	printf "%-20s %12.1f\n", "systemd-run --scope", median(v["systemd-run-ms/op"])
