@@ -107,12 +107,12 @@ type Client struct {
 	creds  OAuth
 	family int
 	counts Counts
-	http   http.Client
+	hc     http.Client
 }
 
 // Run makes calls until c.Until and returns the counts.
 func (c *Client) Run() Counts {
-	c.http.Timeout = 10 * time.Second
+	c.hc.Timeout = 10 * time.Second
 	c.sleep(time.Duration(c.Rand.Int64N(int64(c.Interval) + 1)))
 	if c.Setup == "" {
 		c.adopt(ReadCred(c.File).OAuth)
@@ -164,7 +164,7 @@ func (c *Client) infer(tok string) bool {
 	c.counts.Calls++
 	req, _ := http.NewRequest(http.MethodPost, c.Endpoint+"/v1/messages", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := c.http.Do(req)
+	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.counts.FailedCalls++
 		return false
@@ -219,7 +219,7 @@ func (c *Client) renew() bool {
 var errInvalidGrant = errors.New("invalid_grant")
 
 func (c *Client) refresh(rt string) (Tokens, error) {
-	resp, err := c.http.PostForm(c.Endpoint+"/v1/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+	resp, err := c.hc.PostForm(c.Endpoint+"/v1/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -240,7 +240,7 @@ func (c *Client) refresh(rt string) (Tokens, error) {
 func (c *Client) logout() {
 	c.counts.LogoutReports++
 	report := func() {
-		resp, err := c.http.Post(c.Endpoint+"/lab/logout?family="+strconv.Itoa(c.family), "", nil)
+		resp, err := c.hc.Post(c.Endpoint+"/lab/logout?family="+strconv.Itoa(c.family), "", nil)
 		if err == nil {
 			resp.Body.Close()
 		}
