@@ -274,7 +274,7 @@ StandardError=file:%s
 // out of the service into a scope: the service's stop would then leave the
 // server running, and its caps would not apply.
 func TestServiceRefusals(t *testing.T) {
-	s := systemdtest.Start(t, map[string]string{})
+	s := systemdtest.Start(t, map[string]string{"capped.slice": cappedSlice})
 	for _, c := range []struct {
 		name  string
 		props []string
@@ -290,6 +290,11 @@ func TestServiceRefusals(t *testing.T) {
 		name: "t3stop", props: []string{"MemoryHigh=12G", "MemoryMax=16G", "MemorySwapMax=0"}, cmd: []string{bin},
 		want: []string{"t3stop.service runs without OOMPolicy=continue (it says stop"},
 		not:  []string{"runs without MemoryMax", "runs without MemoryHigh"},
+	}, {
+		// The caps on a slice it shares with other units, none of its own.
+		name: "t3slice", props: []string{"Slice=capped.slice", "OOMPolicy=continue"}, cmd: []string{bin},
+		want: []string{"t3slice.service runs without MemoryMax=16G (in force: max)", "systemctl edit t3slice.service"},
+		not:  []string{"runs without OOMPolicy"},
 	}, {
 		// Not the main process: ExecStart= goes through a shell.
 		name: "t3shell", props: []string{"MemoryHigh=12G", "MemoryMax=16G", "MemorySwapMax=0", "OOMPolicy=continue"},
@@ -343,9 +348,7 @@ func TestServiceRefusals(t *testing.T) {
 // everything in it, not the server: started in a scope of capped.slice,
 // t3-serve-launch still makes a capped scope of its own.
 func TestSharedSliceIsNotACap(t *testing.T) {
-	s := systemdtest.Start(t, map[string]string{
-		"capped.slice": "[Slice]\nMemoryAccounting=yes\nMemoryHigh=12G\nMemoryMax=16G\nMemorySwapMax=0\n",
-	})
+	s := systemdtest.Start(t, map[string]string{"capped.slice": cappedSlice})
 	r := startVia(t, s, []string{"systemd-run", "--scope", "--slice=capped.slice", "--unit=outer", "-p", "DefaultDependencies=no"},
 		[]string{"HOG=1M"}, "--scope-name", "t3own", "--log-level", "info")
 	r.waitFor(t, "^server alive$")
@@ -354,6 +357,10 @@ func TestSharedSliceIsNotACap(t *testing.T) {
 	}
 	checkProps(t, s, "t3own.scope", "Scope", map[string]string{"MemoryMax": "uint64 17179869184", "OOMPolicy": "string continue"})
 }
+
+// cappedSlice is a slice with the server's caps, shared by whatever runs
+// in it.
+const cappedSlice = "[Slice]\nMemoryAccounting=yes\nMemoryHigh=12G\nMemoryMax=16G\nMemorySwapMax=0\n"
 
 // waitProp waits until a unit's property has the value.
 func waitProp(t *testing.T, s *systemdtest.Systemd, unit, iface, name, want string) {
