@@ -219,9 +219,21 @@ func TestUnitAlreadyCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if regexp.MustCompile(`(?m)^EnvironmentFile=`).Match(unit) {
+		t.Error("the unit loads an env file itself, bypassing t3-serve-launch's checks of it")
+	}
 	dir := t.TempDir()
 	server := filepath.Join(dir, "t3-serve")
 	if err := os.WriteFile(server, []byte(fakeServer), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// An env file others can read: refused, so the server gets no token.
+	// (The unit once had EnvironmentFile=, which handed it over anyway.)
+	envFile := filepath.Join(dir, ".config", "claude-auth-sync", "claude-oauth.env")
+	if err := store.WriteEnvFile(envFile, testToken(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(envFile, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut := filepath.Join(dir, "out"), filepath.Join(dir, "err")
@@ -262,6 +274,9 @@ StandardError=file:%s
 	}
 	if !strings.Contains(string(b), "args: --from-unit") || !strings.Contains(string(b), "t3-serve@root.service") {
 		t.Errorf("server output:\n%s", b)
+	}
+	if !strings.Contains(string(e), "group or others can access it (mode 0644)") || !strings.Contains(string(b), "token: e3b0c442\n") {
+		t.Errorf("the unsafe env file's token reached the server, or its refusal was not said: stderr\n%s\nstdout\n%s", e, b)
 	}
 	checkProps(t, s, "t3-serve@root.service", "Service", map[string]string{
 		"MemoryHigh": "uint64 12884901888", "MemoryMax": "uint64 17179869184", "MemorySwapMax": "uint64 0", "OOMPolicy": "string continue",
