@@ -36,10 +36,13 @@ const (
 
 // Case is one run's setting.
 type Case struct {
-	Lock     bool
-	Policy   Policy
-	Mode     string
-	Guard    bool // claude-auth-sync's guard on its timer (pkg/creds)
+	Lock   bool
+	Policy Policy
+	Mode   string
+	Guard  bool // claude-auth-sync's guard on its timer (pkg/creds)
+	// Grace is the server's reuse window (0 for none), in real time: it
+	// is measured against round trips, which the lab does not compress.
+	Grace    time.Duration
 	Seed     int64
 	Lifetime time.Duration
 }
@@ -53,6 +56,9 @@ func (c Case) String() string {
 	}
 	if c.Guard {
 		s += "/guard"
+	}
+	if c.Grace > 0 {
+		s += "/grace-" + c.Grace.String()
 	}
 	return s
 }
@@ -83,6 +89,7 @@ type Result struct {
 	Policy           Policy      `json:"policy"`
 	Mode             string      `json:"mode"`
 	Guard            bool        `json:"guard"`
+	GraceSeconds     float64     `json:"grace_seconds"`
 	Seed             int64       `json:"seed"`
 	LifetimeSeconds  float64     `json:"lifetime_seconds"`
 	Compression      float64     `json:"compression"`
@@ -105,7 +112,7 @@ type Result struct {
 
 // Run runs one case: the endpoint, the login, the agents, the guard.
 func Run(p Params, c Case) (Result, error) {
-	r := Result{Lock: c.Lock, Policy: c.Policy, Mode: c.Mode, Guard: c.Guard, Seed: c.Seed,
+	r := Result{Lock: c.Lock, Policy: c.Policy, Mode: c.Mode, Guard: c.Guard, GraceSeconds: c.Grace.Seconds(), Seed: c.Seed,
 		LifetimeSeconds: c.Lifetime.Seconds(), Compression: float64(RealLifetime) / float64(c.Lifetime)}
 	home, err := os.MkdirTemp(p.Dir, "run-")
 	if err != nil {
@@ -118,7 +125,7 @@ func Run(p Params, c Case) (Result, error) {
 	}
 	file := filepath.Join(cfgDir, creds.FileName)
 	setup := "sk-ant-oat01-lab-setup-" + strconv.FormatInt(c.Seed, 36) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	srv := &Server{Policy: c.Policy, Lifetime: c.Lifetime, Latency: p.Latency, Setup: setup}
+	srv := &Server{Policy: c.Policy, Lifetime: c.Lifetime, Latency: p.Latency, Grace: c.Grace, Setup: setup}
 
 	var mu sync.Mutex
 	current, pending := 0, false

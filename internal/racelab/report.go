@@ -46,6 +46,9 @@ func key(r Result) string {
 	if r.Guard {
 		s += " + guard"
 	}
+	if r.GraceSeconds > 0 {
+		s = strings.Replace(s, string(r.Policy), fmt.Sprintf("%s, %gs reuse window", r.Policy, r.GraceSeconds), 1)
+	}
 	return fmt.Sprintf("%s | %gs", s, r.LifetimeSeconds)
 }
 

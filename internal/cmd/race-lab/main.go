@@ -47,7 +47,8 @@ func lab() int {
 		lifetime2 = flag.Duration("lifetime2", 500*time.Millisecond, "a second lifetime, for the shared-login cases, to show the result does not hinge on the compression; 0 for none")
 		lifetimes = flag.Int("lifetimes", 8, "lifetimes each run lasts")
 		parallel  = flag.Int("parallel", 6, "runs at once")
-		quick     = flag.Bool("quick", false, "one seed, no second lifetime, no guard: the test's short lab")
+		grace     = flag.Duration("grace", time.Second, "the server's reuse window for the cases that have one (Auth0's reuse interval); 0 for no such cases")
+		quick     = flag.Bool("quick", false, "one seed, no second lifetime, no guard, no reuse window: the test's short lab")
 	)
 	flag.Parse()
 	self, err := os.Executable()
@@ -78,27 +79,32 @@ func lab() int {
 		*seeds, *lifetime2 = 1, 0
 	}
 	var cases []racelab.Case
-	add := func(mode string, lock bool, policy racelab.Policy, guard bool, lt time.Duration) {
+	add := func(mode string, lock bool, policy racelab.Policy, guard bool, grace, lt time.Duration) {
 		for s := 1; s <= *seeds; s++ {
-			cases = append(cases, racelab.Case{Mode: mode, Lock: lock, Policy: policy, Guard: guard, Seed: int64(s), Lifetime: lt})
+			cases = append(cases, racelab.Case{Mode: mode, Lock: lock, Policy: policy, Guard: guard, Grace: grace, Seed: int64(s), Lifetime: lt})
 		}
 	}
 	for _, mode := range []string{racelab.SharedLogin, racelab.SetupToken} {
 		for _, lock := range []bool{false, true} {
 			for _, policy := range []racelab.Policy{racelab.Reject, racelab.RevokeFamily} {
-				add(mode, lock, policy, false, *lifetime)
+				add(mode, lock, policy, false, 0, *lifetime)
 			}
 		}
 	}
 	if !*quick {
 		for _, policy := range []racelab.Policy{racelab.Reject, racelab.RevokeFamily} {
-			add(racelab.SharedLogin, false, policy, true, *lifetime)
+			add(racelab.SharedLogin, false, policy, true, 0, *lifetime)
+		}
+		if *grace > 0 {
+			for _, policy := range []racelab.Policy{racelab.Reject, racelab.RevokeFamily} {
+				add(racelab.SharedLogin, false, policy, false, *grace, *lifetime)
+			}
 		}
 	}
 	if *lifetime2 > 0 {
 		for _, lock := range []bool{false, true} {
 			for _, policy := range []racelab.Policy{racelab.Reject, racelab.RevokeFamily} {
-				add(racelab.SharedLogin, lock, policy, false, *lifetime2)
+				add(racelab.SharedLogin, lock, policy, false, 0, *lifetime2)
 			}
 		}
 	}
