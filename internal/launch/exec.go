@@ -23,9 +23,7 @@ type ExecFunc func(path string, argv, env []string) error
 // program can read back the disposition it started with.
 func Exec(exec ExecFunc, f Found, args, env []string) error {
 	argv := append([]string{f.Argv0}, args...)
-	if BeforeExec != nil {
-		BeforeExec()
-	}
+	beforeExec()
 	if err := exec(f.Path, argv, env); err != nil {
 		return errs.Wrap("exec "+f.Path+": ", err, "")
 	}
@@ -34,8 +32,3 @@ func Exec(exec ExecFunc, f Found, args, env []string) error {
 
 // SysExec is the real exec.
 var SysExec ExecFunc = syscall.Exec
-
-// BeforeExec, when set, runs right before the exec. It is a test hook: the
-// end-to-end tests build the programs with -cover and the coverflush tag,
-// which sets it to write the coverage counters that exec would discard.
-var BeforeExec func()

@@ -37,7 +37,7 @@ func BuildCommands(dir string, pkgs ...string) error {
 	args := []string{"build", "-trimpath", "-o", dir + "/"}
 	if testing.CoverMode() != "" {
 		// coverflush: write the counters before an exec, which would
-		// discard them (cmd/*/coverflush.go).
+		// discard them (internal/launch/coverflush.go).
 		// Atomic, as the flush requires: go test -race -cover uses it too.
 		args = append(args, "-cover", "-covermode=atomic", "-coverpkg=github.com/claude-launch/claude-launch/...", "-tags=coverflush")
 	} else {
