@@ -48,10 +48,7 @@ func syncMetrics(t *testing.T, bin, login string, withToken bool) string {
 	}
 	metrics := filepath.Join(t.TempDir(), "claude-auth.prom")
 	cmd := exec.Command(bin, "sync")
-	cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", config.EnvMetricsFile + "=" + metrics}
-	if d := testenv.CoverDir(); d != "" {
-		cmd.Env = append(cmd.Env, "GOCOVERDIR="+d)
-	}
+	cmd.Env = testenv.CoverEnv([]string{"HOME=" + home, "PATH=/usr/bin:/bin", config.EnvMetricsFile + "=" + metrics})
 	out, _ := cmd.CombinedOutput()
 	if _, err := os.Stat(metrics); err != nil {
 		t.Fatalf("no metrics written: %v\n%s", err, out)

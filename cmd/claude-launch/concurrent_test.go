@@ -47,9 +47,7 @@ func TestRotationUnderLoad(t *testing.T) {
 	writeExe(t, fake, fakeClaude)
 	env := []string{"HOME=" + home, "PATH=" + binDir + ":/usr/bin:/bin", config.EnvClaude + "=" + fake,
 		"VAULT_ADDR=" + v.Addr, "VAULT_TOKEN=" + userToken, config.EnvVaultTimeout + "=10s", config.EnvNegativeTTL + "=1ns"}
-	if d := testenv.CoverDir(); d != "" {
-		env = append(env, "GOCOVERDIR="+d)
-	}
+	env = testenv.CoverEnv(env)
 	envFile := config.DefaultEnvFile(func(k string) string { return map[string]string{"HOME": home}[k] })
 	run := func(prog string, args ...string) (string, error) {
 		cmd := exec.Command(filepath.Join(binDir, prog), args...)

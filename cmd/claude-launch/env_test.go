@@ -36,9 +36,7 @@ func TestUntouchedEnvironment(t *testing.T) {
 		"CLAUDE_CODE_OAUTH_TOKEN=", // inherited, empty: left alone
 		"TERM=xterm-256color", "ANTHROPIC_MODEL=x", "DUP=first", "ODD=again", "DUP=second",
 	}
-	if d := testenv.CoverDir(); d != "" {
-		base = append(base, "GOCOVERDIR="+d)
-	}
+	base = testenv.CoverEnv(base)
 	for name, extra := range map[string][]string{
 		"nothing configured":                     nil,
 		"vault token, no answer yet, vault down": {"VAULT_TOKEN=t", "VAULT_ADDR=http://127.0.0.1:1"},

@@ -319,9 +319,7 @@ func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken strin
 	writeExe(t, filepath.Join(fake, "claude"), fakeClaude)
 	base := []string{"HOME=" + home, "PATH=" + binDir + ":" + fake + ":/usr/bin:/bin", config.EnvClaude + "=" + filepath.Join(fake, "claude"),
 		"VAULT_ADDR=" + addr, "VAULT_TOKEN=" + userToken}
-	if d := testenv.CoverDir(); d != "" {
-		base = append(base, "GOCOVERDIR="+d)
-	}
+	base = testenv.CoverEnv(base)
 	if f.setup != nil {
 		f.setup(r)
 	}

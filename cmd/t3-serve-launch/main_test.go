@@ -108,7 +108,7 @@ func startVia(t *testing.T, s *systemdtest.Systemd, via, env []string, args ...s
 	r := &serverRun{done: filepath.Join(dir, "done"), stderr: &lockedBuffer{}}
 	argv := append(append(append([]string{}, via...), bin), args...)
 	r.cmd = s.Command(argv[0], argv[1:]...)
-	r.cmd.Env = append(coverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "T3_SERVE_LAUNCH_SERVER=" + server, "DONE=" + r.done}), env...)
+	r.cmd.Env = append(testenv.CoverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "T3_SERVE_LAUNCH_SERVER=" + server, "DONE=" + r.done}), env...)
 	out, err := r.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +249,7 @@ ExecStart=%s --log-level info -- --from-unit
 Environment=T3_SERVE_LAUNCH_SERVER=%s HOG=1M HOME=%s %s
 StandardOutput=file:%s
 StandardError=file:%s
-`, bin, server, dir, strings.Join(coverEnv(nil), " "), out, errOut),
+`, bin, server, dir, strings.Join(testenv.CoverEnv(nil), " "), out, errOut),
 	})
 	if b, err := s.Command("systemctl", "start", "t3-serve@root.service").CombinedOutput(); err != nil {
 		t.Fatalf("systemctl start: %v %s", err, b)
@@ -431,7 +431,7 @@ func TestVersionAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd = exec.Command(bin, "--allow-uncapped", "--", "--port", "1")
-	cmd.Env = coverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), config.EnvServer + "=" + server,
+	cmd.Env = testenv.CoverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), config.EnvServer + "=" + server,
 		config.EnvLogLevel + "=WARN", config.EnvVaultTimeout + "=soon", config.EnvDisable + "=1"})
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -442,15 +442,6 @@ func TestVersionAndSettings(t *testing.T) {
 	if n := strings.Count(stderr.String(), `CLAUDE_LAUNCH_VAULT_TIMEOUT="soon" is not a positive duration`); n != 1 {
 		t.Errorf("%d warnings about the bad value, want 1:\n%s", n, stderr.String())
 	}
-}
-
-// coverEnv adds GOCOVERDIR to env when the tests measure coverage, so that
-// the programs they run count (see testenv.CoverDir).
-func coverEnv(env []string) []string {
-	if d := testenv.CoverDir(); d != "" {
-		return append(env, "GOCOVERDIR="+d)
-	}
-	return env
 }
 
 // TestFlagsDerived: every flag of a setting takes its help from the one

@@ -34,6 +34,7 @@ func TestShortLab(t *testing.T) {
 		args = append(args, "-claude", claude)
 	}
 	cmd := exec.Command(filepath.Join(dir, "race-lab"), args...)
+	cmd.Env = testenv.CoverEnv(os.Environ())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("race-lab: %v\n%s", err, out)

@@ -29,6 +29,15 @@ func CoverDir() string {
 	return ""
 }
 
+// CoverEnv adds GOCOVERDIR to env when the tests measure coverage, so that
+// the programs they run count (see CoverDir).
+func CoverEnv(env []string) []string {
+	if d := CoverDir(); d != "" {
+		return append(env, "GOCOVERDIR="+d)
+	}
+	return env
+}
+
 // BuildCommands builds the packages (import paths of commands) into dir as
 // installed: trimmed paths, stripped. Under coverage they are built with
 // -cover for every package of this module, as age does for its end-to-end
