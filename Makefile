@@ -7,6 +7,8 @@
 #                (Vault, the npm claude, staticcheck, the cgroup v2 guest)
 #   make bench   the start-up benchmark and its ratios
 #   make race-lab  the refresh race, reproduced and ended: a table and a plot
+#   make fuzz    every parser of untrusted bytes, fuzzed
+#   make cover   coverage of the unit and the end-to-end tests, merged
 
 GO        ?= go
 BIN       ?= bin
