@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,19 +19,9 @@ import (
 // ~/.vault-token holds the token; the sync writes the env file. The timer
 // unit itself loads.
 func TestTimerUnitUsesTheConfigFile(t *testing.T) {
-	v := testenv.StartVault(t)
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, me, userToken := testenv.StartUserVault(t)
 	tok, _ := token.NewSecret(token.Prefix + "TESTtimer")
-	if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+me.Username+"/claude", map[string]any{"setup_token": tok.Reveal()}); err != nil {
-		t.Fatal(err)
-	}
-	userToken, err := v.Token(testenv.UserPolicy(me.Username))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v.PutSetupToken(t, me, tok.Reveal())
 	home := t.TempDir()
 	if err := os.WriteFile(filepath.Join(home, ".vault-token"), []byte(userToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)

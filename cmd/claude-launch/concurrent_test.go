@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,19 +24,11 @@ import (
 // or the new token (never a mix, never none once one was written), and no
 // temporary file is left.
 func TestRotationUnderLoad(t *testing.T) {
-	v := testenv.StartVault(t)
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	userToken, err := v.Token(testenv.UserPolicy(me.Username))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, me, userToken := testenv.StartUserVault(t)
 	a, _ := token.NewSecret(testToken)
 	b, _ := token.NewSecret(newToken)
 	put := func(s token.Secret) {
-		if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+me.Username+"/claude", map[string]any{"setup_token": s.Reveal()}); err != nil {
+		if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+me+"/claude", map[string]any{"setup_token": s.Reveal()}); err != nil {
 			t.Error(err)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -266,15 +265,7 @@ func faultClasses() []struct {
 // with, and what became of the env file; and checks that the README's
 // table says exactly that (-update rewrites it).
 func TestFaultTable(t *testing.T) {
-	v := testenv.StartVault(t)
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	userToken, err := v.Token(testenv.UserPolicy(u.Username))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, me, userToken := testenv.StartUserVault(t)
 	tok, _ := token.NewSecret(testToken)
 	var table strings.Builder
 	for ci, class := range faultClasses() {
@@ -282,7 +273,7 @@ func TestFaultTable(t *testing.T) {
 		table.WriteString("| fault | what you see, word for word | exit | time | claude starts with | env file |\n| --- | --- | --- | --- | --- | --- |\n")
 		for _, f := range class.faults {
 			t.Run(f.name, func(t *testing.T) {
-				row := runFault(t, f, v, u.Username, userToken, tok)
+				row := runFault(t, f, v, me, userToken, tok)
 				table.WriteString(row)
 			})
 		}

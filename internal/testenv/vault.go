@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	osuser "os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -167,4 +168,29 @@ func (v *VaultServer) Reads(path string) (int, error) {
 		}
 	}
 	return n, sc.Err()
+}
+
+// StartUserVault starts a dev server for t, as StartVault does, and returns
+// the current user's name and a token that reads only that user's own
+// secrets (UserPolicy), as a user's own token would.
+func StartUserVault(t testing.TB) (v *VaultServer, user, userToken string) {
+	t.Helper()
+	v = StartVault(t)
+	u, err := osuser.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if userToken, err = v.Token(UserPolicy(u.Username)); err != nil {
+		t.Fatal(err)
+	}
+	return v, u.Username, userToken
+}
+
+// PutSetupToken stores tok as user's setup token at the default path of
+// the KV version 2 mount secret/.
+func (v *VaultServer) PutSetupToken(t testing.TB, user, tok string) {
+	t.Helper()
+	if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+user+"/claude", map[string]any{"setup_token": tok}); err != nil {
+		t.Fatal(err)
+	}
 }

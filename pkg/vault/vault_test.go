@@ -36,18 +36,9 @@ func settings(t *testing.T, addr string, env ...string) *config.Config {
 // token that can read only their own path.
 func userVault(t *testing.T) (v *testenv.VaultServer, me, userToken string) {
 	t.Helper()
-	v = testenv.StartVault(t)
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Client.KVv2("secret").Put(context.Background(), "users/"+u.Username+"/claude", map[string]any{"setup_token": testToken}); err != nil {
-		t.Fatal(err)
-	}
-	if userToken, err = v.Token(testenv.UserPolicy(u.Username)); err != nil {
-		t.Fatal(err)
-	}
-	return v, u.Username, userToken
+	v, me, userToken = testenv.StartUserVault(t)
+	v.PutSetupToken(t, me, testToken)
+	return v, me, userToken
 }
 
 // TestLookupRealVault runs against `vault server -dev` on loopback: what
