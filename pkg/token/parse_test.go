@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/claude-launch/claude-launch/internal/testenv"
 )
 
 func TestParseEnv(t *testing.T) {
@@ -72,10 +74,7 @@ func TestParseEnv(t *testing.T) {
 // TestParseEnvAgreesWithBash checks that what ParseEnv accepts means the
 // same to bash.
 func TestParseEnvAgreesWithBash(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("no bash")
-	}
+	bash := testenv.Tool(t, "bash", "apt-get install bash")
 	for _, in := range []string{
 		"X=abc", "export X=abc", "X='a b'", `X="a\"b\\c\$"`, `X=a'b'"c"`, "X=abc # note", "  X=abc",
 		"X=a\nX=b", "X=", `X="a'b"`, `X='a"b'`, `X=a\ b`,
