@@ -1,0 +1,148 @@
+package offline
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/testenv"
+)
+
+// login reads a credentials file's claudeAiOauth entry.
+func login(t *testing.T, dir string) (access, refresh string, expiresAt int64) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, ".credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		OAuth struct {
+			AccessToken  string `json:"accessToken"`
+			RefreshToken string `json:"refreshToken"`
+			ExpiresAt    int64  `json:"expiresAt"`
+		} `json:"claudeAiOauth"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("credentials: %v: %s", err, b)
+	}
+	return f.OAuth.AccessToken, f.OAuth.RefreshToken, f.OAuth.ExpiresAt
+}
+
+// claude runs the real claude in h with a stored login in home/.claude.
+func claude(t *testing.T, h *Harness, bin, home string, extra []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(h.Env(home, "/usr/bin:/bin"), extra...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := h.Run(cmd)
+	return out.String(), err
+}
+
+// TestRealClaudeOffline pins what the harness and the lab rely on in the
+// installed claude: it refreshes an expired stored login once, at the
+// token endpoint's own URL, and writes the answer back; it refreshes 5
+// minutes ahead of expiry; `claude --version` never refreshes and `claude
+// auth status` does; with CLAUDE_CODE_OAUTH_TOKEN it leaves a stored login
+// alone.
+func TestRealClaudeOffline(t *testing.T) {
+	bin := testenv.Claude(t)
+	for _, tc := range []struct {
+		name     string
+		expires  time.Duration
+		env      []string
+		args     []string
+		refresh  int
+		messages int
+	}{
+		{"expired login, -p", -time.Hour, nil, []string{"-p", "hi"}, 1, 1},
+		{"4 min to expiry, -p", 4 * time.Minute, nil, []string{"-p", "hi"}, 1, 1},
+		{"6 min to expiry, -p", 6 * time.Minute, nil, []string{"-p", "hi"}, 0, 1},
+		{"expired login, --version", -time.Hour, nil, []string{"--version"}, 0, 0},
+		{"expired login, auth status", -time.Hour, nil, []string{"auth", "status", "--json"}, 1, 0},
+		{"expired login, setup token, -p", -time.Hour, []string{"CLAUDE_CODE_OAUTH_TOKEN=SETUP"}, []string{"-p", "hi"}, 0, 1},
+		{"expired login, setup token, auth status", -time.Hour, []string{"CLAUDE_CODE_OAUTH_TOKEN=SETUP"}, []string{"auth", "status", "--json"}, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(t, Options{})
+			home := t.TempDir()
+			dir := filepath.Join(home, ".claude")
+			if err := h.WriteLogin(dir, time.Now().Add(tc.expires)); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadFile(filepath.Join(dir, ".credentials.json"))
+			env := tc.env
+			if len(env) > 0 {
+				env = []string{"CLAUDE_CODE_OAUTH_TOKEN=" + h.SetupToken()}
+			}
+			out, err := claude(t, h, bin, home, env, tc.args...)
+			if err != nil {
+				t.Fatalf("claude %v: %v\n%s", tc.args, err, out)
+			}
+			if n := h.Count(TokenPath); n != tc.refresh {
+				t.Errorf("%d token requests, want %d: %+v", n, tc.refresh, h.Requests())
+			}
+			if n := h.Count("/v1/messages"); n != tc.messages {
+				t.Errorf("%d Messages API calls, want %d", n, tc.messages)
+			}
+			after, _ := os.ReadFile(filepath.Join(dir, ".credentials.json"))
+			if tc.refresh == 0 && !bytes.Equal(before, after) {
+				t.Errorf("the stored login changed without a refresh:\n%s\n%s", before, after)
+			}
+			if tc.refresh == 1 {
+				if _, r, exp := login(t, dir); !strings.HasSuffix(r, "-2") || exp < time.Now().Add(7*time.Hour).UnixMilli() {
+					t.Errorf("after the refresh the file holds refresh token …%s, expiresAt %d; want the rotated one, 8 h ahead", r[len(r)-4:], exp)
+				}
+			}
+			for _, r := range h.Requests() {
+				if strings.Contains(r.Refresh+r.Bearer, "sk-ant") {
+					t.Errorf("the log holds a whole token: %+v", r)
+				}
+			}
+		})
+	}
+}
+
+// TestKilledRefresher is the race's worst case with the real claude: the
+// process that refreshed is SIGKILLed after the endpoint rotated and
+// before it wrote the file; the next claude presents the dead refresh
+// token, gets invalid_grant and blanks the login.
+func TestKilledRefresher(t *testing.T) {
+	bin := testenv.Claude(t)
+	killed := 0
+	h := New(t, Options{OnRotate: func(pid int) bool {
+		if killed > 0 {
+			return false
+		}
+		killed = pid
+		return Kill(pid) == nil
+	}})
+	home := t.TempDir()
+	dir := filepath.Join(home, ".claude")
+	if err := h.WriteLogin(dir, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	_, oldRefresh, _ := login(t, dir)
+	out, err := claude(t, h, bin, home, nil, "-p", "hi")
+	if err == nil || killed == 0 {
+		t.Fatalf("the refresher was not killed (pid %d, err %v): %s", killed, err, out)
+	}
+	if _, r, _ := login(t, dir); r != oldRefresh {
+		t.Fatalf("the killed refresher wrote the file")
+	}
+	out, err = claude(t, h, bin, home, nil, "-p", "hi")
+	if err == nil {
+		t.Errorf("the next claude succeeded on a rotated-away refresh token: %s", out)
+	}
+	a, r, exp := login(t, dir)
+	if a != "" || r != "" || exp != 0 {
+		t.Errorf("the next claude left access %q refresh %q expiresAt %d; want the blanked login", a, r, exp)
+	}
+	t.Logf("next claude: %s", strings.TrimSpace(out))
+	t.Logf("requests: %+v", h.Requests())
+}
