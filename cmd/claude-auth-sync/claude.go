@@ -31,7 +31,9 @@ type claudeInfo struct {
 	Version    string `json:"version,omitempty"`
 	BelowFloor bool   `json:"below_version_floor,omitempty"`
 	// AuthMethod is `claude auth status --json`'s authMethod when claude
-	// is started through claude-launch: oauth_token, claude.ai, none.
+	// is started through claude-launch with a setup token in use:
+	// oauth_token, or none when the launcher did not pass it. Never asked
+	// of a stored login (authThroughLauncher says why).
 	AuthMethod string `json:"auth_method_through_launcher,omitempty"`
 	Error      string `json:"error,omitempty"`
 }
@@ -76,6 +78,14 @@ func claudeVersion(ctx context.Context, cfg *config.Config) claudeInfo {
 // authThroughLauncher runs `claude-launch auth status --json` (the
 // launcher beside this program, else in PATH) and returns claude's
 // authMethod: what the next agent will use.
+//
+// `claude auth status` refreshes an expired stored login, and a refresh
+// cut short after the server rotated logs every agent out (DESIGN.md,
+// "Nothing of ours refreshes the rotating login"). So it is asked only
+// while a setup token is in use, and with CLAUDE_CONFIG_DIR pointing at
+// an empty directory of its own: whatever the launcher does, no stored
+// login is within claude's reach. A launcher that failed to pass the
+// token then shows as "none".
 func authThroughLauncher(ctx context.Context) (string, error) {
 	launcher := ""
 	if dir := launch.SelfDir(); dir != "" {
@@ -90,10 +100,16 @@ func authThroughLauncher(ctx context.Context) (string, error) {
 		}
 		launcher = p
 	}
+	empty, err := os.MkdirTemp("", "claude-auth-sync-status-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(empty)
 	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, launcher, "auth", "status", "--json")
 	cmd.Stdin = nil
+	cmd.Env = append(withoutVar(os.Environ(), "CLAUDE_CONFIG_DIR"), "CLAUDE_CONFIG_DIR="+empty)
 	out, _ := cmd.Output() // exits 1 when logged out, with the same JSON
 	var st struct {
 		AuthMethod string `json:"authMethod"`
@@ -105,6 +121,17 @@ func authThroughLauncher(ctx context.Context) (string, error) {
 		return "", errors.New("`claude auth status --json` through claude-launch gave no authMethod: " + strings.TrimSpace(firstLine(string(out))))
 	}
 	return st.AuthMethod, nil
+}
+
+// withoutVar is env without any entry for name.
+func withoutVar(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func isExecutable(p string) bool {

@@ -180,16 +180,17 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	case st.Claude.BelowFloor && st.Mode == ModeSetupToken:
 		problem("claude " + st.Claude.Version + " is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
 	}
-	if st.Claude.Error == "" {
+	// Asked only with the setup token in use: on a stored login the
+	// question could refresh it (authThroughLauncher), and the file
+	// itself, judged above, says what claude would find.
+	if st.Claude.Error == "" && st.Mode == ModeSetupToken {
 		method, err := authThroughLauncher(ctx)
 		st.Claude.AuthMethod = method
 		switch {
 		case err != nil:
-			warn(err.Error())
-		case st.Mode == ModeSetupToken && method != "oauth_token" && len(st.Overrides) == 0:
-			problem("claude says it would use " + method + ", not the setup token")
-		case st.Mode != ModeSetupToken && method == "none":
-			problem("claude is not logged in: log in (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+			problem("claude did not say which credential it uses through claude-launch, so the setup token is not known to work: " + err.Error())
+		case method != "oauth_token" && len(st.Overrides) == 0:
+			problem("claude says it would use " + method + ", not the setup token: check that `claude` runs claude-launch (`alias claude=claude-launch`) and that claude-launch finds the env file")
 		}
 	}
 
@@ -337,8 +338,11 @@ func printStatus(w io.Writer, st Status) {
 	if st.Claude.Path != "" {
 		c += " at " + st.Claude.Path
 	}
-	if st.Claude.AuthMethod != "" {
+	switch {
+	case st.Claude.AuthMethod != "":
 		c += "; through claude-launch it uses " + st.Claude.AuthMethod
+	case st.Mode != ModeSetupToken:
+		c += "; not asked for its login (asking could refresh the rotating login; its file is judged above)"
 	}
 	if st.Claude.Error != "" {
 		c = st.Claude.Error
