@@ -35,10 +35,12 @@ type Options struct {
 	// LatencyAfter delays the answer after it has rotated (the window in
 	// which a client cut short loses the login).
 	LatencyBefore, LatencyAfter time.Duration
-	// OnRotate, if set, is called after a rotation and before its answer,
-	// with the PID of the client that asked (0 if it was not found); it
-	// returns true when it killed the client, which then gets no answer.
-	OnRotate func(pid int) bool
+	// Hook, if set, is called for every refresh request at two moments,
+	// before the endpoint rotates and after it rotated but before it
+	// answers, with the PID of the client that asked (0 if it was not
+	// found). It returns true when it killed the client, which then gets
+	// no answer (and, before the rotation, nothing is rotated).
+	Hook func(at Moment, pid int) (killed bool)
 	// Reply, if set, says what a Messages API call with n messages gets.
 	Reply func(n int) Reply
 }
@@ -55,6 +57,16 @@ type Request struct {
 	Answer  string    `json:"answer"`
 	PeerPID int       `json:"peer_pid,omitempty"`
 }
+
+// Moment is when in a refresh Options.Hook is called.
+type Moment string
+
+const (
+	// BeforeRotation: the request has arrived, nothing has changed yet.
+	BeforeRotation Moment = "before-rotation"
+	// AfterRotation: the old refresh token is dead, the answer not sent.
+	AfterRotation Moment = "after-rotation"
+)
 
 // TokenPath is the token endpoint's path.
 const TokenPath = "/v1/oauth/token"

@@ -115,8 +115,8 @@ func TestRealClaudeOffline(t *testing.T) {
 func TestKilledRefresher(t *testing.T) {
 	bin := testenv.Claude(t)
 	killed := 0
-	h := New(t, Options{OnRotate: func(pid int) bool {
-		if killed > 0 {
+	h := New(t, Options{Hook: func(at Moment, pid int) bool {
+		if killed > 0 || at != AfterRotation {
 			return false
 		}
 		killed = pid
@@ -145,4 +145,41 @@ func TestKilledRefresher(t *testing.T) {
 	}
 	t.Logf("next claude: %s", strings.TrimSpace(out))
 	t.Logf("requests: %+v", h.Requests())
+}
+
+// TestLockLeftBehind: a refresher killed before the endpoint rotated
+// leaves claude's lock directory and its owner file behind, and loses
+// nothing: the next claude takes the dead holder's lock over and
+// refreshes with the refresh token that is still current.
+func TestLockLeftBehind(t *testing.T) {
+	bin := testenv.Claude(t)
+	killed := 0
+	h := New(t, Options{Hook: func(at Moment, pid int) bool {
+		if killed > 0 || at != BeforeRotation {
+			return false
+		}
+		killed = pid
+		return Kill(pid) == nil
+	}})
+	home := t.TempDir()
+	dir := filepath.Join(home, ".claude")
+	if err := h.WriteLogin(dir, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := claude(t, h, bin, home, nil, "-p", "hi"); err == nil || killed == 0 {
+		t.Fatalf("the refresher was not killed (pid %d, err %v): %s", killed, err, out)
+	}
+	owner, err := os.ReadFile(filepath.Join(dir, ".oauth_refresh.lock.owner"))
+	if fi, lerr := os.Stat(filepath.Join(dir, ".oauth_refresh.lock")); lerr != nil || !fi.IsDir() || err != nil {
+		t.Fatalf("no lock left behind: %v, %v", lerr, err)
+	}
+	t.Logf("owner file: %s", owner)
+	start := time.Now()
+	if out, err := claude(t, h, bin, home, nil, "-p", "hi"); err != nil {
+		t.Fatalf("the next claude failed: %v\n%s", err, out)
+	}
+	t.Logf("the next claude took the dead holder's lock over and refreshed in %s", time.Since(start).Round(100*time.Millisecond))
+	if _, r, _ := login(t, dir); !strings.HasSuffix(r, "-2") {
+		t.Errorf("refresh token …%s after the takeover, want the rotated one", r[len(r)-4:])
+	}
 }

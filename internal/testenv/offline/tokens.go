@@ -91,6 +91,9 @@ func (h *Harness) token(w http.ResponseWriter, r *http.Request, req *Request) {
 	req.Refresh = h.short(body.RefreshToken)
 	h.mu.Unlock()
 	time.Sleep(h.opts.LatencyBefore)
+	if h.hook(BeforeRotation, r, req) {
+		return
+	}
 
 	h.mu.Lock()
 	rt, ok := h.refresh[body.RefreshToken]
@@ -125,17 +128,30 @@ func (h *Harness) token(w http.ResponseWriter, r *http.Request, req *Request) {
 
 	// The server has rotated: from here on the old refresh token is dead.
 	time.Sleep(h.opts.LatencyAfter)
-	if h.opts.OnRotate != nil {
-		pid, err := peerPID(h.sb.tid, r.RemoteAddr)
-		if err == nil {
-			req.PeerPID = pid
-		}
-		if h.opts.OnRotate(pid) {
-			req.Answer += ", client killed before the answer"
-			return
-		}
+	if h.hook(AfterRotation, r, req) {
+		return
 	}
 	writeJSON(w, answer)
+}
+
+// hook calls Options.Hook, if any, with the asking client's PID, and says
+// whether it killed the client.
+func (h *Harness) hook(at Moment, r *http.Request, req *Request) bool {
+	if h.opts.Hook == nil {
+		return false
+	}
+	pid, err := peerPID(h.sb.tid, r.RemoteAddr)
+	if err == nil {
+		req.PeerPID = pid
+	}
+	if !h.opts.Hook(at, pid) {
+		return false
+	}
+	if req.Answer == "" {
+		req.Answer = "none"
+	}
+	req.Answer += ", client killed " + string(at)
+	return true
 }
 
 func oauthError(w http.ResponseWriter, code string) {
