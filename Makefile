@@ -111,8 +111,10 @@ bench: build
 	scripts/bench.sh
 
 # The refresh race of agents on one rotating login, reproduced and ended
-# (internal/racelab; about a minute): prints the table, and writes
-# report.json, table.md and the plot logouts.svg to out/race-lab.
+# (internal/racelab; about three minutes): the model, then eight real
+# claude agents per run in the offline harness (as root); prints the
+# tables, and writes
+# report.json, table.md and the plots logouts.svg and real.svg to out/race-lab.
 # race-lab-docs keeps a run's report and plot in docs/race-lab and puts
 # its table in the README.
 race-lab: build claude

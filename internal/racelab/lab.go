@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/testenv/offline"
 	"github.com/claude-launch/claude-launch/pkg/creds"
 	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
@@ -85,25 +86,40 @@ type Params struct {
 
 // Result is one run: the report's fields, and what the checks need.
 type Result struct {
-	Lock             bool        `json:"lock"`
-	Policy           Policy      `json:"policy"`
-	Mode             string      `json:"mode"`
-	Guard            bool        `json:"guard"`
-	GraceSeconds     float64     `json:"grace_seconds"`
-	Seed             int64       `json:"seed"`
-	LifetimeSeconds  float64     `json:"lifetime_seconds"`
-	Compression      float64     `json:"compression"`
-	SimulatedHours   float64     `json:"simulated_hours"`
-	Logouts          int         `json:"logouts"`
-	FirstLogoutHours *float64    `json:"first_logout_hours"`
-	LogoutHours      []float64   `json:"logout_hours"`
-	Refreshes        int         `json:"refreshes"`
-	BlankedWrites    int         `json:"blanked_writes"`
-	FailedCalls      int         `json:"failed_calls"`
-	Calls            int         `json:"calls"`
-	LockTimeouts     int         `json:"lock_timeouts"`
-	Restores         int         `json:"guard_restores"`
-	Server           ServerStats `json:"server"`
+	// Client is Model or Real; ClaudeVersion the real claude's; Fault one
+	// of RealFaults (NoFault for the model's runs).
+	Client        string `json:"client"`
+	ClaudeVersion string `json:"claude_version,omitempty"`
+	Fault         string `json:"fault"`
+	// For real runs: the short commands run beside the agents, the last
+	// failed call's message, and claude's own word on the login after.
+	ShortCommands int     `json:"short_commands,omitempty"`
+	LastError     string  `json:"last_error,omitempty"`
+	LoginAfter    string  `json:"login_after,omitempty"`
+	Seconds       float64 `json:"seconds,omitempty"` // a real run's length
+	Agents        int     `json:"agents"`
+	// TokenRequests are a real run's requests to the token endpoint, as
+	// the offline harness logged them (tokens by family and serial only).
+	TokenRequests    []offline.Request `json:"token_requests,omitempty"`
+	Lock             bool              `json:"lock"`
+	Policy           Policy            `json:"policy"`
+	Mode             string            `json:"mode"`
+	Guard            bool              `json:"guard"`
+	GraceSeconds     float64           `json:"grace_seconds"`
+	Seed             int64             `json:"seed"`
+	LifetimeSeconds  float64           `json:"lifetime_seconds"`
+	Compression      float64           `json:"compression"`
+	SimulatedHours   float64           `json:"simulated_hours"`
+	Logouts          int               `json:"logouts"`
+	FirstLogoutHours *float64          `json:"first_logout_hours"`
+	LogoutHours      []float64         `json:"logout_hours"`
+	Refreshes        int               `json:"refreshes"`
+	BlankedWrites    int               `json:"blanked_writes"`
+	FailedCalls      int               `json:"failed_calls"`
+	Calls            int               `json:"calls"`
+	LockTimeouts     int               `json:"lock_timeouts"`
+	Restores         int               `json:"guard_restores"`
+	Server           ServerStats       `json:"server"`
 	// DamagedFile is the credentials file as the first logout left it;
 	// ConfigDir the run's directory (kept for the checks).
 	DamagedFile string `json:"-"`
@@ -112,7 +128,7 @@ type Result struct {
 
 // Run runs one case: the endpoint, the login, the agents, the guard.
 func Run(p Params, c Case) (Result, error) {
-	r := Result{Lock: c.Lock, Policy: c.Policy, Mode: c.Mode, Guard: c.Guard, GraceSeconds: c.Grace.Seconds(), Seed: c.Seed,
+	r := Result{Client: Model, Fault: NoFault, Agents: p.Agents, Lock: c.Lock, Policy: c.Policy, Mode: c.Mode, Guard: c.Guard, GraceSeconds: c.Grace.Seconds(), Seed: c.Seed,
 		LifetimeSeconds: c.Lifetime.Seconds(), Compression: float64(RealLifetime) / float64(c.Lifetime)}
 	home, err := os.MkdirTemp(p.Dir, "run-")
 	if err != nil {

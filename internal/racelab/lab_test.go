@@ -18,8 +18,10 @@ var update = flag.Bool("update", false, "rewrite the README's race-lab table fro
 // direction of the result: agents on one shared rotating login without a
 // lock are logged out at least once; agents started through claude-launch
 // with a setup token never refresh, are never logged out, and no call of
-// theirs fails. With the real claude at hand, it also checks what claude
-// says of a damaged file and of a setup-token agent's login.
+// theirs fails. With the real claude, in the offline harness, the same
+// for eight real agents with the refresher killed after the rotation:
+// claude's own lock in force, the shared login is lost; with a setup
+// token nothing refreshes and every agent but the killed one runs on.
 func TestShortLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the short lab takes about 10 s; not in -short")
@@ -55,8 +57,25 @@ func TestShortLab(t *testing.T) {
 		t.Error("no plot:", err)
 	}
 	shared, setup := 0, 0
+	realShared, realSetup := 0, 0
 	for _, r := range rep.Cases {
 		switch {
+		case r.Client == Real && r.Mode == SharedLogin:
+			// The refresher killed after the rotation: the real claude's
+			// lock does not save the others.
+			realShared++
+			if r.Logouts == 0 || r.BlankedWrites == 0 || r.LoginAfter != "Login: Expired — log in again" {
+				t.Errorf("real claude, shared login, killed refresher: %d agents logged out, %d blanked writes, afterwards %q; want a logout, a blanked login",
+					r.Logouts, r.BlankedWrites, r.LoginAfter)
+			}
+		case r.Client == Real:
+			realSetup++
+			// One agent is killed (the refresher's stand-in): its call
+			// fails, nobody is logged out, nothing refreshes.
+			if r.Refreshes != 0 || r.Logouts != 0 || r.BlankedWrites != 0 || r.FailedCalls > 1 || r.Calls == 0 {
+				t.Errorf("real claude, setup token, one agent killed: %d refreshes, %d logouts, %d blanked writes, %d failed of %d calls; want none but the killed agent's call",
+					r.Refreshes, r.Logouts, r.BlankedWrites, r.FailedCalls, r.Calls)
+			}
 		case r.Mode == SharedLogin && !r.Lock:
 			shared += r.Logouts
 			if r.Refreshes == 0 {
@@ -78,6 +97,9 @@ func TestShortLab(t *testing.T) {
 	}
 	if _, err := os.Stat(claude); err != nil {
 		testenv.Missing(t, "the real claude", "run `make claude` (scripts/install-claude.sh)")
+	}
+	if realShared != 1 || realSetup != 1 {
+		t.Errorf("%d and %d real-claude runs (shared login, setup token), want 1 and 1", realShared, realSetup)
 	}
 	for k, want := range map[string]string{
 		"worst case's file after its first logout, claude auth status --text":                   "Login: Expired — log in again",
@@ -102,5 +124,5 @@ func TestReadmeTable(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	testenv.CheckReadmeSection(t, "RACE LAB TABLE", "\n"+Table(rep.Cases), *update)
+	testenv.CheckReadmeSection(t, "RACE LAB TABLE", "\n"+Tables(rep.Cases), *update)
 }

@@ -34,6 +34,9 @@ func Groups(results []Result) []Group {
 }
 
 func key(r Result) string {
+	if r.Client == Real {
+		return fmt.Sprintf("real | %s | %s | %s", r.Mode, r.Fault, r.Policy)
+	}
 	lock := "no lock"
 	if r.Lock {
 		lock = "lock"
@@ -66,8 +69,65 @@ func spread(runs []Result, f func(Result) float64, prec int) string {
 	return fmt.Sprintf("%.*f (%.*f-%.*f)", prec, mean, prec, lo, prec, hi)
 }
 
-// Table is the report as a Markdown table, one row per case.
+// Tables are the report's two Markdown tables: the model's, and the real
+// claude's when it ran.
+func Tables(results []Result) string {
+	s := Table(results)
+	if t := RealTable(results); t != "" {
+		s += "\n" + t
+	}
+	return s
+}
+
+// only is the results of one client.
+func only(results []Result, client string) []Result {
+	var out []Result
+	for _, r := range results {
+		if r.Client == client || client == Model && r.Client == "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// RealTable is the real claude's runs as a Markdown table, one row per
+// case; "" when there were none.
+func RealTable(results []Result) string {
+	results = only(results, Real)
+	if len(results) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("| agents' login | fault | claude | runs | agents logged out | blanked writes | refresh calls | failed calls | calls | claude auth status afterwards |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, g := range Groups(results) {
+		r0 := g.Runs[0]
+		mode := "shared login, claude's lock"
+		if r0.Mode == SetupToken {
+			mode = "claude-launch + setup token"
+		}
+		var after []string
+		for _, r := range g.Runs {
+			if !slices.Contains(after, r.LoginAfter) {
+				after = append(after, r.LoginAfter)
+			}
+		}
+		f := func(get func(Result) int) string {
+			return spread(g.Runs, func(r Result) float64 { return float64(get(r)) }, 0)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s of %d | %s | %s | %s | %s | %s |\n",
+			mode, r0.Fault, r0.ClaudeVersion, len(g.Runs),
+			f(func(r Result) int { return r.Logouts }), r0.Agents,
+			f(func(r Result) int { return r.BlankedWrites }), f(func(r Result) int { return r.Refreshes }),
+			f(func(r Result) int { return r.FailedCalls }), f(func(r Result) int { return r.Calls }),
+			"`"+strings.Join(after, "`, `")+"`")
+	}
+	return b.String()
+}
+
+// Table is the model's runs as a Markdown table, one row per case.
 func Table(results []Result) string {
+	results = only(results, Model)
 	var b strings.Builder
 	b.WriteString("| agents' login | reused refresh token | client | lifetime | seeds | hours to first logout | logouts per day | blanked writes | refresh calls | failed calls |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
@@ -103,6 +163,7 @@ func Table(results []Result) string {
 // Plot draws the logouts over simulated time of each case at lifetime
 // (seconds): the mean cumulative count over its seeds.
 func Plot(results []Result, lifetime float64, path string) error {
+	results = only(results, Model)
 	p := plot.New()
 	p.Title.Text = "Logouts over simulated time (mean over seeds)"
 	p.X.Label.Text = "simulated hours"
@@ -173,4 +234,53 @@ func cumulative(runs []Result) plotter.XYs {
 		pts = append(pts, plotter.XY{X: h, Y: float64(n) / float64(len(runs))})
 	}
 	return pts
+}
+
+// PlotReal draws, for each fault, how many of the real claude agents were
+// logged out on the shared login and through claude-launch with a setup
+// token (the mean over runs).
+func PlotReal(results []Result, path string) error {
+	results = only(results, Real)
+	var faults []string
+	means := map[string]plotter.Values{}
+	for _, g := range Groups(results) {
+		r0 := g.Runs[0]
+		if !slices.Contains(faults, r0.Fault) {
+			faults = append(faults, r0.Fault)
+		}
+		sum := 0.0
+		for _, r := range g.Runs {
+			sum += float64(r.Logouts)
+		}
+		means[r0.Mode] = append(means[r0.Mode], sum/float64(len(g.Runs)))
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("The real claude: agents logged out, of %d (mean over runs)", results[0].Agents)
+	p.Y.Label.Text = "agents logged out"
+	p.Y.Min, p.Y.Max = 0, float64(results[0].Agents)
+	p.Legend.Top = true
+	w := vg.Points(18)
+	for i, m := range []struct {
+		mode, name string
+		col        color.Color
+	}{
+		{SharedLogin, "shared login, claude's own lock", color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}},
+		{SetupToken, "claude-launch + setup token", color.RGBA{G: 0x80, A: 0xff}},
+	} {
+		if len(means[m.mode]) == 0 {
+			continue
+		}
+		bars, err := plotter.NewBarChart(means[m.mode], w)
+		if err != nil {
+			return err
+		}
+		bars.Color = m.col
+		bars.LineStyle.Width = 0
+		bars.Offset = vg.Length(2*i-1) * w / 2
+		p.Add(bars)
+		p.Legend.Add(m.name, bars)
+	}
+	p.NominalX(faults...)
+	p.Add(plotter.NewGrid())
+	return p.Save(9*vg.Inch, 4*vg.Inch, path)
 }

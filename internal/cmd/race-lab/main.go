@@ -48,7 +48,12 @@ func lab() int {
 		lifetimes = flag.Int("lifetimes", 8, "lifetimes each run lasts")
 		parallel  = flag.Int("parallel", 6, "runs at once")
 		grace     = flag.Duration("grace", time.Second, "the server's reuse window for the cases that have one (Auth0's reuse interval); 0 for no such cases")
-		quick     = flag.Bool("quick", false, "one seed, no second lifetime, no guard, no reuse window: the test's short lab")
+		quick     = flag.Bool("quick", false, "one seed, no second lifetime, no guard, no reuse window; the real claude only with a killed refresher, once: the test's short lab")
+		realRuns  = flag.Int("real-runs", 2, "runs of each real-claude case (needs -claude, and root for the offline harness); 0 for none")
+		realFor   = flag.Duration("real-duration", 14*time.Second, "how long each real-claude run lasts")
+		realPar   = flag.Int("real-parallel", 4, "real-claude runs at once")
+		faults    = flag.String("faults", strings.Join(racelab.RealFaults, ","), "the real-claude cases' faults, comma-separated")
+		noModel   = flag.Bool("no-model", false, "skip the model's runs")
 	)
 	flag.Parse()
 	self, err := os.Executable()
@@ -76,7 +81,10 @@ func lab() int {
 		Self: self, Launcher: *launcher, Dir: scratch,
 	}
 	if *quick {
-		*seeds, *lifetime2 = 1, 0
+		*seeds, *lifetime2, *realRuns, *faults = 1, 0, 1, racelab.KilledRefresher
+	}
+	if *claude == "" {
+		*realRuns = 0
 	}
 	var cases []racelab.Case
 	add := func(mode string, lock bool, policy racelab.Policy, guard bool, grace, lt time.Duration) {
@@ -120,6 +128,9 @@ func lab() int {
 	errs := make([]error, len(cases))
 	sem := make(chan struct{}, *parallel)
 	var wg sync.WaitGroup
+	if *noModel {
+		cases = nil
+	}
 	for i, c := range cases {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -135,10 +146,20 @@ func lab() int {
 			return fail(fmt.Errorf("%s seed %d: %w", cases[i], cases[i].Seed, err))
 		}
 	}
+	if *noModel {
+		results = nil
+	}
+	if *realRuns > 0 {
+		real, err := runReal(*claude, *launcher, scratch, p.Agents, *realRuns, *realPar, *realFor, strings.Split(*faults, ","))
+		if err != nil {
+			return fail(err)
+		}
+		results = append(results, real...)
+	}
 
 	rep := report{Command: "make race-lab", Agents: p.Agents, Lifetimes: p.Lifetimes, IntervalMS: p.Interval.Milliseconds(),
 		LatencyMS: p.Latency.Milliseconds(), Cases: results, Checks: checks(results, *claude, *launcher, self)}
-	table := racelab.Table(results)
+	table := racelab.Tables(results)
 	fmt.Print(table)
 	for k, v := range rep.Checks {
 		fmt.Printf("check: %s: %s\n", k, v)
@@ -153,13 +174,69 @@ func lab() int {
 	if err := os.WriteFile(filepath.Join(*out, "table.md"), []byte(table), 0o644); err != nil {
 		return fail(err)
 	}
-	for _, name := range []string{"logouts.svg", "logouts.png"} {
-		if err := racelab.Plot(results, lifetime.Seconds(), filepath.Join(*out, name)); err != nil {
-			return fail(err)
+	wrote := []string{"report.json", "table.md"}
+	for _, ext := range []string{".svg", ".png"} {
+		if !*noModel {
+			if err := racelab.Plot(results, lifetime.Seconds(), filepath.Join(*out, "logouts"+ext)); err != nil {
+				return fail(err)
+			}
+			wrote = append(wrote, "logouts"+ext)
+		}
+		if *realRuns > 0 {
+			if err := racelab.PlotReal(results, filepath.Join(*out, "real"+ext)); err != nil {
+				return fail(err)
+			}
+			wrote = append(wrote, "real"+ext)
 		}
 	}
-	fmt.Printf("wrote %s (report.json, table.md, logouts.svg, logouts.png) in %s\n", *out, time.Since(start).Round(time.Second))
+	fmt.Printf("wrote %s (%s) in %s\n", *out, strings.Join(wrote, ", "), time.Since(start).Round(time.Second))
 	return 0
+}
+
+// runReal runs every real-claude case: each fault, on the shared login
+// (claude's own lock in force) and through claude-launch with a setup
+// token, runs times each.
+func runReal(claude, launcher, scratch string, agents, runs, parallel int, d time.Duration, faults []string) ([]racelab.Result, error) {
+	out, err := exec.Command(claude, "--version").Output() // never refreshes (offline.TestRealClaudeOffline)
+	if err != nil {
+		return nil, fmt.Errorf("%s --version: %w", claude, err)
+	}
+	version, _, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	p := racelab.RealParams{Claude: claude, Launcher: launcher, ClaudeVersion: version, Agents: agents,
+		Duration: d, Interval: 2 * time.Second, Refresh: 8 * time.Second, Latency: 4 * time.Second, Dir: scratch}
+	type job struct {
+		mode, fault string
+		run         int
+	}
+	var jobs []job
+	for _, f := range faults {
+		for _, mode := range []string{racelab.SharedLogin, racelab.SetupToken} {
+			for r := 1; r <= runs; r++ {
+				jobs = append(jobs, job{mode, f, r})
+			}
+		}
+	}
+	fmt.Printf("race-lab: the real claude %s: %d runs of %s, %d agents each, %d at a time\n", version, len(jobs), d, agents, parallel)
+	results := make([]racelab.Result, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i], errs[i] = racelab.RunReal(p, j.mode, j.fault, racelab.Reject, j.run)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("real claude, %s, %s, run %d: %w", jobs[i].mode, jobs[i].fault, jobs[i].run, err)
+		}
+	}
+	return results, nil
 }
 
 type report struct {
