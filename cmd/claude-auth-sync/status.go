@@ -77,6 +77,9 @@ type loginStatus struct {
 	Checked bool   `json:"checked"`
 	State   string `json:"state,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// Lock is what is wrong with claude's refresh lock, if anything: one
+	// left by a dead holder, or dated in the future.
+	Lock string `json:"refresh_lock_problem,omitempty"`
 }
 
 // Run gathers the status, prints it, and fails unless healthy.
@@ -157,6 +160,11 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 			st.Login.State, st.Login.Detail = string(v.State), v.String()
 			if !v.State.Healthy() {
 				problem("the rotating login is " + v.String() + ": log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+			}
+		}
+		if l, err := creds.InspectLock(cfg.ClaudeConfigDir); err == nil {
+			if st.Login.Lock = l.Problem(time.Now()); st.Login.Lock != "" {
+				problem(st.Login.Lock)
 			}
 		}
 	}

@@ -154,6 +154,9 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 		logger.Error(err.Error())
 		return creds.Damaged, false, err
 	}
+	if rep.ClearedLock != "" {
+		logger.Warn("cleared claude's refresh lock, left by a process that is gone", "lock", rep.ClearedLock)
+	}
 	line := rep.File + ": " + rep.Verdict.String()
 	switch {
 	case rep.Restored != "":

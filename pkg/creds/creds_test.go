@@ -3,6 +3,7 @@ package creds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,7 +203,9 @@ func TestGuardNeverRenamesOverAChangedFile(t *testing.T) {
 }
 
 // TestGuardWaitsForClaudesLock: while claude holds its refresh lock the
-// file is not touched; a stale lock (a crashed claude) is broken.
+// file is not touched; a lock is broken only when it is stale under
+// claude's own rules: older than its stale time, and its holder, named by
+// the owner file, provably dead.
 func TestGuardWaitsForClaudesLock(t *testing.T) {
 	g := newGuard(t)
 	write(t, g.File(), login(access, refresh, now.Add(8*time.Hour)))
@@ -223,13 +226,112 @@ func TestGuardWaitsForClaudesLock(t *testing.T) {
 	if b, _ := os.ReadFile(g.File()); string(b) != victim {
 		t.Error("touched while claude held its lock")
 	}
+	// Old, but nobody says its holder is dead: never broken.
 	old := time.Now().Add(-2 * ClaudeLockStale)
 	if err := os.Chtimes(lock, old, old); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := g.Run(context.Background()); err != nil || r.Restored == "" {
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
+		t.Fatalf("a lock without an owner file was broken: err = %v", err)
+	}
+	// Its holder alive (this test): never broken.
+	writeOwner(t, g.Dir, os.Getpid(), pidDomain())
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
+		t.Fatalf("a live holder's lock was broken: err = %v", err)
+	}
+	// A dead holder, but the lock younger than claude's stale time: kept.
+	dead := deadPID(t)
+	writeOwner(t, g.Dir, dead, pidDomain())
+	if err := os.Chtimes(lock, time.Now(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
+		t.Fatalf("a young lock was broken: err = %v", err)
+	}
+	// Dead holder, old lock: broken, as claude breaks it.
+	if err := os.Chtimes(lock, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := g.Run(context.Background()); err != nil || r.Restored == "" || r.ClearedLock != lock {
 		t.Fatalf("stale lock: %+v %v", r, err)
 	}
+	for _, p := range []string{lock, filepath.Join(g.Dir, ClaudeLockOwner)} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s left behind", p)
+		}
+	}
+}
+
+// TestLockProblems: status's words for claude's lock.
+func TestLockProblems(t *testing.T) {
+	dir := t.TempDir()
+	if l, err := InspectLock(dir); err != nil || l.Held || l.Problem(time.Now()) != "" {
+		t.Fatalf("no lock: %+v %v", l, err)
+	}
+	lock := filepath.Join(dir, ClaudeLockName)
+	if err := os.Mkdir(lock, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dead := deadPID(t)
+	for _, tc := range []struct {
+		name  string
+		mtime time.Duration
+		pid   int
+		want  string
+	}{
+		{"a live claude refreshing", 0, os.Getpid(), ""},
+		{"dead holder, young", -10 * time.Second, dead, ""},
+		{"dead holder, stale", -2 * time.Minute, dead, "`claude-auth-sync sync` clears it"},
+		{"live holder, old", -2 * time.Minute, os.Getpid(), "is still running; if no claude is refreshing now, run `rmdir"},
+		{"in the future", time.Hour, dead, "in the future, and its holder, process " + strconv.Itoa(dead) + ", is gone: no claude may refresh"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeOwner(t, dir, tc.pid, pidDomain())
+			m := time.Now().Add(tc.mtime)
+			if err := os.Chtimes(lock, m, m); err != nil {
+				t.Fatal(err)
+			}
+			l, err := InspectLock(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := l.Problem(time.Now())
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("problem %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Another machine's owner file: its holder cannot be told dead.
+	writeOwner(t, dir, dead, "linux:0000:pid:[1]")
+	if l, _ := InspectLock(dir); l.Dead {
+		t.Error("another pid domain's holder judged dead")
+	}
+}
+
+// writeOwner writes claude's owner file for pid, as claude 2.1.332 does.
+func writeOwner(t *testing.T, dir string, pid int, domain string) {
+	t.Helper()
+	start, _ := procStart(pid)
+	b := fmt.Sprintf(`{"pid":%d,"procStart":%q,"pidDomain":%q,"pidSpace":"vm#pid:[0]","lockBirthtimeMs":1796120379239.166}`, pid, start, domain)
+	if err := os.WriteFile(filepath.Join(dir, ClaudeLockOwner), []byte(b), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deadPID is the PID of a process that has exited.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	c := exec.Command("true")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return c.Process.Pid
 }
 
 func TestGuardRefuses(t *testing.T) {

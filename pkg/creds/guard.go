@@ -58,6 +58,9 @@ type Report struct {
 	// there to restore (or the one there was restored once already, and
 	// the login was damaged again): only a new login helps.
 	NoBackup bool
+	// ClearedLock is claude's refresh lock, cleared because it was stale
+	// under claude's own rules (Lock.Stale), "" for none.
+	ClearedLock string
 }
 
 // File is the credentials file Guard looks after.
@@ -97,6 +100,15 @@ func (g *Guard) Inspect() (Verdict, []byte, error) {
 // the next damage without a healthy state in between reports NoBackup.
 func (g *Guard) Run(ctx context.Context) (Report, error) {
 	r := Report{File: g.File()}
+	if l, err := InspectLock(g.Dir); err == nil && l.Stale(time.Now()) { // file times: the real clock
+		// A dead holder's lock, older than claude's stale time: what the
+		// next claude would break anyway, cleared now so that no agent
+		// waits on it.
+		if release, err := claudeLocks(ctx, g.Dir); err == nil {
+			release()
+			r.ClearedLock = l.Path
+		}
+	}
 	v, data, err := g.Inspect()
 	r.Verdict = v
 	if err != nil {

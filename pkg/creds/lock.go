@@ -29,9 +29,10 @@ var ErrClaudeBusy = errors.New("claude holds its refresh lock")
 const lockPoll = 50 * time.Millisecond
 
 // claudeLocks takes claude's refresh locks for dir, waiting until ctx
-// ends, and returns the function that releases them. A lock whose mtime is
-// older than ClaudeLockStale belongs to a crashed holder and is broken, as
-// proper-lockfile does.
+// ends, and returns the function that releases them. A lock is broken
+// only when it is stale under claude's own rules (Lock.Stale: older than
+// ClaudeLockStale and its holder, named by the owner file, provably
+// dead); the legacy lock, which the same owner file covers, likewise.
 func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
 	paths := []string{filepath.Join(dir, ClaudeLockName)}
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
@@ -45,17 +46,25 @@ func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
 			_ = os.Remove(held[i])
 		}
 	}
+	// Judged once, before this takes anything: the owner file speaks for
+	// both locks of the holder it names.
+	l, lerr := InspectLock(dir)
+	dead := lerr == nil && l.Held && l.Dead
+	stale := func() bool { return dead }
 	for _, p := range paths {
-		if err := mkdirLock(ctx, p); err != nil {
+		if err := mkdirLock(ctx, p, stale); err != nil {
 			release()
 			return nil, err
 		}
 		held = append(held, p)
 	}
+	if dead {
+		_ = os.Remove(filepath.Join(dir, ClaudeLockOwner)) // the dead holder's
+	}
 	return release, nil
 }
 
-func mkdirLock(ctx context.Context, p string) error {
+func mkdirLock(ctx context.Context, p string, stale func() bool) error {
 	for {
 		err := os.Mkdir(p, 0o700)
 		if err == nil {
@@ -64,8 +73,8 @@ func mkdirLock(ctx context.Context, p string) error {
 		if !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		if fi, serr := os.Lstat(p); serr == nil && time.Since(fi.ModTime()) > ClaudeLockStale {
-			_ = os.Remove(p) // a crashed holder's; then try again at once
+		if fi, serr := os.Lstat(p); serr == nil && time.Since(fi.ModTime()) > ClaudeLockStale && stale() {
+			_ = os.Remove(p) // a dead holder's; then try again at once
 			continue
 		}
 		select {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/pkg/creds"
 )
 
 // login reads a credentials file's claudeAiOauth entry.
@@ -174,6 +175,10 @@ func TestLockLeftBehind(t *testing.T) {
 		t.Fatalf("no lock left behind: %v, %v", lerr, err)
 	}
 	t.Logf("owner file: %s", owner)
+	// claude-auth-sync reads claude's own owner file as claude does.
+	if l, err := creds.InspectLock(dir); err != nil || !l.Held || l.PID != killed || !l.Dead {
+		t.Errorf("InspectLock = %+v, %v; want held by %d, which is dead", l, err, killed)
+	}
 	start := time.Now()
 	if out, err := claude(t, h, bin, home, nil, "-p", "hi"); err != nil {
 		t.Fatalf("the next claude failed: %v\n%s", err, out)
