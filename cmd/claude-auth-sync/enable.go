@@ -158,9 +158,13 @@ func syncAndShow(cfg *config.Config, logger *log.Logger, stdout io.Writer) error
 // after the token on its line is refused, not cut off.
 var tokenRe = regexp.MustCompile(token.Prefix + `[^\n]*`)
 
+// maxTokenInput bounds what readToken reads from a pipe: far more than
+// `claude setup-token` prints.
+const maxTokenInput = 64 << 10
+
 // readToken reads the setup token from stdin: at a no-echo prompt when it
-// is a terminal, else the whole of it (at most 64 KiB). Nothing it read
-// ever reaches a message.
+// is a terminal, else the whole of it (at most maxTokenInput, more is
+// refused). Nothing it read ever reaches a message.
 func readToken(stdin io.Reader) (token.Secret, error) {
 	var in []byte
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -172,9 +176,13 @@ func readToken(stdin io.Reader) (token.Secret, error) {
 		}
 		in = b
 	} else {
-		b, err := io.ReadAll(io.LimitReader(stdin, 64<<10))
+		b, err := io.ReadAll(io.LimitReader(stdin, maxTokenInput+1))
 		if err != nil {
 			return token.Secret{}, errors.New("read the token from stdin: " + err.Error())
+		}
+		if len(b) > maxTokenInput {
+			// Past the bound a token may be cut: refuse, never truncate.
+			return token.Secret{}, errUsage{"stdin holds more than 64 KiB, which is not a setup token: pipe in the token alone, or the output of `claude setup-token`"}
 		}
 		in = b
 	}

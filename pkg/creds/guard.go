@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -167,11 +168,19 @@ func ReadFile(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	var b bytes.Buffer
-	if _, err := b.ReadFrom(f); err != nil {
+	if _, err := b.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
 		return nil, errs.Wrap("read "+path+": ", err, "")
+	}
+	if b.Len() > MaxFileSize {
+		return nil, errs.Wrap("credentials file "+path+": ", token.ErrInsecureFile, ": it is larger than 16 MiB, which is not the file claude writes; claude-auth-sync leaves it alone")
 	}
 	return b.Bytes(), nil
 }
+
+// MaxFileSize bounds a credentials file: claude keeps its login and a few
+// MCP and plugin secrets in it, a few KiB. A larger file is refused whole,
+// never read in part.
+const MaxFileSize = 16 << 20
 
 // replaceIfUnchanged puts want at path only if path still holds was. It
 // swaps the files atomically (renameat2 RENAME_EXCHANGE) and then looks at

@@ -14,6 +14,10 @@ var ErrInsecureFile = errors.New("insecure file")
 // that there is none. It is an answer, not a failure.
 var ErrNoToken = errors.New("no setup token")
 
+// ErrChanged means a file grew while it was read, so what was read may be
+// cut anywhere: it is refused, never used truncated.
+var ErrChanged = errors.New("the file changed while it was read")
+
 // EnvFileHeader is the comment line at the top of a written env file.
 const EnvFileHeader = "# Written by claude-auth-sync; run `claude-auth-sync sync` to refresh it.\n"
 

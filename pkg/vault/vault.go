@@ -202,9 +202,13 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if rerr != nil {
 		return 0, nil, rerr
+	}
+	if len(body) > maxBody {
+		// Never parse a cut answer: past the bound it is not Vault's.
+		return resp.StatusCode, nil, &shapeError{what: "an answer larger than 1 MiB"}
 	}
 	return resp.StatusCode, body, nil
 }

@@ -195,6 +195,9 @@ func TestLookupFaults(t *testing.T) {
 			w.Write([]byte(`{"data":{"data":{"setup_token":"sk-ant-oat01-TESTtoken`))
 		}), "unexpected EOF"},
 		{"not json", onRead(mountsV2, reply(200, `<html>proxy error</html>`)), "a 200 without the secret's data"},
+		// Cut at the bound, this answer still parses: it must be refused.
+		{"an answer past 1 MiB", onRead(mountsV2, reply(200, `{"data":{"data":{"setup_token":"sk-ant-oat01-TESTbig"},"metadata":{"version":1}}}`+strings.Repeat(" ", 2<<20))),
+			"an answer larger than 1 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
