@@ -121,7 +121,7 @@ race-lab: build claude
 	$(GO) run ./internal/cmd/race-lab -launcher $(BIN)/claude-launch -claude "$$(scripts/install-claude.sh)" -out out/race-lab
 
 race-lab-docs: race-lab
-	mkdir -p docs/race-lab && cp out/race-lab/report.json out/race-lab/logouts.svg docs/race-lab/
+	mkdir -p docs/race-lab && cp out/race-lab/report.json out/race-lab/logouts.svg out/race-lab/real.svg docs/race-lab/
 	$(GO) test -count=1 -run TestReadmeTable ./internal/racelab -update
 
 # Every parser of untrusted bytes, fuzzed (seed corpora in testdata/fuzz).

@@ -259,6 +259,8 @@ func PlotReal(results []Result, path string) error {
 	p.Y.Label.Text = "agents logged out"
 	p.Y.Min, p.Y.Max = 0, float64(results[0].Agents)
 	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Y.Max = float64(results[0].Agents) + 2 // room for the legend
 	w := vg.Points(18)
 	for i, m := range []struct {
 		mode, name string
@@ -278,6 +280,9 @@ func PlotReal(results []Result, path string) error {
 		bars.LineStyle.Width = 0
 		bars.Offset = vg.Length(2*i-1) * w / 2
 		p.Add(bars)
+		if !slices.ContainsFunc(means[m.mode], func(v float64) bool { return v > 0 }) {
+			m.name += ": 0 in every case"
+		}
 		p.Legend.Add(m.name, bars)
 	}
 	p.NominalX(faults...)
