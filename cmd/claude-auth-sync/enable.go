@@ -102,6 +102,9 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 		if err != nil {
 			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) + " is not a date such as 2027-11-28 or an RFC 3339 time"}
 		}
+		if !t.After(time.Now()) {
+			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) + " is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
+		}
 		expires = t
 	}
 	tok, err := readToken(stdin)
@@ -114,10 +117,19 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
 	defer cancel()
-	if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
-		return token.Secret{}, err
+	// The same token again is a no-op: nothing is written, and its expiry
+	// stays that of its mint, as first recorded.
+	if cur, err := client.Fetch(ctx); err == nil && cur.Token.Equal(tok) {
+		io.WriteString(stdout, "the setup token (fingerprint "+tok.Fingerprint()+") is already the one at "+client.SecretPath()+": nothing written\n")
+		if e.Expires != "" {
+			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored (`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
+		}
+	} else {
+		if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
+			return token.Secret{}, err
+		}
+		io.WriteString(stdout, "stored the setup token (fingerprint "+tok.Fingerprint()+") at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
 	}
-	io.WriteString(stdout, "stored the setup token (fingerprint "+tok.Fingerprint()+") at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
 	if err := syncAndShow(cfg, logger, stdout); err != nil {
 		return tok, err
 	}

@@ -142,6 +142,7 @@ func TestScripts(t *testing.T) {
 			"vault-start": cmdVaultStart,
 			"vault-put":   cmdVaultPut,
 			"vault-reads": cmdVaultReads,
+			"vault-get":   cmdVaultGet,
 			"envfile":     cmdEnvFile,
 			"vault-hang":  cmdVaultHang,
 			"envlock":     cmdEnvLock,
@@ -221,6 +222,24 @@ func cmdVaultPut(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("vault-put: %v", err)
 	}
+}
+
+// vault-get path key VAR: set VAR to the KV version 2 secret's version
+// (key "version") or to one of its fields, read as root; never the token.
+func cmdVaultGet(ts *testscript.TestScript, neg bool, args []string) {
+	v := vaultOf(ts)
+	if v == nil || len(args) != 3 || args[1] == "setup_token" {
+		ts.Fatalf("usage: vault-start; vault-get path version|field VAR (not the token)")
+	}
+	sec, err := v.Client.KVv2("secret").Get(context.Background(), args[0])
+	if err != nil {
+		ts.Fatalf("vault-get: %v", err)
+	}
+	val := strconv.Itoa(sec.VersionMetadata.Version)
+	if args[1] != "version" {
+		val, _ = sec.Data[args[1]].(string)
+	}
+	ts.Setenv(args[2], val)
 }
 
 // vault-reads path n: the audit log shows exactly n reads of path.
