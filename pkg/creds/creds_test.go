@@ -2,11 +2,13 @@ package creds
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -387,5 +389,46 @@ func assertNoTemp(t *testing.T, dir string) {
 		if strings.Contains(e.Name(), ".restore") || strings.HasSuffix(e.Name(), ".tmp") {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestRestoreKeepsOtherEntries: a restore puts back the login, and only
+// the login: an MCP server's OAuth entry added since the backup, and any
+// other entry, stay as they are now.
+func TestRestoreKeepsOtherEntries(t *testing.T) {
+	g := newGuard(t)
+	good := login(access, refresh, now.Add(8*time.Hour))
+	write(t, g.File(), good)
+	if _, err := g.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mcp := `"mcpOAuth":{"github|abc":{"serverName":"github","accessToken":"gho_TESTmcp","expiresAt":1900000000000}}`
+	damaged := strings.Replace(login(access, "", now), "{", "{"+mcp+",", 1)
+	write(t, g.File(), damaged)
+	r, err := g.Run(context.Background())
+	if err != nil || r.Restored == "" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	b, _ := os.ReadFile(g.File())
+	var got, want map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal([]byte(good), &want)
+	if !reflect.DeepEqual(got["claudeAiOauth"], want["claudeAiOauth"]) {
+		t.Errorf("login not restored: %s", b)
+	}
+	if got["mcpOAuth"] == nil {
+		t.Errorf("the MCP entry added since the backup was lost: %s", b)
+	}
+	if r.After.State != Valid {
+		t.Errorf("after: %v", r.After)
+	}
+	// A file that is no JSON object at all has nothing to keep.
+	write(t, g.File(), login(access, refresh, now.Add(9*time.Hour)))
+	_, _ = g.Run(context.Background())
+	write(t, g.File(), "not json")
+	if r, err := g.Run(context.Background()); err != nil || r.Restored == "" || r.After.State != Valid {
+		t.Fatalf("unparsable file: %+v %v", r, err)
 	}
 }

@@ -1,6 +1,7 @@
 package creds
 
 import (
+	"encoding/json"
 	"bytes"
 	"context"
 	"errors"
@@ -138,14 +139,36 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	if testHookBeforeReplace != nil {
 		testHookBeforeReplace()
 	}
-	if err := replaceIfUnchanged(r.File, data, good); err != nil {
+	restored := withLogin(data, good)
+	if err := replaceIfUnchanged(r.File, data, restored); err != nil {
 		return r, err
 	}
 	g.spend(name)
 	r.Restored = name
-	r.After = Check(good, g.now())
+	r.After = Check(restored, g.now())
 	return r, nil
 }
+
+// withLogin is the damaged file with the backup's login put back and
+// every other entry kept as it is now: claude keeps other secrets beside
+// its login (MCP servers' OAuth logins, plugins'), which may be newer than
+// the backup. A damaged file that is not a JSON object has nothing to
+// keep: the backup replaces it whole.
+func withLogin(damaged, backup []byte) []byte {
+	var cur, old map[string]json.RawMessage
+	if json.Unmarshal(damaged, &cur) != nil || cur == nil || json.Unmarshal(backup, &old) != nil || old[loginKey] == nil {
+		return backup
+	}
+	cur[loginKey] = old[loginKey]
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return backup
+	}
+	return b
+}
+
+// loginKey is the entry of the credentials file that holds claude's login.
+const loginKey = "claudeAiOauth"
 
 // ReadFile reads a credentials file as claude keeps it: a regular file of
 // this user, not a symlink (claude replaces it by rename), opened without
