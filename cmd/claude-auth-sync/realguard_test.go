@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,12 +32,11 @@ func TestGuardAgainstRealClaude(t *testing.T) {
 	if err := testenv.BuildCommands(bin, "github.com/claude-launch/claude-launch/cmd/claude-auth-sync"); err != nil {
 		t.Fatal(err)
 	}
-	killNext := false
+	var killNext atomic.Bool
 	h := offline.New(t, offline.Options{Hook: func(at offline.Moment, pid int) bool {
-		if !killNext || at != offline.AfterRotation {
+		if at != offline.AfterRotation || !killNext.CompareAndSwap(true, false) {
 			return false
 		}
-		killNext = false
 		return offline.Kill(pid) == nil
 	}})
 	home := t.TempDir()
@@ -66,7 +66,7 @@ func TestGuardAgainstRealClaude(t *testing.T) {
 		t.Fatal(err)
 	}
 	sync() // backs the healthy (expired) login up
-	killNext = true
+	killNext.Store(true)
 	run(realClaude, "-p", "hi") // refresher killed after the rotation
 	if _, err := run(realClaude, "-p", "hi"); err == nil || !strings.Contains(content(), `"refreshToken":""`) {
 		t.Fatalf("no race victim: the next claude did not blank the login")

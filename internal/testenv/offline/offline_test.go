@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,12 +116,11 @@ func TestRealClaudeOffline(t *testing.T) {
 // token, gets invalid_grant and blanks the login.
 func TestKilledRefresher(t *testing.T) {
 	bin := testenv.Claude(t)
-	killed := 0
+	var killedPID atomic.Int64
 	h := New(t, Options{Hook: func(at Moment, pid int) bool {
-		if killed > 0 || at != AfterRotation {
+		if at != AfterRotation || !killedPID.CompareAndSwap(0, int64(pid)) {
 			return false
 		}
-		killed = pid
 		return Kill(pid) == nil
 	}})
 	home := t.TempDir()
@@ -130,6 +130,7 @@ func TestKilledRefresher(t *testing.T) {
 	}
 	_, oldRefresh, _ := login(t, dir)
 	out, err := claude(t, h, bin, home, nil, "-p", "hi")
+	killed := int(killedPID.Load())
 	if err == nil || killed == 0 {
 		t.Fatalf("the refresher was not killed (pid %d, err %v): %s", killed, err, out)
 	}
@@ -154,12 +155,11 @@ func TestKilledRefresher(t *testing.T) {
 // refreshes with the refresh token that is still current.
 func TestLockLeftBehind(t *testing.T) {
 	bin := testenv.Claude(t)
-	killed := 0
+	var killedPID atomic.Int64
 	h := New(t, Options{Hook: func(at Moment, pid int) bool {
-		if killed > 0 || at != BeforeRotation {
+		if at != BeforeRotation || !killedPID.CompareAndSwap(0, int64(pid)) {
 			return false
 		}
-		killed = pid
 		return Kill(pid) == nil
 	}})
 	home := t.TempDir()
@@ -167,7 +167,9 @@ func TestLockLeftBehind(t *testing.T) {
 	if err := h.WriteLogin(dir, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := claude(t, h, bin, home, nil, "-p", "hi"); err == nil || killed == 0 {
+	out, err := claude(t, h, bin, home, nil, "-p", "hi")
+	killed := int(killedPID.Load())
+	if err == nil || killed == 0 {
 		t.Fatalf("the refresher was not killed (pid %d, err %v): %s", killed, err, out)
 	}
 	owner, err := os.ReadFile(filepath.Join(dir, ".oauth_refresh.lock.owner"))
