@@ -234,13 +234,21 @@ func parseDate(s string) (time.Time, error) {
 // is refused before it is parsed, and never echoed.
 const tokenOnArgv = "a setup token on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; pipe it in (`claude-auth-sync enable < file`) or paste it at the prompt of `claude-auth-sync enable`, then make a new one (`claude setup-token`): this one has been exposed"
 
-// hasTokenArg reports whether an argument holds what looks like a setup
-// token.
-func hasTokenArg(args []string) bool {
+// keyOnArgv is the message for another Anthropic credential (an API key,
+// a refresh token) on the command line, refused the same way.
+const keyOnArgv = "an Anthropic key or token (sk-ant-…) on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; claude-auth-sync takes none on its command line, and nothing was run: revoke it and make a new one"
+
+// secretOnArgv returns the message for an argument that holds what looks
+// like a setup token or another Anthropic credential, "" for none.
+func secretOnArgv(args []string) string {
+	msg := ""
 	for _, a := range args {
-		if strings.Contains(a, token.Prefix) {
-			return true
+		switch {
+		case strings.Contains(a, token.Prefix):
+			return tokenOnArgv
+		case strings.Contains(a, "sk-ant-"):
+			msg = keyOnArgv
 		}
 	}
-	return false
+	return msg
 }

@@ -18,9 +18,9 @@ func main() {
 }
 
 func run(args []string) int {
-	if hasTokenArg(args) {
+	if msg := secretOnArgv(args); msg != "" {
 		// Refused before kong could echo it in an error.
-		os.Stderr.WriteString("claude-auth-sync: error: " + tokenOnArgv + "\n")
+		os.Stderr.WriteString("claude-auth-sync: error: " + msg + "\n")
 		return launch.ExitUsage
 	}
 	var c CLI

@@ -61,7 +61,7 @@ func Parse(cli any, name, description string, args []string, opts ...kong.Option
 	}
 	kctx, err = parser.Parse(args)
 	if err != nil {
-		parser.Errorf("%s", err)
+		parser.Errorf("%s", redactArgs(err.Error(), args))
 		return nil, cfg, nil, false
 	}
 	cfg, problems = config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
@@ -137,4 +137,19 @@ func Underived(app *kong.Application) []string {
 	}
 	walk(app.Node)
 	return bad
+}
+
+// redactArgs takes out of a parser's message every argument, or flag
+// value, that may be a credential (config.MayBeSecret): kong quotes the
+// argument it could not place.
+func redactArgs(msg string, args []string) string {
+	for _, a := range args {
+		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			a = v
+		}
+		if a != "" && config.MayBeSecret(a) {
+			msg = strings.ReplaceAll(msg, a, "[REDACTED]")
+		}
+	}
+	return msg
 }

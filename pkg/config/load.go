@@ -25,6 +25,20 @@ type Input struct {
 	Launch bool
 }
 
+// MayBeSecret says whether a value could be a credential pasted in the
+// wrong place, and so must not be echoed into a terminal or a journal:
+// anything with a Claude or Vault token's prefix, and any long word with
+// no path separator or space in it. Settings' values that people type
+// (2s, debug, kv, ~/path) are short or are paths.
+func MayBeSecret(v string) bool {
+	for _, p := range []string{"sk-ant-", "hvs.", "hvb.", "hvr.", "s.", "b."} {
+		if strings.HasPrefix(v, p) || p == "sk-ant-" && strings.Contains(v, p) {
+			return true
+		}
+	}
+	return len(v) >= 20 && !strings.ContainsAny(v, "/ ")
+}
+
 // Problem is one setting that could not be used as given. Its message says
 // where the value came from, why it was refused, and what is used instead;
 // values of settings are never secrets.
@@ -49,9 +63,12 @@ func (p Problem) Error() string {
 	if p.Where != "" {
 		b.WriteString(p.Where + ": ")
 	}
-	if p.Value != "" || p.Flag {
+	switch {
+	case (p.Value != "" || p.Flag) && MayBeSecret(p.Value):
+		b.WriteString(p.Name + " (its value is not shown: it could be a credential) ")
+	case p.Value != "" || p.Flag:
 		b.WriteString(p.Name + "=" + strconv.Quote(p.Value) + " ")
-	} else if p.Name != "" {
+	case p.Name != "":
 		b.WriteString(p.Name + " ")
 	}
 	b.WriteString(p.Reason)
