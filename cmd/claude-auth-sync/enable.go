@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -110,6 +112,11 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 	tok, err := readToken(stdin)
 	if err != nil {
 		return token.Secret{}, err
+	}
+	// What can be checked is checked before Vault is written: a refused
+	// directory must not leave the token in Vault and no env file.
+	if err := store.CheckDir(filepath.Dir(cfg.EnvFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return token.Secret{}, errors.New(err.Error() + "; nothing was stored")
 	}
 	client, err := vault.New(cfg, os.Getenv)
 	if err != nil {

@@ -7,10 +7,12 @@ package main
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/launch"
+	"github.com/claude-launch/claude-launch/pkg/config"
 )
 
 func main() {
@@ -36,6 +38,10 @@ func run(args []string) int {
 	if !onMiss {
 		cli.Warn(logger, problems)
 	}
+	if msg := homeProblem(&cfg); msg != "" {
+		logger.Error(msg)
+		return launch.ExitFailed
+	}
 	kctx.BindTo(os.Stdin, (*io.Reader)(nil))
 	kctx.BindTo(os.Stdout, (*io.Writer)(nil))
 	err := kctx.Run(&cfg, logger)
@@ -50,4 +56,20 @@ func run(args []string) int {
 		logger.Error(err.Error())
 	}
 	return launch.ExitFailed
+}
+
+// homeProblem says why the files every command needs cannot be found, ""
+// when they can: HOME unset (and the paths not given another way), or
+// naming a directory that does not exist, which no command may create.
+func homeProblem(cfg *config.Config) string {
+	if cfg.EnvFile == "" || cfg.StateDir == "" || cfg.ClaudeConfigDir == "" {
+		return "HOME is not set, so claude-auth-sync cannot find your env file, its state or claude's login: set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set " +
+			config.EnvEnvFile + ", " + config.EnvStateDir + " and CLAUDE_CONFIG_DIR"
+	}
+	if home := os.Getenv("HOME"); home != "" {
+		if _, err := os.Stat(home); errors.Is(err, fs.ErrNotExist) {
+			return "HOME=" + home + " does not exist: set HOME to your home directory; nothing was read or written"
+		}
+	}
+	return ""
 }

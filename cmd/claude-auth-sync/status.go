@@ -184,7 +184,8 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	st.Claude = claudeVersion(ctx, cfg)
 	switch {
 	case st.Claude.Error != "":
-		warn("claude: " + st.Claude.Error)
+		// No claude that answers: no agent can start, whatever the login.
+		problem("claude: " + st.Claude.Error)
 	case st.Claude.BelowFloor && st.Mode == ModeSetupToken:
 		problem("claude " + st.Claude.Version + " is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -145,6 +146,12 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.State, restored bool, err error) {
 	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
 		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
+	}
+	// Backups go below the state directory: refuse it (a symlink, say)
+	// before anything is written there.
+	if err := store.CheckDir(cfg.StateDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		logger.Error(err.Error())
+		return creds.Damaged, false, err
 	}
 	g := guardOf(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)

@@ -60,9 +60,15 @@ func testMain(m *testing.M) int {
 
 // fakeClaude prints what it was given: argv, whether its PID is its
 // launcher's, the token's fingerprint (never the token), the recursion
-// marker; it exits with $FAKE_EXIT.
+// marker; it exits with $FAKE_EXIT. Asked --version alone, it also says
+// a version, and `auth status --json` its authMethod, as claude does.
 const fakeClaude = `#!/bin/sh
+if [ "$*" = "auth status --json" ]; then
+  [ -n "$CLAUDE_CODE_OAUTH_TOKEN" ] && echo '{"authMethod": "oauth_token"}' || echo '{"authMethod": "none"}'
+  exit 0
+fi
 printf 'argv:'; for a in "$@"; do printf ' [%s]' "$a"; done; echo
+[ "$*" = --version ] && echo "2.1.332 (Claude Code)"
 [ -n "$WRAPPER_PID" ] && { [ "$WRAPPER_PID" = "$$" ] && echo samepid || echo otherpid; }
 if [ -n "$CLAUDE_CODE_OAUTH_TOKEN" ]; then
   echo "token=$(printf %s "$CLAUDE_CODE_OAUTH_TOKEN" | sha256sum | cut -c1-8)"

@@ -232,8 +232,16 @@ CLAUDE_LAUNCH_VAULT_FIELD=token
 	if c, _ := load(t, []string{"HOME=" + home}, map[string]string{"config": other}); c.VaultMount != "kv" {
 		t.Errorf("by flag: %+v", c)
 	}
-	if c, problems := load(t, []string{"HOME=" + home, EnvConfig + "=" + filepath.Join(home, "none")}, nil); c.File != "" || len(problems) > 0 {
+	// Named, but missing: the settings meant would silently not apply.
+	if c, problems := load(t, []string{"HOME=" + home, EnvConfig + "=" + filepath.Join(home, "none")}, nil); c.File != "" || len(problems) != 1 || !strings.Contains(problems[0].Error(), "does not exist, so none of its settings apply") {
 		t.Errorf("missing file: %+v %v", c, problems)
+	}
+	if _, problems := load(t, []string{"HOME=" + home}, map[string]string{"config": filepath.Join(home, "none")}); len(problems) != 1 || !problems[0].Flag {
+		t.Errorf("missing file by flag: %v", problems)
+	}
+	// The default one may well be absent.
+	if c, problems := load(t, []string{"HOME=" + t.TempDir()}, nil); c.File != "" || len(problems) > 0 {
+		t.Errorf("no default file: %+v %v", c, problems)
 	}
 }
 

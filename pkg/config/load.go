@@ -94,6 +94,9 @@ func Load(in Input) (c Config, problems []Problem) {
 		var fp []Problem
 		file, fp = readFile(c.File)
 		problems = append(problems, fp...)
+		if file == nil && len(fp) == 0 {
+			problems = append(problems, namedButMissing(c.File, cfgSetting, in, getenv)...)
+		}
 	}
 	if file == nil {
 		c.File = ""
@@ -147,12 +150,31 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 // secrets may not stand in the config file, which need not be private.
 var secrets = []string{EnvVaultToken, token.EnvVar}
 
+// namedButMissing is the problem of a config file that a flag or the
+// environment names and that does not exist: the settings the user meant
+// would silently not apply. (The default file may well be absent.) A flag
+// is a usage error.
+func namedButMissing(path string, s *Setting, in Input, getenv func(string) string) []Problem {
+	reason := "does not exist, so none of its settings apply: create it, or "
+	switch {
+	case in.Flags[s.Flag] != "":
+		return []Problem{{Name: "--" + s.Flag, Value: path, Reason: reason + "leave the flag out", Flag: true}}
+	case getenv(s.Name) != "":
+		return []Problem{{Name: s.Name, Value: path, Reason: reason + "unset " + s.Name}}
+	}
+	return nil
+}
+
 // readFile reads the config file at path into values by name. A missing
-// file is no problem; an unsafe one is ignored, with a problem saying so.
+// file is no problem here; an unsafe one, or one in a directory others
+// may write (they could replace it), is ignored, with a problem saying so.
 func readFile(path string) (map[string]fileValue, []Problem) {
 	data, err := token.ReadSmallFile(path, "config file", token.Trusted, " or fix it")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	}
+	if err == nil {
+		err = token.CheckDirOf(path, "config file")
 	}
 	if err != nil {
 		return nil, []Problem{{Reason: err.Error() + "; its settings are ignored"}}

@@ -159,6 +159,9 @@ func withLogin(damaged, backup []byte) []byte {
 	if json.Unmarshal(damaged, &cur) != nil || cur == nil || json.Unmarshal(backup, &old) != nil || old[loginKey] == nil {
 		return backup
 	}
+	if len(cur) == 1 && cur[loginKey] != nil || len(cur) == 0 {
+		return backup // nothing beside the login: the backup, byte for byte
+	}
 	cur[loginKey] = old[loginKey]
 	b, err := json.Marshal(cur)
 	if err != nil {

@@ -94,13 +94,23 @@ func SyncDir(dir string) error {
 // and not writable by group or others, or it is refused with a hint, since
 // whoever can write in it could swap the file inside.
 func EnsureDir(dir string) error {
-	fi, err := os.Lstat(dir)
+	err := CheckDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return errs.Wrap("create directory "+dir+": ", err, "")
 		}
 		return nil
 	}
+	return err
+}
+
+// CheckDir applies EnsureDir's rules to dir without changing anything: it
+// returns an error wrapping fs.ErrNotExist when dir is missing (EnsureDir
+// would create it), nil when it may be used. Commands check it before a
+// step that cannot be undone (a Vault write), so that nothing is left
+// half done.
+func CheckDir(dir string) error {
+	fi, err := os.Lstat(dir)
 	if err != nil {
 		return errs.Wrap("directory "+dir+": ", err, "")
 	}

@@ -3,6 +3,7 @@ package token
 import (
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 	"unsafe"
 )
@@ -117,6 +118,26 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can access it (mode "+octal(perm)+"); run `chmod 600 "+path+"`")
 	case trust == Trusted && perm&0o022 != 0:
 		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can write it (mode "+octal(perm)+"), and it decides where your token goes; run `chmod go-w "+path+"`")
+	}
+	return nil
+}
+
+// CheckDirOf refuses a file whose directory group or others may write
+// without the sticky bit: they could replace the file, whatever its own
+// mode. A sticky directory (/tmp) lets only a file's owner replace it.
+func CheckDirOf(path, what string) error {
+	dir := "."
+	if i := strings.LastIndexByte(path, '/'); i == 0 {
+		dir = "/"
+	} else if i > 0 {
+		dir = path[:i]
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		return wrap(what+" "+path+": directory "+dir+": ", err, "")
+	}
+	if st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0 {
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": its directory "+dir+" can be written by group or others (mode "+octal(st.Mode&0o777)+"), who could replace it; run `chmod go-w "+dir+"`")
 	}
 	return nil
 }
