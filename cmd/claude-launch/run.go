@@ -49,11 +49,12 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 			log.Warn(err.Error())
 		}
 	}
-	if cfg.AgentCgroup != "" {
-		// Started by t3-serve-launch's server: a cgroup of its own, so
-		// that a runaway dies alone at its own limit.
+	// Started by t3-serve-launch's server: a cgroup of its own, so that a
+	// runaway dies alone at its own limit. A bad limit was said once
+	// already, by the settings.
+	if cfg.AgentCgroup != "" && cfg.AgentMemoryMax > 0 {
 		if _, err := agentcg.Join(cfg.AgentCgroup, agentcg.Limits{Max: cfg.AgentMemoryMax}); err != nil {
-			log.Warn(err.Error()+"; starting claude in the server's cgroup", "hint", "see docs/t3-serve.md")
+			log.Warn(err.Error(), "hint", "see docs/t3-serve.md")
 		}
 	}
 	if log.Enabled(config.LevelDebug) {

@@ -45,9 +45,18 @@ type Limits struct {
 // that an agent starts (a tool running claude -p) stays in its agent's
 // cgroup, which counts it. agents is the agents directory's full path
 // under the cgroup2 mount.
+//
+// It acts only on a directory of the cgroup2 filesystem whose path is the
+// layout's: anything else (a plain directory that looks like it, a
+// variable leaked into an ordinary shell) is an error that changes
+// nothing. Its errors say where claude then starts.
 func Join(agents string, l Limits) (joined bool, err error) {
 	if !strings.HasSuffix(agents, "/"+AgentsDir) || l.Max == 0 {
-		return false, errors.New("agent cgroup " + agents + ": not an agents directory, or no memory limit")
+		return false, errors.New("agent cgroup " + agents + ": not an agents directory, or no memory limit; ignored")
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(agents, &fs); err != nil || fs.Type != cgroup2Magic {
+		return false, errors.New("agent cgroup " + agents + ": not a directory of the cgroup v2 filesystem; ignored (t3-serve-launch sets it for the agents its server starts)")
 	}
 	leaf := agents[:len(agents)-len(AgentsDir)] + ServerLeaf
 	here, err := ownCgroup()
@@ -58,6 +67,18 @@ func Join(agents string, l Limits) (joined bool, err error) {
 	if !strings.HasSuffix(here, "/"+ServerLeaf) || !strings.HasSuffix(leaf, here) {
 		return false, nil // not in the server's leaf (a claude an agent started): stay
 	}
+	joined, err = join(agents, l)
+	if err != nil {
+		err = errors.New(err.Error() + "; starting claude in the server's cgroup")
+	}
+	return joined, err
+}
+
+// cgroup2Magic is CGROUP2_SUPER_MAGIC, statfs's f_type of cgroup2.
+const cgroup2Magic = 0x63677270
+
+// join makes the agent's cgroup below agents and moves this process in.
+func join(agents string, l Limits) (bool, error) {
 	sweep(agents)
 	dir := agents + "/" + AgentPrefix + strconv.Itoa(syscall.Getpid())
 	if err := syscall.Mkdir(dir, 0o755); err != nil && err != syscall.EEXIST {
