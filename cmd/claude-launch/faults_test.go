@@ -55,6 +55,9 @@ type fault struct {
 	setup   func(r *faultRun)
 	args    []string
 
+	// command runs `claude-auth-sync COMMAND` by hand with stdin, instead.
+	command, stdin string
+
 	sees   []string // stderr (and, by hand, stdout), normalized, in order
 	exit   int
 	waits  time.Duration // the bound the person waits for, 0 for none
@@ -235,6 +238,61 @@ func faultClasses() []struct {
 				sees: []string{"~/claude.env: written (fingerprint FP)"},
 				exit: 0, fate: "~/claude.env written, 0600; $HOME keeps its 0755"},
 		}},
+		{"The commands with bad input: nothing cut, nothing echoed, nothing half done", []fault{
+			{name: "10 MB on stdin, the token starting just before 64 KiB", command: "enable", server: "vault",
+				stdin: strings.Repeat("x", 64<<10-19) + testToken + strings.Repeat("y", 10<<20),
+				setup: func(r *faultRun) { r.after = kv2(r).unchanged() },
+				sees:  []string{"claude-auth-sync: error: stdin holds more than 64 KiB, which is not a setup token: pipe in the token alone, or the output of `claude setup-token`"},
+				exit:  2, fate: "none, none written; Vault unchanged"},
+			{name: "`--expires` in the past", command: "enable", server: "vault", args: []string{"--expires=2020-01-01"}, stdin: testToken + "\n",
+				setup: func(r *faultRun) { r.after = kv2(r).unchanged() },
+				sees:  []string{"claude-auth-sync: error: --expires=\"2020-01-01\" is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"},
+				exit:  2, fate: "none, none written; Vault unchanged"},
+			{name: "`CLAUDE_LAUNCH_ENV_FILE` in a directory anyone may write (0777)", command: "enable", server: "vault", stdin: testToken + "\n",
+				setup: func(r *faultRun) {
+					shared := filepath.Join(r.home, "shared")
+					if err := os.Mkdir(shared, 0o755); err != nil {
+						r.t.Fatal(err)
+					}
+					if err := os.Chmod(shared, 0o777); err != nil {
+						r.t.Fatal(err)
+					}
+					r.env = append(r.env, config.EnvEnvFile+"="+filepath.Join(shared, "claude.env"))
+					r.ownFate = true
+					unchanged := kv2(r).unchanged()
+					r.after = func() {
+						unchanged()
+						if _, err := os.Stat(filepath.Join(shared, "claude.env")); err == nil {
+							r.t.Error("an env file was written in the refused directory")
+						}
+					}
+				},
+				sees: []string{"ERRO claude-auth-sync: directory ~/shared: insecure file: group or others can write in it (mode 0777), so they could replace the file; run `chmod go-w ~/shared`, or keep the env file in a directory of your own (CLAUDE_LAUNCH_ENV_FILE); nothing was stored"},
+				exit: 1, fate: "none, none written; Vault unchanged"},
+			{name: "an API key on the command line", sync: true, file: true, server: "vault", args: []string{"sk-ant-api03-TESTtokenVALUE_key"},
+				sees: []string{"claude-auth-sync: error: an Anthropic key or token (sk-ant-…) on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; claude-auth-sync takes none on its command line, and nothing was run: revoke it and make a new one"},
+				exit: 2, fate: "kept, byte for byte"},
+			{name: "a setup token pasted as another setting's value in the config file", server: "vault",
+				setup: func(r *faultRun) {
+					f := config.DefaultConfigFile(func(k string) string { return map[string]string{"HOME": r.home}[k] })
+					if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+						r.t.Fatal(err)
+					}
+					if err := os.WriteFile(f, []byte(config.EnvVaultTimeout+"="+testToken+"\n"), 0o644); err != nil {
+						r.t.Fatal(err)
+					}
+				},
+				sees:   []string{"WARN claude-launch: config file ~/.config/claude-launch/config line 1: CLAUDE_LAUNCH_VAULT_TIMEOUT (its value is not shown: it could be a credential) is not a positive duration up to 1m, such as 2s or 10m; using 2s"},
+				claude: "setup token", fate: "written, 0600"},
+			{name: "`CLAUDE_LAUNCH_CONFIG` names a file that does not exist", server: "vault",
+				setup:  func(r *faultRun) { r.env = append(r.env, config.EnvConfig+"="+filepath.Join(r.home, "nope")) },
+				sees:   []string{`WARN claude-launch: CLAUDE_LAUNCH_CONFIG="~/nope" does not exist, so none of its settings apply: create it, or unset CLAUDE_LAUNCH_CONFIG`},
+				claude: "setup token", fate: "written, 0600"},
+			{name: "`HOME` unset", sync: true, server: "vault",
+				setup: func(r *faultRun) { r.env = append(r.env, "HOME=") },
+				sees:  []string{"ERRO claude-auth-sync: HOME is not set, so claude-auth-sync cannot find your env file, its state or claude's login: set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set CLAUDE_LAUNCH_ENV_FILE, CLAUDE_LAUNCH_STATE_DIR and CLAUDE_CONFIG_DIR"},
+				exit:  1, fate: "none, none written"},
+		}},
 		{"Everyday faults", []fault{
 			{name: "at the first launch, nothing listens at VAULT_ADDR", server: "down",
 				sees:   []string{launchWarn("claude-auth-sync", "vault at http://127.0.0.1:1 is unreachable (dial tcp 127.0.0.1:1: connect: connection refused); check VAULT_ADDR and that the server runs")},
@@ -318,7 +376,11 @@ func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken strin
 
 	prog, args := filepath.Join(binDir, "claude-launch"), f.args
 	if f.sync {
-		prog, args = filepath.Join(binDir, "claude-auth-sync"), append([]string{"sync"}, f.args...)
+		f.command = "sync"
+	}
+	byHand := f.command != ""
+	if byHand {
+		prog, args = filepath.Join(binDir, "claude-auth-sync"), append([]string{f.command}, f.args...)
 	}
 	// A regression that waits without bound fails the row, not the run.
 	ctx, cancel := context.WithTimeout(context.Background(), f.waits+30*time.Second)
@@ -326,6 +388,7 @@ func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken strin
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Env = append(base, r.env...) // later values win in os/exec
 	cmd.Dir = r.dir
+	cmd.Stdin = strings.NewReader(f.stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -346,7 +409,7 @@ func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken strin
 		}
 	}
 	claude := ""
-	if f.sync {
+	if byHand {
 		for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
 			if l != "" {
 				sees = append(sees, norm(l))
@@ -400,13 +463,13 @@ func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken strin
 	}
 	exitCell := itoa(f.exit)
 	claudeCell := "—"
-	if !f.sync {
+	if !byHand {
 		exitCell = "claude's"
 		claudeCell = map[string]string{"setup token": "the setup token", "own login": "its own login"}[f.claude]
 	}
 	prog = "`claude-launch`"
-	if f.sync {
-		prog = "`claude-auth-sync sync`"
+	if byHand {
+		prog = "`claude-auth-sync " + f.command + "`"
 	}
 	seesCell := "nothing"
 	if len(f.sees) > 0 {
@@ -451,6 +514,24 @@ func normalize(s, home, me string, tok token.Secret) string {
 type kvV2 struct{ r *faultRun }
 
 func (k *kvV2) path() string { return "users/" + k.r.me + "/claude" }
+
+// unchanged returns a check, for after, that the secret is still at the
+// version it is at now.
+func (k *kvV2) unchanged() func() {
+	version := func() int {
+		s, err := k.r.vault.Client.KVv2("secret").GetMetadata(context.Background(), k.path())
+		if err != nil {
+			k.r.t.Fatal(err)
+		}
+		return s.CurrentVersion
+	}
+	before := version()
+	return func() {
+		if v := version(); v != before {
+			k.r.t.Errorf("Vault was written: version %d, was %d", v, before)
+		}
+	}
+}
 
 func (k *kvV2) reset(tok token.Secret) {
 	k.deleteMetadata()
