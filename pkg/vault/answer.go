@@ -11,7 +11,7 @@ import (
 
 // An answer is one response of Vault's, read for what it says in Vault's
 // own terms. Only three answers mean "no setup token": a 404 that carries
-// Vault's JSON error body, a KV v2 version that is deleted or destroyed, and
+// Vault's JSON error body with an empty error list, a KV v2 version that is deleted or destroyed, and
 // a secret that exists without the field. Everything else (an empty 404
 // from a proxy, a 200 with {} or null, a 204, a wrapped response) says
 // nothing about the secret and is an error.
@@ -123,6 +123,12 @@ func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 		}
 		if e.Errors == nil {
 			return secretAnswer{}, errShape("a 404 without Vault's error list")
+		}
+		if len(*e.Errors) > 0 {
+			// Vault's "no such secret" carries an empty list; a 404 with
+			// errors is about something else (a mount that is gone: "no
+			// handler for route"), not the secret.
+			return secretAnswer{}, &statusError{status: status, errs: *e.Errors}
 		}
 		return secretAnswer{absent: "no secret"}, nil
 	case http.StatusNoContent:

@@ -250,6 +250,8 @@ func (c *Client) explainStatus(ctx context.Context, st *statusError) error {
 		return errors.New("vault denied reading " + c.SecretPath() + " (403): your Vault token cannot read it, or has expired; run `vault login`, or ask for a policy that can read it")
 	case st.status == http.StatusBadRequest || st.status == http.StatusMethodNotAllowed:
 		return errors.New("vault rejected reading " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
+	case st.status == http.StatusNotFound:
+		return errors.New("vault at " + c.Addr() + " answered reading " + c.SecretPath() + " with a 404 about something else than the secret (" + strings.Join(st.errs, "; ") + "): the mount may have been removed or renamed; check " + config.EnvVaultMount)
 	case st.status == http.StatusServiceUnavailable && len(st.errs) > 0 && strings.Contains(strings.Join(st.errs, " "), "sealed"):
 		return errors.New("vault at " + c.Addr() + " is sealed; it can answer once an operator unseals it")
 	}

@@ -253,6 +253,9 @@ func TestReadAnswer(t *testing.T) {
 		{"v1 secret", 1, 200, `{"data":{"setup_token":"x"}}`, "", true},
 		{"v1 missing", 1, 404, `{"errors":[]}`, "no secret", true},
 		{"v1 404 array", 1, 404, `[]`, "", false},
+		// What Vault answers when the mount is gone: not about the secret.
+		{"v2 404 no handler", 2, 404, `{"errors":["no handler for route \"secret/data/users/x/claude\". route entry not found."]}`, "", false},
+		{"v1 404 no handler", 1, 404, `{"errors":["no handler for route \"kv1/users/x/claude\". route entry not found."]}`, "", false},
 		{"v1 200 data array", 1, 200, `{"data":[1]}`, "", false},
 		{"403", 2, 403, `{"errors":["permission denied"]}`, "", false},
 	} {
