@@ -70,6 +70,9 @@ type vaultStatus struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Version     int    `json:"secret_version,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// Token is the user's Vault token, as lookup-self says (never renewed
+	// by status).
+	Token *vault.TokenInfo `json:"vault_token,omitempty"`
 }
 
 type loginStatus struct {
@@ -137,8 +140,12 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	// Vault: does it answer, and what does it hold?
 	st.Vault = vaultOf(ctx, cfg)
 	switch {
+	case st.Vault.Error != "" && strings.Contains(st.Vault.Error, vault.ErrTokenDead.Error()):
+		problem(st.Vault.Error)
 	case st.Vault.Error != "":
 		warn("vault: " + st.Vault.Error)
+	case st.Vault.Token != nil && st.Vault.Token.Ending(time.Now()):
+		warn(tokenEnding(*st.Vault.Token))
 	case st.Vault.Answered && st.Mode == ModeSetupToken && !st.Vault.HasToken:
 		problem("Vault has no setup token at " + st.Vault.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
 	case st.Vault.Answered && st.Mode == ModeSetupToken && st.Vault.Fingerprint != st.EnvFile.Fingerprint:
@@ -266,6 +273,14 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 		return vs
 	}
 	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
+	info, err := client.LookupToken(ctx)
+	if errors.Is(err, vault.ErrTokenDead) {
+		vs.Error = err.Error()
+		return vs
+	}
+	if err == nil {
+		vs.Token = &info
+	}
 	f, err := client.Fetch(ctx)
 	switch {
 	case err == nil:
@@ -338,6 +353,9 @@ func printStatus(w io.Writer, st Status) {
 	default:
 		line("vault", st.Vault.Addr+" answered: no setup token at "+st.Vault.Path)
 	}
+	if t := st.Vault.Token; t != nil {
+		line("vault token", vaultTokenLine(*t))
+	}
 	if st.Login.Checked {
 		line("rotating login", st.Login.File+": "+st.Login.Detail)
 	} else {
@@ -394,6 +412,33 @@ func printStatus(w io.Writer, st Status) {
 		b.WriteString("\nNOT healthy\n")
 	}
 	_, _ = io.WriteString(w, b.String())
+}
+
+// vaultTokenLine says how long the user's Vault token lasts.
+func vaultTokenLine(t vault.TokenInfo) string {
+	switch {
+	case t.Expires.IsZero():
+		return "never expires"
+	case t.Periodic:
+		return "periodic, " + left(t.Expires) + " left; the timer's sync renews it for ever"
+	case t.Renewable:
+		return left(t.Expires) + " left, renewable: the timer's sync renews it at half its TTL, up to its max TTL"
+	}
+	return left(t.Expires) + " left, not renewable: log in again (`vault login`) before it ends"
+}
+
+// left says roughly how long until t.
+func left(t time.Time) string {
+	d := time.Until(t)
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + " s"
+	case d < 2*time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min"
+	case d < 72*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " days"
 }
 
 // ago says how long ago t was, roughly.

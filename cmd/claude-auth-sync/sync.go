@@ -27,6 +27,24 @@ const guardTimeout = 15 * time.Second
 type SyncCmd struct {
 	OnMiss   bool  `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
 	Deadline int64 `name:"deadline-unix-ms" hidden:"" help:"Give up at this time (Unix milliseconds): the launcher's own bound."`
+
+	token *tokenReport // what the sync learned of the Vault token
+}
+
+// tokenReport is what a sync learned of the user's Vault token.
+type tokenReport struct {
+	info vault.TokenInfo
+	dead bool
+}
+
+// tokenEnding says when a Vault token that cannot be renewed further
+// ends, and what to do.
+func tokenEnding(i vault.TokenInfo) string {
+	why := "is not renewable"
+	if i.Capped {
+		why = "has reached its max TTL"
+	}
+	return "your Vault token ends " + i.Expires.Local().Format("2006-01-02 15:04") + " and " + why + ": log in again (`vault login`) before then, or every sync stops"
 }
 
 // Run syncs. By hand and on the timer:
@@ -63,7 +81,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	}
 
 	// What will the next claude use?
-	r := authReport{mode: ModeLogin}
+	r := authReport{mode: ModeLogin, token: s.token}
 	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
 		r.mode, r.valid = ModeSetupToken, true
 		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", tok.Fingerprint())
@@ -126,6 +144,22 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 	}
 	if err != nil {
 		return store.SyncResult{}, err
+	}
+	// Keep the user's Vault token alive (the timer runs this, a launch
+	// never does); a dead one is the one thing to say, and nothing is read.
+	info, terr := client.KeepToken(ctx)
+	switch {
+	case errors.Is(terr, vault.ErrTokenDead):
+		s.token = &tokenReport{dead: true}
+		return store.SyncResult{}, terr
+	case terr == nil:
+		s.token = &tokenReport{info: info}
+		if info.Renewed {
+			logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
+		}
+		if info.Ending(time.Now()) {
+			logger.Warn(tokenEnding(info))
+		}
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
 	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {

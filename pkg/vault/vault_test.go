@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/hashicorp/vault/api"
 )
 
 const testToken = token.Prefix + "TESTtokenVALUE_vault"
@@ -305,5 +307,34 @@ func TestFetcher(t *testing.T) {
 	}
 	if res, _ := c.Resolver(noToken, nil).Resolve(); res.Source != token.SourceNone {
 		t.Error("an env file was written without a Vault token")
+	}
+}
+
+// TestTokenInfo: lookup-self's answer read as Vault defines it; fields
+// that are absent or of another type count as 0, never a panic.
+func TestTokenInfo(t *testing.T) {
+	n := func(s string) json.Number { return json.Number(s) }
+	for _, tc := range []struct {
+		name string
+		data map[string]any
+		want TokenInfo
+	}{
+		{"root", map[string]any{"ttl": n("0"), "creation_ttl": n("0"), "renewable": false, "expire_time": nil}, TokenInfo{}},
+		{"renewable", map[string]any{"ttl": n("30"), "creation_ttl": n("60"), "renewable": true, "expire_time": "2027-01-01T00:00:00Z"},
+			TokenInfo{TTL: 30 * time.Second, CreationTTL: time.Minute, Renewable: true, Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"periodic", map[string]any{"ttl": n("5"), "period": n("8"), "renewable": true}, TokenInfo{TTL: 5 * time.Second, CreationTTL: 8 * time.Second, Renewable: true, Periodic: true}},
+		{"periodic with a max", map[string]any{"ttl": n("5"), "period": n("8"), "explicit_max_ttl": n("60"), "renewable": true}, TokenInfo{TTL: 5 * time.Second, CreationTTL: 8 * time.Second, Renewable: true}},
+		{"fields absent or odd", map[string]any{"ttl": "soon", "renewable": "yes"}, TokenInfo{}},
+		{"nothing", map[string]any{}, TokenInfo{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tokenInfo(&api.Secret{Data: tc.data})
+			if err != nil || got != tc.want {
+				t.Errorf("tokenInfo = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := tokenInfo(&api.Secret{}); err == nil {
+		t.Error("a look-up without data accepted")
 	}
 }
