@@ -124,30 +124,14 @@ func lab() int {
 	fmt.Printf("race-lab: %d agents, %d runs of %d access-token lifetimes each (%s), %d at a time\n",
 		p.Agents, len(cases), p.Lifetimes, compression, *parallel)
 	start := time.Now()
-	results := make([]racelab.Result, len(cases))
-	errs := make([]error, len(cases))
-	sem := make(chan struct{}, *parallel)
-	var wg sync.WaitGroup
 	if *noModel {
 		cases = nil
 	}
-	for i, c := range cases {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i], errs[i] = racelab.Run(p, c)
-		}()
-	}
-	wg.Wait()
+	results, errs := runAll(cases, *parallel, func(c racelab.Case) (racelab.Result, error) { return racelab.Run(p, c) })
 	for i, err := range errs {
 		if err != nil {
 			return fail(fmt.Errorf("%s seed %d: %w", cases[i], cases[i].Seed, err))
 		}
-	}
-	if *noModel {
-		results = nil
 	}
 	if *realRuns > 0 {
 		real, err := runReal(*claude, *launcher, scratch, p.Agents, *realRuns, *realPar, *realFor, strings.Split(*faults, ","))
@@ -217,6 +201,20 @@ func runReal(claude, launcher, scratch string, agents, runs, parallel int, d tim
 		}
 	}
 	fmt.Printf("race-lab: the real claude %s: %d runs of %s, %d agents each, %d at a time\n", version, len(jobs), d, agents, parallel)
+	results, errs := runAll(jobs, parallel, func(j job) (racelab.Result, error) {
+		return racelab.RunReal(p, j.mode, j.fault, racelab.Reject, j.run)
+	})
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("real claude, %s, %s, run %d: %w", jobs[i].mode, jobs[i].fault, jobs[i].run, err)
+		}
+	}
+	return results, nil
+}
+
+// runAll runs f on every job, at most parallel at once, and returns the
+// results and errors in the jobs' order.
+func runAll[J any](jobs []J, parallel int, f func(J) (racelab.Result, error)) ([]racelab.Result, []error) {
 	results := make([]racelab.Result, len(jobs))
 	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, parallel)
@@ -227,16 +225,11 @@ func runReal(claude, launcher, scratch string, agents, runs, parallel int, d tim
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			results[i], errs[i] = racelab.RunReal(p, j.mode, j.fault, racelab.Reject, j.run)
+			results[i], errs[i] = f(j)
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("real claude, %s, %s, run %d: %w", jobs[i].mode, jobs[i].fault, jobs[i].run, err)
-		}
-	}
-	return results, nil
+	return results, errs
 }
 
 type report struct {

@@ -116,13 +116,7 @@ func TestRealClaudeOffline(t *testing.T) {
 // token, gets invalid_grant and blanks the login.
 func TestKilledRefresher(t *testing.T) {
 	bin := testenv.Claude(t)
-	var killedPID atomic.Int64
-	h := New(t, Options{Hook: func(at Moment, pid int) bool {
-		if at != AfterRotation || !killedPID.CompareAndSwap(0, int64(pid)) {
-			return false
-		}
-		return Kill(pid) == nil
-	}})
+	h, killedPID := killOnce(t, AfterRotation)
 	home := t.TempDir()
 	dir := filepath.Join(home, ".claude")
 	if err := h.WriteLogin(dir, time.Now().Add(-time.Hour)); err != nil {
@@ -155,13 +149,7 @@ func TestKilledRefresher(t *testing.T) {
 // refreshes with the refresh token that is still current.
 func TestLockLeftBehind(t *testing.T) {
 	bin := testenv.Claude(t)
-	var killedPID atomic.Int64
-	h := New(t, Options{Hook: func(at Moment, pid int) bool {
-		if at != BeforeRotation || !killedPID.CompareAndSwap(0, int64(pid)) {
-			return false
-		}
-		return Kill(pid) == nil
-	}})
+	h, killedPID := killOnce(t, BeforeRotation)
 	home := t.TempDir()
 	dir := filepath.Join(home, ".claude")
 	if err := h.WriteLogin(dir, time.Now().Add(-time.Hour)); err != nil {
@@ -189,4 +177,17 @@ func TestLockLeftBehind(t *testing.T) {
 	if _, r, _ := login(t, dir); !strings.HasSuffix(r, "-2") {
 		t.Errorf("refresh token …%s after the takeover, want the rotated one", r[len(r)-4:])
 	}
+}
+
+// killOnce starts a harness whose hook SIGKILLs the first client that
+// asks for a refresh, at the moment given; the PID it killed is kept.
+func killOnce(t *testing.T, when Moment) (*Harness, *atomic.Int64) {
+	killed := new(atomic.Int64)
+	h := New(t, Options{Hook: func(at Moment, pid int) bool {
+		if at != when || !killed.CompareAndSwap(0, int64(pid)) {
+			return false
+		}
+		return Kill(pid) == nil
+	}})
+	return h, killed
 }
