@@ -98,6 +98,11 @@ func TestNothingOfOursRefreshes(t *testing.T) {
 	waitStarted(1)
 	_ = srv.Process.Kill()
 	_ = srv.Wait()
+	t.Cleanup(func() {
+		kill := exec.Command(tmux, "kill-server")
+		kill.Env = env
+		_ = h.Run(kill)
+	})
 	run("", []string{"CLAUDE_LAUNCH_CLAUDE=" + stub}, filepath.Join(scripts, "claude-agents"), "-d", "-n", "2")
 	waitStarted(3)
 	run("", nil, tmux, "kill-server")

@@ -7,6 +7,11 @@
 // only the access token's lifetime is short (seconds for 8 hours); calls,
 // round trips and the lock's timings are those of the model, in real
 // time, and two lifetimes give the same result per simulated day.
+//
+// The same race with the real claude CLI (real.go): eight real claude
+// processes per run in the offline harness (internal/testenv/offline),
+// with the faults the reports describe, on one shared login and through
+// claude-launch with a setup token.
 package racelab
 
 import (

@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the README's race-lab table fro
 // token nothing refreshes and every agent but the killed one runs on.
 func TestShortLab(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the short lab takes about 10 s; not in -short")
+		t.Skip("the short lab takes about 30 s; not in -short")
 	}
 	dir := t.TempDir()
 	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-launch", "github.com/claude-launch/claude-launch/internal/cmd/race-lab"); err != nil {
@@ -97,6 +97,9 @@ func TestShortLab(t *testing.T) {
 	}
 	if _, err := os.Stat(claude); err != nil {
 		testenv.Missing(t, "the real claude", "run `make claude` (scripts/install-claude.sh)")
+	}
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root, for the real claude's runs in private namespaces", "run the tests as root")
 	}
 	if realShared != 1 || realSetup != 1 {
 		t.Errorf("%d and %d real-claude runs (shared login, setup token), want 1 and 1", realShared, realSetup)

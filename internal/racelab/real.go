@@ -2,6 +2,7 @@ package racelab
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -116,11 +117,12 @@ func RunReal(p RealParams, mode, fault string, policy Policy, run int) (Result, 
 	if err := h.WriteLogin(dirs[0], expires); err != nil {
 		return r, err
 	}
+	login, err := os.ReadFile(filepath.Join(dirs[0], creds.FileName))
+	if err != nil {
+		return r, err
+	}
 	if fault == CopiedLogin {
-		b, err := os.ReadFile(filepath.Join(dirs[0], creds.FileName))
-		if err != nil {
-			return r, err
-		}
+		b := login
 		for i := 1; i < p.Agents; i++ {
 			d := filepath.Join(home, fmt.Sprintf(".claude-%d", i))
 			if err := os.Mkdir(d, 0o700); err != nil {
@@ -137,7 +139,9 @@ func RunReal(p RealParams, mode, fault string, policy Policy, run int) (Result, 
 	if fault == StaleLock || fault == FutureLock {
 		// A real claude's refresh, killed before the endpoint rotated:
 		// its lock and owner file stay behind, nothing is lost.
+		mu.Lock()
 		stale = true
+		mu.Unlock()
 		cmd := exec.Command(p.Claude, "-p", "hi")
 		cmd.Env = env
 		_ = h.Run(cmd)
@@ -197,8 +201,11 @@ func RunReal(p RealParams, mode, fault string, policy Policy, run int) (Result, 
 	// claude does not refresh), and a status check is the first to find
 	// it expired: they make their first call 2.5 s after it started.
 	gate := make(chan struct{})
+	var opened sync.Once
+	open := func() { opened.Do(func() { close(gate) }) }
+	defer open() // never leave an agent waiting, whatever returns
 	if fault != ShortCommands {
-		close(gate)
+		open()
 	}
 	agents := make([]*agent, p.Agents)
 	for i := range agents {
@@ -236,7 +243,7 @@ func RunReal(p RealParams, mode, fault string, policy Policy, run int) (Result, 
 				}
 				cmd := command(dirs[0], args...)
 				if i == 0 {
-					time.AfterFunc(2500*time.Millisecond, func() { close(gate) })
+					time.AfterFunc(2500*time.Millisecond, open)
 				}
 				if h.Start(cmd) == nil {
 					t := time.AfterFunc(3*time.Second, func() { _ = cmd.Process.Kill() })
@@ -276,15 +283,30 @@ func RunReal(p RealParams, mode, fault string, policy Policy, run int) (Result, 
 			r.Server.Rejected++
 		}
 	}
-	// What claude itself says of the login afterwards (the fake endpoint
-	// answers if it refreshes: nobody's real login is touched).
-	cmd := exec.Command(p.Claude, "auth", "status", "--text")
-	cmd.Env = append(append([]string{}, h.Env(home, path)...), "CLAUDE_CONFIG_DIR="+dirs[len(dirs)-1])
-	out, _ := outputIn(h, cmd)
-	r.LoginAfter = loginLine(out)
-	if b, err := os.ReadFile(filepath.Join(dirs[len(dirs)-1], creds.FileName)); err == nil && isBlanked(b) {
+	// The login as the run left it, read before anything else touches it.
+	last := filepath.Join(dirs[len(dirs)-1], creds.FileName)
+	after, _ := os.ReadFile(last)
+	if isBlanked(after) {
 		r.DamagedFile = filepath.Join(home, "damaged.credentials.json")
-		_ = os.WriteFile(r.DamagedFile, b, 0o600)
+		_ = os.WriteFile(r.DamagedFile, after, 0o600)
+	}
+	if mode == SetupToken {
+		// The agents never used it: say whether it is as it was, rather
+		// than ask claude, whose question would refresh it.
+		r.LoginAfter = "stored login changed"
+		if bytes.Equal(after, login) {
+			r.LoginAfter = "stored login untouched"
+		}
+		return r, nil
+	}
+	// What claude itself says of the shared login afterwards, on a copy
+	// (the fake endpoint answers if it refreshes; no real login exists).
+	check := filepath.Join(home, "check")
+	if err := os.Mkdir(check, 0o700); err == nil && os.WriteFile(filepath.Join(check, creds.FileName), after, 0o600) == nil {
+		cmd := exec.Command(p.Claude, "auth", "status", "--text")
+		cmd.Env = append(append([]string{}, h.Env(home, path)...), "CLAUDE_CONFIG_DIR="+check)
+		out, _ := outputIn(h, cmd)
+		r.LoginAfter = loginLine(out)
 	}
 	return r, nil
 }

@@ -4,7 +4,9 @@
 //
 //	race-lab -launcher bin/claude-launch [-claude PATH] [-out out/race-lab]
 //
-// It prints the table and writes report.json and logouts.svg to -out.
+// It prints the tables and writes report.json, table.md and the plots
+// logouts.svg (the model) and real.svg (the real claude, offline, which
+// needs root) to -out.
 // The same binary is the agents: `race-lab agent …` for a shared-login
 // agent, `race-lab claude …` for the stand-in claude that claude-launch
 // execs.
@@ -12,6 +14,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -22,6 +25,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/racelab"
+	"github.com/claude-launch/claude-launch/internal/testenv/offline"
 )
 
 func main() {
@@ -131,6 +135,17 @@ func lab() int {
 	for i, err := range errs {
 		if err != nil {
 			return fail(fmt.Errorf("%s seed %d: %w", cases[i], cases[i].Seed, err))
+		}
+	}
+	if *realRuns > 0 {
+		// The real claude runs in private namespaces, which need root.
+		if h, err := offline.Start(scratch, offline.Options{}); errors.Is(err, offline.ErrNoNamespaces) {
+			fmt.Printf("race-lab: the real claude's runs skipped: %v\n", err)
+			*realRuns = 0
+		} else if err != nil {
+			return fail(err)
+		} else {
+			h.Close()
 		}
 	}
 	if *realRuns > 0 {
@@ -255,6 +270,9 @@ func checks(results []racelab.Result, claude, launcher, self string) map[string]
 	var setup *racelab.Result
 	for i := range results {
 		r := &results[i]
+		if r.Client == racelab.Real {
+			continue // checked in the harness, by RunReal itself
+		}
 		if r.Mode == racelab.SharedLogin && r.DamagedFile != "" && (worst == nil || r.Logouts > worst.Logouts) {
 			worst = r
 		}

@@ -18,7 +18,8 @@
 // a policy for a refresh token presented again (reject, revoke the
 // family, or a reuse window), a configurable access-token lifetime,
 // latency before and after it rotates, and a hook that may kill the
-// client that asked after the rotation and before it is answered. Every
+// client that asked, before the endpoint rotates or after it rotated and
+// before it answers. Every
 // request is logged with which refresh token it presented, shortened;
 // no log holds a whole token.
 package offline

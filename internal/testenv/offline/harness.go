@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
@@ -81,6 +82,7 @@ type Harness struct {
 	sb      *sandbox
 	servers []*http.Server
 
+	closing  sync.Once
 	mu       sync.Mutex
 	log      []Request
 	serial   int
@@ -164,20 +166,27 @@ func (h *Harness) serve(w http.ResponseWriter, r *http.Request) {
 
 // Close kills what the harness started and is still running, stops the
 // fakes and ends the namespaces.
+// A second Close does nothing.
 func (h *Harness) Close() {
-	h.mu.Lock()
-	procs := h.procs
-	h.procs = nil
-	h.mu.Unlock()
-	for _, c := range procs {
-		if c.ProcessState == nil && c.Process != nil {
+	h.closing.Do(func() {
+		h.mu.Lock()
+		procs := h.procs
+		h.procs = nil
+		h.mu.Unlock()
+		for _, c := range procs {
+			// Kill signals through a pidfd: never a reused PID, and an
+			// exited process is no error worth a word.
 			_ = c.Process.Kill()
 		}
-	}
-	for _, s := range h.servers {
-		_ = s.Close()
-	}
-	h.sb.close()
+		// Wait for the handlers (one may sleep in a latency) before the
+		// thread, whose id they use, goes.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, s := range h.servers {
+			_ = s.Shutdown(ctx)
+		}
+		h.sb.close()
+	})
 }
 
 // Env is the environment a claude needs to run offline against the fakes,
@@ -243,7 +252,9 @@ func (h *Harness) Forward(addr string) error {
 					return
 				}
 				defer out.Close()
-				go func() { _, _ = io.Copy(out, in) }()
+				// Either side done: both are closed, so neither the
+				// connection nor this goroutine outlives it.
+				go func() { _, _ = io.Copy(out, in); out.Close(); in.Close() }()
 				_, _ = io.Copy(in, out)
 			}()
 		}

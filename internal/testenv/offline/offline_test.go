@@ -166,7 +166,7 @@ func TestLockLeftBehind(t *testing.T) {
 	}
 	t.Logf("owner file: %s", owner)
 	// claude-auth-sync reads claude's own owner file as claude does.
-	if l, err := creds.InspectLock(dir); err != nil || !l.Held || l.PID != killed || !l.Dead {
+	if l, err := creds.InspectLock(dir); err != nil || !l.Held || l.PID != killed || !l.Dead() {
 		t.Errorf("InspectLock = %+v, %v; want held by %d, which is dead", l, err, killed)
 	}
 	start := time.Now()
