@@ -239,7 +239,7 @@ func TestGuardWaitsForClaudesLock(t *testing.T) {
 		t.Fatalf("a lock without an owner file was broken: err = %v", err)
 	}
 	// Its holder alive (this test): never broken.
-	writeOwner(t, g.Dir, os.Getpid(), pidDomain())
+	writeOwner(t, g.Dir, os.Getpid(), pidDomain(pidNamespace()))
 	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
@@ -247,7 +247,7 @@ func TestGuardWaitsForClaudesLock(t *testing.T) {
 	}
 	// A dead holder, but the lock younger than claude's stale time: kept.
 	dead := deadPID(t)
-	writeOwner(t, g.Dir, dead, pidDomain())
+	writeOwner(t, g.Dir, dead, pidDomain(pidNamespace()))
 	if err := os.Chtimes(lock, time.Now(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -291,10 +291,12 @@ func TestLockProblems(t *testing.T) {
 		{"dead holder, young", -10 * time.Second, dead, ""},
 		{"dead holder, stale", -2 * time.Minute, dead, "`claude-auth-sync sync` clears it"},
 		{"live holder, old", -2 * time.Minute, os.Getpid(), "is still running; if no claude is refreshing now, run `rmdir"},
-		{"in the future", time.Hour, dead, "in the future, and its holder, process " + strconv.Itoa(dead) + ", is gone: no claude may refresh"},
+		// A dead holder's lock, dated ahead: the next claude takes it over.
+		{"in the future, holder dead", time.Hour, dead, ""},
+		{"in the future, holder alive", time.Hour, os.Getpid(), "in the future, and its holder, process " + strconv.Itoa(os.Getpid()) + ", is still running: no claude may refresh"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			writeOwner(t, dir, tc.pid, pidDomain())
+			writeOwner(t, dir, tc.pid, pidDomain(pidNamespace()))
 			m := time.Now().Add(tc.mtime)
 			if err := os.Chtimes(lock, m, m); err != nil {
 				t.Fatal(err)
@@ -311,8 +313,26 @@ func TestLockProblems(t *testing.T) {
 	}
 	// Another machine's owner file: its holder cannot be told dead.
 	writeOwner(t, dir, dead, "linux:0000:pid:[1]")
-	if l, _ := InspectLock(dir); l.Dead {
-		t.Error("another pid domain's holder judged dead")
+	if l, _ := InspectLock(dir); l.Holder != HolderUnknown {
+		t.Errorf("another pid domain's holder judged %s", l.Holder)
+	}
+	old := time.Now().Add(-2 * ClaudeLockStale)
+	_ = os.Chtimes(lock, old, old)
+	if l, _ := InspectLock(dir); !strings.Contains(l.Problem(time.Now()), "nothing here can tell whether its holder lives") {
+		t.Errorf("an unknown holder's old lock: %q", l.Problem(time.Now()))
+	}
+	// An older claude's legacy lock alone, old: named, with the fix.
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	legacy := legacyLock(dir)
+	if err := os.Mkdir(legacy, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(legacy)
+	_ = os.Chtimes(legacy, old, old)
+	if l, _ := InspectLock(dir); !strings.Contains(l.Problem(time.Now()), "legacy refresh lock "+legacy) {
+		t.Errorf("an old legacy lock: %q", l.Problem(time.Now()))
 	}
 }
 
@@ -320,7 +340,7 @@ func TestLockProblems(t *testing.T) {
 func writeOwner(t *testing.T, dir string, pid int, domain string) {
 	t.Helper()
 	start, _ := procStart(pid)
-	b := fmt.Sprintf(`{"pid":%d,"procStart":%q,"pidDomain":%q,"pidSpace":"vm#pid:[0]","lockBirthtimeMs":1796120379239.166}`, pid, start, domain)
+	b := fmt.Sprintf(`{"pid":%d,"procStart":%q,"pidDomain":%q,"pidSpace":%q,"lockBirthtimeMs":1796120379239.166}`, pid, start, domain, "vm#"+pidNamespace())
 	if err := os.WriteFile(filepath.Join(dir, ClaudeLockOwner), []byte(b), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -332,7 +332,7 @@ func (g *Guard) backup(data []byte) (string, error) {
 			return "", nil
 		}
 	}
-	if err := store.EnsureDir(g.Backups); err != nil {
+	if err := store.EnsureStateDir(g.Backups); err != nil {
 		return "", err
 	}
 	name := filepath.Join(g.Backups, backupPrefix+strconv.FormatInt(g.now().UnixNano(), 10)+".json")

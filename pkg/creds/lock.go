@@ -34,12 +34,7 @@ const lockPoll = 50 * time.Millisecond
 // ClaudeLockStale and its holder, named by the owner file, provably
 // dead); the legacy lock, which the same owner file covers, likewise.
 func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
-	paths := []string{filepath.Join(dir, ClaudeLockName)}
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		paths = append(paths, real+".lock")
-	} else {
-		paths = append(paths, filepath.Clean(dir)+".lock")
-	}
+	paths := []string{filepath.Join(dir, ClaudeLockName), legacyLock(dir)}
 	var held []string
 	release = func() {
 		for i := len(held) - 1; i >= 0; i-- {
@@ -49,7 +44,7 @@ func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
 	// Judged once, before this takes anything: the owner file speaks for
 	// both locks of the holder it names.
 	l, lerr := InspectLock(dir)
-	dead := lerr == nil && l.Held && l.Dead
+	dead := lerr == nil && l.Held && l.Dead()
 	stale := func() bool { return dead }
 	for _, p := range paths {
 		if err := mkdirLock(ctx, p, stale); err != nil {
