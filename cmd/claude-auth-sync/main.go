@@ -62,9 +62,11 @@ func run(args []string) int {
 // when they can: HOME unset (and the paths not given another way), or
 // naming a directory that does not exist, which no command may create.
 func homeProblem(cfg *config.Config) string {
-	if cfg.EnvFile == "" || cfg.StateDir == "" || cfg.ClaudeConfigDir == "" {
-		return "HOME is not set, so claude-auth-sync cannot find your env file, its state or claude's login: set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set " +
-			config.EnvEnvFile + ", " + config.EnvStateDir + " and CLAUDE_CONFIG_DIR"
+	// claude's login is needed only without a setup token: guard says so
+	// then, if CLAUDE_CONFIG_DIR is missing too.
+	if cfg.EnvFile == "" || cfg.StateDir == "" {
+		return "HOME is not set, or not an absolute path, so claude-auth-sync cannot find your env file or its state: set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set " +
+			config.EnvEnvFile + " and " + config.EnvStateDir
 	}
 	if home := os.Getenv("HOME"); home != "" {
 		if _, err := os.Stat(home); errors.Is(err, fs.ErrNotExist) {

@@ -206,7 +206,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 		case err != nil:
 			problem("claude did not say which credential it uses through claude-launch, so the setup token is not known to work: " + err.Error())
 		case method != "oauth_token" && len(st.Overrides) == 0:
-			problem("claude says it would use " + method + ", not the setup token: check that `claude` runs claude-launch (`alias claude=claude-launch`) and that claude-launch finds the env file")
+			problem("claude says it would use " + method + ", not the setup token: claude-launch did not pass it; check that it reads the env file (`CLAUDE_LAUNCH_LOG_LEVEL=debug claude-launch --version` says where it looks) and that " + config.EnvDisable + " is not set")
 		}
 	}
 

@@ -183,7 +183,7 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	}
 	// Backups go below the state directory: refuse it (a symlink, say)
 	// before anything is written there.
-	if err := store.CheckDir(cfg.StateDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := store.CheckStateDir(cfg.StateDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		logger.Error(err.Error())
 		return creds.Damaged, false, err
 	}

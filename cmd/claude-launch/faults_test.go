@@ -290,7 +290,7 @@ func faultClasses() []struct {
 				claude: "setup token", fate: "written, 0600"},
 			{name: "`HOME` unset", sync: true, server: "vault",
 				setup: func(r *faultRun) { r.env = append(r.env, "HOME=") },
-				sees:  []string{"ERRO claude-auth-sync: HOME is not set, so claude-auth-sync cannot find your env file, its state or claude's login: set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set CLAUDE_LAUNCH_ENV_FILE, CLAUDE_LAUNCH_STATE_DIR and CLAUDE_CONFIG_DIR"},
+				sees:  []string{"ERRO claude-auth-sync: HOME is not set, or not an absolute path, so claude-auth-sync cannot find your env file or its state: set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set CLAUDE_LAUNCH_ENV_FILE and CLAUDE_LAUNCH_STATE_DIR"},
 				exit:  1, fate: "none, none written"},
 		}},
 		{"Everyday faults", []fault{

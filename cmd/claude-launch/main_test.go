@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/store"
@@ -114,6 +115,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("ENVFILE", filepath.Join(home, ".config", "claude-auth-sync", "claude-oauth.env"))
 			e.Setenv("TOKEN", testToken)
 			e.Setenv("FP", fp.Fingerprint())
+			// Dates ahead of the day the tests run, for --expires.
+			e.Setenv("IN_HALF_A_YEAR", time.Now().AddDate(0, 6, 0).UTC().Format(time.DateOnly))
+			e.Setenv("IN_A_YEAR", time.Now().AddDate(1, 0, 0).UTC().Format(time.DateOnly))
 			e.Setenv("NEWFP", newFP.Fingerprint())
 			if err := os.WriteFile(filepath.Join(e.WorkDir, "new-token"), []byte(newToken+"\n"), 0o600); err != nil {
 				return err

@@ -245,6 +245,23 @@ CLAUDE_LAUNCH_VAULT_FIELD=token
 	}
 }
 
+// TestMayBeSecret: what is never echoed, and what people need to see.
+func TestMayBeSecret(t *testing.T) {
+	for v, want := range map[string]bool{
+		"sk-ant-oat01-TESTtoken_0123456789": true, "sk-ant-api03-abc": true, " hvs.CAESIJ0123": true,
+		"Bearer hvs.CAESIJ0123": true, "export VAULT_TOKEN=hvs.CAES": true, "s.0123456789abcdefghijklmn": true,
+		"aBcDeF0123456789xYz_-0123": true,
+		"2s":                        false, "debug": false, "soon": false, "kv": false, "~/.config/claude-auth-sync/claude-oauth.env": false,
+		"vault.example.com:8200": false, "https://vault.example.com:8200": false, "t3-serve-launch@alice.scope": false,
+		"claude-oauth-token.env": false, "12884901888": false, "123456789012345678901234": false, "s.txt": false, "b.kv": false,
+		"users/{user}/claude": false, "": false,
+	} {
+		if got := MayBeSecret(v); got != want {
+			t.Errorf("MayBeSecret(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
 func TestFlagHelp(t *testing.T) {
 	if got := Lookup(EnvVaultTimeout).FlagHelp(); got != "Bound on the whole Vault look-up, lock wait included. Default: 2s. ($CLAUDE_LAUNCH_VAULT_TIMEOUT)" {
 		t.Errorf("FlagHelp = %q", got)

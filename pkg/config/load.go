@@ -27,21 +27,47 @@ type Input struct {
 
 // MayBeSecret says whether a value could be a credential pasted in the
 // wrong place, and so must not be echoed into a terminal or a journal:
-// anything with a Claude or Vault token's prefix, and any long word with
-// no path separator or space in it. Settings' values that people type
-// (2s, debug, kv, ~/path) are short or are paths.
+// any word of it that holds a Claude or Vault token's marker (sk-ant-,
+// hvs., hvb., hvr.), that looks like a legacy Vault token (s. or b. and
+// 24 or more letters and digits), or that is a long run of letters,
+// digits, - and _ alone. Settings' values that people type (2s, debug,
+// kv, ~/path, host:8200, 12884901888, a unit's name) are short, or hold
+// a separator no token has.
 func MayBeSecret(v string) bool {
-	for _, p := range []string{"sk-ant-", "hvs.", "hvb.", "hvr.", "s.", "b."} {
-		if strings.HasPrefix(v, p) || p == "sk-ant-" && strings.Contains(v, p) {
+	for _, w := range strings.Fields(v) {
+		if mayBeSecretWord(w) {
 			return true
 		}
 	}
-	return len(v) >= 20 && !strings.ContainsAny(v, "/ ")
+	return false
+}
+
+func mayBeSecretWord(w string) bool {
+	for _, m := range []string{"sk-ant-", "hvs.", "hvb.", "hvr."} {
+		if strings.Contains(w, m) {
+			return true
+		}
+	}
+	if (strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && tokenChars(w[2:]) {
+		return true
+	}
+	return len(w) >= 24 && tokenChars(w) && strings.Trim(w, "0123456789") != ""
+}
+
+// tokenChars says w is letters, digits, - and _ alone: what tokens are
+// made of, and what no path, address or size is.
+func tokenChars(w string) bool {
+	for _, c := range w {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Problem is one setting that could not be used as given. Its message says
 // where the value came from, why it was refused, and what is used instead;
-// values of settings are never secrets.
+// the value only when it cannot be a credential (MayBeSecret).
 type Problem struct {
 	// Name is the variable or, for a flag, "--flag".
 	Name string

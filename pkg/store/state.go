@@ -73,7 +73,7 @@ func ParseState(data []byte) (State, error) {
 // that does not parse is set aside as path.corrupt (not lost) and a fresh
 // state begins; warn says so.
 func UpdateState(ctx context.Context, path string, change func(*State) error) (warn error, err error) {
-	if err := EnsureDir(filepath.Dir(path)); err != nil {
+	if err := EnsureStateDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
 	unlock, err := Lock(ctx, path+".lock")

@@ -92,9 +92,34 @@ func SyncDir(dir string) error {
 // parents), as the XDG base directory spec asks. An existing dir is never
 // changed: it must be a real directory (not a symlink), owned by this user,
 // and not writable by group or others, or it is refused with a hint, since
-// whoever can write in it could swap the file inside.
-func EnsureDir(dir string) error {
-	err := CheckDir(dir)
+// whoever can write in it could swap the file inside. The hint is the env
+// file's; EnsureStateDir is the same for claude-auth-sync's state.
+func EnsureDir(dir string) error { return ensureDir(dir, envFileDir) }
+
+// EnsureStateDir is EnsureDir for the state directory and what lives
+// below it (the backups).
+func EnsureStateDir(dir string) error { return ensureDir(dir, stateDir) }
+
+// CheckDir applies EnsureDir's rules to dir without changing anything: it
+// returns an error wrapping fs.ErrNotExist when dir is missing (EnsureDir
+// would create it), nil when it may be used. Commands check it before a
+// step that cannot be undone (a Vault write), so that nothing is left
+// half done.
+func CheckDir(dir string) error { return checkDir(dir, envFileDir) }
+
+// CheckStateDir is CheckDir for the state directory.
+func CheckStateDir(dir string) error { return checkDir(dir, stateDir) }
+
+// dirUse says what a directory is for, in the hint of a refusal.
+type dirUse struct{ what, setting string }
+
+var (
+	envFileDir = dirUse{"the env file", config.EnvEnvFile}
+	stateDir   = dirUse{"claude-auth-sync's state", config.EnvStateDir}
+)
+
+func ensureDir(dir string, use dirUse) error {
+	err := checkDir(dir, use)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return errs.Wrap("create directory "+dir+": ", err, "")
@@ -104,17 +129,12 @@ func EnsureDir(dir string) error {
 	return err
 }
 
-// CheckDir applies EnsureDir's rules to dir without changing anything: it
-// returns an error wrapping fs.ErrNotExist when dir is missing (EnsureDir
-// would create it), nil when it may be used. Commands check it before a
-// step that cannot be undone (a Vault write), so that nothing is left
-// half done.
-func CheckDir(dir string) error {
+func checkDir(dir string, use dirUse) error {
 	fi, err := os.Lstat(dir)
 	if err != nil {
 		return errs.Wrap("directory "+dir+": ", err, "")
 	}
-	hint := "; keep the env file in a directory of your own (" + config.EnvEnvFile + ")"
+	hint := "; keep " + use.what + " in a directory of your own (" + use.setting + ")"
 	if !fi.IsDir() {
 		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a directory"+hint)
 	}
@@ -123,7 +143,7 @@ func CheckDir(dir string) error {
 		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(int(st.Uid))+", not by you (uid "+strconv.Itoa(os.Geteuid())+")"+hint)
 	}
 	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
-		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": group or others can write in it (mode "+mode(fi.Mode())+"), so they could replace the file; run `chmod go-w "+dir+"`, or keep the env file in a directory of your own ("+config.EnvEnvFile+")")
+		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": group or others can write in it (mode "+mode(fi.Mode())+"), so they could replace the file; run `chmod go-w "+dir+"`, or keep "+use.what+" in a directory of your own ("+use.setting+")")
 	}
 	return nil
 }

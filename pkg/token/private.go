@@ -80,8 +80,9 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 			break
 		}
 	}
-	if int64(n) > st.Size {
-		// It grew while being read: what was read may be cut anywhere.
+	if int64(n) != st.Size {
+		// It grew or shrank while being read: what was read may be cut
+		// anywhere.
 		return "", wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
 	}
 	if n == 0 {
