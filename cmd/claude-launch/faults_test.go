@@ -282,7 +282,7 @@ func faultClasses() []struct {
 						r.t.Fatal(err)
 					}
 				},
-				sees:   []string{"WARN claude-launch: config file ~/.config/claude-launch/config line 1: CLAUDE_LAUNCH_VAULT_TIMEOUT (its value is not shown: it could be a credential) is not a positive duration up to 1m, such as 2s or 10m; using 2s"},
+				sees:   []string{"WARN claude-launch: config file ~/.config/claude-launch/config line 1: CLAUDE_LAUNCH_VAULT_TIMEOUT (its value is not shown: it could be a credential) is not a positive duration up to 1m, such as 2s or 10m; using 2s; if it is a credential, remove it from the file and make a new one: others may have read it"},
 				claude: "setup token", fate: "written, 0600"},
 			{name: "`CLAUDE_LAUNCH_CONFIG` names a file that does not exist", server: "vault",
 				setup:  func(r *faultRun) { r.env = append(r.env, config.EnvConfig+"="+filepath.Join(r.home, "nope")) },

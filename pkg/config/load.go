@@ -101,6 +101,9 @@ func (p Problem) Error() string {
 	if p.Using != "" {
 		b.WriteString("; using " + p.Using)
 	}
+	if strings.HasPrefix(p.Where, "config file") && MayBeSecret(p.Value) {
+		b.WriteString("; if it is a credential, remove it from the file and make a new one: others may have read it")
+	}
 	return b.String()
 }
 

@@ -6,8 +6,10 @@
 # workstations (claude-launch's {user}, looked up by uid).
 #
 # Rendered by setup.sh for the KV mount MOUNT, version 2 (data/ and
-# metadata/ paths) or 1. Since Vault 1.21.6 (1.19.17, 1.20.11) a rendered
-# name holding + or * is denied, so no alias name can widen its path.
+# metadata/ paths) or 1. An alias name holding + or * would widen its
+# path: `setup.sh user` refuses such names, and Vault 1.21.6 (1.19.17,
+# 1.20.11) and later deny them when rendering; where names come from
+# elsewhere (LDAP, OIDC), run one of those versions.
 
 # KV version 2
 path "MOUNT/data/users/{{identity.entity.aliases.AUTH_ACCESSOR.name}}/claude" {
