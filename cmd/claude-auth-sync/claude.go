@@ -109,7 +109,7 @@ func authThroughLauncher(ctx context.Context) (string, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, launcher, "auth", "status", "--json")
 	cmd.Stdin = nil
-	cmd.Env = append(withoutVar(os.Environ(), "CLAUDE_CONFIG_DIR"), "CLAUDE_CONFIG_DIR="+empty)
+	cmd.Env = launch.Setenv(os.Environ(), "CLAUDE_CONFIG_DIR", empty)
 	out, _ := cmd.Output() // exits 1 when logged out, with the same JSON
 	var st struct {
 		AuthMethod string `json:"authMethod"`
@@ -121,17 +121,6 @@ func authThroughLauncher(ctx context.Context) (string, error) {
 		return "", errors.New("`claude auth status --json` through claude-launch gave no authMethod: " + strings.TrimSpace(firstLine(string(out))))
 	}
 	return st.AuthMethod, nil
-}
-
-// withoutVar is env without any entry for name.
-func withoutVar(env []string, name string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 func isExecutable(p string) bool {

@@ -293,8 +293,17 @@ func checks(results []racelab.Result, claude, launcher, self string) map[string]
 		}
 	}
 	if setup != nil {
+		// With an empty config dir, as claude-auth-sync status asks: no
+		// stored login is within reach, so nothing can be refreshed, even
+		// if the launcher failed to pass the token.
+		empty, err := os.MkdirTemp("", "race-lab-check")
+		if err != nil {
+			c["setup-token agents' login through claude-launch, claude auth status --json authMethod"] = err.Error()
+			return c
+		}
+		defer os.RemoveAll(empty)
 		cmd := exec.Command(launcher, "auth", "status", "--json")
-		cmd.Env = []string{"HOME=" + setup.Home, "PATH=" + os.Getenv("PATH"), "CLAUDE_LAUNCH_CLAUDE=" + claude, "CLAUDE_CONFIG_DIR=" + filepath.Join(setup.Home, ".claude")}
+		cmd.Env = []string{"HOME=" + setup.Home, "PATH=" + os.Getenv("PATH"), "CLAUDE_LAUNCH_CLAUDE=" + claude, "CLAUDE_CONFIG_DIR=" + empty}
 		out, _ := cmd.Output()
 		var st struct {
 			AuthMethod string `json:"authMethod"`

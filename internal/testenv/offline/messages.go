@@ -41,7 +41,11 @@ func (h *Harness) messages(w http.ResponseWriter, r *http.Request, req *Request)
 	var body struct {
 		Messages []json.RawMessage `json:"messages"`
 	}
-	_ = json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(&body)
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(&body); err != nil {
+		req.Answer = "400"
+		http.Error(w, `{"type":"error","error":{"type":"invalid_request_error","message":"the body is not a Messages API request of at most 8 MiB"}}`, http.StatusBadRequest)
+		return
+	}
 	reply := Reply{Text: "ok"}
 	if h.opts.Reply != nil {
 		reply = h.opts.Reply(len(body.Messages))

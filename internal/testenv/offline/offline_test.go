@@ -98,7 +98,7 @@ func TestRealClaudeOffline(t *testing.T) {
 			}
 			if tc.refresh == 1 {
 				if _, r, exp := login(t, dir); !strings.HasSuffix(r, "-2") || exp < time.Now().Add(7*time.Hour).UnixMilli() {
-					t.Errorf("after the refresh the file holds refresh token …%s, expiresAt %d; want the rotated one, 8 h ahead", r[len(r)-4:], exp)
+					t.Errorf("after the refresh the file holds refresh token %q, expiresAt %d; want the rotated one, 8 h ahead", h.short(r), exp)
 				}
 			}
 			for _, r := range h.Requests() {
@@ -175,7 +175,7 @@ func TestLockLeftBehind(t *testing.T) {
 	}
 	t.Logf("the next claude took the dead holder's lock over and refreshed in %s", time.Since(start).Round(100*time.Millisecond))
 	if _, r, _ := login(t, dir); !strings.HasSuffix(r, "-2") {
-		t.Errorf("refresh token …%s after the takeover, want the rotated one", r[len(r)-4:])
+		t.Errorf("refresh token %q after the takeover, want the rotated one", h.short(r))
 	}
 }
 
