@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -106,11 +107,15 @@ func Start(dir string, opts Options) (*Harness, error) {
 	}
 	h := &Harness{opts: opts, dir: dir, families: map[int]*family{}, access: map[string]time.Time{},
 		refresh: map[string]*refreshToken{}, setup: map[string]bool{}}
-	cert, caFile, err := makeCerts(dir)
+	ca, err := testenv.NewCA(dir, "claude-launch offline harness CA")
 	if err != nil {
 		return nil, err
 	}
-	h.caFile = caFile
+	cert, err := ca.Issue(Hosts...)
+	if err != nil {
+		return nil, err
+	}
+	h.caFile = ca.File
 	hosts, err := writeHosts(dir)
 	if err != nil {
 		return nil, err
