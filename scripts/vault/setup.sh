@@ -33,9 +33,14 @@ if [[ ${1-} == user ]]; then
 	name=${2-}
 	[[ $name =~ ^[a-z_][a-z0-9_.-]*$ ]] || die "user ${name:-(none)}: give the user's login name (lower case, as on the workstations)"
 	[[ $auth_type == userpass ]] || die "users of $auth_type are made in $auth_type itself; their alias name must be their login name"
-	# The password comes on stdin (vault reads "-" from it): never argv.
-	"$vault" write "auth/$auth_path/users/$name" password=- token_policies="$policy" \
+	# The password comes on stdin and goes on stdin (vault reads "-" from
+	# it), never argv. vault keeps a trailing newline as part of the
+	# password, so the first line is passed without its end: a password
+	# file written by an editor would otherwise never log in.
+	IFS= read -r password || [[ -n $password ]] || die "user $name: give the password on stdin"
+	printf %s "$password" | "$vault" write "auth/$auth_path/users/$name" password=- token_policies="$policy" \
 		token_ttl="${TOKEN_TTL:-24h}" token_max_ttl="${TOKEN_MAX_TTL:-720h}" >/dev/null
+	unset password
 	echo "user $name: may use $mount/users/$name/claude (log in with: vault login -method=userpass -path=$auth_path username=$name)"
 	exit 0
 fi
