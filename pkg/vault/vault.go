@@ -213,8 +213,14 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	return resp.StatusCode, body, nil
 }
 
-// explain turns a failed request into one error that says what to check.
+// explain turns a failed read into one error that says what to check.
 func (c *Client) explain(ctx context.Context, err error) error {
+	return c.explainAs(ctx, "reading", err)
+}
+
+// explainAs turns a failed request (verb: reading, writing) into one error
+// that says what to check.
+func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 	addr := c.Addr()
 	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 		return errors.New(c.cfg.NoAnswer())
@@ -224,20 +230,28 @@ func (c *Client) explain(ctx context.Context, err error) error {
 		return errors.New("vault at " + addr + " gave " + se.what + " for " + c.SecretPath() + ", which is not an answer Vault gives; check that VAULT_ADDR is your Vault server and not a proxy or another service")
 	}
 	if errors.Is(err, errWrapped) {
-		return errors.New("vault at " + addr + ": reading " + c.SecretPath() + ": " + err.Error())
+		return errors.New("vault at " + addr + ": " + verb + " " + c.SecretPath() + ": " + err.Error())
 	}
 	var st *statusError
 	if errors.As(err, &st) {
-		return c.explainStatus(ctx, st)
+		return c.explainStatus(ctx, verb, st)
+	}
+	var re *api.ResponseError
+	if errors.As(err, &re) {
+		return c.explainStatus(ctx, verb, &statusError{status: re.StatusCode, errs: re.Errors})
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return explainTransport(addr, ue.Err)
+		return explainTransport(addr, ue)
 	}
-	return errs.Wrap("vault at "+addr+": reading "+c.SecretPath()+": ", err, "")
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		return errors.New(c.cfg.NoAnswer())
+	}
+	return errs.Wrap("vault at "+addr+": "+verb+" "+c.SecretPath()+": ", err, "")
 }
 
-func (c *Client) explainStatus(ctx context.Context, st *statusError) error {
+func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError) error {
 	detail := strconv.Itoa(st.status)
 	if len(st.errs) > 0 {
 		detail += ": " + strings.Join(st.errs, "; ")
@@ -247,15 +261,25 @@ func (c *Client) explainStatus(ctx context.Context, st *statusError) error {
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
 			return errors.New("vault at " + c.Addr() + " has no mount " + strconv.Quote(c.cfg.VaultMount) + " that your token can see (it sees " + strings.Join(mounts, ", ") + "); check " + config.EnvVaultMount)
 		}
-		return errors.New("vault denied reading " + c.SecretPath() + " (403): your Vault token cannot read it, or has expired; run `vault login`, or ask for a policy that can read it")
+		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token cannot read it, or has expired; run `vault login`, or ask for a policy that can read it")
 	case st.status == http.StatusBadRequest || st.status == http.StatusMethodNotAllowed:
-		return errors.New("vault rejected reading " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
+		return errors.New("vault rejected " + verb + " " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
 	case st.status == http.StatusNotFound:
-		return errors.New("vault at " + c.Addr() + " answered reading " + c.SecretPath() + " with a 404 about something else than the secret (" + strings.Join(st.errs, "; ") + "): the mount may have been removed or renamed; check " + config.EnvVaultMount)
-	case st.status == http.StatusServiceUnavailable && len(st.errs) > 0 && strings.Contains(strings.Join(st.errs, " "), "sealed"):
-		return errors.New("vault at " + c.Addr() + " is sealed; it can answer once an operator unseals it")
+		return errors.New("vault at " + c.Addr() + " answered " + verb + " " + c.SecretPath() + " with a 404 about something else than the secret (" + strings.Join(st.errs, "; ") + "): the mount may have been removed or renamed; check " + config.EnvVaultMount)
+	case st.status == http.StatusServiceUnavailable && strings.Contains(strings.Join(st.errs, " "), "sealed"):
+		return c.explainSealed(ctx)
 	}
-	return errors.New("vault at " + c.Addr() + " failed reading " + c.SecretPath() + " (" + detail + "); try again later")
+	return errors.New("vault at " + c.Addr() + " failed " + verb + " " + c.SecretPath() + " (" + detail + "); try again later")
+}
+
+// explainSealed tells a sealed node from one that was never initialised,
+// which answers the same 503: a node not yet joined to its cluster, or
+// one started afresh.
+func (c *Client) explainSealed(ctx context.Context) error {
+	if s, err := c.api.Sys().SealStatusWithContext(ctx); err == nil && !s.Initialized {
+		return errors.New("vault at " + c.Addr() + " is not initialised: it is a node that has not joined its cluster yet, or a new server; set VAULT_ADDR to a node of your running cluster, or ask the operator to join this one")
+	}
+	return errors.New("vault at " + c.Addr() + " is sealed; it can answer once an operator unseals it")
 }
 
 // visibleMounts lists the secret mounts this token can see, without
@@ -283,8 +307,12 @@ func (c *Client) visibleMounts(ctx context.Context) ([]string, bool) {
 	return out, true
 }
 
-// explainTransport says why no HTTP answer came back.
-func explainTransport(addr string, err error) error {
+// explainTransport says why no HTTP answer came back. A request that
+// failed at another address than addr was sent on there by addr: a
+// standby redirects to its cluster's active node, which may be the one
+// that is down.
+func explainTransport(addr string, ue *url.Error) error {
+	err := ue.Err
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError
@@ -297,7 +325,19 @@ func explainTransport(addr string, err error) error {
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return errors.New("vault at " + addr + " speaks plain HTTP; set VAULT_ADDR to http://…")
 	}
+	if to := origin(ue.URL); to != "" && to != origin(addr) {
+		return errors.New("vault at " + addr + " sent the request on to its cluster's active node at " + to + ", which is unreachable (" + err.Error() + "); the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node")
+	}
 	return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); check VAULT_ADDR and that the server runs")
+}
+
+// origin is rawURL's scheme://host, "" when it does not parse.
+func origin(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // ExpandPath replaces {user} in a path template with the login name of the

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/hashicorp/vault/api"
 )
@@ -120,11 +120,7 @@ func (c *Client) explainWrite(ctx context.Context, err error) error {
 		return errors.New("vault denied writing " + c.SecretPath() + " (403): your Vault token may read it but not write it; ask for a policy with create, update and patch on it, or store the token there yourself (`vault kv patch`)")
 	}
 	if errors.As(err, &re) && re.StatusCode == http.StatusBadRequest {
-		return errs.Wrap("vault rejected writing "+c.SecretPath()+": ", err, "; it changed meanwhile: try again")
+		return errors.New("vault rejected writing " + c.SecretPath() + " (400: " + strings.Join(re.Errors, "; ") + "); it changed meanwhile: try again")
 	}
-	var ue interface{ Timeout() bool }
-	if errors.As(err, &ue) && ue.Timeout() || ctx.Err() != nil {
-		return errors.New(c.cfg.NoAnswer())
-	}
-	return errs.Wrap("vault at "+c.Addr()+": writing "+c.SecretPath()+": ", err, "")
+	return c.explainAs(ctx, "writing", err)
 }
