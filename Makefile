@@ -6,6 +6,7 @@
 #   make tools   build/install the real components into ~/.cache/claude-launch
 #                (Vault, the npm claude, staticcheck, the cgroup v2 guest)
 #   make bench   the start-up benchmark and its ratios
+#   make bench-vault  a sync and 50 cold launches against a Vault cluster
 #   make race-lab  the refresh race, reproduced and ended: a table and a plot
 #   make fuzz    every parser of untrusted bytes, fuzzed
 #   make cover   coverage of the unit and the end-to-end tests, merged
@@ -19,7 +20,7 @@ CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image bench race-lab race-lab-docs fuzz cover clean
+.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image bench bench-vault race-lab race-lab-docs fuzz cover clean
 
 all: build
 
@@ -109,6 +110,11 @@ cover:
 
 bench: build
 	scripts/bench.sh
+
+# A sync, and 50 people's first launches at once, against a three-node TLS
+# Vault cluster (about a minute).
+bench-vault: vault
+	$(GO) test -run '^$$' -bench Cluster -benchtime 5x ./cmd/claude-launch
 
 # The refresh race of agents on one rotating login, reproduced and ended
 # (internal/racelab; about three minutes): the model, then eight real
