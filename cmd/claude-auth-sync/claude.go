@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
-	"github.com/claude-launch/claude-launch/pkg/config"
 )
 
 // claudeTimeout bounds each question put to claude.

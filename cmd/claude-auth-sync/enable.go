@@ -14,10 +14,10 @@ import (
 
 	"github.com/charmbracelet/log"
 	"github.com/claude-launch/claude-launch/internal/agents"
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/store"
+	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
-	"github.com/claude-launch/claude-launch/pkg/vault"
 	"golang.org/x/term"
 )
 

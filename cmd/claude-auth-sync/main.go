@@ -11,8 +11,8 @@ import (
 	"os"
 
 	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
-	"github.com/claude-launch/claude-launch/pkg/config"
 )
 
 func main() {

@@ -3,9 +3,9 @@ package main
 import (
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/errs"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/version"
-	"github.com/claude-launch/claude-launch/pkg/errs"
-	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

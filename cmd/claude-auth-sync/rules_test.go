@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"

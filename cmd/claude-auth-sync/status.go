@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/agents"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/creds"
 	"github.com/claude-launch/claude-launch/internal/launch"
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/creds"
-	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/internal/store"
+	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
-	"github.com/claude-launch/claude-launch/pkg/vault"
 )
 
 // expiryWarning is how long before a setup token expires status warns

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/charmbracelet/log"
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/creds"
-	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/creds"
+	"github.com/claude-launch/claude-launch/internal/store"
+	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
-	"github.com/claude-launch/claude-launch/pkg/vault"
 )
 
 // errReported is an error already logged; main only sets the exit code.

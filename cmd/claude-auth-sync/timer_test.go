@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/systemdtest"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

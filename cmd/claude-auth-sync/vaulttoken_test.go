@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/hashicorp/vault/api"
 )

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

@@ -24,7 +24,7 @@ func TestHotPathSymbols(t *testing.T) {
 	}
 	forbidden := []string{
 		"github.com/hashicorp/", "github.com/alecthomas/kong", "github.com/charmbracelet/", "github.com/coreos/",
-		"github.com/claude-launch/claude-launch/pkg/store", "github.com/claude-launch/claude-launch/pkg/vault",
+		"github.com/claude-launch/claude-launch/internal/store", "github.com/claude-launch/claude-launch/internal/vault",
 		"github.com/claude-launch/claude-launch/pkg/cgroup", "github.com/claude-launch/claude-launch/internal/cli",
 		"log/slog", "log", "fmt", "context", "crypto/", "encoding/json", "net", "net/http", "os/user", "os/exec",
 		"os/signal", "debug/", "runtime/debug.ReadBuildInfo", "runtime/debug.ParseBuildInfo",

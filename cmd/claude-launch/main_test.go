@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"

@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/internal/version"
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
-	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

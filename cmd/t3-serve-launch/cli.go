@@ -10,10 +10,10 @@ import (
 
 	"github.com/charmbracelet/log"
 	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
+	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/vault"
 )
 
 // capsTimeout bounds the D-Bus round trips that put the caps in place.

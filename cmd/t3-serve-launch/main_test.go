@@ -16,10 +16,10 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/systemdtest"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

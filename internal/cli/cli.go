@@ -13,8 +13,8 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/charmbracelet/log"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/version"
-	"github.com/claude-launch/claude-launch/pkg/config"
 )
 
 // Token are the flags of the token settings; embed it in a CLI. Values are

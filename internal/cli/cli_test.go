@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/alecthomas/kong"
-	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/internal/config"
 )
 
 type testCLI struct {

@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"unsafe"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

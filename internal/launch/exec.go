@@ -3,7 +3,7 @@ package launch
 import (
 	"syscall"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
 // ExecFunc replaces the process with path; syscall.Exec in production, a

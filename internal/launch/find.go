@@ -7,7 +7,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
 // ErrNotFound means no real program was found.

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/internal/config"
 )
 
 // Logger writes one-line diagnostics to stderr in charmbracelet/log's text

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
 // RaiseOOMScoreAdj raises /proc/self/oom_score_adj to n (-1000..1000),

@@ -25,9 +25,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/creds"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv/offline"
-	"github.com/claude-launch/claude-launch/pkg/creds"
-	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -45,7 +45,7 @@ type Case struct {
 	Lock   bool
 	Policy Policy
 	Mode   string
-	Guard  bool // claude-auth-sync's guard on its timer (pkg/creds)
+	Guard  bool // claude-auth-sync's guard on its timer (internal/creds)
 	// Grace is the server's reuse window (0 for none), in real time: it
 	// is measured against round trips, which the lab does not compress.
 	Grace    time.Duration
@@ -245,7 +245,7 @@ func Run(p Params, c Case) (Result, error) {
 			return
 		}
 		// claude-auth-sync sync on its hourly timer, compressed as the
-		// lifetime is: the guard's own code (pkg/creds).
+		// lifetime is: the guard's own code (internal/creds).
 		g := &creds.Guard{Dir: cfgDir, Backups: filepath.Join(home, "backups"), Keep: 5}
 		every := time.Duration(float64(time.Hour) / r.Compression)
 		for {

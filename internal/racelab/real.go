@@ -16,9 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/creds"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv/offline"
-	"github.com/claude-launch/claude-launch/pkg/creds"
-	"github.com/claude-launch/claude-launch/pkg/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
+	"github.com/claude-launch/claude-launch/internal/config"
 )
 
 // Unlimited is a limit that does not limit ("max" in cgroup v2).

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
-	"github.com/claude-launch/claude-launch/pkg/errs"
 )
 
 // LayOut turns the unit's delegated cgroup dir (cgroup v2) into the

@@ -1,13 +1,23 @@
 package token
 
-import (
-	"strconv"
+import "strconv"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
-)
+// wrapped is what fmt.Errorf("…%w…") builds, without fmt (which the
+// per-launch path does not link). The package keeps its own so that it
+// imports nothing of this module's internals.
+type wrapped struct {
+	msg string
+	err error
+}
 
-// wrap is errs.Wrap: fmt.Errorf's %w without fmt.
-func wrap(prefix string, err error, suffix string) error { return errs.Wrap(prefix, err, suffix) }
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }
+
+// wrap returns an error reading prefix, err's text, then suffix, that
+// unwraps to err.
+func wrap(prefix string, err error, suffix string) error {
+	return &wrapped{msg: prefix + err.Error() + suffix, err: err}
+}
 
 // octal formats a permission as ls and chmod show it: 0644.
 func octal(perm uint32) string {

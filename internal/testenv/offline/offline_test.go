@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/creds"
 	"github.com/claude-launch/claude-launch/internal/testenv"
-	"github.com/claude-launch/claude-launch/pkg/creds"
 )
 
 // login reads a credentials file's claudeAiOauth entry.

@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
-	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/internal/errs"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"golang.org/x/sys/unix"
 )

@@ -30,8 +30,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/hashicorp/vault/api"
 )

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/hashicorp/vault/api"
 )
 

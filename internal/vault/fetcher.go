@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/store"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

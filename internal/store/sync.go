@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/claude-launch/claude-launch/pkg/config"
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

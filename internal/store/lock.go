@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/claude-launch/claude-launch/pkg/errs"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"golang.org/x/sys/unix"
 )
