@@ -12,7 +12,6 @@ import (
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
-	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
 )
 
@@ -46,7 +45,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		return launch.ExitUsage, err
 	}
 	environ := launch.Environ()
-	r := cfg.Resolver(os.Getenv, vault.Fetcher(cfg, os.Getenv))
+	r := cfg.Resolver(os.Getenv, vaultFetcher(cfg, os.Getenv))
 	res, err := r.Resolve()
 	if err != nil {
 		logger.Warn(err.Error() + "; starting t3-serve with claude's own login")

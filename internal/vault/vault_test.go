@@ -288,28 +288,6 @@ func TestExpandPath(t *testing.T) {
 	}
 }
 
-// TestFetcher: the in-process fetch of t3-serve-launch materializes the env
-// file from a real Vault, and does nothing without a Vault token.
-func TestFetcher(t *testing.T) {
-	v, _, userToken := userVault(t)
-	home := t.TempDir()
-	getenv := getenvOf(map[string]string{"HOME": home, "VAULT_TOKEN": userToken})
-	c := settings(t, v.Addr, "HOME="+home)
-	res, err := c.Resolver(getenv, Fetcher(c, getenv)).Resolve()
-	if err != nil || res.Source != token.SourceVault || res.Token.Reveal() != testToken {
-		t.Fatalf("Resolve = %+v, %v", res, err)
-	}
-
-	noToken := getenvOf(map[string]string{"HOME": home})
-	c.EnvFile = home + "/other.env"
-	if err := Fetcher(c, noToken)(time.Now().Add(time.Second)); err != nil {
-		t.Errorf("without a Vault token: %v", err)
-	}
-	if res, _ := c.Resolver(noToken, nil).Resolve(); res.Source != token.SourceNone {
-		t.Error("an env file was written without a Vault token")
-	}
-}
-
 // TestTokenInfo: lookup-self's answer read as Vault defines it; fields
 // that are absent or of another type count as 0, never a panic.
 func TestTokenInfo(t *testing.T) {

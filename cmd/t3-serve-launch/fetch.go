@@ -1,4 +1,4 @@
-package vault
+package main
 
 import (
 	"context"
@@ -7,16 +7,18 @@ import (
 
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/store"
+	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// Fetcher is the token.Fetcher of a program that links this package: on a
-// miss it syncs the env file from Vault in-process, under the same lock and
+// vaultFetcher is t3-serve-launch's token.Fetcher: on a miss it syncs the
+// env file from Vault in-process (the server starts once, so linking the
+// Vault client costs it nothing that matters), under the same lock and
 // negative cache as the claude-auth-sync that claude-launch runs, bounded
 // as a whole by the deadline. Without a Vault token it does nothing.
-func Fetcher(c *config.Config, getenv func(string) string) token.Fetcher {
+func vaultFetcher(c *config.Config, getenv func(string) string) token.Fetcher {
 	return func(deadline time.Time) error {
-		client, err := New(c, getenv)
+		client, err := vault.New(c, getenv)
 		if errors.Is(err, token.ErrNoVaultToken) {
 			return nil
 		}
