@@ -124,7 +124,7 @@ bench-vault: vault
 # race-lab-docs keeps a run's report and plot in docs/race-lab and puts
 # its table in the README.
 race-lab: build claude
-	$(GO) run ./internal/cmd/race-lab -launcher $(BIN)/claude-launch -claude "$$(scripts/install-claude.sh)" -out out/race-lab
+	$(GO) run ./internal/racelab/cmd/race-lab -launcher $(BIN)/claude-launch -claude "$$(scripts/install-claude.sh)" -out out/race-lab
 
 race-lab-docs: race-lab
 	mkdir -p docs/race-lab && cp out/race-lab/report.json out/race-lab/logouts.svg out/race-lab/real.svg docs/race-lab/

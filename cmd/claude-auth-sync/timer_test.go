@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/claude-launch/claude-launch/internal/config"
-	"github.com/claude-launch/claude-launch/internal/systemdtest"
 	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/internal/testenv/systemdtest"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/claude-launch/claude-launch/internal/systemdtest"
+	"github.com/claude-launch/claude-launch/internal/testenv/systemdtest"
 )
 
 // BenchmarkScope times what a person starting the server by hand waits

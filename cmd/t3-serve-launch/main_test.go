@@ -18,8 +18,8 @@ import (
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/store"
-	"github.com/claude-launch/claude-launch/internal/systemdtest"
 	"github.com/claude-launch/claude-launch/internal/testenv"
+	"github.com/claude-launch/claude-launch/internal/testenv/systemdtest"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 

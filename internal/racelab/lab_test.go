@@ -27,7 +27,7 @@ func TestShortLab(t *testing.T) {
 		t.Skip("the short lab takes about 30 s; not in -short")
 	}
 	dir := t.TempDir()
-	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-launch", "github.com/claude-launch/claude-launch/internal/cmd/race-lab"); err != nil {
+	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-launch", "github.com/claude-launch/claude-launch/internal/racelab/cmd/race-lab"); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"-quick", "-lifetime", "500ms", "-launcher", filepath.Join(dir, "claude-launch"), "-out", filepath.Join(dir, "out")}

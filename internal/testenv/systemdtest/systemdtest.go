@@ -49,7 +49,7 @@ func Start(t testing.TB, units map[string]string) *Systemd {
 		}
 	}
 	_, file, _, _ := runtime.Caller(0)
-	scripts := filepath.Join(filepath.Dir(file), "..", "..", "scripts", "systemd-ns")
+	scripts := filepath.Join(filepath.Dir(file), "..", "..", "..", "scripts", "systemd-ns")
 	dir := t.TempDir()
 	units["sdexp.target"] = "[Unit]\nDescription=claude-launch test target\n"
 	for name, content := range units {
