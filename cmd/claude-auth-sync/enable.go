@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/log"
-	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
@@ -21,79 +20,15 @@ import (
 	"golang.org/x/term"
 )
 
-// errUsage is a usage error found after parsing; main exits 2.
-type errUsage struct{ msg string }
-
-func (e errUsage) Error() string { return e.msg }
-
 // EnableCmd stores a setup token in Vault and makes every new claude use it.
 type EnableCmd struct {
 	Expires string `name:"expires" placeholder:"DATE" help:"When the token expires (2027-11-28, or RFC 3339). Default: 365 days from now, as claude setup-token mints it."`
 }
 
-// RotateCmd replaces the setup token and lists the agents still on the old
-// one.
-type RotateCmd struct {
-	EnableCmd
-}
-
-// DisableCmd removes the setup token: new sessions use the rotating login.
-type DisableCmd struct{}
-
 // Run enables.
 func (e *EnableCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
 	_, err := e.store(cfg, logger, stdin, stdout, "enable")
 	return err
-}
-
-// Run rotates.
-func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
-	before := ""
-	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
-		before = tok.Fingerprint()
-	}
-	tok, err := r.store(cfg, logger, stdin, stdout, "rotate")
-	if err != nil {
-		return err
-	}
-	if before == tok.Fingerprint() {
-		io.WriteString(stdout, "\nThat is the token already in use (fingerprint "+before+"): nothing rotated.\n")
-		return nil
-	}
-	list, err := agents.List()
-	if err != nil {
-		return err
-	}
-	var old []agents.Agent
-	for _, a := range list {
-		if a.Fingerprint != tok.Fingerprint() {
-			old = append(old, a)
-		}
-	}
-	if len(old) == 0 {
-		io.WriteString(stdout, "\nNo running agent is on another credential.\n")
-		return nil
-	}
-	var b strings.Builder
-	b.WriteString("\n" + strconv.Itoa(len(old)) + " running agent(s) keep the credential they started with until restarted:\n")
-	for _, a := range old {
-		what := "its own login"
-		if a.Fingerprint != "" {
-			what = "the old setup token " + a.Fingerprint
-		}
-		b.WriteString("  pid " + strconv.Itoa(a.PID))
-		if a.TTY != "" {
-			b.WriteString(" on " + a.TTY)
-		}
-		b.WriteString(": " + what + "; ")
-		if a.Pane != "" {
-			b.WriteString("restart it with `tmux respawn-pane -k -t " + a.Pane + "`\n")
-		} else {
-			b.WriteString("exit it (/exit) and start claude again\n")
-		}
-	}
-	io.WriteString(stdout, b.String())
-	return nil
 }
 
 // store reads the token, stores it in Vault, syncs and shows the status.
@@ -141,34 +76,6 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 		return tok, err
 	}
 	return tok, nil
-}
-
-// Run disables.
-func (d *DisableCmd) Run(cfg *config.Config, logger *log.Logger, stdout io.Writer) error {
-	client, err := vault.New(cfg, os.Getenv)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
-	defer cancel()
-	if err := client.Remove(ctx); err != nil {
-		return err
-	}
-	io.WriteString(stdout, "removed the setup token from "+client.SecretPath()+"\n")
-	if err := store.RemoveEnvFile(cfg.EnvFile); err != nil {
-		return err
-	}
-	return syncAndShow(cfg, logger, stdout)
-}
-
-// syncAndShow syncs as the timer does, then shows the status.
-func syncAndShow(cfg *config.Config, logger *log.Logger, stdout io.Writer) error {
-	if err := (&SyncCmd{}).Run(cfg, logger); err != nil {
-		return err
-	}
-	io.WriteString(stdout, "\n")
-	printStatus(stdout, gatherStatus(context.Background(), cfg))
-	return nil
 }
 
 // tokenRe finds what looks like a setup token in what was pasted or piped
@@ -235,27 +142,4 @@ func parseDate(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339, s)
-}
-
-// tokenOnArgv is the message for a token given on the command line, which
-// is refused before it is parsed, and never echoed.
-const tokenOnArgv = "a setup token on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; pipe it in (`claude-auth-sync enable < file`) or paste it at the prompt of `claude-auth-sync enable`, then make a new one (`claude setup-token`): this one has been exposed"
-
-// keyOnArgv is the message for another Anthropic credential (an API key,
-// a refresh token) on the command line, refused the same way.
-const keyOnArgv = "an Anthropic key or token (sk-ant-…) on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; claude-auth-sync takes none on its command line, and nothing was run: revoke it and make a new one"
-
-// secretOnArgv returns the message for an argument that holds what looks
-// like a setup token or another Anthropic credential, "" for none.
-func secretOnArgv(args []string) string {
-	msg := ""
-	for _, a := range args {
-		switch {
-		case strings.Contains(a, token.Prefix):
-			return tokenOnArgv
-		case strings.Contains(a, "sk-ant-"):
-			msg = keyOnArgv
-		}
-	}
-	return msg
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -284,4 +285,14 @@ func updateState(cfg *config.Config, change func(*store.State) error) (warn, err
 	ctx, cancel := context.WithTimeout(context.Background(), stateWait)
 	defer cancel()
 	return store.UpdateState(ctx, filepath.Join(cfg.StateDir, store.StateFile), change)
+}
+
+// syncAndShow syncs as the timer does, then shows the status.
+func syncAndShow(cfg *config.Config, logger *log.Logger, stdout io.Writer) error {
+	if err := (&SyncCmd{}).Run(cfg, logger); err != nil {
+		return err
+	}
+	io.WriteString(stdout, "\n")
+	printStatus(stdout, gatherStatus(context.Background(), cfg))
+	return nil
 }
