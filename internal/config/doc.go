@@ -13,6 +13,11 @@
 // same to every program. A bad value typed as a flag is a usage error
 // instead, since a person is there to fix it.
 //
+// Files: names.go (the variables and defaults), config.go (what is read),
+// table.go (each setting's definition, static data), values.go (how a
+// value is read), paths.go (default paths), load.go (the order of the
+// sources), files.go (paths derived from the settings).
+//
 // The package links only the standard library and package token: it runs on
-// the start-up path of every agent.
+// the start-up path of every agent (README, "Start-up cost").
 package config

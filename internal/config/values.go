@@ -74,6 +74,79 @@ func vaultName(v string, path bool) (string, error) {
 	return t, nil
 }
 
+// The readers below put a setting's value into its field, or its default
+// when the value is "" or refused; they take only constants and top-level
+// functions, so that the settings table stays static data.
+
+// pathOr reads an absolute path into dst; "" or a refused value gives
+// def(getenv).
+func pathOr(dst *string, v string, def func(func(string) string) string, getenv func(string) string) error {
+	p, err := absPath(v)
+	if v == "" || err != nil {
+		*dst = def(getenv)
+		return err
+	}
+	*dst = p
+	return nil
+}
+
+// switchOn reads 1 or 0 (true, yes, on; false, no, off) into dst, false
+// for "". Anything else sets dst to ifBad and is refused; using says what
+// that means when it is not the default.
+func switchOn(dst *bool, v string, ifBad bool, using string) error {
+	switch v {
+	case "", "0", "false", "no", "off":
+		*dst = false
+	case "1", "true", "yes", "on":
+		*dst = true
+	default:
+		*dst = ifBad
+		return &badValue{why: "is not 1 or 0", using: using}
+	}
+	return nil
+}
+
+// program reads the real program to run into dst: an absolute path, or a
+// name looked up in PATH; "" for the default PATH search. A relative path
+// is refused with why, the PATH search (using) taking its place.
+func program(dst *string, v, why, using string) error {
+	*dst = ""
+	if v == "" {
+		return nil
+	}
+	if !filepath.IsAbs(v) && containsSlash(v) {
+		return badUsing(why, using)
+	}
+	*dst = v
+	return nil
+}
+
+// vaultNameOr reads a mount (path false) or a secret path into dst.
+func vaultNameOr(dst *string, v, def string, path bool) error {
+	*dst = def
+	if v == "" {
+		return nil
+	}
+	p, err := vaultName(v, path)
+	if err == nil {
+		*dst = p
+	}
+	return err
+}
+
+// integer reads a whole number from lo to hi into dst.
+func integer(dst *int, v string, def, lo, hi int) error {
+	*dst = def
+	if v == "" {
+		return nil
+	}
+	n, err := intIn(v, lo, hi)
+	if err == nil {
+		*dst = n
+	}
+	return err
+}
+
 func duration(dst *time.Duration, v string, def, max time.Duration) error {
 	*dst = def
 	if v == "" {

@@ -1,0 +1,76 @@
+package config
+
+import "time"
+
+// Names of the settings. Users, scripts and units rely on them; they are
+// part of the interface.
+const (
+	EnvConfig       = "CLAUDE_LAUNCH_CONFIG"
+	EnvDisable      = "CLAUDE_LAUNCH_DISABLE"
+	EnvClaude       = "CLAUDE_LAUNCH_CLAUDE"
+	EnvEnvFile      = "CLAUDE_LAUNCH_ENV_FILE"
+	EnvVaultMount   = "CLAUDE_LAUNCH_VAULT_MOUNT"
+	EnvVaultPath    = "CLAUDE_LAUNCH_VAULT_PATH"
+	EnvVaultField   = "CLAUDE_LAUNCH_VAULT_FIELD"
+	EnvVaultTimeout = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
+	EnvNegativeTTL  = "CLAUDE_LAUNCH_NEGATIVE_TTL"
+	EnvLogLevel     = "CLAUDE_LAUNCH_LOG_LEVEL"
+	EnvDepth        = "CLAUDE_LAUNCH_DEPTH"
+	EnvMetricsFile  = "CLAUDE_LAUNCH_METRICS_FILE"
+	EnvOOMScoreAdj  = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+	EnvStateDir     = "CLAUDE_LAUNCH_STATE_DIR"
+	EnvBackups      = "CLAUDE_LAUNCH_BACKUPS"
+
+	// claude's own: where it keeps its login. Read from the environment
+	// only, as claude reads it: a value in the config file would guard a
+	// directory claude does not use.
+	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
+
+	// Vault's own variables, as the Vault CLI reads them. They may stand in
+	// the config file too, so that a timer that never saw a shell finds
+	// Vault. VAULT_TOKEN is a secret and may not.
+	EnvVaultAddr      = "VAULT_ADDR"
+	EnvVaultCACert    = "VAULT_CACERT"
+	EnvVaultCAPath    = "VAULT_CAPATH"
+	EnvVaultNamespace = "VAULT_NAMESPACE"
+	EnvVaultToken     = "VAULT_TOKEN"
+
+	// t3-serve-launch's own.
+	EnvServer           = "T3_SERVE_LAUNCH_SERVER"
+	EnvMemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvMemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvSwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
+	EnvOOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvScope            = "T3_SERVE_LAUNCH_SCOPE"
+	EnvAllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
+	EnvAgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
+	EnvAgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
+	EnvServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
+
+	// Set by t3-serve-launch for the agents its server starts: the
+	// directory of the agents' cgroups, and each agent's memory limit.
+	EnvAgentCgroup      = "CLAUDE_LAUNCH_AGENT_CGROUP"
+	EnvAgentCgroupLimit = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
+)
+
+// Defaults of the settings.
+const (
+	DefaultVaultAddr        = "https://127.0.0.1:8200" // the Vault CLI's, without VAULT_ADDR
+	DefaultVaultMount       = "secret"
+	DefaultVaultPath        = "users/{user}/claude"
+	DefaultVaultField       = "setup_token"
+	DefaultVaultTimeout     = 2 * time.Second
+	DefaultNegativeTTL      = 10 * time.Minute
+	DefaultLogLevel         = LevelWarn
+	DefaultMemoryHigh       = 12 << 30
+	DefaultMemoryMax        = 16 << 30
+	DefaultSwapMax          = 0
+	DefaultOOMPolicy        = "continue"
+	DefaultAgentOOMScoreAdj = 500
+	DefaultBackups          = 5
+	DefaultServerMemoryLow  = 512 << 20
+
+	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT: the bound exists
+	// so that no agent waits long for Vault.
+	MaxVaultTimeout = time.Minute
+)
