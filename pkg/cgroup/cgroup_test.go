@@ -122,7 +122,9 @@ func tree(t *testing.T, files map[string]string) string {
 	return root
 }
 
-func TestInForceV2(t *testing.T) {
+// TestOwnLimitsV2: the limits of the cgroup itself; a parent slice's
+// limit, shared with other units, is not this unit's cap.
+func TestOwnLimitsV2(t *testing.T) {
 	root := tree(t, map[string]string{
 		"cgroup.controllers":                      "cpu memory pids",
 		"system.slice/memory.max":                 "max",
@@ -143,47 +145,44 @@ func TestInForceV2(t *testing.T) {
 	})
 	h := Hierarchy{V2: root, V2Memory: true}
 
-	l, err := InForce(h, Location{V2: "/system.slice/t3.scope"})
+	l, err := OwnLimits(h, Location{V2: "/system.slice/t3.scope"})
 	if err != nil || l.Max != 16<<30 || l.High != 12<<30 || l.SwapMax != 0 || l.OOMGroup || len(Gaps(l, defaultCaps)) != 0 {
 		t.Errorf("own caps: %+v %v gaps %v", l, err, Gaps(l, defaultCaps))
 	}
-	// A parent's memory.max caps the grandchild; high is not in force.
-	l, _ = InForce(h, Location{V2: "/capped/child/grandchild"})
-	if l.Max != 1<<30 || l.MaxFrom != filepath.Join(root, "capped") || l.High != Unlimited || l.SwapMax != 0 {
-		t.Errorf("ancestor: %+v", l)
+	// A parent's memory.max is not the grandchild's own cap.
+	l, _ = OwnLimits(h, Location{V2: "/capped/child/grandchild"})
+	if l.Max != Unlimited || l.High != Unlimited || l.SwapMax != 0 || l.Dir != filepath.Join(root, "capped", "child", "grandchild") {
+		t.Errorf("below a capped parent: %+v", l)
 	}
-	gaps := Gaps(l, defaultCaps)
-	if len(gaps) != 1 || gaps[0].Cap != "MemoryHigh" || Satisfied(gaps) {
-		t.Errorf("ancestor gaps: %v", gaps)
+	if gaps := Gaps(l, defaultCaps); len(gaps) != 2 || Satisfied(gaps) {
+		t.Errorf("below a capped parent, gaps: %v", gaps)
 	}
-	l, _ = InForce(h, Location{V2: "/system.slice"})
+	l, _ = OwnLimits(h, Location{V2: "/system.slice"})
 	if gaps := Gaps(l, defaultCaps); len(gaps) != 3 || Satisfied(gaps) || !strings.Contains(Describe(gaps), "MemoryMax=16G (in force: max)") {
 		t.Errorf("uncapped: %v", Describe(gaps))
 	}
-	if l, _ = InForce(h, Location{V2: "/group"}); !l.OOMGroup {
+	if l, _ = OwnLimits(h, Location{V2: "/group"}); !l.OOMGroup {
 		t.Error("memory.oom.group=1 not seen")
 	}
-	if _, err := InForce(h, Location{V2: "/bad"}); err == nil {
+	if _, err := OwnLimits(h, Location{V2: "/bad"}); err == nil {
 		t.Error("a malformed memory.max was accepted")
 	}
 	// Outside the cgroup namespace root: stays within the tree.
-	if l, err := InForce(h, Location{V2: "/../.."}); err != nil || l.Dir != root {
+	if l, err := OwnLimits(h, Location{V2: "/../.."}); err != nil || l.Dir != root {
 		t.Errorf("escaping path: %+v %v", l, err)
 	}
 }
 
-func TestInForceV1(t *testing.T) {
+func TestOwnLimitsV1(t *testing.T) {
 	root := tree(t, map[string]string{
-		"memory.limit_in_bytes":               "9223372036854771712",
-		"a/memory.limit_in_bytes":             "9223372036854771712",
-		"a/t3.scope/memory.limit_in_bytes":    "17179869184",
-		"b/memory.limit_in_bytes":             "67108864",
-		"b/c/memory.limit_in_bytes":           "9223372036854771712",
-		"unlimited/memory.limit_in_bytes":     "9223372036854771712",
-		"unlimited/sub/memory.limit_in_bytes": "9223372036854771712",
+		"memory.limit_in_bytes":            "9223372036854771712",
+		"a/memory.limit_in_bytes":          "9223372036854771712",
+		"a/t3.scope/memory.limit_in_bytes": "17179869184",
+		"b/memory.limit_in_bytes":          "67108864",
+		"b/c/memory.limit_in_bytes":        "9223372036854771712",
 	})
 	h := Hierarchy{V2: "/nonexistent-unified", V1Memory: root}
-	l, err := InForce(h, Location{V1Memory: "/a/t3.scope", V2: "/a/t3.scope"})
+	l, err := OwnLimits(h, Location{V1Memory: "/a/t3.scope", V2: "/a/t3.scope"})
 	if err != nil || l.Version != 1 || l.Max != 16<<30 {
 		t.Fatalf("v1: %+v %v", l, err)
 	}
@@ -191,11 +190,11 @@ func TestInForceV1(t *testing.T) {
 	if !Satisfied(gaps) || len(gaps) != 2 || !gaps[0].Unenforceable || !strings.Contains(gaps[0].String(), "cgroup v1 cannot enforce") {
 		t.Errorf("v1 gaps: %v", gaps)
 	}
-	if l, _ = InForce(h, Location{V1Memory: "/b/c"}); l.Max != 64<<20 {
-		t.Errorf("v1 ancestor: %+v", l)
+	if l, _ = OwnLimits(h, Location{V1Memory: "/b/c"}); l.Max != Unlimited || Satisfied(Gaps(l, defaultCaps)) {
+		t.Errorf("v1 below a capped parent: %+v", l)
 	}
-	if l, _ = InForce(h, Location{V1Memory: "/unlimited/sub"}); l.Max != Unlimited || Satisfied(Gaps(l, defaultCaps)) {
-		t.Errorf("v1 unlimited: %+v", l)
+	if _, err := OwnLimits(Hierarchy{V2: "/nonexistent-unified"}, Location{V2: "/x"}); err == nil {
+		t.Error("no memory controller, and no error")
 	}
 }
 

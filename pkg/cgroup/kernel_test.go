@@ -48,9 +48,9 @@ func TestRunawayChildDiesAloneV1(t *testing.T) {
 		write("memory.memsw.limit_in_bytes", "67108864") // no escape into swap
 	}
 
-	l, err := InForce(h, Location{V1Memory: rel})
-	if err != nil || l.Max != 64<<20 || l.MaxFrom != dir {
-		t.Fatalf("InForce = %+v, %v", l, err)
+	l, err := OwnLimits(h, Location{V1Memory: rel})
+	if err != nil || l.Max != 64<<20 || l.Dir != dir {
+		t.Fatalf("OwnLimits = %+v, %v", l, err)
 	}
 
 	server := `echo $$ > "$1/cgroup.procs"
