@@ -103,14 +103,14 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 // flag.
 func capsOf(cfg *config.Config, logger *log.Logger) (cgroup.Caps, error) {
 	t := cfg.T3
-	if t.MemoryHigh > t.MemoryMax && t.MemoryMax != config.Unlimited {
+	if t.MemoryHigh > t.MemoryMax && t.MemoryMax != cgroup.Unlimited {
 		if t.MemoryHighSet {
 			return cgroup.Caps{}, errors.New("--memory-high (" + cgroup.FormatSize(t.MemoryHigh) + ") is above --memory-max (" + cgroup.FormatSize(t.MemoryMax) + "), so it would never throttle: lower --memory-high, or leave it out to take 3/4 of --memory-max")
 		}
 		t.MemoryHigh = t.MemoryMax / 4 * 3
 		logger.Info("MemoryHigh follows --memory-max", "memory_high", cgroup.FormatSize(t.MemoryHigh))
 	}
-	caps := cgroup.CapsOf(t)
+	caps := cgroup.Caps{High: t.MemoryHigh, Max: t.MemoryMax, SwapMax: t.SwapMax, OOMPolicy: t.OOMPolicy}
 	return caps, caps.Validate()
 }
 
@@ -120,7 +120,7 @@ func agentLimit(cfg *config.Config, caps cgroup.Caps) uint64 {
 	if cfg.T3.AgentMemoryMax != 0 {
 		return cfg.T3.AgentMemoryMax
 	}
-	if caps.High == config.Unlimited {
+	if caps.High == cgroup.Unlimited {
 		return caps.Max / 2
 	}
 	return caps.High / 2

@@ -311,30 +311,6 @@ func TestWrittenDefaults(t *testing.T) {
 	}
 }
 
-func TestSizes(t *testing.T) {
-	for in, want := range map[string]uint64{"0": 0, "12G": 12 << 30, "16g": 16 << 30, "64M": 64 << 20, "1T": 1 << 40, "4096": 4096, "max": Unlimited, "infinity": Unlimited} {
-		got, err := ParseSize(in)
-		if err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-		if back, _ := ParseSize(FormatSize(got)); back != got {
-			t.Errorf("FormatSize(%d) = %q does not parse back", got, FormatSize(got))
-		}
-	}
-	// Percentages, as systemd takes them: of the physical memory.
-	total := physicalMemory()
-	for in, want := range map[string]uint64{"50%": total / 2, "100%": total, "0%": 0} {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "12GB", "-1", "1.5G", "G", "99999999999999999999T", "101%", "-5%", "%", "50 %"} {
-		if _, err := ParseSize(in); err == nil {
-			t.Errorf("ParseSize(%q) accepted", in)
-		}
-	}
-}
-
 // TestLaunchLoadsItsOwn: claude-launch loads only its settings: another
 // program's bad value is not its to report, nor its defaults to compute.
 func TestLaunchLoadsItsOwn(t *testing.T) {

@@ -4,14 +4,15 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/pkg/cgroup/memsize"
 )
 
 // Unlimited is a limit that does not limit ("max" in cgroup v2).
-const Unlimited = config.Unlimited
+const Unlimited = memsize.Unlimited
 
-// FormatSize prints a size the way config.ParseSize reads it.
-func FormatSize(n uint64) string { return config.FormatSize(n) }
+// FormatSize prints a size as the cgroup files and systemd write it: 12G,
+// max.
+func FormatSize(n uint64) string { return memsize.Format(n) }
 
 // Caps are the limits a server must run under.
 type Caps struct {
@@ -26,11 +27,6 @@ type Caps struct {
 	// OOMPolicy is what systemd does to the unit when one of its processes
 	// is OOM-killed; "continue" keeps the server running.
 	OOMPolicy string
-}
-
-// CapsOf are the caps the settings ask for.
-func CapsOf(t config.T3) Caps {
-	return Caps{High: t.MemoryHigh, Max: t.MemoryMax, SwapMax: t.SwapMax, OOMPolicy: t.OOMPolicy}
 }
 
 // Validate checks that the caps make sense together.

@@ -1,0 +1,81 @@
+// Package memsize reads and writes memory sizes as systemd and the cgroup
+// files do: 12G, 512M, 50% of the machine's memory, max. It links only the
+// standard library, so that a per-launch program may use it.
+package memsize
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Unlimited is a size that does not limit ("max" in cgroup v2, "infinity"
+// to systemd).
+const Unlimited = math.MaxUint64
+
+// Parse reads a size as systemd does: bytes, or a number with K, M, G
+// or T (powers of 1024), or a percentage of the physical memory, or
+// "infinity"/"max".
+func Parse(s string) (uint64, error) {
+	t := strings.TrimSpace(s)
+	switch strings.ToLower(t) {
+	case "infinity", "max":
+		return Unlimited, nil
+	case "":
+		return 0, errors.New("is empty; give bytes, a number with K, M, G or T such as 12G, or a percentage of the memory such as 50%")
+	}
+	if pct, ok := strings.CutSuffix(t, "%"); ok {
+		p, err := strconv.ParseFloat(pct, 64)
+		total := physicalMemory()
+		if err != nil || p < 0 || p > 100 || total == 0 {
+			return 0, errors.New("is not a percentage from 0% to 100% of the memory")
+		}
+		return uint64(float64(total) * p / 100), nil
+	}
+	mult := uint64(1)
+	switch t[len(t)-1] {
+	case 'K', 'k':
+		mult = 1 << 10
+	case 'M', 'm':
+		mult = 1 << 20
+	case 'G', 'g':
+		mult = 1 << 30
+	case 'T', 't':
+		mult = 1 << 40
+	}
+	if mult > 1 {
+		t = t[:len(t)-1]
+	}
+	n, err := strconv.ParseUint(t, 10, 64)
+	if err != nil || n > math.MaxUint64/mult {
+		return 0, errors.New("is not bytes, a number with K, M, G or T such as 12G, or a percentage such as 50%")
+	}
+	return n * mult, nil
+}
+
+// Format prints a size the way Parse reads it.
+func Format(n uint64) string {
+	if n == Unlimited {
+		return "max"
+	}
+	for _, u := range []struct {
+		s string
+		m uint64
+	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		if n >= u.m && n%u.m == 0 {
+			return strconv.FormatUint(n/u.m, 10) + u.s
+		}
+	}
+	return strconv.FormatUint(n, 10)
+}
+
+// physicalMemory is the machine's memory in bytes, 0 if unknown.
+func physicalMemory() uint64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}
