@@ -5,10 +5,9 @@
 // the environment it would have had.
 //
 // It has no command line of its own; settings come from CLAUDE_LAUNCH_*
-// variables and the config file. It links neither kong, nor a logging
-// library, nor the Vault client: it runs before every agent, and those
-// would double its start-up. On a miss it runs claude-auth-sync, which has
-// them.
+// variables and the config file. It runs before every agent, so it links
+// neither kong, nor a logging library, nor the Vault client (README,
+// "Start-up cost"); on a miss it runs claude-auth-sync, which has them.
 package main
 
 import (

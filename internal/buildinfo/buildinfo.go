@@ -1,7 +1,7 @@
 // Package buildinfo reads the Go build info of an executable file (its main
 // package, module version and VCS revision) in three small reads, without
-// debug/elf or runtime/debug: both link fmt and more, and claude-launch,
-// which uses this on every launch, must not pay for them.
+// debug/elf or runtime/debug, which link fmt and more: claude-launch uses
+// it on every launch (README, "Start-up cost").
 package buildinfo
 
 import (

@@ -4,5 +4,6 @@
 // and the fetch on a miss through claude-auth-sync.
 //
 // Like package token it links only the standard library and
-// golang.org/x/sys/unix, because claude-launch runs before every agent.
+// golang.org/x/sys/unix: claude-launch runs it before every agent (README,
+// "Start-up cost").
 package launch

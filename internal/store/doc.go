@@ -2,10 +2,9 @@
 // 0600), the negative cache, and the lock that lets one of many concurrent
 // callers ask Vault; Sync ties them together.
 //
-// It is kept apart from package token so that the per-launch binary cannot
-// link it by accident: claude-launch only reads, and writing, locking and
-// waiting on a context are start-up cost it must not pay. claude-auth-sync
-// and t3-serve-launch link it.
+// It is kept apart from package token so that the per-launch program,
+// which only reads, cannot link it by accident (README, "Start-up cost");
+// claude-auth-sync and t3-serve-launch link it.
 //
 // Nothing here changes a file it does not own: a directory is created, and
 // made private, only when it does not exist yet; an existing one is used as

@@ -1,10 +1,9 @@
 // Package vault reads a user's setup token from their own path in
 // HashiCorp Vault's KV secrets engine, version 1 or 2.
 //
-// It is kept apart from package token because linking
-// github.com/hashicorp/vault/api roughly doubles a Go program's start-up
-// time: the per-launch binary must not pay that, so it runs
-// claude-auth-sync, which links this package, only on a miss.
+// The per-launch program does not link it (the Vault client alone roughly
+// doubles a Go program's start-up; README, "Start-up cost"): on a miss it
+// runs claude-auth-sync, which does.
 //
 // It protects against two failures. The client is built deliberately:
 // api.NewClient silently adopts VAULT_TOKEN and VAULT_WRAP_TTL from the

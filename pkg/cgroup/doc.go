@@ -3,13 +3,16 @@
 // machine, or the whole service, down with it.
 //
 // It reads where a process is (cgroup v2, and the v1 memory controller of
-// hybrid hosts) and what limits are in force for it, walking up the
-// ancestors, since a parent's limit caps its children too. It decides by
-// what is in force, not by names: caps already in force need nothing;
-// otherwise a process that is not a service's main process moves itself
+// hybrid hosts) and the limits set on its own cgroup (OwnLimits): a cap on
+// a parent slice, shared with other units, is not this server's cap. It
+// decides by what is in force, not by names: a service's main process
+// whose unit sets the caps needs nothing, and one whose unit does not is
+// refused with the lines that fix the unit; any other process moves itself
 // into a transient systemd scope created over D-Bus with the caps, and the
 // cgroup files are read back to verify that they landed (systemd silently
-// drops what it cannot apply, such as MemoryHigh on cgroup v1).
+// drops what it cannot apply, such as MemoryHigh on cgroup v1). On cgroup
+// v2 it then lays out the delegated subtree for the server and its agents
+// (LayOut; package agentcg describes the layout).
 //
 // The package returns what it found and did; it never logs or exits.
 package cgroup

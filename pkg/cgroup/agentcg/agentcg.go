@@ -14,9 +14,9 @@
 //
 // t3-serve-launch lays it out (package cgroup); claude-launch, started by
 // the server, joins a new agent cgroup of its own (Join) before it execs
-// claude. This package links only the standard library: claude-launch
-// links it, and an ordinary launch (no CLAUDE_LAUNCH_AGENT_CGROUP) does
-// nothing of it.
+// claude. This package links only the standard library, since
+// claude-launch links it (README, "Start-up cost"); an ordinary launch (no
+// CLAUDE_LAUNCH_AGENT_CGROUP) does nothing of it.
 package agentcg
 
 import (
