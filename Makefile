@@ -19,8 +19,10 @@ GOFLAGS_BUILD = -trimpath -ldflags='-s -w -X github.com/claude-launch/claude-lau
 CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/claude-launch)
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+DEADCODE_VERSION = 0.52.0
+DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
 
-.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image bench bench-vault race-lab race-lab-docs fuzz cover clean
+.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
 
 all: build
 
@@ -85,10 +87,20 @@ vm-image:
 staticcheck:
 	@test -x $(STATICCHECK) || GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
 
-check: staticcheck
+deadcode:
+	@test -x $(DEADCODE) || GOBIN=$(dir $(DEADCODE)) $(GO) install golang.org/x/tools/cmd/deadcode@v$(DEADCODE_VERSION)
+
+# gofmt, vet, staticcheck; go.mod and go.sum as go mod tidy leaves them;
+# no function that neither a program nor a test reaches (deadcode, tests
+# as roots: a library's API counts as used by its tests); govulncheck
+# against the pinned vulnerability database (scripts/vulncheck.sh).
+check: staticcheck deadcode
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	$(GO) mod tidy -diff
+	@out=$$($(DEADCODE) -test ./...); if [ -n "$$out" ]; then echo "deadcode: unreachable functions; delete them, or use them:"; echo "$$out"; exit 1; fi
+	GO=$(GO) scripts/vulncheck.sh
 
 test: tools check
 	$(GO) test -race -count=1 ./...

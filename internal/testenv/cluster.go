@@ -274,12 +274,6 @@ func (n *Node) Running() bool {
 	}
 }
 
-// Log is n's server log.
-func (n *Node) Log() string {
-	b, _ := os.ReadFile(filepath.Join(n.dir, "vault.log"))
-	return string(b)
-}
-
 // Stop kills every node.
 func (c *Cluster) Stop() {
 	for _, n := range c.Nodes {
