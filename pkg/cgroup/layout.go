@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 )
 
@@ -27,20 +26,20 @@ func LayOut(dir string, serverLow, agentsMax uint64) (agents string, err error) 
 	agents = filepath.Join(dir, agentcg.AgentsDir)
 	hint := "; the unit needs Delegate=yes (scripts/systemd/t3-serve@.service)"
 	if err := mkdirCgroup(leaf); err != nil {
-		return "", errs.Wrap("", err, hint)
+		return "", wrap("", err, hint)
 	}
 	if err := writeFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
-		return "", errs.Wrap("move the server into "+leaf+": ", err, hint)
+		return "", wrap("move the server into "+leaf+": ", err, hint)
 	}
 	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
 		return "", errors.New("the unit's cgroup " + dir + " still holds other processes (" + strings.Join(strings.Fields(string(procs)), " ") + "), so its agents cannot have cgroups of their own: start t3-serve-launch as the unit's only process (ExecStart=, no ExecStartPre= that lingers)")
 	}
 	if err := enableMemory(dir); err != nil {
-		return "", errs.Wrap("", err, hint)
+		return "", wrap("", err, hint)
 	}
 	if serverLow > 0 {
 		if err := writeFile(filepath.Join(leaf, "memory.low"), strconv.FormatUint(serverLow, 10)); err != nil {
-			return "", errs.Wrap("protect the server (memory.low): ", err, "")
+			return "", wrap("protect the server (memory.low): ", err, "")
 		}
 	}
 	if err := mkdirCgroup(agents); err != nil {
@@ -51,7 +50,7 @@ func LayOut(dir string, serverLow, agentsMax uint64) (agents string, err error) 
 	}
 	if agentsMax != Unlimited {
 		if err := writeFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(agentsMax, 10)); err != nil {
-			return "", errs.Wrap("bound the agents together (memory.max): ", err, "")
+			return "", wrap("bound the agents together (memory.max): ", err, "")
 		}
 	}
 	return agents, nil
@@ -59,7 +58,7 @@ func LayOut(dir string, serverLow, agentsMax uint64) (agents string, err error) 
 
 func mkdirCgroup(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return errs.Wrap("create cgroup "+dir+": ", err, "")
+		return wrap("create cgroup "+dir+": ", err, "")
 	}
 	return nil
 }
@@ -67,7 +66,7 @@ func mkdirCgroup(dir string) error {
 // enableMemory gives the children of dir the memory controller.
 func enableMemory(dir string) error {
 	if err := writeFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
-		return errs.Wrap("enable the memory controller below "+dir+": ", err, "")
+		return wrap("enable the memory controller below "+dir+": ", err, "")
 	}
 	return nil
 }

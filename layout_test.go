@@ -1,0 +1,50 @@
+package layout_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestLayout guards the rule the tree follows (README, "Layout"):
+//
+//   - pkg/ holds libraries that someone else's program could use: they
+//     import nothing of internal/, and the ones the per-launch program
+//     links import only the standard library (and x/sys);
+//   - internal/ holds the product's own code, beside test support
+//     (internal/testenv) and the lab (internal/racelab), which no program
+//     and no product package imports outside its tests.
+func TestLayout(t *testing.T) {
+	const module = "github.com/claude-launch/claude-launch/"
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdlibOnly := map[string]bool{"pkg/token": true, "pkg/cgroup/agentcg": true, "pkg/cgroup/memsize": true}
+	seen := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg, ok := strings.CutPrefix(f[0], module)
+		if !ok {
+			continue
+		}
+		seen++
+		testSupport := strings.HasPrefix(pkg, "internal/testenv") || strings.HasPrefix(pkg, "internal/racelab")
+		for _, imp := range f[1:] {
+			dep, ours := strings.CutPrefix(imp, module)
+			switch {
+			case strings.HasPrefix(pkg, "pkg/") && ours && strings.HasPrefix(dep, "internal/"):
+				t.Errorf("%s imports %s: a library in pkg/ may not use the product's internals", pkg, dep)
+			case stdlibOnly[pkg] && !ours && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "golang.org/x/sys/"):
+				t.Errorf("%s imports %s: it runs on the per-launch path, which links only the standard library (README, \"Start-up cost\")", pkg, imp)
+			case !testSupport && ours && (strings.HasPrefix(dep, "internal/testenv") || strings.HasPrefix(dep, "internal/racelab")):
+				t.Errorf("%s imports %s: test support and the lab are for tests and the lab's own command only", pkg, dep)
+			case !ours && strings.HasPrefix(pkg, "pkg/") && imp == "github.com/charmbracelet/log":
+				t.Errorf("%s imports %s: a library returns what it found and does not log", pkg, imp)
+			}
+		}
+	}
+	if seen < 10 {
+		t.Fatalf("go list found %d packages of this module", seen)
+	}
+}
