@@ -52,8 +52,8 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 	// Started by t3-serve-launch's server: a cgroup of its own, so that a
 	// runaway dies alone at its own limit. A bad limit was said once
 	// already, by the settings.
-	if cfg.AgentCgroup != "" && cfg.AgentMemoryMax > 0 {
-		if _, err := agentcg.Join(cfg.AgentCgroup, agentcg.Limits{Max: cfg.AgentMemoryMax}); err != nil {
+	if cfg.AgentCgroup != "" && cfg.AgentCgroupMemoryMax > 0 {
+		if _, err := agentcg.Join(cfg.AgentCgroup, agentcg.Limits{Max: cfg.AgentCgroupMemoryMax}); err != nil {
 			log.Warn(err.Error(), "hint", "see docs/t3-serve.md")
 		}
 	}

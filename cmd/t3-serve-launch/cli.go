@@ -52,9 +52,9 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	}
 	logger.Debug("token", "source", string(res.Source), "fingerprint", res.Token.Fingerprint(), "reason", res.Reason)
 
-	server, err := launch.Find("t3-serve", cfg.T3.Server, config.EnvServer, os.Getenv("PATH"))
+	server, err := launch.Find("t3-serve", cfg.T3.Server, config.EnvT3Server, os.Getenv("PATH"))
 	if err != nil {
-		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvServer + "=/path/to/t3-serve"
+		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvT3Server + "=/path/to/t3-serve"
 		if errors.Is(err, launch.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			return launch.ExitNotFound, errors.New(err.Error() + hint)
 		}
@@ -89,7 +89,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	if rep.Agents != "" {
 		agentMax := agentLimit(cfg, caps)
 		env = launch.Setenv(env, config.EnvAgentCgroup, rep.Agents)
-		env = launch.Setenv(env, config.EnvAgentCgroupLimit, strconv.FormatUint(agentMax, 10))
+		env = launch.Setenv(env, config.EnvAgentCgroupMemoryMax, strconv.FormatUint(agentMax, 10))
 		logger.Info("each agent gets a cgroup of its own", "under", rep.Agents, "memory_max", cgroup.FormatSize(agentMax),
 			"all_agents_max", cgroup.FormatSize(cgroup.AgentsMax(caps, cfg.T3.ServerMemoryLow)))
 	}

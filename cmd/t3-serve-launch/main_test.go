@@ -431,7 +431,7 @@ func TestVersionAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd = exec.Command(bin, "--allow-uncapped", "--", "--port", "1")
-	cmd.Env = testenv.CoverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), config.EnvServer + "=" + server,
+	cmd.Env = testenv.CoverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), config.EnvT3Server + "=" + server,
 		config.EnvLogLevel + "=WARN", config.EnvVaultTimeout + "=soon", config.EnvDisable + "=1"})
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -37,9 +37,11 @@ type Config struct {
 	// Depth is the recursion marker a launcher found.
 	Depth int
 	// AgentCgroup is the agents' cgroup directory a launcher started by
-	// t3-serve joins, with AgentMemoryMax as its limit; "" for none.
-	AgentCgroup    string
-	AgentMemoryMax uint64
+	// t3-serve joins, with AgentCgroupMemoryMax as its memory.max; "" for
+	// none. t3-serve-launch sets both for its server's agents, from
+	// T3.AgentMemoryMax.
+	AgentCgroup          string
+	AgentCgroupMemoryMax uint64
 	// Vault's connection settings, as the Vault CLI names them.
 	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
 
@@ -54,7 +56,9 @@ type T3 struct {
 	// MemoryHighSet says MemoryHigh was given, not defaulted.
 	MemoryHigh, MemoryMax, SwapMax uint64
 	MemoryHighSet                  bool
-	// AgentMemoryMax is each agent's limit, 0 for half of MemoryHigh.
+	// AgentMemoryMax is the memory limit of each agent's cgroup the user
+	// asks for (T3_SERVE_LAUNCH_AGENT_MEMORY_MAX), 0 for half of MemoryHigh;
+	// the server's agents get it as Config.AgentCgroupMemoryMax.
 	AgentMemoryMax uint64
 	// ServerMemoryLow protects the server's own memory (memory.low).
 	ServerMemoryLow uint64

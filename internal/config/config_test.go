@@ -101,9 +101,9 @@ func TestBadValues(t *testing.T) {
 		{EnvMetricsFile, "/tmp/claude.txt", "", func(c Config) bool { return c.MetricsFile == "" }},
 		{EnvOOMScoreAdj, "lots", `CLAUDE_LAUNCH_OOM_SCORE_ADJ="lots" is not a whole number from -1000 to 1000; using unchanged`,
 			func(c Config) bool { return !c.OOMScoreAdjSet }},
-		{EnvMemoryMax, "16GG", "", func(c Config) bool { return c.T3.MemoryMax == DefaultMemoryMax }},
-		{EnvOOMPolicy, "Continue", "", func(c Config) bool { return c.T3.OOMPolicy == "continue" }},
-		{EnvScope, "my scope", "", func(c Config) bool { return c.T3.Scope == "" }},
+		{EnvT3MemoryMax, "16GG", "", func(c Config) bool { return c.T3.MemoryMax == DefaultMemoryMax }},
+		{EnvT3OOMPolicy, "Continue", "", func(c Config) bool { return c.T3.OOMPolicy == "continue" }},
+		{EnvT3Scope, "my scope", "", func(c Config) bool { return c.T3.Scope == "" }},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			c, problems := load(t, []string{"HOME=/h", tc.name + "=" + tc.value}, nil)
@@ -131,7 +131,7 @@ func TestBadValues(t *testing.T) {
 
 func TestGoodValues(t *testing.T) {
 	c, problems := load(t, []string{"HOME=/h", EnvLogLevel + "=WARNING", EnvVaultMount + "=/kv/", EnvClaude + "=claude-stable",
-		EnvDisable + "=yes", EnvMemoryHigh + "=512m", EnvOOMScoreAdj + "=-100", EnvVaultTimeout + "=1m"}, nil)
+		EnvDisable + "=yes", EnvT3MemoryHigh + "=512m", EnvOOMScoreAdj + "=-100", EnvVaultTimeout + "=1m"}, nil)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
@@ -314,11 +314,11 @@ func TestWrittenDefaults(t *testing.T) {
 // TestLaunchLoadsItsOwn: claude-launch loads only its settings: another
 // program's bad value is not its to report, nor its defaults to compute.
 func TestLaunchLoadsItsOwn(t *testing.T) {
-	c, problems := Load(Input{Environ: []string{"HOME=/h", EnvMemoryMax + "=16GG", EnvVaultTimeout + "=5s"}, Launch: true})
+	c, problems := Load(Input{Environ: []string{"HOME=/h", EnvT3MemoryMax + "=16GG", EnvVaultTimeout + "=5s"}, Launch: true})
 	if len(problems) != 0 || c.VaultTimeout != 5*time.Second || c.T3.MemoryMax != 0 || c.StateDir != "" {
 		t.Errorf("%+v %v", c, problems)
 	}
-	for _, name := range []string{EnvDisable, EnvClaude, EnvEnvFile, EnvVaultMount, EnvVaultPath, EnvVaultField, EnvVaultTimeout, EnvNegativeTTL, EnvLogLevel, EnvConfig, EnvDepth, EnvOOMScoreAdj, EnvAgentCgroup, EnvAgentCgroupLimit, EnvVaultAddr, EnvVaultNamespace} {
+	for _, name := range []string{EnvDisable, EnvClaude, EnvEnvFile, EnvVaultMount, EnvVaultPath, EnvVaultField, EnvVaultTimeout, EnvNegativeTTL, EnvLogLevel, EnvConfig, EnvDepth, EnvOOMScoreAdj, EnvAgentCgroup, EnvAgentCgroupMemoryMax, EnvVaultAddr, EnvVaultNamespace} {
 		if !Lookup(name).Launch {
 			t.Errorf("%s is not loaded by claude-launch, which reads it", name)
 		}

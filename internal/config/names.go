@@ -36,21 +36,21 @@ const (
 	EnvVaultToken     = "VAULT_TOKEN"
 
 	// t3-serve-launch's own.
-	EnvServer           = "T3_SERVE_LAUNCH_SERVER"
-	EnvMemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
-	EnvMemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
-	EnvSwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
-	EnvOOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
-	EnvScope            = "T3_SERVE_LAUNCH_SCOPE"
-	EnvAllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
-	EnvAgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
-	EnvAgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
-	EnvServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
+	EnvT3Server           = "T3_SERVE_LAUNCH_SERVER"
+	EnvT3MemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvT3MemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvT3SwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
+	EnvT3OOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvT3Scope            = "T3_SERVE_LAUNCH_SCOPE"
+	EnvT3AllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
+	EnvT3AgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
+	EnvT3AgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
+	EnvT3ServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
 
 	// Set by t3-serve-launch for the agents its server starts: the
 	// directory of the agents' cgroups, and each agent's memory limit.
-	EnvAgentCgroup      = "CLAUDE_LAUNCH_AGENT_CGROUP"
-	EnvAgentCgroupLimit = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
+	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
+	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
 )
 
 // Defaults of the settings.

@@ -181,29 +181,29 @@ var Settings = []*Setting{
 	{Name: EnvVaultNamespace, Launch: true, Help: "Vault Enterprise namespace, as for the Vault CLI.",
 		set: func(c *Config, v string, _ func(string) string) error { c.VaultNamespace = v; return nil }},
 
-	{Name: EnvServer, Flag: "server", Placeholder: "PATH",
+	{Name: EnvT3Server, Flag: "server", Placeholder: "PATH",
 		Help: "The real t3-serve: an absolute path, or a name looked up in PATH.", DefaultHelp: "t3-serve in PATH",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return program(&c.T3.Server, v, "is a relative path; give an absolute path", "t3-serve in PATH")
 		}},
-	{Name: EnvMemoryHigh, Flag: "memory-high", Placeholder: "SIZE",
+	{Name: EnvT3MemoryHigh, Flag: "memory-high", Placeholder: "SIZE",
 		Help: "Throttle the server's cgroup above this (MemoryHigh).", Default: "12G",
 		set: func(c *Config, v string, _ func(string) string) error {
 			err := size(&c.T3.MemoryHigh, v, DefaultMemoryHigh)
 			c.T3.MemoryHighSet = v != "" && err == nil
 			return err
 		}},
-	{Name: EnvMemoryMax, Flag: "memory-max", Placeholder: "SIZE",
+	{Name: EnvT3MemoryMax, Flag: "memory-max", Placeholder: "SIZE",
 		Help: "OOM-kill inside the server's cgroup above this (MemoryMax).", Default: "16G",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.MemoryMax, v, DefaultMemoryMax)
 		}},
-	{Name: EnvSwapMax, Flag: "swap-max", Placeholder: "SIZE",
+	{Name: EnvT3SwapMax, Flag: "swap-max", Placeholder: "SIZE",
 		Help: "Swap the cgroup may use (MemorySwapMax); 0 forbids swapping, which is what froze the machine.", Default: "0",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.SwapMax, v, DefaultSwapMax)
 		}},
-	{Name: EnvOOMPolicy, Flag: "oom-policy", Placeholder: "POLICY",
+	{Name: EnvT3OOMPolicy, Flag: "oom-policy", Placeholder: "POLICY",
 		Help: "What systemd does to the unit when one of its processes is OOM-killed: continue, stop or kill; continue keeps the server running.", Default: DefaultOOMPolicy,
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.T3.OOMPolicy = DefaultOOMPolicy
@@ -216,7 +216,7 @@ var Settings = []*Setting{
 			}
 			return nil
 		}},
-	{Name: EnvScope, Flag: "scope-name", Placeholder: "NAME",
+	{Name: EnvT3Scope, Flag: "scope-name", Placeholder: "NAME",
 		Help: "Name of the transient scope.", DefaultHelp: "t3-serve-launch-PID.scope",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.T3.Scope = ""
@@ -229,17 +229,17 @@ var Settings = []*Setting{
 			c.T3.Scope = v
 			return nil
 		}},
-	{Name: EnvAllowUncapped, Flag: "allow-uncapped", Placeholder: "1",
+	{Name: EnvT3AllowUncapped, Flag: "allow-uncapped", Placeholder: "1",
 		Help: "Start t3-serve even when the caps cannot be put in place, with a loud warning.", DefaultHelp: "refuse to start",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return switchOn(&c.T3.AllowUncapped, v, false, "")
 		}},
-	{Name: EnvAgentMemoryMax, Flag: "agent-memory-max", Placeholder: "SIZE",
+	{Name: EnvT3AgentMemoryMax, Flag: "agent-memory-max", Placeholder: "SIZE",
 		Help: "Each agent's own memory limit (cgroup v2): past it the kernel kills that agent, whole, before the unit reaches MemoryHigh and throttles everyone.", DefaultHelp: "half of MemoryHigh",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.AgentMemoryMax, v, 0)
 		}},
-	{Name: EnvServerMemoryLow, Flag: "server-memory-low", Placeholder: "SIZE",
+	{Name: EnvT3ServerMemoryLow, Flag: "server-memory-low", Placeholder: "SIZE",
 		Help: "Memory of the server's own that the kernel spares when the unit is short (memory.low, cgroup v2).", Default: "512M",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.ServerMemoryLow, v, DefaultServerMemoryLow)
@@ -251,10 +251,10 @@ var Settings = []*Setting{
 			c.AgentCgroup = p
 			return err
 		}},
-	{Name: EnvAgentCgroupLimit, Launch: true, NotInFile: true,
+	{Name: EnvAgentCgroupMemoryMax, Launch: true, NotInFile: true,
 		Help: "Set by t3-serve-launch for its server's agents: each agent cgroup's memory.max, in bytes.", DefaultHelp: "none",
 		set: func(c *Config, v string, _ func(string) string) error {
-			c.AgentMemoryMax = 0
+			c.AgentCgroupMemoryMax = 0
 			if v == "" {
 				return nil
 			}
@@ -262,10 +262,10 @@ var Settings = []*Setting{
 			if err != nil || n == 0 {
 				return bad("is not a number of bytes")
 			}
-			c.AgentMemoryMax = n
+			c.AgentCgroupMemoryMax = n
 			return nil
 		}},
-	{Name: EnvAgentOOMScoreAdj, Flag: "agent-oom-score-adj", Placeholder: "N",
+	{Name: EnvT3AgentOOMScoreAdj, Flag: "agent-oom-score-adj", Placeholder: "N",
 		Help: "oom_score_adj that agents started through claude-launch under the server give themselves, so the kernel picks them before the server; 0 leaves them alone.", Default: "500",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return integer(&c.T3.AgentOOMScoreAdj, v, DefaultAgentOOMScoreAdj, 0, 1000)
