@@ -1,5 +1,7 @@
-// Package vault reads a user's setup token from their own path in
-// HashiCorp Vault's KV secrets engine, version 1 or 2.
+// Package vault reads, stores and removes a user's setup token at their
+// own path in HashiCorp Vault's KV secrets engine, version 1 or 2
+// (vault.go, answer.go, write.go, expiry.go), and keeps the user's Vault
+// token alive (renew.go).
 //
 // The per-launch program does not link it (the Vault client alone roughly
 // doubles a Go program's start-up; README, "Start-up cost"): on a miss it
