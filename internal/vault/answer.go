@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -214,6 +215,21 @@ func errShape(what string) error { return &shapeError{what: what} }
 type statusError struct {
 	status int
 	errs   []string
+}
+
+// detail is the status and Vault's errors, for a message: "500: internal
+// error".
+func (e *statusError) detail() string {
+	d := strconv.Itoa(e.status)
+	if len(e.errs) > 0 {
+		d += ": " + strings.Join(e.errs, "; ")
+	}
+	return d
+}
+
+// sealed reports whether this is a sealed (or uninitialised) node's 503.
+func (e *statusError) sealed() bool {
+	return e.status == http.StatusServiceUnavailable && strings.Contains(strings.Join(e.errs, " "), "sealed")
 }
 
 func (e *statusError) Error() string {

@@ -122,5 +122,13 @@ func (c *Client) explainToken(ctx context.Context, err error) error {
 	if errors.As(err, &re) && (re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusUnauthorized) {
 		return errs.Wrap("", ErrTokenDead, " (vault at "+c.Addr()+" says 403): log in again (`vault login`, with your method, e.g. `vault login -method=userpass username=$USER`)")
 	}
+	if errors.As(err, &re) {
+		// Not about the secret: the reading hints (mount, path) do not apply.
+		st := &statusError{status: re.StatusCode, errs: re.Errors}
+		if st.sealed() {
+			return c.explainSealed(ctx)
+		}
+		return errors.New("vault at " + c.Addr() + " failed looking up your Vault token (" + st.detail() + "); try again later")
+	}
 	return c.explain(ctx, err)
 }

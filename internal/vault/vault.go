@@ -253,10 +253,7 @@ func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 }
 
 func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError) error {
-	detail := strconv.Itoa(st.status)
-	if len(st.errs) > 0 {
-		detail += ": " + strings.Join(st.errs, "; ")
-	}
+	detail := st.detail()
 	switch {
 	case st.status == http.StatusForbidden:
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
@@ -267,7 +264,7 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 		return errors.New("vault rejected " + verb + " " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
 	case st.status == http.StatusNotFound:
 		return errors.New("vault at " + c.Addr() + " answered " + verb + " " + c.SecretPath() + " with a 404 about something else than the secret (" + strings.Join(st.errs, "; ") + "): the mount may have been removed or renamed; check " + config.EnvVaultMount)
-	case st.status == http.StatusServiceUnavailable && strings.Contains(strings.Join(st.errs, " "), "sealed"):
+	case st.sealed():
 		return c.explainSealed(ctx)
 	}
 	return errors.New("vault at " + c.Addr() + " failed " + verb + " " + c.SecretPath() + " (" + detail + "); try again later")

@@ -316,3 +316,83 @@ func TestTokenInfo(t *testing.T) {
 		t.Error("a look-up without data accepted")
 	}
 }
+
+// TestExplainedElsewhere: failures of a cluster and of writes and token
+// look-ups that a real cluster gives only now and then (TestVaultCluster
+// makes them for real), each one line that names what to do.
+func TestExplainedElsewhere(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // a closed port: the active node that is gone
+	mounts := func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasPrefix(r.URL.Path, "/v1/sys/internal/ui/mounts/") {
+			w.Write([]byte(mountsV2))
+			return true
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		do      func(*Client) error
+		msg     string
+	}{
+		{"a standby sends the read on to a dead active node",
+			func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, deadURL+r.URL.RequestURI(), http.StatusTemporaryRedirect) },
+			func(c *Client) error { _, err := c.Lookup(context.Background()); return err },
+			"sent the request on to its cluster's active node at " + deadURL + ", which is unreachable (dial tcp "},
+		{"a node not initialised",
+			func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/v1/sys/seal-status" {
+					w.Write([]byte(`{"type":"shamir","initialized":false,"sealed":true,"t":0,"n":0,"progress":0}`))
+					return
+				}
+				w.WriteHeader(503)
+				w.Write([]byte(`{"errors":["Vault is sealed"]}`))
+			},
+			func(c *Client) error { _, err := c.Lookup(context.Background()); return err },
+			"is not initialised: it is a node that has not joined its cluster yet"},
+		{"a write refused with 400",
+			func(w http.ResponseWriter, r *http.Request) {
+				if !mounts(w, r) {
+					w.WriteHeader(400)
+					w.Write([]byte(`{"errors":["check-and-set parameter did not match the current version"]}`))
+				}
+			},
+			func(c *Client) error { return c.Remove(context.Background()) },
+			"vault rejected writing secret/users/x/claude (400: check-and-set parameter did not match the current version); it changed meanwhile: try again"},
+		{"a write to a mount that is gone",
+			func(w http.ResponseWriter, r *http.Request) {
+				if !mounts(w, r) {
+					w.WriteHeader(404)
+					w.Write([]byte(`{"errors":["no handler for route \"secret/data/users/x/claude\". route entry not found."]}`))
+				}
+			},
+			func(c *Client) error {
+				tok, _ := token.NewSecret(testToken)
+				return c.Store(context.Background(), tok, time.Now(), time.Now().Add(time.Hour))
+			},
+			"answered writing secret/users/x/claude with a 404 about something else than the secret"},
+		{"the token look-up fails",
+			func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(500)
+				w.Write([]byte(`{"errors":["internal error"]}`))
+			},
+			func(c *Client) error { _, err := c.LookupToken(context.Background()); return err },
+			"failed looking up your Vault token (500: internal error); try again later"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			c, err := New(settings(t, srv.URL, config.EnvVaultTimeout+"=2s", config.EnvVaultPath+"=users/x/claude"), getenvOf(map[string]string{"VAULT_TOKEN": "t"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tc.do(c)
+			checkErr(t, err, nil, tc.msg)
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("more than one line: %q", err)
+			}
+		})
+	}
+}
