@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +26,8 @@ type Cluster struct {
 	RootToken string
 	UnsealKey string
 	bin, dir  string
+	mu        sync.Mutex
+	clients   map[*Node]*api.Client // one connection pool per node
 }
 
 // Node is one `vault server -config` process.
@@ -121,16 +125,30 @@ func (c *Cluster) start(n *Node) error {
 	n.cmd = exec.Command(c.bin, "server", "-config", filepath.Join(n.dir, "vault.hcl"))
 	n.cmd.Env = append(os.Environ(), "HOME="+n.dir)
 	n.cmd.Stdout, n.cmd.Stderr = logf, logf
+	// A test binary killed by its -timeout leaves no node behind.
+	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := n.cmd.Start(); err != nil {
 		return err
 	}
 	n.exited = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(n.cmd, n.exited)
-	return waitFor(20*time.Second, func() error {
+	err = waitFor(20*time.Second, func() error {
+		if !n.Running() {
+			return errExited
+		}
 		_, err := c.Client(n).Sys().SealStatus()
 		return err
 	})
+	if err != nil {
+		b, _ := os.ReadFile(filepath.Join(n.dir, "vault.log"))
+		return fmt.Errorf("%s did not start: %w\n%s", n.ID, err, b)
+	}
+	return nil
 }
+
+// errExited stops waiting for a node that is gone (its port was taken
+// meanwhile, say): its log says why.
+var errExited = errors.New("the process exited")
 
 // Form initialises and unseals the first node and joins every other one
 // to it, then waits until all are voters.
@@ -172,8 +190,11 @@ func (c *Cluster) Join(n *Node) error {
 		return errors.New("no active node to join")
 	}
 	resp, err := c.Client(n).Sys().RaftJoin(&api.RaftJoinRequest{LeaderAPIAddr: c.Nodes[leader].Addr, LeaderCACert: string(c.CA.PEM)})
-	if err != nil || !resp.Joined {
-		return fmt.Errorf("join %s: %v", n.ID, err)
+	switch {
+	case err != nil:
+		return fmt.Errorf("join %s: %w", n.ID, err)
+	case !resp.Joined:
+		return fmt.Errorf("join %s: the node says it did not join", n.ID)
 	}
 	return c.Unseal(n)
 }
@@ -297,8 +318,14 @@ func (c *Cluster) auditLog() string { return filepath.Join(c.dir, "audit.log") }
 // "secret/data/users/alice/claude") the audit log recorded.
 func (c *Cluster) Reads(path string) (int, error) { return auditReads(c.auditLog(), path) }
 
-// Client is a client of n without a token that trusts the cluster's CA.
+// Client is a client of n without a token that trusts the cluster's CA;
+// one per node, so that polling does not open a connection a call.
 func (c *Cluster) Client(n *Node) *api.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.clients[n]; ok {
+		return cl
+	}
 	cfg := api.DefaultConfig()
 	cfg.Address = n.Addr
 	cfg.Timeout = 5 * time.Second
@@ -309,12 +336,20 @@ func (c *Cluster) Client(n *Node) *api.Client {
 		panic(err)
 	}
 	cl.ClearToken()
+	if c.clients == nil {
+		c.clients = map[*Node]*api.Client{}
+	}
+	c.clients[n] = cl
 	return cl
 }
 
-// Root is a client of n with the root token, for set-up.
+// Root is a client of n with the root token, for set-up; it shares n's
+// connections.
 func (c *Cluster) Root(n *Node) *api.Client {
-	cl := c.Client(n)
+	cl, err := c.Client(n).Clone()
+	if err != nil {
+		panic(err)
+	}
 	cl.SetToken(c.RootToken)
 	return cl
 }
