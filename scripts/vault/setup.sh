@@ -37,7 +37,9 @@ if [[ ${1-} == user ]]; then
 	# it), never argv. vault keeps a trailing newline as part of the
 	# password, so the first line is passed without its end: a password
 	# file written by an editor would otherwise never log in.
-	IFS= read -r password || [[ -n $password ]] || die "user $name: give the password on stdin"
+	password=
+	IFS= read -r password || true
+	[[ -n $password ]] || die "user $name: give the password on stdin, on its first line"
 	printf %s "$password" | "$vault" write "auth/$auth_path/users/$name" password=- token_policies="$policy" \
 		token_ttl="${TOKEN_TTL:-24h}" token_max_ttl="${TOKEN_MAX_TTL:-720h}" >/dev/null
 	unset password
