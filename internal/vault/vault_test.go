@@ -338,7 +338,9 @@ func TestExplainedElsewhere(t *testing.T) {
 		msg     string
 	}{
 		{"a standby sends the read on to a dead active node",
-			func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, deadURL+r.URL.RequestURI(), http.StatusTemporaryRedirect) },
+			func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, deadURL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+			},
 			func(c *Client) error { _, err := c.Lookup(context.Background()); return err },
 			"sent the request on to its cluster's active node at " + deadURL + ", which is unreachable (dial tcp "},
 		{"a node not initialised",
