@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/claude-launch/claude-launch/internal/testenv/kongtest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -82,7 +83,7 @@ func TestFlagsDerived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bad := cli.Underived(k.Model); len(bad) > 0 {
+	if bad := kongtest.Underived(k.Model); len(bad) > 0 {
 		t.Errorf("flags not derived from package config: %v", bad)
 	}
 }

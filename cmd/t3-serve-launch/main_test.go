@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"github.com/claude-launch/claude-launch/internal/testenv/kongtest"
 	"io"
 	"os"
 	"os/exec"
@@ -452,7 +453,7 @@ func TestFlagsDerived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bad := cli.Underived(k.Model); len(bad) > 0 {
+	if bad := kongtest.Underived(k.Model); len(bad) > 0 {
 		t.Errorf("flags not derived from package config: %v", bad)
 	}
 }

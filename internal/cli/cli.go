@@ -113,32 +113,6 @@ func Warn(logger *log.Logger, problems []config.Problem) {
 	}
 }
 
-// Underived lists the flags of the kong application app, and of each of
-// its commands, that name a setting but do not take their help and
-// placeholder from package config's table, or that bind a default or a
-// variable of kong's own (which would read a value another way). Tests of
-// every program call it.
-func Underived(app *kong.Application) []string {
-	var bad []string
-	var walk func(n *kong.Node)
-	walk = func(n *kong.Node) {
-		for _, f := range n.Flags {
-			s := config.LookupFlag(f.Name)
-			if s == nil {
-				continue
-			}
-			if f.Help != s.FlagHelp() || !f.IsBool() && f.PlaceHolder != s.Placeholder || f.HasDefault || len(f.Envs) > 0 {
-				bad = append(bad, "--"+f.Name)
-			}
-		}
-		for _, c := range n.Children {
-			walk(c)
-		}
-	}
-	walk(app.Node)
-	return bad
-}
-
 // redactArgs takes out of a parser's message every argument, or flag
 // value, that may be a credential (config.MayBeSecret): kong quotes the
 // argument it could not place.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/claude-launch/claude-launch/internal/testenv/kongtest"
 	"strings"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestFlagsFromTheTable(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no flags")
 	}
-	if bad := Underived(k.Model); len(bad) > 0 {
+	if bad := kongtest.Underived(k.Model); len(bad) > 0 {
 		t.Errorf("flags not derived from the table: %v", bad)
 	}
 }

@@ -3,7 +3,7 @@
 // itself, building the child's environment, the recursion guard, the exec,
 // and the fetch on a miss through claude-auth-sync.
 //
-// Like package token it links only the standard library and
-// golang.org/x/sys/unix: claude-launch runs it before every agent (README,
+// Like package token it links only the standard library and this module's
+// own packages: claude-launch runs it before every agent (README,
 // "Start-up cost").
 package launch

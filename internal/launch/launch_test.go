@@ -194,7 +194,6 @@ func TestLogger(t *testing.T) {
 	l := NewLogger(&b, "claude-launch", config.LevelWarn)
 	tok, _ := token.NewSecret(token.Prefix + "TESTtokenVALUE")
 	l.Debug("hidden")
-	l.Info("hidden")
 	l.Warn("something happened", "path", "/a b", "token", tok, "n", 1)
 	l.Error("bad")
 	want := "WARN claude-launch: something happened path=\"/a b\" token=[REDACTED] n=1\nERRO claude-launch: bad\n"

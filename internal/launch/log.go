@@ -31,9 +31,6 @@ func (l *Logger) Enabled(lv config.Level) bool { return lv >= l.level }
 // Debug logs at debug level.
 func (l *Logger) Debug(msg string, kv ...any) { l.log(config.LevelDebug, "DEBU", msg, kv) }
 
-// Info logs at info level.
-func (l *Logger) Info(msg string, kv ...any) { l.log(config.LevelInfo, "INFO", msg, kv) }
-
 // Warn logs at warn level.
 func (l *Logger) Warn(msg string, kv ...any) { l.log(config.LevelWarn, "WARN", msg, kv) }
 
