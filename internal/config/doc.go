@@ -16,8 +16,10 @@
 // Files: names.go (the variables and defaults), config.go (what is read),
 // table.go (each setting's definition, static data), values.go (how a
 // value is read), paths.go (default paths), load.go (the order of the
-// sources), files.go (paths derived from the settings).
+// sources), files.go (what the settings give the other packages: the
+// lock, the negative cache, the resolver, the no-answer message).
 //
-// The package links only the standard library and package token: it runs on
-// the start-up path of every agent (README, "Start-up cost").
+// The package links only the standard library and packages token and
+// memsize: it runs on the start-up path of every agent (README, "Start-up
+// cost").
 package config

@@ -16,8 +16,9 @@ import (
 	"time"
 )
 
-// CA is a certificate authority made for one test run: its certificate is
-// in File (PEM), for VAULT_CACERT or NODE_EXTRA_CA_CERTS.
+// CA is a certificate authority made for one cluster or harness of a test
+// run (each makes its own): its certificate is in File (PEM), for
+// VAULT_CACERT or NODE_EXTRA_CA_CERTS.
 type CA struct {
 	File   string
 	PEM    []byte

@@ -1,6 +1,9 @@
 // Package memsize reads and writes memory sizes as systemd and the cgroup
 // files do: 12G, 512M, 50% of the machine's memory, max. It links only the
 // standard library, so that a per-launch program may use it.
+//
+// Parse's errors say what is wrong with a value and are meant to follow
+// it: `T3_SERVE_LAUNCH_MEMORY_MAX="12Q" ` + err.Error().
 package memsize
 
 import (
