@@ -34,6 +34,7 @@ type CLI struct {
 	Server        string `name:"server" help:"${help_server}" placeholder:"${placeholder_server}"`
 	AgentMemory   string `name:"agent-memory-max" help:"${help_agent_memory_max}" placeholder:"${placeholder_agent_memory_max}"`
 	ServerLow     string `name:"server-memory-low" help:"${help_server_memory_low}" placeholder:"${placeholder_server_memory_low}"`
+	ServerMax     string `name:"server-memory-max" help:"${help_server_memory_max}" placeholder:"${placeholder_server_memory_max}"`
 
 	Args []string `arg:"" optional:"" help:"Arguments for t3-serve, unchanged; put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for t3-serve."`
 }
@@ -67,7 +68,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
@@ -92,10 +93,37 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		env = launch.Setenv(env, config.EnvAgentCgroup, rep.Agents)
 		env = launch.Setenv(env, config.EnvAgentCgroupLimit, strconv.FormatUint(agentMax, 10))
 		logger.Info("each agent gets a cgroup of its own", "under", rep.Agents, "memory_max", cgroup.FormatSize(agentMax),
-			"all_agents_max", cgroup.FormatSize(cgroup.AgentsMax(caps, cfg.T3.ServerMemoryLow)))
+			"all_agents_max", cgroup.FormatSize(rep.AgentsMax))
+	}
+	if rep.Leaf != "" {
+		if err := watch(rep, cfg, logger); err != nil {
+			return launch.ExitRefused, err
+		}
 	}
 	err = launch.Exec(launch.SysExec, server, c.Args, env)
 	return launch.ExitCannotExec, err
+}
+
+// watch starts the watcher that keeps the server the last choice of the
+// OOM killer in its own bounded leaf, where every process it starts other
+// than an agent stays (cgroup.Watcher).
+func watch(rep cgroup.Report, cfg *config.Config, logger *log.Logger) error {
+	adj := cfg.T3.AgentOOMScoreAdj
+	if adj == 0 {
+		logger.Warn("--agent-oom-score-adj 0: the processes the server starts keep its oom_score_adj, so when its cgroup is full the kernel may kill the server instead of the one that grew", "cgroup", rep.Leaf)
+		return nil
+	}
+	err := startWatcher(rep, adj, cfg.LogLevel)
+	switch {
+	case err != nil && !cfg.T3.AllowUncapped:
+		return errors.New("refusing to start t3-serve: " + err.Error() + " (--allow-uncapped starts it anyway)")
+	case err != nil:
+		logger.Warn("the processes the server starts keep its oom_score_adj, so when its cgroup is full the kernel may kill the server instead", "why", err.Error())
+	default:
+		logger.Info("every other process the server starts is bounded with it and goes before it", "cgroup", rep.Leaf,
+			"memory_max", cgroup.FormatSize(rep.ServerMax), "oom_score_adj", adj)
+	}
+	return nil
 }
 
 // capsOf are the caps the settings ask for. When only the hard limit was

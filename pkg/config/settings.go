@@ -50,6 +50,7 @@ const (
 	EnvAgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
 	EnvAgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
 	EnvServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
+	EnvServerMemoryMax  = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 
 	// Set by t3-serve-launch for the agents its server starts: the
 	// directory of the agents' cgroups, and each agent's memory limit.
@@ -135,6 +136,9 @@ type T3 struct {
 	AgentMemoryMax uint64
 	// ServerMemoryLow protects the server's own memory (memory.low).
 	ServerMemoryLow uint64
+	// ServerMemoryMax bounds the server with every process it starts that
+	// is not an agent; 0 for a quarter of MemoryHigh.
+	ServerMemoryMax uint64
 	// OOMPolicy is the unit's OOMPolicy: continue, stop or kill.
 	OOMPolicy string
 	// Scope names the transient scope; "" for t3-serve-launch-PID.
@@ -471,6 +475,11 @@ var Settings = []*Setting{
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.ServerMemoryLow, v, DefaultServerMemoryLow)
 		}},
+	{Name: EnvServerMemoryMax, Flag: "server-memory-max", Placeholder: "SIZE",
+		Help: "Bound on the server with every process it starts other than its agents (terminals, builds, codex, git; cgroup v2), which never throttles: past it the kernel kills the one that grew, before the server and before the unit reaches MemoryHigh.", DefaultHelp: "a quarter of MemoryHigh",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.T3.ServerMemoryMax, v, 0)
+		}},
 	{Name: EnvAgentCgroup, Launch: true, NotInFile: true,
 		Help: "Set by t3-serve-launch for its server's agents: the directory of the agents' cgroups, each joining one of its own.", DefaultHelp: "none",
 		set: func(c *Config, v string, _ func(string) string) error {
@@ -493,7 +502,7 @@ var Settings = []*Setting{
 			return nil
 		}},
 	{Name: EnvAgentOOMScoreAdj, Flag: "agent-oom-score-adj", Placeholder: "N",
-		Help: "oom_score_adj that agents started through claude-launch under the server give themselves, so the kernel picks them before the server; 0 leaves them alone.", Default: "500",
+		Help: "oom_score_adj that every process the server starts gets (agents through claude-launch give it themselves), so the kernel picks them before the server; 0 leaves them alone.", Default: "500",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.T3.AgentOOMScoreAdj = DefaultAgentOOMScoreAdj
 			if v == "" {

@@ -7,7 +7,8 @@ echo "RESULT systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT cgroupfs=$(stat -fc %T /sys/fs/cgroup)"
 bin=/usr/local/bin
 sim="T3_SERVE_LAUNCH_SERVER=$bin/t3sim CLAUDE_LAUNCH_CLAUDE=$bin/t3sim PATH=$bin:/usr/bin:/bin"
-caps="--memory-high 96M --memory-max 128M --server-memory-low 16M --log-level info"
+caps="--memory-high 160M --memory-max 192M --server-memory-max 64M --agent-memory-max 48M --server-memory-low 16M --log-level info"
+scenarios="creep burst child-creep child-burst grandchild together"
 
 # waitfor FILE-OR-UNIT PATTERN: waits up to 120 s for a line.
 waitfor() {
@@ -26,7 +27,7 @@ waitfor() {
 # and the server with it.
 for policy in continue stop; do
 	systemd-run --scope -q --unit=shell-$policy env T3_SERVE_LAUNCH_SERVER=$bin/fake-t3-serve SCOPE=t3v2-$policy.scope \
-		$bin/t3-serve-launch --memory-high 48M --memory-max 64M \
+		$bin/t3-serve-launch --memory-high 48M --memory-max 64M --server-memory-max 24M \
 		--oom-policy $policy --scope-name t3v2-$policy --log-level info -- --port 1 >/tmp/out 2>&1
 	echo "RESULT $policy.exit=$?"
 	sed "s/^/[$policy] /" /tmp/out
@@ -34,17 +35,18 @@ done
 
 # C: the unit from scripts/systemd with the guest's small caps (a drop-in,
 # as a user would write one); the server starts agents through
-# claude-launch, each in a cgroup of its own, and times its allocations
-# while a runaway grows (creep), takes all at once (burst), and, the
-# contrast, grows in the server's own cgroup (shared).
+# claude-launch, each in a cgroup of its own, and children of its own
+# (a terminal's, a shell's child), which stay in its bounded leaf, and
+# times its allocations while a runaway grows (creep), takes all at once
+# (burst), several grow together, and, last, the server itself grows.
 d=/etc/systemd/system/t3-serve@root.service.d
 mkdir -p $d
 cat >$d/guest.conf <<EOC
 [Service]
-MemoryHigh=96M
-MemoryMax=128M
+MemoryHigh=160M
+MemoryMax=192M
 ExecStart=
-ExecStart=$bin/t3-serve-launch $caps -- server creep burst shared
+ExecStart=$bin/t3-serve-launch $caps -- server $scenarios
 Environment=$sim
 EOC
 systemctl daemon-reload
@@ -53,6 +55,25 @@ waitfor t3-serve@root.service "RESULT server.alive" || echo "server did not fini
 journalctl -u t3-serve@root.service -o cat | sed "s/^/[unit] /"
 for p in ActiveState OOMPolicy Delegate NRestarts; do
 	echo "RESULT unit.$p=$(systemctl show -p $p --value t3-serve@root.service)"
+done
+systemctl stop t3-serve@root.service
+
+# C1: the server itself grows, once: the kernel kills it at its leaf's
+# bound; systemd restarts the unit (Restart=on-failure), and the restarted
+# server serves.
+sed -i "s/-- server $scenarios/-- server grow/" $d/guest.conf
+systemctl daemon-reload
+sleep 1
+since=$(date "+%Y-%m-%d %H:%M:%S")
+systemctl start t3-serve@root.service
+waitfor t3-serve@root.service "RESULT grow.restarted" || echo "the grown server was not restarted"
+journalctl -u t3-serve@root.service -o cat --since "$since" | grep -v "RESULT server\\.\\|RESULT unit\\." | sed "s/^/[grow] /"
+kill=$(journalctl -k -o short-unix --since "$since" | grep -m1 "Memory cgroup out of memory: Killed process")
+echo "[grow] $kill"
+echo "RESULT grow.killed_pid=$(echo "$kill" | sed -n 's/.*Killed process \([0-9]*\).*/\1/p')"
+echo "RESULT grow.killed_at_ms=$(echo "$kill" | awk '{printf "%.0f", $1 * 1000}')"
+for p in ActiveState NRestarts Result; do
+	echo "RESULT grow.unit.$p=$(systemctl show -p $p --value t3-serve@root.service)"
 done
 systemctl stop t3-serve@root.service
 

@@ -10,9 +10,13 @@
 //	                           Python process does, until killed
 //	t3sim agent burst SIZE     take SIZE in one go (dd bs=200M)
 //
-// The scenarios: creep and burst (a runaway among two quiet agents, each
-// agent in its cgroup), and shared (the same creep with the agents left in
-// the server's cgroup: the contrast that shows what agent cgroups fix).
+// The scenarios, each with two quiet agents and a quiet child of the
+// server's own beside the runaway: creep and burst (an agent through
+// claude-launch, in its cgroup); child-creep and child-burst (a child the
+// server starts itself, as T3 Code starts a terminal, codex or git);
+// grandchild (a shell's child runs away); together (three children grow
+// at once); and grow, last: the server itself grows, once (a marker in
+// /run tells the restarted server not to).
 // Throughout, the server allocates and touches 4 MB every 50 ms, timing
 // each: the allocations a server makes while it serves.
 //
@@ -163,13 +167,7 @@ func read(path string) string {
 
 // start runs an agent as t3-serve does, through claude-launch.
 func start(env []string, args ...string) *exec.Cmd {
-	cmd := exec.Command("claude-launch", append([]string{"agent"}, args...)...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "t3sim: start agent:", err)
-		os.Exit(1)
-	}
-	return cmd
+	return started(exec.Command("claude-launch", append([]string{"agent"}, args...)...), env)
 }
 
 func server(scenarios []string) {
@@ -179,7 +177,11 @@ func server(scenarios []string) {
 	result("server", "cgroup", filepath.Base(self))
 	result("server", "unit", filepath.Base(unit))
 	result("server", "memory.low", read(filepath.Join(self, "memory.low")))
+	result("server", "memory.max", read(filepath.Join(self, "memory.max")))
+	result("server", "memory.high", read(filepath.Join(self, "memory.high")))
 	result("server", "agents.memory.max", read(filepath.Join(unit, "agents", "memory.max")))
+	result("server", "watch.memory.max", read(filepath.Join(unit, "watch", "memory.max")))
+	result("server", "watch.procs", len(strings.Fields(read(filepath.Join(unit, "watch", "cgroup.procs")))))
 	for _, f := range []string{"memory.high", "memory.max", "memory.swap.max", "memory.oom.group"} {
 		result("unit", f, read(filepath.Join(unit, f)))
 	}
@@ -190,63 +192,164 @@ func server(scenarios []string) {
 	result("server", "quiet_max_ms", max.Milliseconds())
 
 	for _, s := range scenarios {
-		env := os.Environ()
-		if s == "shared" {
-			env = without(env, "CLAUDE_LAUNCH_AGENT_CGROUP")
+		if s == "grow" {
+			grow(p)
+			continue
 		}
-		var quiet []*exec.Cmd
-		for range 2 {
-			quiet = append(quiet, start(env, "idle", "16M"))
-		}
-		time.Sleep(500 * time.Millisecond)
-		p.reset()
-		highBefore := event(unit, "high")
-		began := time.Now()
-		var runaway *exec.Cmd
-		switch s {
-		case "burst":
-			runaway = start(env, "burst", "200M")
-		default:
-			runaway = start(env, "creep", "1M", "10ms")
-		}
-		agentCg := settled(unit, runaway.Process.Pid)
-		result(s, "runaway.cgroup", strings.TrimPrefix(agentCg, unit+"/"))
-		ended := make(chan error, 1)
-		go func() { ended <- runaway.Wait() }()
-		bound := 30 * time.Second
-		if s == "shared" {
-			bound = 10 * time.Second
-		}
-		select {
-		case err := <-ended:
-			result(s, "runaway", describe(err))
-			result(s, "runaway.killed_after_ms", time.Since(began).Milliseconds())
-			result(s, "runaway.oom_kill", event(agentCg, "oom_kill"))
-		case <-time.After(bound):
-			result(s, "runaway", fmt.Sprintf("alive after %s", bound))
-			result(s, "runaway.memory.current", read(filepath.Join(agentCg, "memory.current")))
-			_ = runaway.Process.Kill()
-			<-ended
-		}
-		max, n := p.reset()
-		result(s, "server.max_alloc_ms", max.Milliseconds())
-		result(s, "server.allocations", n)
-		result(s, "unit.high_events", event(unit, "high")-highBefore)
-		alive := 0
-		for _, q := range quiet {
-			if q.Process.Signal(syscall.Signal(0)) == nil {
-				alive++
-			}
-			result(s, "quiet.cgroup", strings.TrimPrefix(settled(unit, q.Process.Pid), unit+"/"))
-			_ = q.Process.Kill()
-			_ = q.Wait()
-		}
-		result(s, "quiet_alive", alive)
-		result(s, "agents_left", strings.Join(agentDirs(unit), " "))
+		run(s, unit, p)
 	}
 	result("server", "alive", true)
 	// Stay up, as a server does: the unit's state is read from outside.
 	hold()
+}
+
+// run runs one scenario: quiet processes (two agents through
+// claude-launch, one child of the server's own), the runaways, and what
+// became of each.
+func run(s, unit string, p *probe) {
+	env := os.Environ()
+	quiet := []*exec.Cmd{start(env, "idle", "16M"), start(env, "idle", "16M"), child(env, "idle", "4M")}
+	time.Sleep(500 * time.Millisecond)
+	p.reset()
+	highBefore := event(unit, "high")
+	began := time.Now()
+	var runaways []*exec.Cmd
+	switch s {
+	case "creep": // an agent, through claude-launch
+		runaways = append(runaways, start(env, "creep", "1M", "10ms"))
+	case "burst":
+		runaways = append(runaways, start(env, "burst", "200M"))
+	case "child-creep": // a child of the server's own, as a terminal is
+		runaways = append(runaways, child(env, "creep", "1M", "10ms"))
+	case "child-burst":
+		runaways = append(runaways, child(env, "burst", "200M"))
+	case "grandchild": // a shell's child, as a build in a terminal is
+		runaways = append(runaways, shell(env, "creep", "1M", "10ms"))
+	case "together": // several children growing at once
+		for range 3 {
+			runaways = append(runaways, child(env, "creep", "1M", "10ms"))
+		}
+	default:
+		fmt.Fprintln(os.Stderr, "t3sim: unknown scenario", s)
+		os.Exit(2)
+	}
+	cg := ownCgroup("self") // the server's leaf, where its own children stay
+	if s == "creep" || s == "burst" {
+		cg = settled(unit, runaways[0].Process.Pid)
+	}
+	result(s, "runaway.cgroup", strings.TrimPrefix(cg, unit+"/"))
+	killsBefore := event(cg, "oom_kill")
+	if strings.HasPrefix(strings.TrimPrefix(cg, unit+"/"), "agents/") {
+		killsBefore = 0 // a fresh cgroup of its own
+	}
+	type end struct {
+		err   error
+		after time.Duration
+	}
+	ended := make(chan end, len(runaways))
+	for _, r := range runaways {
+		go func() {
+			err := r.Wait()
+			ended <- end{err, time.Since(began)}
+		}()
+	}
+	var how []string
+	var last time.Duration
+	timeout := time.After(30 * time.Second)
+	for range runaways {
+		select {
+		case e := <-ended:
+			how = append(how, describe(e.err))
+			last = max(last, e.after)
+		case <-timeout:
+			how = append(how, "alive after 30s")
+			for _, r := range runaways {
+				_ = r.Process.Kill()
+			}
+		}
+	}
+	result(s, "runaway", strings.Join(uniq(how), ", "))
+	result(s, "runaways", len(runaways))
+	result(s, "runaway.killed_after_ms", last.Milliseconds())
+	result(s, "runaway.oom_kill", event(cg, "oom_kill")-killsBefore)
+	worst, n := p.reset()
+	result(s, "server.max_alloc_ms", worst.Milliseconds())
+	result(s, "server.allocations", n)
+	result(s, "unit.high_events", event(unit, "high")-highBefore)
+	alive := 0
+	for i, q := range quiet {
+		if q.Process.Signal(syscall.Signal(0)) == nil {
+			alive++
+		}
+		if i < 2 {
+			result(s, "quiet.cgroup", strings.TrimPrefix(settled(unit, q.Process.Pid), unit+"/"))
+		}
+		_ = q.Process.Kill()
+		_ = q.Wait()
+	}
+	result(s, "quiet_alive", alive)
+	result(s, "agents_left", strings.Join(agentDirs(unit), " "))
+}
+
+// grow makes the server itself the runaway, once: it grows 1 MB every
+// 10 ms, with quiet processes beside it, until the kernel kills it. The
+// restarted server finds the marker and only says so.
+func grow(p *probe) {
+	const marker = "/run/t3sim-grew"
+	if _, err := os.Stat(marker); err == nil {
+		result("grow", "restarted", true)
+		return
+	}
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "t3sim:", err)
+		os.Exit(1)
+	}
+	result("grow", "server_pid", os.Getpid())
+	env := os.Environ()
+	for _, q := range []*exec.Cmd{start(env, "idle", "16M"), start(env, "idle", "16M"), child(env, "idle", "4M")} {
+		result("grow", "quiet.pid", q.Process.Pid)
+	}
+	time.Sleep(500 * time.Millisecond)
+	result("grow", "began_ms", time.Now().UnixMilli())
+	for {
+		touch(1 << 20) // mapped and never unmapped: kept
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func uniq(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if len(out) == 0 || out[len(out)-1] != v {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// child starts a child of the server's own, as T3 Code starts a
+// terminal, codex or git: not through claude-launch.
+func child(env []string, args ...string) *exec.Cmd {
+	self, _ := os.Executable()
+	cmd := exec.Command(self, append([]string{"agent"}, args...)...)
+	return started(cmd, env)
+}
+
+// shell starts a shell whose child is the t3sim agent: the shell stays,
+// as a terminal's does, and exits with its child's status.
+func shell(env []string, args ...string) *exec.Cmd {
+	self, _ := os.Executable()
+	cmd := exec.Command("sh", append([]string{"-c", `"$0" agent "$@"; exit $?`, self}, args...)...)
+	return started(cmd, env)
+}
+
+func started(cmd *exec.Cmd, env []string) *exec.Cmd {
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "t3sim: start:", err)
+		os.Exit(1)
+	}
+	return cmd
 }
 
 // settled waits until claude-launch, pid, has exec'd the agent, and
@@ -295,14 +398,4 @@ func describe(err error) string {
 		return "exit 0"
 	}
 	return err.Error()
-}
-
-func without(env []string, name string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

@@ -1,0 +1,124 @@
+package cgroup
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBudget: the server's leaf, the watcher's and the agents' add up to
+// MemoryHigh, never more, so that nothing below the unit throttles it.
+func TestBudget(t *testing.T) {
+	for _, tc := range []struct {
+		caps           Caps
+		serverMax      uint64
+		server, agents uint64
+		wantErr        bool
+	}{
+		{Caps{High: 12 << 30, Max: 16 << 30}, 0, 3 << 30, 9<<30 - WatchMax, false},
+		{Caps{High: 160 << 20, Max: 192 << 20}, 64 << 20, 64 << 20, 80 << 20, false},
+		{Caps{High: Unlimited, Max: 16 << 30}, 0, 4 << 30, 12<<30 - WatchMax, false},
+		{Caps{High: Unlimited, Max: Unlimited}, 0, Unlimited, Unlimited, false},
+		{Caps{High: Unlimited, Max: Unlimited}, 1 << 30, 1 << 30, Unlimited, false},
+		{Caps{High: 1 << 30, Max: 2 << 30}, 1 << 30, 0, 0, true},
+		{Caps{High: 1 << 30, Max: 2 << 30}, 1<<30 - WatchMax, 0, 0, true},
+	} {
+		s, a, err := Budget(tc.caps, tc.serverMax)
+		if (err != nil) != tc.wantErr || s != tc.server || a != tc.agents {
+			t.Errorf("Budget(%+v, %d) = %d, %d, %v; want %d, %d, error %v", tc.caps, tc.serverMax, s, a, err, tc.server, tc.agents, tc.wantErr)
+		}
+		if err != nil && (!errors.Is(err, ErrBudget) || !strings.Contains(err.Error(), "--server-memory-max")) {
+			t.Errorf("Budget's error %q does not say which setting to change", err)
+		}
+		if err == nil && tc.caps.High != Unlimited && s+WatchMax+a > tc.caps.High {
+			t.Errorf("Budget(%+v): the bounds add up to more than MemoryHigh", tc.caps)
+		}
+	}
+}
+
+func adjOf(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/oom_score_adj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+func sleeper(t *testing.T) *exec.Cmd {
+	t.Helper()
+	c := exec.Command("sleep", "60")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	return c
+}
+
+// TestWatcherRaises: every process of the leaf but the server gets the
+// score, once; a higher score is left alone; a PID that ended is skipped.
+// The leaf is a directory with a cgroup.procs file: what the watcher reads.
+func TestWatcherRaises(t *testing.T) {
+	server, a, b := sleeper(t), sleeper(t), sleeper(t)
+	if err := os.WriteFile("/proc/"+strconv.Itoa(b.Process.Pid)+"/oom_score_adj", []byte("800"), 0); err != nil {
+		t.Fatal(err)
+	}
+	leaf := t.TempDir()
+	procs := strings.Join([]string{strconv.Itoa(server.Process.Pid), strconv.Itoa(a.Process.Pid), strconv.Itoa(b.Process.Pid), "999999999"}, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(procs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := &Watcher{Leaf: leaf, Server: server.Process.Pid, Adj: 500}
+	n, err := w.Once()
+	if err != nil || n != 1 {
+		t.Fatalf("Once() = %d, %v; want 1 raised", n, err)
+	}
+	if got := adjOf(t, server.Process.Pid); got != 0 {
+		t.Errorf("the server's oom_score_adj became %d", got)
+	}
+	if got := adjOf(t, a.Process.Pid); got != 500 {
+		t.Errorf("a child's oom_score_adj is %d, want 500", got)
+	}
+	if got := adjOf(t, b.Process.Pid); got != 800 {
+		t.Errorf("a higher oom_score_adj became %d", got)
+	}
+	// Seen once, not written again: a process that lowered its own score
+	// (to 0, all an unprivileged one may) keeps its choice.
+	if err := os.WriteFile("/proc/"+strconv.Itoa(a.Process.Pid)+"/oom_score_adj", []byte("0"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := w.Once(); n != 0 {
+		t.Errorf("a second look raised %d processes again", n)
+	}
+}
+
+// TestWatcherEndsWithServer: Run returns soon after the server ends.
+func TestWatcherEndsWithServer(t *testing.T) {
+	server := sleeper(t)
+	leaf := t.TempDir()
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(strconv.Itoa(server.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	w := &Watcher{Leaf: leaf, Server: server.Process.Pid, Adj: 500}
+	go func() { done <- w.Run(context.Background(), func() { close(ready) }) }()
+	<-ready
+	_ = server.Process.Kill()
+	_ = server.Wait()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher outlived its server")
+	}
+}
