@@ -96,7 +96,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 			"all_agents_max", cgroup.FormatSize(rep.AgentsMax))
 	}
 	if rep.Leaf != "" {
-		if err := watch(rep, cfg, logger); err != nil {
+		if err := watch(rep, agentLimit(cfg, caps), cfg, logger); err != nil {
 			return launch.ExitRefused, err
 		}
 	}
@@ -104,24 +104,18 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	return launch.ExitCannotExec, err
 }
 
-// watch starts the watcher that keeps the server the last choice of the
-// OOM killer in its own bounded leaf, where every process it starts other
-// than an agent stays (cgroup.Watcher).
-func watch(rep cgroup.Report, cfg *config.Config, logger *log.Logger) error {
-	adj := cfg.T3.AgentOOMScoreAdj
-	if adj == 0 {
-		logger.Warn("--agent-oom-score-adj 0: the processes the server starts keep its oom_score_adj, so when its cgroup is full the kernel may kill the server instead of the one that grew", "cgroup", rep.Leaf)
-		return nil
-	}
-	err := startWatcher(rep, adj, cfg.LogLevel)
+// watch starts the watcher that gives every process the server starts,
+// other than an agent, a bounded cgroup of its own (cgroup.Watcher).
+func watch(rep cgroup.Report, limit uint64, cfg *config.Config, logger *log.Logger) error {
+	err := startWatcher(rep, limit, cfg.T3.AgentOOMScoreAdj, cfg.LogLevel)
 	switch {
 	case err != nil && !cfg.T3.AllowUncapped:
 		return errors.New("refusing to start t3-serve: " + err.Error() + " (--allow-uncapped starts it anyway)")
 	case err != nil:
-		logger.Warn("the processes the server starts keep its oom_score_adj, so when its cgroup is full the kernel may kill the server instead", "why", err.Error())
+		logger.Warn("the processes the server starts stay in its cgroup, where a runaway's OOM kill can take the server with it", "why", err.Error())
 	default:
-		logger.Info("every other process the server starts is bounded with it and goes before it", "cgroup", rep.Leaf,
-			"memory_max", cgroup.FormatSize(rep.ServerMax), "oom_score_adj", adj)
+		logger.Info("every other process the server starts gets a cgroup of its own too", "under", rep.Agents,
+			"memory_max", cgroup.FormatSize(limit), "server_memory_max", cgroup.FormatSize(rep.ServerMax))
 	}
 	return nil
 }

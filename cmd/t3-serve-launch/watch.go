@@ -30,7 +30,7 @@ const watchReady = 5 * time.Second
 // a process that exits at once, so that it is the server's child neither
 // now nor later: a server that waits for all its children (a shell's
 // wait) would wait for it forever.
-func startWatcher(rep cgroup.Report, adj int, level config.Level) error {
+func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func startWatcher(rep cgroup.Report, adj int, level config.Level) error {
 		return err
 	}
 	defer r.Close()
-	args := []string{"detach", rep.Leaf, rep.WatchDir, strconv.Itoa(os.Getpid()), strconv.Itoa(adj), strconv.Itoa(int(level))}
+	args := []string{"detach", rep.Leaf, rep.WatchDir, rep.Agents, strconv.FormatUint(limit, 10), strconv.Itoa(os.Getpid()), strconv.Itoa(adj), strconv.Itoa(int(level))}
 	cmd := watchCmd(exe, args, w)
 	// Born in the watcher's leaf (clone3 CLONE_INTO_CGROUP), so that not a
 	// page of it is charged to the server's; without that (Linux before
@@ -89,9 +89,10 @@ func watchCmd(exe string, args []string, ready *os.File) *exec.Cmd {
 }
 
 // runWatch is the watcher's main: "detach ARGS" starts "run ARGS" in a new
-// session and exits; "run LEAF WATCHDIR SERVER ADJ LEVEL" watches.
+// session and exits; "run LEAF WATCHDIR AGENTS LIMIT SERVER ADJ LEVEL"
+// watches.
 func runWatch(args []string) int {
-	if len(args) != 6 {
+	if len(args) != 8 {
 		os.Stderr.WriteString(watchName + ": started by t3-serve-launch, not by hand\n")
 		return 2
 	}
@@ -105,11 +106,12 @@ func runWatch(args []string) int {
 		}
 		return 0
 	}
-	leaf, watchDir := args[1], args[2]
-	server, err1 := strconv.Atoi(args[3])
-	adj, err2 := strconv.Atoi(args[4])
-	level, err3 := strconv.Atoi(args[5])
-	if err := errors.Join(err1, err2, err3); err != nil {
+	leaf, watchDir, agents := args[1], args[2], args[3]
+	limit, err0 := strconv.ParseUint(args[4], 10, 64)
+	server, err1 := strconv.Atoi(args[5])
+	adj, err2 := strconv.Atoi(args[6])
+	level, err3 := strconv.Atoi(args[7])
+	if err := errors.Join(err0, err1, err2, err3); err != nil {
 		os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")
 		return 2
 	}
@@ -118,9 +120,9 @@ func runWatch(args []string) int {
 		_, _ = f.WriteString("0")
 		f.Close()
 	}
-	w := &cgroup.Watcher{Leaf: leaf, Server: server, Adj: adj, OnKill: func(n int) {
-		logger.Warn("the kernel killed a process the server started, at the server's bound (its cgroup's memory.max); the server keeps serving (`journalctl -k` names the process)",
-			"cgroup", leaf, "oom_kills", n)
+	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, Server: server, Adj: adj, OnKill: func(cg string, n int) {
+		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving (`journalctl -k` names the process)",
+			"cgroup", cg, "memory_max", cgroup.FormatSize(limit), "oom_kills", n)
 	}}
 	err := w.Run(context.Background(), func() {
 		_, _ = ready.WriteString("ready\n")

@@ -5,76 +5,193 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 	"golang.org/x/sys/unix"
 )
 
-// Watcher keeps the server the last choice of the kernel's OOM killer in
-// its own leaf. Every process the server starts other than an agent (a
-// terminal, a build in it, codex, git, a claude started by a path of its
-// own) is born in the server's leaf and stays there: moving it out would
-// leave the memory it had already taken charged to the leaf (cgroup v2
-// does not move a charge), where the kernel could then kill only the
-// server. Instead the leaf is bounded and never throttles (LayOut), and
-// the watcher raises each new process's oom_score_adj, so that when the
-// leaf is full the kernel kills the process that grew, not the server.
+// ProcPrefix names the cgroup, below the agents directory, that the
+// watcher gives a process the server started other than an agent (a
+// terminal, codex, git, a claude by a path of its own): proc-PID.
+const ProcPrefix = agentcg.ProcPrefix
+
+// launcherComm is claude-launch's command name: a process that moves
+// itself into an agent cgroup, which the watcher leaves to it.
+const launcherComm = "claude-launch"
+
+// Watcher gives every process the server starts, other than an agent, a
+// cgroup of its own below the agents directory, as claude-launch gives an
+// agent one: proc-PID, bounded (memory.max), never throttled, no swap.
+// A process's children born after the move are born there; one forked
+// before it joins its parent's. So a runaway, agent or not, is killed in
+// a cgroup where the server is not a candidate.
 //
-// A raised score adds Adj/1000 of the leaf's bound to a process's badness
-// (the kernel's oom_badness), so with Adj 500 a child is chosen over the
-// server unless the server holds more than half of the bound beyond the
-// child. Raising needs no privilege for processes of the same user; a
-// process the user cannot write (a setuid one) keeps the score it
-// inherited.
+// It looks at the server's leaf every Every. Until it has looked, a new
+// process is in the server's leaf, which is bounded and never throttles
+// too (LayOut): what the process takes there stays charged to the leaf
+// after the move (cgroup v2 does not move a charge) until it frees it or
+// dies. So the watcher first raises the process's oom_score_adj, so that
+// if the leaf fills before the move the kernel kills the process, not the
+// server. The kernel can choose a second victim while the first is still
+// freeing its memory (measured: it then went on to the server), so a
+// runaway must not be killed where the server is a candidate: hence the
+// move, and not only the score.
 type Watcher struct {
-	// Leaf is the server's leaf directory.
-	Leaf string
+	// Leaf is the server's leaf directory; Agents the agents directory,
+	// where the processes' cgroups go.
+	Leaf, Agents string
+	// Limit is each process's cgroup's memory.max.
+	Limit uint64
 	// Server is the server's PID: left alone; when it ends, Run returns.
 	Server int
 	// Adj is the oom_score_adj given to every other process.
 	Adj int
 	// Every is the time between two looks at the leaf.
 	Every time.Duration
-	// OnKill, when set, is called (from Run) when the leaf's count of OOM
-	// kills grows, with the new count.
-	OnKill func(kills int)
+	// OnKill, when set, is called (from Run) when the kernel killed in a
+	// process's cgroup, with the cgroup and its count of OOM kills.
+	OnKill func(cgroup string, kills int)
 
-	seen map[int]bool
+	kills map[string]int
+	empty map[string]bool
 }
 
-// DefaultWatchEvery is how often the watcher looks: a child is raised
-// within this of its first fork. Each look reads one cgroup file.
+// DefaultWatchEvery is how often the watcher looks: a process is moved
+// within this of its birth. Each look reads one cgroup file.
 const DefaultWatchEvery = 10 * time.Millisecond
 
-// Once raises every process in the leaf that was not there at the last
-// look, and returns how many it raised.
+// Once moves every process in the leaf but the server, and returns how
+// many it moved.
 func (w *Watcher) Once() (int, error) {
 	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
 	if err != nil {
 		return 0, err
 	}
-	now := make(map[int]bool, len(w.seen)+1)
-	raised := 0
+	here := map[int]bool{}
 	for _, f := range strings.Fields(string(b)) {
-		pid, err := strconv.Atoi(f)
-		if err != nil || pid == w.Server {
-			continue
-		}
-		now[pid] = true
-		if !w.seen[pid] && Raise(pid, w.Adj) {
-			raised++
+		if pid, err := strconv.Atoi(f); err == nil && pid != w.Server {
+			here[pid] = true
 		}
 	}
-	w.seen = now
-	return raised, nil
+	pids := make([]int, 0, len(here))
+	for pid := range here {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	moved := 0
+	done := map[int]bool{}
+	var move func(pid int, depth int)
+	move = func(pid, depth int) {
+		if done[pid] {
+			return
+		}
+		done[pid] = true
+		if comm(pid) == launcherComm {
+			return // it joins an agent cgroup itself
+		}
+		ppid, zombie := parent(pid)
+		if zombie {
+			return // ended: nothing to move, nothing it can take
+		}
+		Raise(pid, w.Adj)
+		if here[ppid] && depth < 64 {
+			move(ppid, depth+1) // the parent first: the family stays together
+		}
+		dir := ""
+		if ppid > 0 && ppid != w.Server {
+			dir = w.procDir(ppid)
+		}
+		if dir == "" {
+			dir = filepath.Join(w.Agents, ProcPrefix+strconv.Itoa(pid))
+			if err := w.makeProc(dir); err != nil {
+				return
+			}
+		}
+		if writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)) == nil {
+			moved++
+		} else {
+			_ = syscall.Rmdir(dir) // it ended meanwhile; an empty cgroup goes
+		}
+	}
+	for _, pid := range pids {
+		move(pid, 0)
+	}
+	return moved, nil
+}
+
+// procDir is the cgroup of the watcher's that pid is in, "" if none.
+func (w *Watcher) procDir(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok && strings.HasPrefix(filepath.Base(p), ProcPrefix) && strings.HasSuffix(filepath.Dir(p), "/"+filepath.Base(w.Agents)) {
+			return filepath.Join(w.Agents, filepath.Base(p))
+		}
+	}
+	return ""
+}
+
+// makeProc makes a process's cgroup: bounded by w.Limit, never throttled,
+// no swap, and an OOM kill takes the one process that grew (a terminal's
+// shell lives on when its build is killed).
+func (w *Watcher) makeProc(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if err := bound(dir, w.Limit, 0); err != nil {
+		_ = syscall.Rmdir(dir)
+		return err
+	}
+	return nil
+}
+
+// Sweep removes the processes' cgroups that were empty at the last sweep
+// too (a second to read what became of a process that ended), and
+// reports the OOM kills in each that it has not reported yet.
+func (w *Watcher) Sweep() {
+	entries, err := os.ReadDir(w.Agents)
+	if err != nil {
+		return
+	}
+	if w.kills == nil {
+		w.kills, w.empty = map[string]int{}, map[string]bool{}
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), ProcPrefix) {
+			continue
+		}
+		dir := filepath.Join(w.Agents, e.Name())
+		if n := oomKills(dir); n > w.kills[dir] {
+			w.kills[dir] = n
+			if w.OnKill != nil {
+				w.OnKill(dir, n)
+			}
+		}
+		if procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err != nil || len(procs) > 0 {
+			delete(w.empty, dir)
+			continue
+		}
+		if !w.empty[dir] {
+			w.empty[dir] = true
+			continue
+		}
+		if syscall.Rmdir(dir) == nil {
+			delete(w.kills, dir)
+			delete(w.empty, dir)
+		}
+	}
 }
 
 // Raise raises the oom_score_adj of pid to adj, leaving a higher one
 // alone, and reports whether it wrote. A process that ended, or that the
-// user may not write, is skipped.
+// user may not write (a setuid one), is skipped.
 func Raise(pid, adj int) bool {
 	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
 	b, err := os.ReadFile(p)
@@ -87,8 +204,9 @@ func Raise(pid, adj int) bool {
 	return writeFile(p, strconv.Itoa(adj)) == nil
 }
 
-// Run looks at the leaf every w.Every until the server ends or ctx is
-// done. ready, when not nil, is called after the first look.
+// Run looks at the leaf every w.Every, and sweeps every second, until the
+// server ends or ctx is done. ready, when not nil, is called after the
+// first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
 	if w.Every <= 0 {
 		w.Every = DefaultWatchEvery
@@ -101,8 +219,7 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 	}
 	gone, done := serverGone(w.Server, w.Every)
 	defer done()
-	kills := oomKills(w.Leaf)
-	lastEvents := time.Now()
+	swept := time.Now()
 	for ctx.Err() == nil {
 		if gone() {
 			return nil
@@ -113,14 +230,9 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 			}
 			return err
 		}
-		if time.Since(lastEvents) >= time.Second {
-			lastEvents = time.Now()
-			if n := oomKills(w.Leaf); n > kills {
-				kills = n
-				if w.OnKill != nil {
-					w.OnKill(n)
-				}
-			}
+		if time.Since(swept) >= time.Second {
+			swept = time.Now()
+			w.Sweep()
 		}
 	}
 	return ctx.Err()
@@ -148,7 +260,34 @@ func serverGone(pid int, every time.Duration) (gone func() bool, done func()) {
 		}
 }
 
-// oomKills is the leaf's oom_kill count in memory.events, -1 if unread.
+// comm is a process's command name, "" if it ended.
+func comm(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	return strings.TrimSpace(string(b))
+}
+
+// parent is a process's parent PID, and whether it has ended (a zombie,
+// or gone).
+func parent(pid int) (ppid int, ended bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, true
+	}
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, true
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0, true
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n, f[0] == "Z" || f[0] == "X"
+}
+
+// oomKills is a cgroup's oom_kill count in memory.events, -1 if unread.
 func oomKills(dir string) int {
 	b, err := os.ReadFile(filepath.Join(dir, "memory.events"))
 	if err != nil {

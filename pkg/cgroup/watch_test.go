@@ -62,23 +62,51 @@ func sleeper(t *testing.T) *exec.Cmd {
 	return c
 }
 
-// TestWatcherRaises: every process of the leaf but the server gets the
-// score, once; a higher score is left alone; a PID that ended is skipped.
-// The leaf is a directory with a cgroup.procs file: what the watcher reads.
-func TestWatcherRaises(t *testing.T) {
+// fakeProc makes, in a plain directory, the files of a process's cgroup
+// that the watcher writes.
+func fakeProc(t *testing.T, agents string, pid int) string {
+	t.Helper()
+	dir := filepath.Join(agents, ProcPrefix+strconv.Itoa(pid))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"cgroup.procs", "memory.max", "memory.high", "memory.swap.max", "memory.oom.group"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func read(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestWatcherMoves: every process of the leaf but the server gets the
+// score and a bounded cgroup of its own that never throttles; a higher
+// score is left alone; a PID that ended is skipped. The leaf and the
+// agents directory are plain directories with the files the watcher
+// reads and writes.
+func TestWatcherMoves(t *testing.T) {
 	server, a, b := sleeper(t), sleeper(t), sleeper(t)
 	if err := os.WriteFile("/proc/"+strconv.Itoa(b.Process.Pid)+"/oom_score_adj", []byte("800"), 0); err != nil {
 		t.Fatal(err)
 	}
-	leaf := t.TempDir()
+	leaf, agents := t.TempDir(), t.TempDir()
 	procs := strings.Join([]string{strconv.Itoa(server.Process.Pid), strconv.Itoa(a.Process.Pid), strconv.Itoa(b.Process.Pid), "999999999"}, "\n") + "\n"
 	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(procs), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w := &Watcher{Leaf: leaf, Server: server.Process.Pid, Adj: 500}
+	da, db := fakeProc(t, agents, a.Process.Pid), fakeProc(t, agents, b.Process.Pid)
+	w := &Watcher{Leaf: leaf, Agents: agents, Limit: 48 << 20, Server: server.Process.Pid, Adj: 500}
 	n, err := w.Once()
-	if err != nil || n != 1 {
-		t.Fatalf("Once() = %d, %v; want 1 raised", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("Once() = %d, %v; want 2 moved", n, err)
 	}
 	if got := adjOf(t, server.Process.Pid); got != 0 {
 		t.Errorf("the server's oom_score_adj became %d", got)
@@ -89,13 +117,18 @@ func TestWatcherRaises(t *testing.T) {
 	if got := adjOf(t, b.Process.Pid); got != 800 {
 		t.Errorf("a higher oom_score_adj became %d", got)
 	}
-	// Seen once, not written again: a process that lowered its own score
-	// (to 0, all an unprivileged one may) keeps its choice.
-	if err := os.WriteFile("/proc/"+strconv.Itoa(a.Process.Pid)+"/oom_score_adj", []byte("0"), 0); err != nil {
-		t.Fatal(err)
+	for pid, dir := range map[int]string{a.Process.Pid: da, b.Process.Pid: db} {
+		if got := read(t, filepath.Join(dir, "cgroup.procs")); got != strconv.Itoa(pid) {
+			t.Errorf("%s/cgroup.procs = %q, want %d", dir, got, pid)
+		}
+		for f, want := range map[string]string{"memory.max": "50331648", "memory.high": "max", "memory.swap.max": "0", "memory.oom.group": "0"} {
+			if got := read(t, filepath.Join(dir, f)); got != want {
+				t.Errorf("%s/%s = %q, want %q", dir, f, got, want)
+			}
+		}
 	}
-	if n, _ := w.Once(); n != 0 {
-		t.Errorf("a second look raised %d processes again", n)
+	if _, err := os.Stat(filepath.Join(agents, ProcPrefix+"999999999")); !os.IsNotExist(err) {
+		t.Errorf("a cgroup was made for a process that ended: %v", err)
 	}
 }
 
@@ -108,7 +141,7 @@ func TestWatcherEndsWithServer(t *testing.T) {
 	}
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	w := &Watcher{Leaf: leaf, Server: server.Process.Pid, Adj: 500}
+	w := &Watcher{Leaf: leaf, Agents: t.TempDir(), Limit: 48 << 20, Server: server.Process.Pid, Adj: 500}
 	go func() { done <- w.Run(context.Background(), func() { close(ready) }) }()
 	<-ready
 	_ = server.Process.Kill()

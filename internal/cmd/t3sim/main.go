@@ -9,11 +9,14 @@
 //	t3sim agent creep STEP T   grow STEP every T, as a runaway JS or
 //	                           Python process does, until killed
 //	t3sim agent burst SIZE     take SIZE in one go (dd bs=200M)
+//	t3sim agent pane SIZE      as claude-agents' agent: the first pane's
+//	                           runs away once, the others hold SIZE
 //
 // The scenarios, each with two quiet agents and a quiet child of the
 // server's own beside the runaway: creep and burst (an agent through
 // claude-launch, in its cgroup); child-creep and child-burst (a child the
-// server starts itself, as T3 Code starts a terminal, codex or git);
+// server starts itself, as T3 Code starts a terminal, codex or git, which
+// t3-serve-launch's watcher moves into a cgroup of its own);
 // grandchild (a shell's child runs away); together (three children grow
 // at once); and grow, last: the server itself grows, once (a marker in
 // /run tells the restarted server not to).
@@ -77,9 +80,25 @@ func agent(args []string) {
 	case "burst":
 		touch(size(1))
 		hold()
+	case "pane":
+		// One pane's agent, the first to take the marker, runs away once;
+		// every other (and that one, started again) holds SIZE.
+		if f, err := os.OpenFile(paneMarker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err == nil {
+			fmt.Fprintf(f, "%d %s\n", time.Now().UnixMilli(), os.Getenv("TMUX_PANE"))
+			f.Close()
+			for {
+				touch(1 << 20)
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		touch(size(1))
+		hold()
 	}
 	os.Exit(2)
 }
+
+// paneMarker says which pane's agent ran away, and when it began.
+const paneMarker = "/tmp/t3sim-pane-runaway"
 
 // hold keeps the process, and its memory, until it is killed.
 func hold() {
@@ -233,9 +252,11 @@ func run(s, unit string, p *probe) {
 		fmt.Fprintln(os.Stderr, "t3sim: unknown scenario", s)
 		os.Exit(2)
 	}
-	cg := ownCgroup("self") // the server's leaf, where its own children stay
+	var cg string
 	if s == "creep" || s == "burst" {
 		cg = settled(unit, runaways[0].Process.Pid)
+	} else {
+		cg = moved(runaways[0].Process.Pid)
 	}
 	result(s, "runaway.cgroup", strings.TrimPrefix(cg, unit+"/"))
 	killsBefore := event(cg, "oom_kill")
@@ -372,6 +393,20 @@ func settled(unit string, pid int) string {
 		return own
 	}
 	return ownCgroup(strconv.Itoa(pid))
+}
+
+// moved waits until the watcher has given pid, a child of the server's
+// own, a cgroup of its own (agents/proc-PID), and returns it: or, after
+// 2 s, the cgroup pid is in.
+func moved(pid int) string {
+	p := strconv.Itoa(pid)
+	for range 200 {
+		if cg := ownCgroup(p); strings.Contains(cg, "/agents/proc-") || cg == "" {
+			return cg
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return ownCgroup(p)
 }
 
 // agentDirs lists the agent cgroups still present (the next agent's
