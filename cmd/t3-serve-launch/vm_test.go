@@ -39,11 +39,15 @@ import (
 //   - C2: no t3-serve: exit 127, no restart loop.
 //   - D, E: a user (not root) by hand, through the user manager; and a user
 //     manager without delegation, refused in one message.
+//   - F, G: scripts/claude-agents with real tmux: as a user with a user
+//     manager, each pane's agent in a capped scope of its own, one pane's
+//     runaway killed at its cap and started again while the others live;
+//     as a user without one, said once, the agents run uncapped.
 func TestCgroupV2Guest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the qemu guest takes about a minute; not in -short")
 	}
-	image := filepath.Join(testenv.CacheDir(), "vm-bookworm-2")
+	image := filepath.Join(testenv.CacheDir(), "vm-bookworm-3")
 	if _, err := os.Stat(filepath.Join(image, "ready")); err != nil {
 		testenv.Missing(t, "the cgroup v2 guest image", "run `make vm-image` (scripts/vm/build-image.sh, root, about 2 minutes)")
 	}
@@ -84,6 +88,7 @@ func TestCgroupV2Guest(t *testing.T) {
 		put("usr/local/bin/"+name, filepath.Join(bins, name), 0o755)
 	}
 	put("usr/local/bin/fake-t3-serve", "../../scripts/vm/fake-t3-serve.sh", 0o755)
+	put("usr/local/bin/claude-agents", "../../scripts/claude-agents", 0o755)
 	put("usr/local/bin/t3test", "../../scripts/vm/guest-test.sh", 0o755)
 	put("etc/systemd/system/t3test.service", "../../scripts/vm/t3test.service", 0o644)
 	put("etc/systemd/system/t3-serve@.service", "../../scripts/systemd/t3-serve@.service", 0o644)
@@ -151,33 +156,29 @@ func TestCgroupV2Guest(t *testing.T) {
 		"stop.exit":                 "143",
 		// C: the unit sets the caps; t3-serve-launch lays out the agents,
 		// the server's bounded leaf and the watcher's.
-		"server.unit":                "t3-serve@root.service",
-		"server.cgroup":              "server",
-		"server.memory.low":          "16777216",
-		"server.memory.max":          "67108864", // --server-memory-max
-		"server.memory.high":         "max",      // it kills, never throttles
-		"server.watch.memory.max":    "16777216",
-		"server.watch.procs":         "1",
-		"server.agents.memory.max":   "83886080", // MemoryHigh less the server's leaf and the watcher's
-		"unit.memory.high":           "167772160",
-		"unit.memory.max":            "201326592",
-		"unit.memory.swap.max":       "0",
-		"unit.OOMPolicy":             "continue",
-		"unit.Delegate":              "yes",
-		"unit.ActiveState":           "active", // after every scenario
-		"unit.NRestarts":             "0",
-		"server.alive":               "true",
-		"creep.runaway":              "signal 9 (killed)",
-		"burst.runaway":              "signal 9 (killed)",
-		"child-creep.runaway":        "signal 9 (killed)",
-		"child-burst.runaway":        "signal 9 (killed)",
-		"grandchild.runaway":         "exit 137", // the shell lives on, and reports its child's SIGKILL
-		"together.runaway":           "signal 9 (killed)",
-		"together.runaways":          "3",
-		"child-creep.runaway.cgroup": "server",
-		"child-burst.runaway.cgroup": "server",
-		"grandchild.runaway.cgroup":  "server",
-		"together.runaway.cgroup":    "server",
+		"server.unit":              "t3-serve@root.service",
+		"server.cgroup":            "server",
+		"server.memory.low":        "16777216",
+		"server.memory.max":        "67108864", // --server-memory-max
+		"server.memory.high":       "max",      // it kills, never throttles
+		"server.watch.memory.max":  "16777216",
+		"server.watch.procs":       "1",
+		"server.agents.memory.max": "83886080", // MemoryHigh less the server's leaf and the watcher's
+		"unit.memory.high":         "167772160",
+		"unit.memory.max":          "201326592",
+		"unit.memory.swap.max":     "0",
+		"unit.OOMPolicy":           "continue",
+		"unit.Delegate":            "yes",
+		"unit.ActiveState":         "active", // after every scenario
+		"unit.NRestarts":           "0",
+		"server.alive":             "true",
+		"creep.runaway":            "signal 9 (killed)",
+		"burst.runaway":            "signal 9 (killed)",
+		"child-creep.runaway":      "signal 9 (killed)",
+		"child-burst.runaway":      "signal 9 (killed)",
+		"grandchild.runaway":       "exit 137", // the shell lives on, and reports its child's SIGKILL
+		"together.runaway":         "signal 9 (killed)",
+		"together.runaways":        "3",
 		// C1: the server itself grows: the kernel kills it at its leaf's
 		// bound, systemd restarts the unit once, and it serves again.
 		"grow.restarted":        "true",
@@ -196,6 +197,21 @@ func TestCgroupV2Guest(t *testing.T) {
 		// E: no delegation.
 		"nodelegation.manager": "failed",
 		"nodelegation.exit":    "78",
+		// F: claude-agents, each pane's agent in a capped scope of its own
+		// (48M from the config file): one runaway killed at its cap and
+		// started again, the other panes' agents alive.
+		"panes.exit":                   "0",
+		"panes.killed_line":            "claude was killed at its memory cap (MemoryMax=48M), status 137",
+		"panes.agents":                 "3",
+		"panes.scopes":                 "3",
+		"panes.scope.memory.max":       "50331648",
+		"panes.scope.memory.swap.max":  "0",
+		"panes.scope.memory.oom.group": "1",
+		"panes.failed":                 "0",
+		// G: no user manager: said once, the agents run uncapped.
+		"uncapped.exit":   "0",
+		"uncapped.said":   "1",
+		"uncapped.agents": "2",
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -205,6 +221,11 @@ func TestCgroupV2Guest(t *testing.T) {
 	for _, k := range []string{"creep.runaway.cgroup", "burst.runaway.cgroup", "user.creep.runaway.cgroup"} {
 		if !strings.HasPrefix(got[k], "agents/agent-") {
 			t.Errorf("%s = %q: the runaway is not in an agent cgroup of its own", k, got[k])
+		}
+	}
+	for _, k := range []string{"child-creep.runaway.cgroup", "child-burst.runaway.cgroup", "grandchild.runaway.cgroup", "together.runaway.cgroup"} {
+		if !strings.HasPrefix(got[k], "agents/proc-") {
+			t.Errorf("%s = %q: the server's child is not in a cgroup of its own", k, got[k])
 		}
 	}
 	// What the user sees, with bounds well above this emulated guest's
@@ -241,7 +262,10 @@ func TestCgroupV2Guest(t *testing.T) {
 	for _, s := range scenarios {
 		figures = append(figures, fmt.Sprintf("%s: killed after %s ms, server's worst allocation %s ms", s, got[s+".runaway.killed_after_ms"], got[s+".server.max_alloc_ms"]))
 	}
-	t.Logf("figures (quiet server's worst allocation %s ms): %s; grow: the server killed after %d ms, unit %s", got["server.quiet_max_ms"], strings.Join(figures, "; "), growMs, got["grow.unit.Result"])
+	if ms := atoi(t, got, "panes.killed_after_ms"); ms > 5000 {
+		t.Errorf("claude-agents: the pane's runaway lived %d ms", ms)
+	}
+	t.Logf("figures (quiet server's worst allocation %s ms): %s; grow: the server killed after %d ms, unit %s; claude-agents: the pane's runaway killed after %s ms", got["server.quiet_max_ms"], strings.Join(figures, "; "), growMs, got["grow.unit.Result"], got["panes.killed_after_ms"])
 	for _, w := range []string{
 		"no systemd user manager answers for you: /run/user/1001/systemd/private does not exist; `systemctl status user@1001.service`",
 		"set it in a drop-in: `systemctl edit t3-serve@USER`",

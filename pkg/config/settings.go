@@ -24,6 +24,7 @@ const (
 	EnvOOMScoreAdj  = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
 	EnvStateDir     = "CLAUDE_LAUNCH_STATE_DIR"
 	EnvBackups      = "CLAUDE_LAUNCH_BACKUPS"
+	EnvPaneMemory   = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
 
 	// claude's own: where it keeps its login. Read from the environment
 	// only, as claude reads it: a value in the config file would guard a
@@ -74,6 +75,7 @@ const (
 	DefaultAgentOOMScoreAdj = 500
 	DefaultBackups          = 5
 	DefaultServerMemoryLow  = 512 << 20
+	DefaultPaneMemoryMax    = 4 << 30
 
 	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT: the bound exists
 	// so that no agent waits long for Vault.
@@ -112,6 +114,9 @@ type Config struct {
 	// OOMScoreAdjSet.
 	OOMScoreAdj    int
 	OOMScoreAdjSet bool
+	// PaneMemoryMax is the memory cap of each claude-agents pane's agent
+	// (its scope's MemoryMax); Unlimited for none.
+	PaneMemoryMax uint64
 	// Depth is the recursion marker a launcher found.
 	Depth int
 	// AgentCgroup is the agents' cgroup directory a launcher started by
@@ -373,6 +378,11 @@ var Settings = []*Setting{
 				c.OOMScoreAdj, c.OOMScoreAdjSet = n, true
 			}
 			return err
+		}},
+	{Name: EnvPaneMemory, Placeholder: "SIZE",
+		Help: "Memory cap of each agent that scripts/claude-agents starts in a tmux pane, in a systemd scope of its own (MemoryMax, no swap): past it the agent is killed, whole, and started again; max for none.", Default: "4G",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.PaneMemoryMax, v, DefaultPaneMemoryMax)
 		}},
 	{Name: EnvDepth, Launch: true, NotInFile: true,
 		Help: "Set by the launcher for its child: the recursion guard.",

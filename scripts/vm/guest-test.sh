@@ -10,6 +10,15 @@ sim="T3_SERVE_LAUNCH_SERVER=$bin/t3sim CLAUDE_LAUNCH_CLAUDE=$bin/t3sim PATH=$bin
 caps="--memory-high 160M --memory-max 192M --server-memory-max 64M --agent-memory-max 48M --server-memory-low 16M --log-level info"
 scenarios="creep burst child-creep child-burst grandchild together"
 
+# agents USER: how many t3sim processes USER runs (minbase has no pgrep).
+agents() {
+	n=0
+	for p in /proc/[0-9]*; do
+		[ "$(stat -c %U "$p" 2>/dev/null)" = "$1" ] && [ "$(cat "$p/comm" 2>/dev/null)" = t3sim ] && n=$((n + 1))
+	done
+	echo $n
+}
+
 # waitfor FILE-OR-UNIT PATTERN: waits up to 120 s for a line.
 waitfor() {
 	for i in $(seq 600); do
@@ -121,5 +130,54 @@ timeout 60 systemd-run --scope -q --unit=bob-pane --slice=user-1001.slice --uid=
 	$bin/t3-serve-launch $caps --scope-name t3bob -- server >/tmp/bob.out 2>&1
 echo "RESULT nodelegation.exit=$?"
 sed "s/^/[bob] /" /tmp/bob.out
+# F: claude-agents as alice, with real tmux and her user manager: each
+# pane's agent in a capped scope of its own (the cap from her config file);
+# one pane's agent creeps and is killed at its cap, alone, and started
+# again; the other panes' agents live.
+as_alice="runuser -u alice -- env -i HOME=/home/alice XDG_RUNTIME_DIR=/run/user/1000 PATH=$bin:/usr/bin:/bin CLAUDE_LAUNCH_CLAUDE=$bin/t3sim TERM=xterm"
+mkdir -p /home/alice/.config/claude-launch
+echo "CLAUDE_LAUNCH_PANE_MEMORY_MAX=48M" >/home/alice/.config/claude-launch/config
+chown -R alice: /home/alice/.config
+sleep 1
+since=$(date "+%Y-%m-%d %H:%M:%S")
+$as_alice $bin/claude-agents -n 3 -d -s lab -- agent pane 16M >/tmp/agents.out 2>&1
+echo "RESULT panes.exit=$?"
+sed "s/^/[panes] /" /tmp/agents.out
+killed=
+for i in $(seq 300); do
+	for p in 0 1 2; do
+		$as_alice tmux capture-pane -p -J -t lab:agents.$p | grep -q "killed at its memory cap" && killed=$p
+	done
+	[ -n "$killed" ] && break
+	sleep 0.2
+done
+# The killed pane's back-off (4 s after a short run), then its agent again.
+for i in $(seq 100); do [ "$(agents alice)" = 3 ] && break; sleep 0.2; done
+for p in 0 1 2; do $as_alice tmux capture-pane -p -J -t lab:agents.$p | grep . | sed "s/^/[pane $p] /"; done
+echo "RESULT panes.killed_line=$($as_alice tmux capture-pane -p -J -t lab:agents.${killed:-0} | grep -o "claude was killed at its memory cap (MemoryMax=[^)]*), status [0-9]*" | head -1)"
+kill=$(journalctl -k -o short-unix --since "$since" | grep -m1 "Memory cgroup out of memory: Killed process")
+echo "[panes] $kill"
+echo "RESULT panes.killed_after_ms=$(( $(echo "$kill" | awk '{printf "%.0f", $1 * 1000}') - $(cut -d" " -f1 /tmp/t3sim-pane-runaway) ))"
+echo "RESULT panes.agents=$(agents alice)"
+scopes=$($as_alice systemctl --user list-units --no-legend --state=active "claude-agent-lab-*" | awk '{print $1}')
+echo "RESULT panes.scopes=$(echo "$scopes" | grep -c scope)"
+s1=$(echo "$scopes" | head -1)
+cg=$($as_alice systemctl --user show -p ControlGroup --value "$s1")
+echo "RESULT panes.scope.memory.max=$(cat /sys/fs/cgroup$cg/memory.max)"
+echo "RESULT panes.scope.memory.swap.max=$(cat /sys/fs/cgroup$cg/memory.swap.max)"
+echo "RESULT panes.scope.memory.oom.group=$(cat /sys/fs/cgroup$cg/memory.oom.group)"
+echo "RESULT panes.failed=$($as_alice systemctl --user list-units --no-legend --state=failed "claude-agent-*" | wc -l)"
+$as_alice tmux kill-server
+
+# G: claude-agents as bob, whose user manager has no delegation and so
+# does not run: it says once what is missing and runs the agents uncapped.
+as_bob="runuser -u bob -- env -i HOME=/home/bob XDG_RUNTIME_DIR=/run/user/1001 PATH=$bin:/usr/bin:/bin CLAUDE_LAUNCH_CLAUDE=$bin/t3sim TERM=xterm"
+$as_bob $bin/claude-agents -n 2 -d -s lab -- agent idle 4M >/tmp/bob-agents.out 2>&1
+echo "RESULT uncapped.exit=$?"
+sed "s/^/[uncapped] /" /tmp/bob-agents.out
+echo "RESULT uncapped.said=$(grep -c "the agents run without a memory cap of their own" /tmp/bob-agents.out)"
+for i in $(seq 100); do [ "$(agents bob)" = 2 ] && break; sleep 0.2; done
+echo "RESULT uncapped.agents=$(agents bob)"
+$as_bob tmux kill-server
 echo "=== T3TEST end"
 systemctl poweroff --no-block
