@@ -159,11 +159,11 @@ func TestCgroupV2Guest(t *testing.T) {
 		"server.unit":              "t3-serve@root.service",
 		"server.cgroup":            "server",
 		"server.memory.low":        "16777216",
-		"server.memory.max":        "67108864", // --server-memory-max
+		"server.memory.max":        "33554432", // --server-memory-max
 		"server.memory.high":       "max",      // it kills, never throttles
 		"server.watch.memory.max":  "16777216",
 		"server.watch.procs":       "1",
-		"server.agents.memory.max": "83886080", // MemoryHigh less the server's leaf and the watcher's
+		"server.agents.memory.max": "117440512", // MemoryHigh less the server's leaf and the watcher's
 		"unit.memory.high":         "167772160",
 		"unit.memory.max":          "201326592",
 		"unit.memory.swap.max":     "0",

@@ -7,7 +7,7 @@ echo "RESULT systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT cgroupfs=$(stat -fc %T /sys/fs/cgroup)"
 bin=/usr/local/bin
 sim="T3_SERVE_LAUNCH_SERVER=$bin/t3sim CLAUDE_LAUNCH_CLAUDE=$bin/t3sim PATH=$bin:/usr/bin:/bin"
-caps="--memory-high 160M --memory-max 192M --server-memory-max 64M --agent-memory-max 48M --server-memory-low 16M --log-level info"
+caps="--memory-high 160M --memory-max 192M --server-memory-max 32M --agent-memory-max 24M --server-memory-low 16M --log-level info"
 scenarios="creep burst child-creep child-burst grandchild together"
 
 # agents USER: how many t3sim processes USER runs (minbase has no pgrep).

@@ -12,7 +12,7 @@
 //	t3sim agent pane SIZE      as claude-agents' agent: the first pane's
 //	                           runs away once, the others hold SIZE
 //
-// The scenarios, each with two quiet agents and a quiet child of the
+// The scenarios, each with two quiet agents (8M) and a quiet child (4M) of the
 // server's own beside the runaway: creep and burst (an agent through
 // claude-launch, in its cgroup); child-creep and child-burst (a child the
 // server starts itself, as T3 Code starts a terminal, codex or git, which
@@ -227,7 +227,7 @@ func server(scenarios []string) {
 // became of each.
 func run(s, unit string, p *probe) {
 	env := os.Environ()
-	quiet := []*exec.Cmd{start(env, "idle", "16M"), start(env, "idle", "16M"), child(env, "idle", "4M")}
+	quiet := []*exec.Cmd{start(env, "idle", "8M"), start(env, "idle", "8M"), child(env, "idle", "4M")}
 	time.Sleep(500 * time.Millisecond)
 	p.reset()
 	highBefore := event(unit, "high")
@@ -299,7 +299,7 @@ func run(s, unit string, p *probe) {
 	result(s, "unit.high_events", event(unit, "high")-highBefore)
 	alive := 0
 	for i, q := range quiet {
-		if q.Process.Signal(syscall.Signal(0)) == nil {
+		if running(q.Process.Pid) {
 			alive++
 		}
 		if i < 2 {
@@ -327,7 +327,7 @@ func grow(p *probe) {
 	}
 	result("grow", "server_pid", os.Getpid())
 	env := os.Environ()
-	for _, q := range []*exec.Cmd{start(env, "idle", "16M"), start(env, "idle", "16M"), child(env, "idle", "4M")} {
+	for _, q := range []*exec.Cmd{start(env, "idle", "8M"), start(env, "idle", "8M"), child(env, "idle", "4M")} {
 		result("grow", "quiet.pid", q.Process.Pid)
 	}
 	time.Sleep(500 * time.Millisecond)
@@ -336,6 +336,18 @@ func grow(p *probe) {
 		touch(1 << 20) // mapped and never unmapped: kept
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// running says pid runs: not ended, and not a zombie that was killed and
+// not yet waited for.
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && len(s) > i+2 && s[i+2] != 'Z'
 }
 
 func uniq(s []string) []string {
