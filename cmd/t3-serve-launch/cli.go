@@ -36,7 +36,7 @@ type CLI struct {
 	ServerLow     string `name:"server-memory-low" help:"${help_server_memory_low}" placeholder:"${placeholder_server_memory_low}"`
 	ServerMax     string `name:"server-memory-max" help:"${help_server_memory_max}" placeholder:"${placeholder_server_memory_max}"`
 
-	Args []string `arg:"" optional:"" help:"Arguments for t3-serve, unchanged; put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for t3-serve."`
+	Args []string `arg:"" optional:"" help:"Arguments for the server, unchanged (for T3 Code: serve, and its flags); put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for the server."`
 }
 
 // Run resolves the token, puts the caps in place, lays out the agents'
@@ -54,9 +54,9 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	}
 	logger.Debug("token", "source", string(res.Source), "fingerprint", res.Token.Fingerprint(), "reason", res.Reason)
 
-	server, err := launch.Find("t3-serve", cfg.T3.Server, config.EnvServer, os.Getenv("PATH"))
+	server, err := launch.Find("t3", cfg.T3.Server, config.EnvServer, os.Getenv("PATH"))
 	if err != nil {
-		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvServer + "=/path/to/t3-serve"
+		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvServer + "=/path/to/t3"
 		if errors.Is(err, launch.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			return launch.ExitNotFound, errors.New(err.Error() + hint)
 		}
@@ -84,6 +84,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", orRejected(rep.Scope))
 	}
 
+	checkT3Code(logger)
 	env := launch.ChildEnv(environ, res.Token, cfg.Depth+1)
 	if cfg.T3.AgentOOMScoreAdj > 0 {
 		env = launch.Setenv(env, config.EnvOOMScoreAdj, strconv.Itoa(cfg.T3.AgentOOMScoreAdj))

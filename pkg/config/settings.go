@@ -406,7 +406,7 @@ var Settings = []*Setting{
 		set: func(c *Config, v string, _ func(string) string) error { c.VaultNamespace = v; return nil }},
 
 	{Name: EnvServer, Flag: "server", Placeholder: "PATH",
-		Help: "The real t3-serve: an absolute path, or a name looked up in PATH.", DefaultHelp: "t3-serve in PATH",
+		Help: "The server: T3 Code's t3 (the unit runs t3 serve), an absolute path or a name looked up in PATH.", DefaultHelp: "t3 in PATH",
 		set: func(c *Config, v string, _ func(string) string) error {
 			c.T3.Server = ""
 			if v == "" {
