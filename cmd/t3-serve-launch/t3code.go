@@ -19,7 +19,7 @@ const t3Settings = ".t3/userdata/settings.json"
 // binaryPath setting (providers.claudeAgent.binaryPath, or a
 // providerInstances entry of driver claudeAgent), "" when unset (then T3
 // Code runs "claude" from the PATH it rebuilds from the login shell).
-// found is false when there is no settings file.
+// found is false when there is no settings file (T3 Code's defaults).
 func claudePath(home string) (path string, found bool, err error) {
 	b, err := os.ReadFile(filepath.Join(home, t3Settings))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -54,9 +54,10 @@ func claudePath(home string) (path string, found bool, err error) {
 }
 
 // checkT3Code says at start whether T3 Code's agents pass through
-// claude-launch, and if not, the setting that routes them: without it
-// they get no setup token from here and no agent cgroup of their own (they
-// are bounded as any other process the server starts). It only logs.
+// claude-launch, and if not, the setting that routes them: without it they
+// have only the token in the server's environment, as it was at the
+// server's start, and no agent cgroup of their own (they are bounded as
+// any other process the server starts). It only logs.
 func checkT3Code(logger *log.Logger) {
 	home := os.Getenv("HOME")
 	if !filepath.IsAbs(home) {
@@ -68,8 +69,7 @@ func checkT3Code(logger *log.Logger) {
 		logger.Warn(err.Error())
 		return
 	case !found:
-		logger.Debug("no T3 Code settings", "file", filepath.Join(home, t3Settings))
-		return
+		path = "" // T3 Code's default
 	case filepath.IsAbs(path) && launch.IsLauncher(path):
 		logger.Info("T3 Code's agents start through claude-launch", "binaryPath", path)
 		return
@@ -78,7 +78,7 @@ func checkT3Code(logger *log.Logger) {
 	if path == "" {
 		why = "T3 Code starts claude as \"claude\" from the PATH it builds from your login shell (its entries first), not claude-launch"
 	}
-	logger.Warn(why+": its agents get no setup token from here and no cgroup of their own (they are bounded as any other process the server starts); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
+	logger.Warn(why+": its agents do not pass through claude-launch (they keep the token the server started with, and get no agent cgroup of their own; they are bounded as any other process the server starts); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
 		"file", filepath.Join(home, t3Settings), "setting", "providers.claudeAgent.binaryPath", "value", launcherPath())
 }
 
