@@ -70,15 +70,7 @@ func TestAgentSDK(t *testing.T) {
 			if err := store.WriteEnvFile(filepath.Join(home, ".config", "claude-auth-sync", "claude-oauth.env"), sec); err != nil {
 				t.Fatal(err)
 			}
-			if tc.settings != "" {
-				p := filepath.Join(home, t3Settings)
-				if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(tc.settings), 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeT3Settings(t, home, tc.settings)
 			// The spy: named claude, first in PATH, as a real claude
 			// found by T3 Code's PATH would be; claude-launch runs it as
 			// the real claude. It records, never the token's value.

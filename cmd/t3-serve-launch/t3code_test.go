@@ -31,15 +31,7 @@ func TestT3CodeBinaryPath(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()
 			t.Setenv("HOME", home)
-			if tc.settings != "" {
-				p := filepath.Join(home, t3Settings)
-				if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(tc.settings), 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeT3Settings(t, home, tc.settings)
 			var out bytes.Buffer
 			checkT3Code(log.NewWithOptions(&out, log.Options{Level: log.InfoLevel}))
 			if !strings.Contains(out.String(), tc.want) {
@@ -49,5 +41,20 @@ func TestT3CodeBinaryPath(t *testing.T) {
 				t.Errorf("the warning does not name the setting: %q", out.String())
 			}
 		})
+	}
+}
+
+// writeT3Settings writes T3 Code's settings file below home; "" writes none.
+func writeT3Settings(t *testing.T, home, settings string) {
+	t.Helper()
+	if settings == "" {
+		return
+	}
+	p := filepath.Join(home, t3Settings)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(settings), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
