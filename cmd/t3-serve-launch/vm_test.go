@@ -172,6 +172,7 @@ func TestCgroupV2Guest(t *testing.T) {
 		"unit.ActiveState":         "active", // after every scenario
 		"unit.NRestarts":           "0",
 		"server.alive":             "true",
+		"server.cgroups_left":      "", // every ended agent's and process's cgroup removed
 		"creep.runaway":            "signal 9 (killed)",
 		"burst.runaway":            "signal 9 (killed)",
 		"child-creep.runaway":      "signal 9 (killed)",

@@ -152,9 +152,12 @@ func (w *Watcher) makeProc(dir string) error {
 	return nil
 }
 
-// Sweep removes the processes' cgroups that were empty at the last sweep
-// too (a second to read what became of a process that ended), and
-// reports the OOM kills in each that it has not reported yet.
+// Sweep removes the processes' and the agents' cgroups that were empty at
+// the last sweep too (a second to read what became of a process that
+// ended), so that an ended session leaves no cgroup behind, and reports
+// the OOM kills in each that it has not reported yet. (claude-launch
+// also removes empty agent cgroups when it starts an agent; rmdir takes
+// only an empty cgroup, so the two cannot remove a live one.)
 func (w *Watcher) Sweep() {
 	entries, err := os.ReadDir(w.Agents)
 	if err != nil {
@@ -164,7 +167,7 @@ func (w *Watcher) Sweep() {
 		w.kills, w.empty = map[string]int{}, map[string]bool{}
 	}
 	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), ProcPrefix) {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), ProcPrefix) && !strings.HasPrefix(e.Name(), agentcg.AgentPrefix) {
 			continue
 		}
 		dir := filepath.Join(w.Agents, e.Name())

@@ -217,6 +217,10 @@ func server(scenarios []string) {
 		}
 		run(s, unit, p)
 	}
+	// Every agent and process has ended: the watcher removes their
+	// cgroups within two of its sweeps.
+	time.Sleep(3 * time.Second)
+	result("server", "cgroups_left", strings.Join(leftCgroups(unit), " "))
 	result("server", "alive", true)
 	// Stay up, as a server does: the unit's state is read from outside.
 	hold()
@@ -419,6 +423,18 @@ func moved(pid int) string {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return ownCgroup(p)
+}
+
+// leftCgroups lists the agents' and the processes' cgroups still present.
+func leftCgroups(unit string) []string {
+	var names []string
+	entries, _ := os.ReadDir(filepath.Join(unit, "agents"))
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names
 }
 
 // agentDirs lists the agent cgroups still present (the next agent's
