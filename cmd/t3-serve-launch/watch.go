@@ -40,7 +40,7 @@ func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) 
 		return err
 	}
 	defer r.Close()
-	args := []string{"detach", rep.Leaf, rep.WatchDir, rep.Agents, strconv.FormatUint(limit, 10), strconv.Itoa(os.Getpid()), strconv.Itoa(adj), strconv.Itoa(int(level))}
+	args := []string{"detach", rep.Leaf, rep.WatchDir, rep.Agents, strconv.FormatUint(limit, 10), strconv.FormatUint(rep.ServerMax, 10), strconv.Itoa(os.Getpid()), strconv.Itoa(adj), strconv.Itoa(int(level))}
 	cmd := watchCmd(exe, args, w)
 	// Born in the watcher's leaf (clone3 CLONE_INTO_CGROUP), so that not a
 	// page of it is charged to the server's; without that (Linux before
@@ -89,10 +89,10 @@ func watchCmd(exe string, args []string, ready *os.File) *exec.Cmd {
 }
 
 // runWatch is the watcher's main: "detach ARGS" starts "run ARGS" in a new
-// session and exits; "run LEAF WATCHDIR AGENTS LIMIT SERVER ADJ LEVEL"
-// watches.
+// session and exits; "run LEAF WATCHDIR AGENTS LIMIT LEAFMAX SERVER ADJ
+// LEVEL" watches.
 func runWatch(args []string) int {
-	if len(args) != 8 {
+	if len(args) != 9 {
 		os.Stderr.WriteString(watchName + ": started by t3-serve-launch, not by hand\n")
 		return 2
 	}
@@ -108,10 +108,11 @@ func runWatch(args []string) int {
 	}
 	leaf, watchDir, agents := args[1], args[2], args[3]
 	limit, err0 := strconv.ParseUint(args[4], 10, 64)
-	server, err1 := strconv.Atoi(args[5])
-	adj, err2 := strconv.Atoi(args[6])
-	level, err3 := strconv.Atoi(args[7])
-	if err := errors.Join(err0, err1, err2, err3); err != nil {
+	leafMax, err4 := strconv.ParseUint(args[5], 10, 64)
+	server, err1 := strconv.Atoi(args[6])
+	adj, err2 := strconv.Atoi(args[7])
+	level, err3 := strconv.Atoi(args[8])
+	if err := errors.Join(err0, err1, err2, err3, err4); err != nil {
 		os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")
 		return 2
 	}
@@ -120,7 +121,7 @@ func runWatch(args []string) int {
 		_, _ = f.WriteString("0")
 		f.Close()
 	}
-	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, Server: server, Adj: adj, OnKill: func(cg string, n int) {
+	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, OnKill: func(cg string, n int) {
 		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving (`journalctl -k` names the process)",
 			"cgroup", cg, "memory_max", cgroup.FormatSize(limit), "oom_kills", n)
 	}}

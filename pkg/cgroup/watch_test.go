@@ -155,3 +155,26 @@ func TestWatcherEndsWithServer(t *testing.T) {
 		t.Fatal("the watcher outlived its server")
 	}
 }
+
+// TestWatcherLeavesBigOnes: a process that already holds more than a
+// quarter of the server's leaf stays there, raised: moved, it would leave
+// its charge behind in the leaf, with only the server there to kill.
+func TestWatcherLeavesBigOnes(t *testing.T) {
+	server, big := sleeper(t), sleeper(t)
+	leaf, agents := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(strconv.Itoa(server.Process.Pid)+"\n"+strconv.Itoa(big.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := fakeProc(t, agents, big.Process.Pid)
+	// sleep holds more than 4 KiB: a quarter of a 16 KiB leaf.
+	w := &Watcher{Leaf: leaf, Agents: agents, Limit: 48 << 20, LeafMax: 16 << 10, Server: server.Process.Pid, Adj: 500}
+	if n, err := w.Once(); err != nil || n != 0 {
+		t.Fatalf("Once() = %d, %v; want nothing moved", n, err)
+	}
+	if got := read(t, filepath.Join(dir, "cgroup.procs")); got != "" {
+		t.Errorf("moved anyway: %q", got)
+	}
+	if got := adjOf(t, big.Process.Pid); got != 500 {
+		t.Errorf("its oom_score_adj is %d, want 500", got)
+	}
+}
