@@ -7,7 +7,7 @@ echo "RESULT systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT cgroupfs=$(stat -fc %T /sys/fs/cgroup)"
 bin=/usr/local/bin
 sim="T3_SERVE_LAUNCH_SERVER=$bin/t3sim CLAUDE_LAUNCH_CLAUDE=$bin/t3sim PATH=$bin:/usr/bin:/bin"
-caps="--memory-high 160M --memory-max 192M --server-memory-max 32M --agent-memory-max 24M --server-memory-low 16M --log-level info"
+caps="--memory-high 224M --memory-max 256M --server-memory-max 64M --agent-memory-max 24M --server-memory-low 16M --log-level info"
 scenarios="creep burst child-creep child-burst grandchild together"
 
 # agents USER: how many t3sim processes USER runs (minbase has no pgrep).
@@ -52,8 +52,8 @@ d=/etc/systemd/system/t3-serve@root.service.d
 mkdir -p $d
 cat >$d/guest.conf <<EOC
 [Service]
-MemoryHigh=160M
-MemoryMax=192M
+MemoryHigh=224M
+MemoryMax=256M
 ExecStart=
 ExecStart=$bin/t3-serve-launch $caps -- server $scenarios
 Environment=$sim

@@ -11,6 +11,8 @@
 //	t3sim agent burst SIZE     take SIZE in one go (dd bs=200M)
 //	t3sim agent pane SIZE      as claude-agents' agent: the first pane's
 //	                           runs away once, the others hold SIZE
+//	t3sim api ADDR             the Messages API for the real claude in the
+//	                           guest (api.go)
 //
 // The scenarios, each with two quiet agents (8M) and a quiet child (4M) of the
 // server's own beside the runaway: creep and burst (an agent through
@@ -48,6 +50,8 @@ func main() {
 		server(os.Args[2:])
 	case "agent":
 		agent(os.Args[2:])
+	case "api":
+		api(os.Args[2:])
 	default:
 		fmt.Fprintln(os.Stderr, "t3sim: unknown mode", os.Args[1])
 		os.Exit(2)
@@ -234,7 +238,7 @@ func run(s, unit string, p *probe) {
 	quiet := []*exec.Cmd{start(env, "idle", "8M"), start(env, "idle", "8M"), child(env, "idle", "4M")}
 	time.Sleep(500 * time.Millisecond)
 	p.reset()
-	highBefore := event(unit, "high")
+	highBefore, killsBefore := event(unit, "high"), event(unit, "oom_kill")
 	began := time.Now()
 	var runaways []*exec.Cmd
 	switch s {
@@ -256,6 +260,17 @@ func run(s, unit string, p *probe) {
 		fmt.Fprintln(os.Stderr, "t3sim: unknown scenario", s)
 		os.Exit(2)
 	}
+	// When each runaway dies, timed without waiting for it, so that it
+	// stays a zombie, whose cgroup can still be read, until it is.
+	died := make(chan time.Duration, len(runaways))
+	for _, r := range runaways {
+		go func() {
+			for running(r.Process.Pid) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			died <- time.Since(began)
+		}()
+	}
 	var cg string
 	if s == "creep" || s == "burst" {
 		cg = settled(unit, runaways[0].Process.Pid)
@@ -263,40 +278,37 @@ func run(s, unit string, p *probe) {
 		cg = moved(runaways[0].Process.Pid)
 	}
 	result(s, "runaway.cgroup", strings.TrimPrefix(cg, unit+"/"))
-	killsBefore := event(cg, "oom_kill")
-	if strings.HasPrefix(strings.TrimPrefix(cg, unit+"/"), "agents/") {
-		killsBefore = 0 // a fresh cgroup of its own
-	}
-	type end struct {
-		err   error
-		after time.Duration
-	}
-	ended := make(chan end, len(runaways))
-	for _, r := range runaways {
-		go func() {
-			err := r.Wait()
-			ended <- end{err, time.Since(began)}
-		}()
-	}
-	var how []string
-	var last time.Duration
+	// Each death's time after began, or -1 for one still alive at 30 s.
+	ended := make(chan time.Duration, len(runaways))
 	timeout := time.After(30 * time.Second)
-	for range runaways {
-		select {
-		case e := <-ended:
-			how = append(how, describe(e.err))
-			last = max(last, e.after)
-		case <-timeout:
-			how = append(how, "alive after 30s")
-			for _, r := range runaways {
-				_ = r.Process.Kill()
+	go func() {
+		for range runaways {
+			select {
+			case after := <-died:
+				ended <- after
+			case <-timeout:
+				ended <- -1
 			}
 		}
+	}()
+	var how []string
+	var last time.Duration
+	for range runaways {
+		if after := <-ended; after < 0 {
+			how = append(how, "alive after 30s")
+		} else {
+			last = max(last, after)
+		}
+	}
+	for _, r := range runaways {
+		_ = r.Process.Kill() // only one still alive after 30 s
+		how = append(how, describe(r.Wait()))
 	}
 	result(s, "runaway", strings.Join(uniq(how), ", "))
 	result(s, "runaways", len(runaways))
 	result(s, "runaway.killed_after_ms", last.Milliseconds())
-	result(s, "runaway.oom_kill", event(cg, "oom_kill")-killsBefore)
+	// memory.events counts the unit's whole subtree.
+	result(s, "runaway.oom_kill", event(unit, "oom_kill")-killsBefore)
 	worst, n := p.reset()
 	result(s, "server.max_alloc_ms", worst.Milliseconds())
 	result(s, "server.allocations", n)
