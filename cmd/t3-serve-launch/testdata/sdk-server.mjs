@@ -6,7 +6,8 @@
 //
 // Sessions: two one-shot prompts at once, then one streaming session that
 // the server ends (the SDK's abort: SIGTERM, then SIGKILL after 5 s, to the
-// child it spawned). One JSON line per session on stdout, then "done".
+// child it spawned). One JSON line per session on stdout, then "done";
+// with HOLD=1 it then stays up, as a server does.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -77,3 +78,4 @@ async function ended() {
 for (const r of await Promise.all([oneShot("a"), oneShot("b")])) console.log(JSON.stringify(r));
 console.log(JSON.stringify(await ended()));
 console.log("done");
+if (process.env.HOLD === "1") setInterval(() => {}, 1 << 30); // serve on, as a server does
