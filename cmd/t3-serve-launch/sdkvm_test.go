@@ -55,7 +55,7 @@ func TestAgentSDKGuest(t *testing.T) {
 	}
 	// claude is a native build that needs a CPU newer than qemu's default
 	// model (SIGILL on qemu64): the emulator's full set.
-	log, got := g.boot("3072", 14*time.Minute, "-cpu", "max")
+	log, got := g.boot("3072", 6*time.Minute, "-cpu", "max")
 	defer func() {
 		if t.Failed() {
 			t.Logf("serial log:\n%s", log)
