@@ -4,7 +4,8 @@
 #                (when a Vault binary is at hand) and the real claude CLI
 #   make test    everything the project checks, with the real components
 #   make tools   build/install the real components into ~/.cache/claude-launch
-#                (Vault, the npm claude, staticcheck, the cgroup v2 guest)
+#                (Vault, the npm claude and Agent SDK, staticcheck, the cgroup
+#                v2 guest)
 #   make bench   the start-up benchmark and its ratios
 #   make bench-vault  a sync and 50 cold launches against a Vault cluster
 #   make race-lab  the refresh race, reproduced and ended: a table and a plot
@@ -22,7 +23,7 @@ STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 DEADCODE_VERSION = 0.52.0
 DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
 
-.PHONY: all build install install-unit demo test check tools vault claude staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
+.PHONY: all build install install-unit demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
 
 all: build
 
@@ -57,13 +58,18 @@ install-unit: build
 demo: build claude
 	scripts/demo.sh $(BIN)
 
-tools: vault claude staticcheck debian-tools vm-image
+tools: vault claude agent-sdk staticcheck debian-tools vm-image
 
 vault:
 	scripts/install-vault.sh >/dev/null
 
 claude:
 	scripts/install-claude.sh >/dev/null
+
+# The Claude Agent SDK from npm, as T3 Code starts claude through it: the
+# stand-in server of cmd/t3-serve-launch's TestAgentSDK.
+agent-sdk:
+	scripts/install-agent-sdk.sh >/dev/null
 
 # Debian's packages that tests run for real: promtool (prometheus), the
 # textfile collector (prometheus-node-exporter), tmux. Installed as root

@@ -33,8 +33,9 @@ type CLI struct {
 	Server        string `name:"server" help:"${help_server}" placeholder:"${placeholder_server}"`
 	AgentMemory   string `name:"agent-memory-max" help:"${help_agent_memory_max}" placeholder:"${placeholder_agent_memory_max}"`
 	ServerLow     string `name:"server-memory-low" help:"${help_server_memory_low}" placeholder:"${placeholder_server_memory_low}"`
+	ServerMax     string `name:"server-memory-max" help:"${help_server_memory_max}" placeholder:"${placeholder_server_memory_max}"`
 
-	Args []string `arg:"" optional:"" help:"Arguments for t3-serve, unchanged; put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for t3-serve."`
+	Args []string `arg:"" optional:"" help:"Arguments for the server, unchanged (for T3 Code: serve, and its flags); put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for the server."`
 }
 
 // Run resolves the token, puts the caps in place, lays out the agents'
@@ -52,9 +53,9 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	}
 	logger.Debug("token", "source", string(res.Source), "fingerprint", res.Token.Fingerprint(), "reason", res.Reason)
 
-	server, err := launch.Find("t3-serve", cfg.T3.Server, config.EnvT3Server, os.Getenv("PATH"))
+	server, err := launch.Find("t3", cfg.T3.Server, config.EnvT3Server, os.Getenv("PATH"))
 	if err != nil {
-		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvT3Server + "=/path/to/t3-serve"
+		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvT3Server + "=/path/to/t3"
 		if errors.Is(err, launch.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			return launch.ExitNotFound, errors.New(err.Error() + hint)
 		}
@@ -66,7 +67,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
@@ -82,6 +83,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", orRejected(rep.Scope))
 	}
 
+	checkT3Code(logger)
 	env := launch.ChildEnv(environ, res.Token, cfg.Depth+1)
 	if cfg.T3.AgentOOMScoreAdj > 0 {
 		env = launch.Setenv(env, config.EnvOOMScoreAdj, strconv.Itoa(cfg.T3.AgentOOMScoreAdj))
@@ -91,10 +93,31 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		env = launch.Setenv(env, config.EnvAgentCgroup, rep.Agents)
 		env = launch.Setenv(env, config.EnvAgentCgroupMemoryMax, strconv.FormatUint(agentMax, 10))
 		logger.Info("each agent gets a cgroup of its own", "under", rep.Agents, "memory_max", cgroup.FormatSize(agentMax),
-			"all_agents_max", cgroup.FormatSize(cgroup.AgentsMax(caps, cfg.T3.ServerMemoryLow)))
+			"all_agents_max", cgroup.FormatSize(rep.AgentsMax))
+	}
+	if rep.Leaf != "" {
+		if err := watch(rep, agentLimit(cfg, caps), cfg, logger); err != nil {
+			return launch.ExitRefused, err
+		}
 	}
 	err = launch.Exec(launch.SysExec, server, c.Args, env)
 	return launch.ExitCannotExec, err
+}
+
+// watch starts the watcher that gives every process the server starts,
+// other than an agent, a bounded cgroup of its own (cgroup.Watcher).
+func watch(rep cgroup.Report, limit uint64, cfg *config.Config, logger *log.Logger) error {
+	err := startWatcher(rep, limit, cfg.T3.AgentOOMScoreAdj, cfg.LogLevel)
+	switch {
+	case err != nil && !cfg.T3.AllowUncapped:
+		return errors.New("refusing to start t3-serve: " + err.Error() + " (--allow-uncapped starts it anyway)")
+	case err != nil:
+		logger.Warn("the processes the server starts stay in its cgroup, where a runaway's OOM kill can take the server with it", "why", err.Error())
+	default:
+		logger.Info("every other process the server starts gets a cgroup of its own too", "under", rep.Agents,
+			"memory_max", cgroup.FormatSize(limit), "server_memory_max", cgroup.FormatSize(rep.ServerMax))
+	}
+	return nil
 }
 
 // capsOf are the caps the settings ask for. When only the hard limit was

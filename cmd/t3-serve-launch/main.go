@@ -12,12 +12,16 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/launch"
 )
 
 func main() {
+	if filepath.Base(os.Args[0]) == watchName {
+		os.Exit(runWatch(os.Args[1:]))
+	}
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	}
 	flag.Parse()
 	bin = filepath.Join(dir, "t3-serve-launch")
-	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/t3-serve-launch"); err != nil {
+	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/t3-serve-launch", "github.com/claude-launch/claude-launch/cmd/claude-launch"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

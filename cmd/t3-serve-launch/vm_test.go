@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/claude-launch/claude-launch/internal/testenv"
 )
 
 // TestCgroupV2Guest runs t3-serve-launch on a pure cgroup v2 hierarchy, as
@@ -25,104 +19,31 @@ import (
 //     one-call runaway is killed alone; with OOMPolicy=stop, the contrast,
 //     the scope is stopped and the server with it.
 //   - C: the unit in scripts/systemd (small caps by drop-in): each agent,
-//     started through claude-launch, in a cgroup of its own; a runaway
-//     that grows a megabyte at a time, and one that takes 200M at once,
-//     die within seconds while the server's allocations stay fast, the
-//     other agents live and the unit stays active; the same creep in the
-//     server's cgroup (the contrast) is throttled, not killed, and stalls
-//     the server.
+//     started through claude-launch, in a cgroup of its own; every other
+//     child of the server in its bounded leaf that never throttles, the
+//     watcher beside it. A runaway that grows a megabyte at a time, and
+//     one that takes 200M at once, as an agent and as a child of the
+//     server's own; a shell's child that runs away; three children growing
+//     together: each dies within seconds while the server's allocations
+//     stay fast, the other processes live, the unit is never throttled
+//     and stays active.
+//   - C1: the server itself grows: the kernel kills it, not its quiet
+//     child, at its leaf's bound, and systemd restarts the unit once.
 //   - C2: no t3-serve: exit 127, no restart loop.
 //   - D, E: a user (not root) by hand, through the user manager; and a user
 //     manager without delegation, refused in one message.
+//   - F, G: scripts/claude-agents with real tmux: as a user with a user
+//     manager, each pane's agent in a capped scope of its own, one pane's
+//     runaway killed at its cap and started again while the others live;
+//     as a user without one, said once, the agents run uncapped.
 func TestCgroupV2Guest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the qemu guest takes about a minute; not in -short")
 	}
-	image := filepath.Join(testenv.CacheDir(), "vm-bookworm-2")
-	if _, err := os.Stat(filepath.Join(image, "ready")); err != nil {
-		testenv.Missing(t, "the cgroup v2 guest image", "run `make vm-image` (scripts/vm/build-image.sh, root, about 2 minutes)")
-	}
-	qemu, err := exec.LookPath("qemu-system-x86_64")
-	if err != nil {
-		testenv.Missing(t, "qemu-system-x86_64", "run `make vm-image`, which installs it")
-	}
-	cpio, err := exec.LookPath("cpio")
-	if err != nil {
-		testenv.Missing(t, "cpio", "apt-get install cpio")
-	}
-
-	overlay := t.TempDir()
-	put := func(dst, src string, mode os.FileMode) {
-		t.Helper()
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(overlay, dst)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Static builds: the guest has none of this machine's libraries.
-	bins := t.TempDir()
-	for _, pkg := range []string{".", "../claude-launch", "../../internal/cmd/t3sim"} {
-		build := exec.Command("go", "build", "-o", bins, pkg)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", pkg, err, out)
-		}
-	}
-	for _, name := range []string{"t3-serve-launch", "claude-launch", "t3sim"} {
-		put("usr/local/bin/"+name, filepath.Join(bins, name), 0o755)
-	}
-	put("usr/local/bin/fake-t3-serve", "../../scripts/vm/fake-t3-serve.sh", 0o755)
-	put("usr/local/bin/t3test", "../../scripts/vm/guest-test.sh", 0o755)
-	put("etc/systemd/system/t3test.service", "../../scripts/vm/t3test.service", 0o644)
-	put("etc/systemd/system/t3-serve@.service", "../../scripts/systemd/t3-serve@.service", 0o644)
-	if err := os.MkdirAll(filepath.Join(overlay, "etc/systemd/system/multi-user.target.wants"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("/etc/systemd/system/t3test.service", filepath.Join(overlay, "etc/systemd/system/multi-user.target.wants/t3test.service")); err != nil {
-		t.Fatal(err)
-	}
-
-	// The initramfs: the cached root, then the overlay as a second archive
-	// (the kernel unpacks concatenated archives in order).
-	initrd := filepath.Join(t.TempDir(), "initrd.cpio")
-	root, err := os.ReadFile(filepath.Join(image, "root.cpio"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pack := exec.Command("sh", "-c", `find . -print0 | "$0" --null -o -H newc --quiet`, cpio)
-	pack.Dir = overlay
-	over, err := pack.Output()
-	if err != nil {
-		t.Fatalf("cpio: %v", err)
-	}
-	if err := os.WriteFile(initrd, append(root, over...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
-	vm := exec.CommandContext(ctx, qemu, "-m", "1024", "-smp", "2", "-nographic", "-no-reboot", "-nic", "none",
-		"-kernel", filepath.Join(image, "vmlinuz"), "-initrd", initrd,
-		"-append", "console=ttyS0 rdinit=/sbin/init systemd.unified_cgroup_hierarchy=1 panic=-1 quiet systemd.show_status=0")
-	var serial bytes.Buffer
-	vm.Stdout, vm.Stderr = &serial, &serial
-	start := time.Now()
-	if err := vm.Run(); err != nil {
-		t.Fatalf("qemu: %v\n%s", err, serial.String())
-	}
-	t.Logf("guest ran in %s", time.Since(start).Round(time.Second))
-	log := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(serial.String(), "")
-	got := map[string]string{}
-	for _, m := range regexp.MustCompile(`RESULT (\S+?)=(.*?)\r?\n`).FindAllStringSubmatch(log, -1) {
-		got[m[1]] = m[2]
-	}
+	g := newGuest(t, "../../scripts/vm/guest-test.sh")
+	g.put("usr/local/bin/fake-t3-serve", "../../scripts/vm/fake-t3-serve.sh", 0o755)
+	g.put("usr/local/bin/claude-agents", "../../scripts/claude-agents", 0o755)
+	log, got := g.boot("1024", 6*time.Minute)
 	want := map[string]string{
 		"cgroupfs": "cgroup2fs",
 		// A: OOMPolicy=continue, from a shell.
@@ -144,39 +65,65 @@ func TestCgroupV2Guest(t *testing.T) {
 		"t3v2-stop.scope.OOMPolicy": "stop",
 		"t3v2-stop.scope.server":    "",
 		"stop.exit":                 "143",
-		// C: the unit sets the caps; t3-serve-launch lays out the agents.
+		// C: the unit sets the caps; t3-serve-launch lays out the agents,
+		// the server's bounded leaf and the watcher's.
 		"server.unit":              "t3-serve@root.service",
 		"server.cgroup":            "server",
 		"server.memory.low":        "16777216",
-		"server.agents.memory.max": "83886080", // MemoryHigh less the server's memory.low
-		"unit.memory.high":         "100663296",
-		"unit.memory.max":          "134217728",
+		"server.memory.max":        "67108864", // --server-memory-max
+		"server.memory.high":       "max",      // it kills, never throttles
+		"server.watch.memory.max":  "16777216",
+		"server.watch.procs":       "1",
+		"server.agents.memory.max": "150994944", // MemoryHigh less the server's leaf and the watcher's
+		"unit.memory.high":         "234881024",
+		"unit.memory.max":          "268435456",
 		"unit.memory.swap.max":     "0",
 		"unit.OOMPolicy":           "continue",
 		"unit.Delegate":            "yes",
 		"unit.ActiveState":         "active", // after every scenario
 		"unit.NRestarts":           "0",
 		"server.alive":             "true",
+		"server.cgroups_left":      "", // every ended agent's and process's cgroup removed
 		"creep.runaway":            "signal 9 (killed)",
-		"creep.quiet_alive":        "2",
 		"burst.runaway":            "signal 9 (killed)",
-		"burst.quiet_alive":        "2",
-		"shared.runaway.cgroup":    "server",
-		"shared.runaway":           "alive after 10s",
-		"shared.quiet_alive":       "2",
+		"child-creep.runaway":      "signal 9 (killed)",
+		"child-burst.runaway":      "signal 9 (killed)",
+		"grandchild.runaway":       "exit 137", // the shell lives on, and reports its child's SIGKILL
+		"together.runaway":         "signal 9 (killed)",
+		"together.runaways":        "3",
+		// C1: the server itself grows: the kernel kills it at its leaf's
+		// bound, systemd restarts the unit once, and it serves again.
+		"grow.restarted":        "true",
+		"grow.unit.ActiveState": "active",
+		"grow.unit.NRestarts":   "1",
 		// C2: no t3-serve.
 		"missing.ExecMainStatus": "127",
 		"missing.NRestarts":      "0",
 		"missing.ActiveState":    "failed",
 		// D: a user by hand, through the user manager.
 		"user.server.unit":       "t3user.scope",
-		"user.unit.memory.max":   "134217728",
+		"user.unit.memory.max":   "268435456",
 		"user.creep.runaway":     "signal 9 (killed)",
-		"user.creep.quiet_alive": "2",
+		"user.creep.quiet_alive": "3",
 		"user.server.alive":      "true",
 		// E: no delegation.
 		"nodelegation.manager": "failed",
 		"nodelegation.exit":    "78",
+		// F: claude-agents, each pane's agent in a capped scope of its own
+		// (48M from the config file): one runaway killed at its cap and
+		// started again, the other panes' agents alive.
+		"panes.exit":                   "0",
+		"panes.killed_line":            "claude was killed at its memory cap (MemoryMax=48M), status 137",
+		"panes.agents":                 "3",
+		"panes.scopes":                 "3",
+		"panes.scope.memory.max":       "50331648",
+		"panes.scope.memory.swap.max":  "0",
+		"panes.scope.memory.oom.group": "1",
+		"panes.failed":                 "0",
+		// G: no user manager: said once, the agents run uncapped.
+		"uncapped.exit":   "0",
+		"uncapped.said":   "1",
+		"uncapped.agents": "2",
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -188,29 +135,54 @@ func TestCgroupV2Guest(t *testing.T) {
 			t.Errorf("%s = %q: the runaway is not in an agent cgroup of its own", k, got[k])
 		}
 	}
-	// What the user sees, with bounds far above this emulated guest's
-	// figures (docs/t3-serve.md): the runaway is gone within seconds
-	// (from its launch, claude-launch's start included), and no allocation
-	// of the server takes anywhere near a second meanwhile.
-	for _, s := range []string{"creep", "burst", "user.creep"} {
-		if ms := atoi(t, got, s+".runaway.killed_after_ms"); ms > 10000 {
+	// A child that bursts may be seen after it took a quarter of the
+	// server's leaf: then it stays there (cgroup.Watcher.Once).
+	if k := "child-burst.runaway.cgroup"; got[k] != "server" && !strings.HasPrefix(got[k], "agents/proc-") {
+		t.Errorf("%s = %q", k, got[k])
+	}
+	for _, k := range []string{"child-creep.runaway.cgroup", "grandchild.runaway.cgroup", "together.runaway.cgroup"} {
+		if !strings.HasPrefix(got[k], "agents/proc-") {
+			t.Errorf("%s = %q: the server's child is not in a cgroup of its own", k, got[k])
+		}
+	}
+	// What the user sees, with bounds well above this emulated guest's
+	// figures (docs/t3-serve.md): each runaway is gone within 5 s (from
+	// its start, claude-launch's included), no allocation of the server
+	// takes 200 ms meanwhile, the unit is never throttled, and the other
+	// processes (two agents, one child of the server's) live.
+	scenarios := []string{"creep", "burst", "child-creep", "child-burst", "grandchild", "together", "user.creep"}
+	for _, s := range scenarios {
+		if ms := atoi(t, got, s+".runaway.killed_after_ms"); ms > 5000 {
 			t.Errorf("%s: the runaway lived %d ms", s, ms)
 		}
-		if ms := atoi(t, got, s+".server.max_alloc_ms"); ms > 500 {
+		if ms := atoi(t, got, s+".server.max_alloc_ms"); ms >= 200 {
 			t.Errorf("%s: a 4 MB allocation of the server took %d ms while the runaway ran", s, ms)
 		}
 		if n := atoi(t, got, s+".runaway.oom_kill"); n < 1 {
-			t.Errorf("%s: no OOM kill counted in the runaway's own cgroup", s)
+			t.Errorf("%s: no OOM kill counted in the unit while the runaway ran (memory.events)", s)
+		}
+		if n := atoi(t, got, s+".unit.high_events"); n != 0 {
+			t.Errorf("%s: the unit was throttled %d times", s, n)
+		}
+		if got[s+".quiet_alive"] != "3" {
+			t.Errorf("%s: %s of the 3 quiet processes lived", s, got[s+".quiet_alive"])
 		}
 	}
-	if n := atoi(t, got, "shared.unit.high_events"); n == 0 {
-		t.Error("shared: the contrast never throttled the unit; the scenario shows nothing")
+	if got["grow.killed_pid"] != got["grow.server_pid"] || got["grow.server_pid"] == "" {
+		t.Errorf("grow: the kernel killed PID %q first, not the grown server %q", got["grow.killed_pid"], got["grow.server_pid"])
 	}
-	t.Logf("figures: creep killed after %s ms, server's worst allocation %s ms (quiet: %s ms); burst %s ms, %s ms; user creep %s ms, %s ms; shared (contrast): runaway %s, server's worst allocation %s ms, %s throttling events",
-		got["creep.runaway.killed_after_ms"], got["creep.server.max_alloc_ms"], got["server.quiet_max_ms"],
-		got["burst.runaway.killed_after_ms"], got["burst.server.max_alloc_ms"],
-		got["user.creep.runaway.killed_after_ms"], got["user.creep.server.max_alloc_ms"],
-		got["shared.runaway"], got["shared.server.max_alloc_ms"], got["shared.unit.high_events"])
+	growMs := atoi(t, got, "grow.killed_at_ms") - atoi(t, got, "grow.began_ms")
+	if growMs > 5000 {
+		t.Errorf("grow: the server grew for %d ms before the kernel killed it", growMs)
+	}
+	var figures []string
+	for _, s := range scenarios {
+		figures = append(figures, fmt.Sprintf("%s: killed after %s ms, server's worst allocation %s ms", s, got[s+".runaway.killed_after_ms"], got[s+".server.max_alloc_ms"]))
+	}
+	if ms := atoi(t, got, "panes.killed_after_ms"); ms > 5000 {
+		t.Errorf("claude-agents: the pane's runaway lived %d ms", ms)
+	}
+	t.Logf("figures (quiet server's worst allocation %s ms): %s; grow: the server killed after %d ms, unit %s; claude-agents: the pane's runaway killed after %s ms", got["server.quiet_max_ms"], strings.Join(figures, "; "), growMs, got["grow.unit.Result"], got["panes.killed_after_ms"])
 	for _, w := range []string{
 		"no systemd user manager answers for you: /run/user/1001/systemd/private does not exist; `systemctl status user@1001.service`",
 		"set it in a drop-in: `systemctl edit t3-serve@USER`",

@@ -34,6 +34,9 @@ type Config struct {
 	// OOMScoreAdjSet.
 	OOMScoreAdj    int
 	OOMScoreAdjSet bool
+	// PaneMemoryMax is the memory cap of each claude-agents pane's agent
+	// (its scope's MemoryMax); Unlimited for none.
+	PaneMemoryMax uint64
 	// Depth is the recursion marker a launcher found.
 	Depth int
 	// AgentCgroup is the agents' cgroup directory a launcher started by
@@ -62,6 +65,9 @@ type T3 struct {
 	AgentMemoryMax uint64
 	// ServerMemoryLow protects the server's own memory (memory.low).
 	ServerMemoryLow uint64
+	// ServerMemoryMax bounds the server with every process it starts that
+	// is not an agent; 0 for a quarter of MemoryHigh.
+	ServerMemoryMax uint64
 	// OOMPolicy is the unit's OOMPolicy: continue, stop or kill.
 	OOMPolicy string
 	// Scope names the transient scope; "" for t3-serve-launch-PID.

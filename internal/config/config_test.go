@@ -21,7 +21,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		EnvFile: "/home/u/.config/claude-auth-sync/claude-oauth.env", VaultMount: "secret", VaultPath: "users/{user}/claude",
 		VaultField: "setup_token", VaultTimeout: 2 * time.Second, NegativeTTL: 10 * time.Minute, LogLevel: LevelWarn,
-		StateDir: "/home/u/.local/state/claude-auth-sync", Backups: 5, ClaudeConfigDir: "/home/u/.claude",
+		StateDir: "/home/u/.local/state/claude-auth-sync", Backups: 5, ClaudeConfigDir: "/home/u/.claude", PaneMemoryMax: 4 << 30,
 		T3: T3{MemoryHigh: 12 << 30, MemoryMax: 16 << 30, ServerMemoryLow: 512 << 20, OOMPolicy: "continue", AgentOOMScoreAdj: 500},
 	}
 	if c != want {

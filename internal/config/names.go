@@ -5,21 +5,22 @@ import "time"
 // Names of the settings. Users, scripts and units rely on them; they are
 // part of the interface.
 const (
-	EnvConfig       = "CLAUDE_LAUNCH_CONFIG"
-	EnvDisable      = "CLAUDE_LAUNCH_DISABLE"
-	EnvClaude       = "CLAUDE_LAUNCH_CLAUDE"
-	EnvEnvFile      = "CLAUDE_LAUNCH_ENV_FILE"
-	EnvVaultMount   = "CLAUDE_LAUNCH_VAULT_MOUNT"
-	EnvVaultPath    = "CLAUDE_LAUNCH_VAULT_PATH"
-	EnvVaultField   = "CLAUDE_LAUNCH_VAULT_FIELD"
-	EnvVaultTimeout = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
-	EnvNegativeTTL  = "CLAUDE_LAUNCH_NEGATIVE_TTL"
-	EnvLogLevel     = "CLAUDE_LAUNCH_LOG_LEVEL"
-	EnvDepth        = "CLAUDE_LAUNCH_DEPTH"
-	EnvMetricsFile  = "CLAUDE_LAUNCH_METRICS_FILE"
-	EnvOOMScoreAdj  = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
-	EnvStateDir     = "CLAUDE_LAUNCH_STATE_DIR"
-	EnvBackups      = "CLAUDE_LAUNCH_BACKUPS"
+	EnvConfig        = "CLAUDE_LAUNCH_CONFIG"
+	EnvDisable       = "CLAUDE_LAUNCH_DISABLE"
+	EnvClaude        = "CLAUDE_LAUNCH_CLAUDE"
+	EnvEnvFile       = "CLAUDE_LAUNCH_ENV_FILE"
+	EnvVaultMount    = "CLAUDE_LAUNCH_VAULT_MOUNT"
+	EnvVaultPath     = "CLAUDE_LAUNCH_VAULT_PATH"
+	EnvVaultField    = "CLAUDE_LAUNCH_VAULT_FIELD"
+	EnvVaultTimeout  = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
+	EnvNegativeTTL   = "CLAUDE_LAUNCH_NEGATIVE_TTL"
+	EnvLogLevel      = "CLAUDE_LAUNCH_LOG_LEVEL"
+	EnvDepth         = "CLAUDE_LAUNCH_DEPTH"
+	EnvMetricsFile   = "CLAUDE_LAUNCH_METRICS_FILE"
+	EnvOOMScoreAdj   = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+	EnvStateDir      = "CLAUDE_LAUNCH_STATE_DIR"
+	EnvBackups       = "CLAUDE_LAUNCH_BACKUPS"
+	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
 
 	// claude's own: where it keeps its login. Read from the environment
 	// only, as claude reads it: a value in the config file would guard a
@@ -46,6 +47,7 @@ const (
 	EnvT3AgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
 	EnvT3AgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
 	EnvT3ServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
+	EnvT3ServerMemoryMax  = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 
 	// Set by t3-serve-launch for the agents its server starts: the
 	// directory of the agents' cgroups, and each agent's memory limit.
@@ -69,6 +71,7 @@ const (
 	DefaultAgentOOMScoreAdj = 500
 	DefaultBackups          = 5
 	DefaultServerMemoryLow  = 512 << 20
+	DefaultPaneMemoryMax    = 4 << 30
 
 	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT: the bound exists
 	// so that no agent waits long for Vault.

@@ -166,6 +166,11 @@ var Settings = []*Setting{
 			c.OOMScoreAdjSet = v != "" && err == nil
 			return err
 		}},
+	{Name: EnvPaneMemoryMax, Placeholder: "SIZE",
+		Help: "Memory cap of each agent that scripts/claude-agents starts in a tmux pane, in a systemd scope of its own (MemoryMax, no swap): past it the agent is killed, whole, and started again; max for none.", Default: "4G",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.PaneMemoryMax, v, DefaultPaneMemoryMax)
+		}},
 	{Name: EnvDepth, Launch: true, NotInFile: true,
 		Help: "Set by the launcher for its child: the recursion guard.",
 		set: func(c *Config, v string, _ func(string) string) error {
@@ -182,9 +187,9 @@ var Settings = []*Setting{
 		set: func(c *Config, v string, _ func(string) string) error { c.VaultNamespace = v; return nil }},
 
 	{Name: EnvT3Server, Flag: "server", Placeholder: "PATH",
-		Help: "The real t3-serve: an absolute path, or a name looked up in PATH.", DefaultHelp: "t3-serve in PATH",
+		Help: "The server: T3 Code's t3 (the unit runs t3 serve), an absolute path or a name looked up in PATH.", DefaultHelp: "t3 in PATH",
 		set: func(c *Config, v string, _ func(string) string) error {
-			return program(&c.T3.Server, v, "is a relative path; give an absolute path", "t3-serve in PATH")
+			return program(&c.T3.Server, v, "is a relative path; give an absolute path", "t3 in PATH")
 		}},
 	{Name: EnvT3MemoryHigh, Flag: "memory-high", Placeholder: "SIZE",
 		Help: "Throttle the server's cgroup above this (MemoryHigh).", Default: "12G",
@@ -244,6 +249,11 @@ var Settings = []*Setting{
 		set: func(c *Config, v string, _ func(string) string) error {
 			return size(&c.T3.ServerMemoryLow, v, DefaultServerMemoryLow)
 		}},
+	{Name: EnvT3ServerMemoryMax, Flag: "server-memory-max", Placeholder: "SIZE",
+		Help: "Bound on the server with every process it starts other than its agents (terminals, builds, codex, git; cgroup v2), which never throttles: past it the kernel kills the one that grew, before the server and before the unit reaches MemoryHigh.", DefaultHelp: "a quarter of MemoryHigh",
+		set: func(c *Config, v string, _ func(string) string) error {
+			return size(&c.T3.ServerMemoryMax, v, 0)
+		}},
 	{Name: EnvAgentCgroup, Launch: true, NotInFile: true,
 		Help: "Set by t3-serve-launch for its server's agents: the directory of the agents' cgroups, each joining one of its own.", DefaultHelp: "none",
 		set: func(c *Config, v string, _ func(string) string) error {
@@ -266,7 +276,7 @@ var Settings = []*Setting{
 			return nil
 		}},
 	{Name: EnvT3AgentOOMScoreAdj, Flag: "agent-oom-score-adj", Placeholder: "N",
-		Help: "oom_score_adj that agents started through claude-launch under the server give themselves, so the kernel picks them before the server; 0 leaves them alone.", Default: "500",
+		Help: "oom_score_adj that every process the server starts gets (agents through claude-launch give it themselves), so the kernel picks them before the server; 0 leaves them alone.", Default: "500",
 		set: func(c *Config, v string, _ func(string) string) error {
 			return integer(&c.T3.AgentOOMScoreAdj, v, DefaultAgentOOMScoreAdj, 0, 1000)
 		}},

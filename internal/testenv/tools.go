@@ -22,6 +22,9 @@ const RequireEnv = "CLAUDE_LAUNCH_REQUIRE_TOOLS"
 const (
 	VaultVersion  = "1.21.0"
 	ClaudeVersion = "2.1.332"
+	// AgentSDKVersion is the Claude Agent SDK scripts/install-agent-sdk.sh
+	// installs (CLAUDE_AGENT_SDK_VERSION there).
+	AgentSDKVersion = "0.3.333"
 )
 
 // CacheDir is where scripts/install-*.sh keep the tools, outside any
@@ -58,6 +61,20 @@ func VaultPath() string {
 // may be a launcher.
 func ClaudePath() string {
 	return tool("CLAUDE_BIN", filepath.Join(CacheDir(), "claude-code-"+ClaudeVersion, "node_modules", ".bin", "claude"), "")
+}
+
+// AgentSDK returns the directory of the Claude Agent SDK's package (the
+// cached npm install; $AGENT_SDK_DIR overrides), or skips t.
+func AgentSDK(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("AGENT_SDK_DIR")
+	if dir == "" {
+		dir = filepath.Join(CacheDir(), "claude-agent-sdk-"+AgentSDKVersion, "node_modules", "@anthropic-ai", "claude-agent-sdk")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sdk.mjs")); err != nil {
+		Missing(t, "the Claude Agent SDK", "run `make tools` (scripts/install-agent-sdk.sh)")
+	}
+	return dir
 }
 
 // Vault returns the Vault binary or skips t.

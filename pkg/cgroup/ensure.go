@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
+
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 
 	sd "github.com/coreos/go-systemd/v22/dbus"
 )
@@ -47,6 +50,10 @@ type Options struct {
 	Description string
 	// ServerLow protects the server's own leaf (memory.low), cgroup v2.
 	ServerLow uint64
+	// ServerMax bounds the server's leaf (cgroup v2): the server and every
+	// process it starts that is not an agent; 0 for a quarter of
+	// MemoryHigh (Budget).
+	ServerMax uint64
 }
 
 // Report is what Ensure found and did.
@@ -68,6 +75,10 @@ type Report struct {
 	// Agents is the directory of the agents' cgroups (cgroup v2), "" when
 	// agents cannot have cgroups of their own here.
 	Agents string
+	// Leaf and WatchDir are the server's leaf and the watcher's (cgroup
+	// v2, with Agents); ServerMax and AgentsMax their bounds.
+	Leaf, WatchDir       string
+	ServerMax, AgentsMax uint64
 	// Warnings are things the caller should tell the user.
 	Warnings []string
 }
@@ -118,7 +129,13 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	}
 	rep.Warnings = append(rep.Warnings, kernelWarnings(rep.Limits, rep.Gaps)...)
 	if rep.Limits.Version == 2 {
-		rep.Agents, err = LayOut(rep.Limits.Dir, opts.ServerLow, AgentsMax(opts.Caps, opts.ServerLow))
+		rep.ServerMax, rep.AgentsMax, err = Budget(opts.Caps, opts.ServerMax)
+		if err != nil {
+			return rep, err
+		}
+		rep.Leaf = filepath.Join(rep.Limits.Dir, agentcg.ServerLeaf)
+		rep.WatchDir = filepath.Join(rep.Limits.Dir, WatchLeaf)
+		rep.Agents, err = LayOut(rep.Limits.Dir, Layout{ServerLow: opts.ServerLow, ServerMax: rep.ServerMax, AgentsMax: rep.AgentsMax})
 		if err != nil {
 			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %v", ErrNotCapped, err)
 		}
@@ -198,15 +215,34 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	return nil
 }
 
-// AgentsMax bounds all agents together: MemoryHigh less the server's
-// protected memory, so that agents alone never push the unit into
-// throttling; Unlimited (no bound of their own) when MemoryHigh is
-// unlimited or no larger than that protection.
-func AgentsMax(c Caps, serverLow uint64) uint64 {
-	if c.High == Unlimited || c.High <= serverLow {
-		return Unlimited
+// ErrBudget means the server's bound leaves nothing for the agents below
+// MemoryHigh.
+var ErrBudget = errors.New("the server's bound does not fit below MemoryHigh")
+
+// Budget divides the unit's MemoryHigh (its MemoryMax when MemoryHigh is
+// unlimited) between the server's leaf, serverMax (0 for a quarter), the
+// watcher's WatchMax and all agents together, the rest; so that the bounds
+// together never reach the point where the unit is throttled. With both
+// unlimited there is nothing to divide: the server's leaf is bounded only
+// when serverMax says so, the agents not at all.
+func Budget(c Caps, serverMax uint64) (server, agents uint64, err error) {
+	total := c.High
+	if total == Unlimited {
+		total = c.Max
 	}
-	return c.High - serverLow
+	if total == Unlimited {
+		if serverMax == 0 {
+			serverMax = Unlimited
+		}
+		return serverMax, Unlimited, nil
+	}
+	if serverMax == 0 {
+		serverMax = total / 4
+	}
+	if serverMax >= total || total-serverMax <= WatchMax {
+		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below %s; lower --server-memory-max", ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total))
+	}
+	return serverMax, total - serverMax - WatchMax, nil
 }
 
 func orNone(s string) string {

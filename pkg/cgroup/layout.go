@@ -2,6 +2,7 @@ package cgroup
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,20 +11,42 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 )
 
+// WatchLeaf is the leaf of the watcher (Watcher) that bounds, with the
+// server, every process the server starts other than its agents; WatchMax
+// is its memory.max: the watcher is a small Go program.
+const (
+	WatchLeaf = "watch"
+	WatchMax  = 16 << 20
+)
+
+// Layout is what LayOut writes.
+type Layout struct {
+	// ServerLow protects the server's leaf from reclaim (memory.low).
+	ServerLow uint64
+	// ServerMax bounds the server's leaf, the server with every process
+	// it starts that is not an agent (memory.max; memory.high stays max).
+	ServerMax uint64
+	// AgentsMax bounds all agents together (memory.max of agents/).
+	AgentsMax uint64
+}
+
 // LayOut turns the unit's delegated cgroup dir (cgroup v2) into the
-// layout package agentcg describes: it moves this process into the server
-// leaf, protected by serverLow (memory.low), enables the memory
-// controller for the agents' cgroups, bounds all agents together by
-// agentsMax (memory.max of the agents directory), and returns
-// the agents directory that claude-launch, started by the server, joins.
+// layout package agentcg describes, with the watcher's leaf beside it:
+// it moves this process into the server leaf, bounded by l.ServerMax and
+// never throttled (memory.high=max, no swap), protected by l.ServerLow
+// (memory.low); makes the watcher's leaf, bounded by WatchMax; enables the
+// memory controller for the agents' cgroups, bounds all agents together
+// by l.AgentsMax, and returns the agents directory that claude-launch,
+// started by the server, joins.
 //
-// agentsMax below the unit's MemoryHigh means that agents, together,
-// never push the unit into throttling, which would stall the server with
-// them: past it the kernel kills within the agents, the largest first,
-// and each agent's memory.oom.group takes its whole cgroup.
-func LayOut(dir string, serverLow, agentsMax uint64) (agents string, err error) {
+// The three bounds add up to no more than the unit's MemoryHigh (Budget),
+// so that nothing below the unit can push it into the throttling that
+// would stall the server: past a bound the kernel OOM-kills inside that
+// bound, at once, and only there (docs/t3-serve.md, "Why it holds").
+func LayOut(dir string, l Layout) (agents string, err error) {
 	leaf := filepath.Join(dir, agentcg.ServerLeaf)
 	agents = filepath.Join(dir, agentcg.AgentsDir)
+	watch := filepath.Join(dir, WatchLeaf)
 	hint := "; the unit needs Delegate=yes (scripts/systemd/t3-serve@.service)"
 	if err := mkdirCgroup(leaf); err != nil {
 		return "", wrap("", err, hint)
@@ -37,10 +60,14 @@ func LayOut(dir string, serverLow, agentsMax uint64) (agents string, err error) 
 	if err := enableMemory(dir); err != nil {
 		return "", wrap("", err, hint)
 	}
-	if serverLow > 0 {
-		if err := writeFile(filepath.Join(leaf, "memory.low"), strconv.FormatUint(serverLow, 10)); err != nil {
-			return "", wrap("protect the server (memory.low): ", err, "")
-		}
+	if err := bound(leaf, l.ServerMax, l.ServerLow); err != nil {
+		return "", wrap("bound the server's leaf: ", err, "")
+	}
+	if err := mkdirCgroup(watch); err != nil {
+		return "", err
+	}
+	if err := bound(watch, WatchMax, 0); err != nil {
+		return "", wrap("bound the watcher's leaf: ", err, "")
 	}
 	if err := mkdirCgroup(agents); err != nil {
 		return "", err
@@ -48,12 +75,37 @@ func LayOut(dir string, serverLow, agentsMax uint64) (agents string, err error) 
 	if err := enableMemory(agents); err != nil {
 		return "", err
 	}
-	if agentsMax != Unlimited {
-		if err := writeFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(agentsMax, 10)); err != nil {
+	if l.AgentsMax != Unlimited {
+		if err := writeFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(l.AgentsMax, 10)); err != nil {
 			return "", wrap("bound the agents together (memory.max): ", err, "")
 		}
 	}
 	return agents, nil
+}
+
+// bound makes dir a leaf that kills instead of throttling: memory.max
+// (unless Unlimited), memory.high=max, no swap, memory.low when low > 0,
+// and memory.oom.group=0, so that an OOM kill takes one process, never
+// the server with the child that grew.
+func bound(dir string, max, low uint64) error {
+	files := []struct{ name, value string }{
+		{"memory.high", "max"},
+		{"memory.swap.max", "0"},
+		{"memory.oom.group", "0"},
+	}
+	if max != Unlimited {
+		files = append(files, struct{ name, value string }{"memory.max", strconv.FormatUint(max, 10)})
+	}
+	if low > 0 {
+		files = append(files, struct{ name, value string }{"memory.low", strconv.FormatUint(low, 10)})
+	}
+	for _, f := range files {
+		err := writeFile(filepath.Join(dir, f.name), f.value)
+		if err != nil && !(f.name == "memory.swap.max" && os.IsNotExist(err)) { // absent without swap accounting
+			return fmt.Errorf("set %s of %s: %w", f.name, dir, err)
+		}
+	}
+	return nil
 }
 
 func mkdirCgroup(dir string) error {

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds, once, the cgroup v2 test guest: Debian's kernel and a minimal
 # Debian bookworm root with systemd 252 (and pam_systemd, which gives a user
-# manager its XDG_RUNTIME_DIR as on a workstation), cached outside the
-# checkout under ~/.cache/claude-launch/vm-bookworm-2 and reused by every
+# manager its XDG_RUNTIME_DIR as on a workstation; tmux, for claude-agents'
+# panes), cached outside the
+# checkout under ~/.cache/claude-launch/vm-bookworm-3 and reused by every
 # run and clone.
 # Needs root and Debian's qemu-system-x86, debootstrap and cpio (installed
 # here when missing). Prints the cache directory.
 set -euo pipefail
 
 cache="${CLAUDE_LAUNCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/claude-launch}"
-dir="$cache/vm-bookworm-2"
+dir="$cache/vm-bookworm-3"
 if [[ -f "$dir/ready" ]]; then
 	echo "$dir"
 	exit 0
@@ -36,7 +37,7 @@ rm -f ./linux-image-*.deb
 mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 echo "debootstrap bookworm from $mirror (about 1-2 minutes)" >&2
-debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd bookworm root "$mirror" >debootstrap.log 2>&1 ||
+debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd,tmux bookworm root "$mirror" >debootstrap.log 2>&1 ||
 	{ tail -20 debootstrap.log >&2; exit 1; }
 rm -rf root/var/cache/apt/archives/*.deb root/var/cache/apt/*.bin root/var/lib/apt/lists/* \
 	root/usr/share/doc/* root/usr/share/man/* root/usr/share/locale/* root/usr/share/info/*

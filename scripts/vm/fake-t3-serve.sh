@@ -4,7 +4,7 @@
 # runaway child in one system call (dd bs=200M), and reports whether it, and
 # its scope, survive.
 p=${SCOPE:-unit}
-cg=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)
+cg=/sys/fs/cgroup$(cut -d: -f3 /proc/$$/cgroup)
 echo "RESULT $p.leaf=$(basename "$cg")"
 [ "$(basename "$cg")" = server ] && cg=$(dirname "$cg")
 echo "RESULT $p.args=$*"

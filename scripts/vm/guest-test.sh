@@ -7,7 +7,17 @@ echo "RESULT systemd=$(systemctl --version | awk 'NR==1{print $2}')"
 echo "RESULT cgroupfs=$(stat -fc %T /sys/fs/cgroup)"
 bin=/usr/local/bin
 sim="T3_SERVE_LAUNCH_SERVER=$bin/t3sim CLAUDE_LAUNCH_CLAUDE=$bin/t3sim PATH=$bin:/usr/bin:/bin"
-caps="--memory-high 96M --memory-max 128M --server-memory-low 16M --log-level info"
+caps="--memory-high 224M --memory-max 256M --server-memory-max 64M --agent-memory-max 24M --server-memory-low 16M --log-level info"
+scenarios="creep burst child-creep child-burst grandchild together"
+
+# agents USER: how many t3sim processes USER runs (minbase has no pgrep).
+agents() {
+	n=0
+	for p in /proc/[0-9]*; do
+		[ "$(stat -c %U "$p" 2>/dev/null)" = "$1" ] && [ "$(cat "$p/comm" 2>/dev/null)" = t3sim ] && n=$((n + 1))
+	done
+	echo $n
+}
 
 # waitfor FILE-OR-UNIT PATTERN: waits up to 120 s for a line.
 waitfor() {
@@ -26,7 +36,7 @@ waitfor() {
 # and the server with it.
 for policy in continue stop; do
 	systemd-run --scope -q --unit=shell-$policy env T3_SERVE_LAUNCH_SERVER=$bin/fake-t3-serve SCOPE=t3v2-$policy.scope \
-		$bin/t3-serve-launch --memory-high 48M --memory-max 64M \
+		$bin/t3-serve-launch --memory-high 48M --memory-max 64M --server-memory-max 24M \
 		--oom-policy $policy --scope-name t3v2-$policy --log-level info -- --port 1 >/tmp/out 2>&1
 	echo "RESULT $policy.exit=$?"
 	sed "s/^/[$policy] /" /tmp/out
@@ -34,17 +44,18 @@ done
 
 # C: the unit from scripts/systemd with the guest's small caps (a drop-in,
 # as a user would write one); the server starts agents through
-# claude-launch, each in a cgroup of its own, and times its allocations
-# while a runaway grows (creep), takes all at once (burst), and, the
-# contrast, grows in the server's own cgroup (shared).
+# claude-launch, each in a cgroup of its own, and children of its own
+# (a terminal's, a shell's child), which stay in its bounded leaf, and
+# times its allocations while a runaway grows (creep), takes all at once
+# (burst), several grow together, and, last, the server itself grows.
 d=/etc/systemd/system/t3-serve@root.service.d
 mkdir -p $d
 cat >$d/guest.conf <<EOC
 [Service]
-MemoryHigh=96M
-MemoryMax=128M
+MemoryHigh=224M
+MemoryMax=256M
 ExecStart=
-ExecStart=$bin/t3-serve-launch $caps -- server creep burst shared
+ExecStart=$bin/t3-serve-launch $caps -- server $scenarios
 Environment=$sim
 EOC
 systemctl daemon-reload
@@ -53,6 +64,25 @@ waitfor t3-serve@root.service "RESULT server.alive" || echo "server did not fini
 journalctl -u t3-serve@root.service -o cat | sed "s/^/[unit] /"
 for p in ActiveState OOMPolicy Delegate NRestarts; do
 	echo "RESULT unit.$p=$(systemctl show -p $p --value t3-serve@root.service)"
+done
+systemctl stop t3-serve@root.service
+
+# C1: the server itself grows, once: the kernel kills it at its leaf's
+# bound; systemd restarts the unit (Restart=on-failure), and the restarted
+# server serves.
+sed -i "s/-- server $scenarios/-- server grow/" $d/guest.conf
+systemctl daemon-reload
+sleep 1
+since=$(date "+%Y-%m-%d %H:%M:%S")
+systemctl start t3-serve@root.service
+waitfor t3-serve@root.service "RESULT grow.restarted" || echo "the grown server was not restarted"
+journalctl -u t3-serve@root.service -o cat --since "$since" | grep -v "RESULT server\\.\\|RESULT unit\\." | sed "s/^/[grow] /"
+kill=$(journalctl -k -o short-unix --since "$since" | grep -m1 "Memory cgroup out of memory: Killed process")
+echo "[grow] $kill"
+echo "RESULT grow.killed_pid=$(echo "$kill" | sed -n 's/.*Killed process \([0-9]*\).*/\1/p')"
+echo "RESULT grow.killed_at_ms=$(echo "$kill" | awk '{printf "%.0f", $1 * 1000}')"
+for p in ActiveState NRestarts Result; do
+	echo "RESULT grow.unit.$p=$(systemctl show -p $p --value t3-serve@root.service)"
 done
 systemctl stop t3-serve@root.service
 
@@ -100,5 +130,54 @@ timeout 60 systemd-run --scope -q --unit=bob-pane --slice=user-1001.slice --uid=
 	$bin/t3-serve-launch $caps --scope-name t3bob -- server >/tmp/bob.out 2>&1
 echo "RESULT nodelegation.exit=$?"
 sed "s/^/[bob] /" /tmp/bob.out
+# F: claude-agents as alice, with real tmux and her user manager: each
+# pane's agent in a capped scope of its own (the cap from her config file);
+# one pane's agent creeps and is killed at its cap, alone, and started
+# again; the other panes' agents live.
+as_alice="runuser -u alice -- env -i HOME=/home/alice XDG_RUNTIME_DIR=/run/user/1000 PATH=$bin:/usr/bin:/bin CLAUDE_LAUNCH_CLAUDE=$bin/t3sim TERM=xterm"
+mkdir -p /home/alice/.config/claude-launch
+echo "CLAUDE_LAUNCH_PANE_MEMORY_MAX=48M" >/home/alice/.config/claude-launch/config
+chown -R alice: /home/alice/.config
+sleep 1
+since=$(date "+%Y-%m-%d %H:%M:%S")
+$as_alice $bin/claude-agents -n 3 -d -s lab -- agent pane 16M >/tmp/agents.out 2>&1
+echo "RESULT panes.exit=$?"
+sed "s/^/[panes] /" /tmp/agents.out
+killed=
+for i in $(seq 300); do
+	for p in 0 1 2; do
+		$as_alice tmux capture-pane -p -J -t lab:agents.$p | grep -q "killed at its memory cap" && killed=$p
+	done
+	[ -n "$killed" ] && break
+	sleep 0.2
+done
+# The killed pane's back-off (4 s after a short run), then its agent again.
+for i in $(seq 100); do [ "$(agents alice)" = 3 ] && break; sleep 0.2; done
+for p in 0 1 2; do $as_alice tmux capture-pane -p -J -t lab:agents.$p | grep . | sed "s/^/[pane $p] /"; done
+echo "RESULT panes.killed_line=$($as_alice tmux capture-pane -p -J -t lab:agents.${killed:-0} | grep -o "claude was killed at its memory cap (MemoryMax=[^)]*), status [0-9]*" | head -1)"
+kill=$(journalctl -k -o short-unix --since "$since" | grep -m1 "Memory cgroup out of memory: Killed process")
+echo "[panes] $kill"
+echo "RESULT panes.killed_after_ms=$(( $(echo "$kill" | awk '{printf "%.0f", $1 * 1000}') - $(cut -d" " -f1 /tmp/t3sim-pane-runaway) ))"
+echo "RESULT panes.agents=$(agents alice)"
+scopes=$($as_alice systemctl --user list-units --no-legend --state=active "claude-agent-lab-*" | awk '{print $1}')
+echo "RESULT panes.scopes=$(echo "$scopes" | grep -c scope)"
+s1=$(echo "$scopes" | head -1)
+cg=$($as_alice systemctl --user show -p ControlGroup --value "$s1")
+echo "RESULT panes.scope.memory.max=$(cat /sys/fs/cgroup$cg/memory.max)"
+echo "RESULT panes.scope.memory.swap.max=$(cat /sys/fs/cgroup$cg/memory.swap.max)"
+echo "RESULT panes.scope.memory.oom.group=$(cat /sys/fs/cgroup$cg/memory.oom.group)"
+echo "RESULT panes.failed=$($as_alice systemctl --user list-units --no-legend --state=failed "claude-agent-*" | wc -l)"
+$as_alice tmux kill-server
+
+# G: claude-agents as bob, whose user manager has no delegation and so
+# does not run: it says once what is missing and runs the agents uncapped.
+as_bob="runuser -u bob -- env -i HOME=/home/bob XDG_RUNTIME_DIR=/run/user/1001 PATH=$bin:/usr/bin:/bin CLAUDE_LAUNCH_CLAUDE=$bin/t3sim TERM=xterm"
+$as_bob $bin/claude-agents -n 2 -d -s lab -- agent idle 4M >/tmp/bob-agents.out 2>&1
+echo "RESULT uncapped.exit=$?"
+sed "s/^/[uncapped] /" /tmp/bob-agents.out
+echo "RESULT uncapped.said=$(grep -c "the agents run without a memory cap of their own" /tmp/bob-agents.out)"
+for i in $(seq 100); do [ "$(agents bob)" = 2 ] && break; sleep 0.2; done
+echo "RESULT uncapped.agents=$(agents bob)"
+$as_bob tmux kill-server
 echo "=== T3TEST end"
 systemctl poweroff --no-block

@@ -31,6 +31,9 @@ const (
 	ServerLeaf  = "server"
 	AgentsDir   = "agents"
 	AgentPrefix = "agent-"
+	// ProcPrefix names the cgroups that t3-serve-launch's watcher gives
+	// the server's other children (package cgroup, Watcher).
+	ProcPrefix = "proc-"
 )
 
 // Limits of an agent's cgroup.
@@ -64,7 +67,14 @@ func Join(agents string, l Limits) (joined bool, err error) {
 		return false, err
 	}
 	// here is relative to the cgroup2 mount, leaf a full path below it.
-	if !strings.HasSuffix(here, "/"+ServerLeaf) || !strings.HasSuffix(leaf, here) {
+	// t3-serve-launch's watcher can have moved this process, a fork of
+	// the server's that had not yet exec'd claude-launch, into a cgroup
+	// of its own, proc-PID: that is the server's leaf still.
+	fresh := false
+	if i := strings.LastIndexByte(here, '/'); i > 0 {
+		fresh = here[i+1:] == ProcPrefix+strconv.Itoa(syscall.Getpid()) && strings.HasSuffix(agents, here[:i])
+	}
+	if !fresh && (!strings.HasSuffix(here, "/"+ServerLeaf) || !strings.HasSuffix(leaf, here)) {
 		return false, nil // not in the server's leaf (a claude an agent started): stay
 	}
 	joined, err = join(agents, l)
@@ -78,11 +88,27 @@ func Join(agents string, l Limits) (joined bool, err error) {
 const cgroup2Magic = 0x63677270
 
 // join makes the agent's cgroup below agents and moves this process in.
+// Another agent's launcher, sweeping at the same moment, can remove the
+// new cgroup while it is still empty: then it is made again.
 func join(agents string, l Limits) (bool, error) {
 	sweep(agents)
 	dir := agents + "/" + AgentPrefix + strconv.Itoa(syscall.Getpid())
+	var err error
+	for range 3 {
+		if err = tryJoin(dir, l); err != syscall.ENOENT {
+			break
+		}
+	}
+	if err != nil {
+		_ = syscall.Rmdir(dir)
+		return false, errors.New("join the agent cgroup " + dir + ": " + err.Error())
+	}
+	return true, nil
+}
+
+func tryJoin(dir string, l Limits) error {
 	if err := syscall.Mkdir(dir, 0o755); err != nil && err != syscall.EEXIST {
-		return false, errors.New("create " + dir + ": " + err.Error())
+		return err
 	}
 	for _, f := range []struct {
 		name, value string
@@ -94,16 +120,16 @@ func join(agents string, l Limits) (bool, error) {
 		{"memory.swap.max", "0", true},
 		{"memory.oom.group", "1", false},
 	} {
-		if err := write(dir+"/"+f.name, f.value); err != nil && !(f.optional && err == syscall.ENOENT) {
-			_ = syscall.Rmdir(dir)
-			return false, errors.New("set " + f.name + " of " + dir + ": " + err.Error())
+		if err := write(dir+"/"+f.name, f.value); err != nil && !(f.optional && err == syscall.ENOENT && exists(dir)) {
+			return err
 		}
 	}
-	if err := write(dir+"/cgroup.procs", "0"); err != nil {
-		_ = syscall.Rmdir(dir)
-		return false, errors.New("move into " + dir + ": " + err.Error())
-	}
-	return true, nil
+	return write(dir+"/cgroup.procs", "0")
+}
+
+func exists(dir string) bool {
+	var st syscall.Stat_t
+	return syscall.Stat(dir, &st) == nil
 }
 
 // ownCgroup is this process's cgroup v2 path, relative to the mount.

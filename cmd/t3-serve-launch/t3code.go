@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/charmbracelet/log"
+	"github.com/claude-launch/claude-launch/internal/launch"
+)
+
+// t3Settings is T3 Code's settings file, below the user's home.
+const t3Settings = ".t3/userdata/settings.json"
+
+// claudePath is what T3 Code starts claude as: the Claude provider's
+// binaryPath setting (providers.claudeAgent.binaryPath, or a
+// providerInstances entry of driver claudeAgent), "" when unset (then T3
+// Code runs "claude" from the PATH it rebuilds from the login shell).
+// found is false when there is no settings file (T3 Code's defaults).
+func claudePath(home string) (path string, found bool, err error) {
+	b, err := os.ReadFile(filepath.Join(home, t3Settings))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	var s struct {
+		Providers struct {
+			ClaudeAgent struct {
+				BinaryPath string `json:"binaryPath"`
+			} `json:"claudeAgent"`
+		} `json:"providers"`
+		ProviderInstances map[string]struct {
+			Driver string `json:"driver"`
+			Config struct {
+				BinaryPath string `json:"binaryPath"`
+			} `json:"config"`
+		} `json:"providerInstances"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return "", true, errors.New("read " + filepath.Join(home, t3Settings) + ": " + err.Error())
+	}
+	path = s.Providers.ClaudeAgent.BinaryPath
+	for _, in := range s.ProviderInstances {
+		if in.Driver == "claudeAgent" && in.Config.BinaryPath != "" {
+			path = in.Config.BinaryPath
+		}
+	}
+	return path, true, nil
+}
+
+// checkT3Code says at start whether T3 Code's agents pass through
+// claude-launch, and if not, the setting that routes them: without it they
+// have only the token in the server's environment, as it was at the
+// server's start, and no agent cgroup of their own (they are bounded as
+// any other process the server starts). It only logs.
+func checkT3Code(logger *log.Logger) {
+	home := os.Getenv("HOME")
+	if !filepath.IsAbs(home) {
+		return
+	}
+	path, found, err := claudePath(home)
+	switch {
+	case err != nil:
+		logger.Warn(err.Error())
+		return
+	case !found:
+		path = "" // T3 Code's default
+	case filepath.IsAbs(path) && launch.IsLauncher(path):
+		logger.Info("T3 Code's agents start through claude-launch", "binaryPath", path)
+		return
+	}
+	why := "T3 Code starts claude as \"" + path + "\", not claude-launch"
+	if path == "" {
+		why = "T3 Code starts claude as \"claude\" from the PATH it builds from your login shell (its entries first), not claude-launch"
+	}
+	logger.Warn(why+": its agents do not pass through claude-launch (they keep the token the server started with, and get no agent cgroup of their own; they are bounded as any other process the server starts); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
+		"file", filepath.Join(home, t3Settings), "setting", "providers.claudeAgent.binaryPath", "value", launcherPath())
+}
+
+// launcherPath is the claude-launch beside this program, else in PATH.
+func launcherPath() string {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "claude-launch")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("claude-launch"); err == nil && filepath.IsAbs(p) {
+		return p
+	}
+	return "/usr/local/bin/claude-launch"
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/log"
+)
+
+// TestT3CodeBinaryPath: the start-up log says whether T3 Code's agents pass
+// through claude-launch, reading its settings file in either form
+// (providers.claudeAgent, or a provider instance of driver claudeAgent).
+// claude-launch itself is built by TestMain, beside bin; any other absolute
+// path, a bare name and no setting at all are not claude-launch.
+func TestT3CodeBinaryPath(t *testing.T) {
+	launcher := filepath.Join(filepath.Dir(bin), "claude-launch")
+	for _, tc := range []struct {
+		name, settings, want string
+	}{
+		{"none", "", `T3 Code starts claude as "claude" from the PATH`},
+		{"default", `{"providers":{"claudeAgent":{"enabled":true,"binaryPath":""}}}`, `T3 Code starts claude as "claude" from the PATH`},
+		{"bare name", `{"providers":{"claudeAgent":{"binaryPath":"claude-launch"}}}`, `T3 Code starts claude as "claude-launch", not claude-launch`},
+		{"real claude", `{"providers":{"claudeAgent":{"binaryPath":"/usr/bin/true"}}}`, `T3 Code starts claude as "/usr/bin/true"`},
+		{"launcher", `{"providers":{"claudeAgent":{"binaryPath":"` + launcher + `"}}}`, "T3 Code's agents start through claude-launch"},
+		{"instance", `{"providerInstances":{"claudeAgent":{"driver":"claudeAgent","config":{"binaryPath":"` + launcher + `"}}}}`, "T3 Code's agents start through claude-launch"},
+		{"broken", `{"providers":`, "settings.json: unexpected end of JSON input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			t.Setenv("HOME", home)
+			writeT3Settings(t, home, tc.settings)
+			var out bytes.Buffer
+			checkT3Code(log.NewWithOptions(&out, log.Options{Level: log.InfoLevel}))
+			if !strings.Contains(out.String(), tc.want) {
+				t.Errorf("logged %q, want %q", out.String(), tc.want)
+			}
+			if strings.Contains(tc.want, "starts claude as") && !strings.Contains(out.String(), "providers.claudeAgent.binaryPath") {
+				t.Errorf("the warning does not name the setting: %q", out.String())
+			}
+		})
+	}
+}
+
+// writeT3Settings writes T3 Code's settings file below home; "" writes none.
+func writeT3Settings(t *testing.T, home, settings string) {
+	t.Helper()
+	if settings == "" {
+		return
+	}
+	p := filepath.Join(home, t3Settings)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(settings), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

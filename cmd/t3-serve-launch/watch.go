@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/pkg/cgroup"
+)
+
+// watchName is the watcher's argv[0]: t3-serve-launch runs itself under
+// this name for the watcher (cgroup.Watcher), which outlives its exec of
+// the server. A name, not a flag, so that nothing about it reaches the
+// server's command line or environment.
+const watchName = "t3-serve-launch-watch"
+
+// watchReady bounds the wait for the watcher's first look.
+const watchReady = 5 * time.Second
+
+// startWatcher starts the watcher of the server's leaf, in the watcher's
+// own leaf, and returns once it has made its first look. The server is
+// this process (it execs the server next). The watcher is started through
+// a process that exits at once, so that it is the server's child neither
+// now nor later: a server that waits for all its children (a shell's
+// wait) would wait for it forever.
+func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	args := []string{"detach", rep.Leaf, rep.WatchDir, rep.Agents, strconv.FormatUint(limit, 10), strconv.FormatUint(rep.ServerMax, 10), strconv.Itoa(os.Getpid()), strconv.Itoa(adj), strconv.Itoa(int(level))}
+	cmd := watchCmd(exe, args, w)
+	// Born in the watcher's leaf (clone3 CLONE_INTO_CGROUP), so that not a
+	// page of it is charged to the server's; without that (Linux before
+	// 5.7), it moves itself there first thing.
+	err = errors.New("no cgroup directory")
+	if dir, derr := os.Open(rep.WatchDir); derr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(dir.Fd())}
+		err = cmd.Run()
+		dir.Close()
+	}
+	if err != nil {
+		err = watchCmd(exe, args, w).Run()
+	}
+	w.Close()
+	if err != nil {
+		return errors.New("start the watcher of the server's cgroup: " + err.Error())
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		got <- string(b)
+	}()
+	select {
+	case s := <-got:
+		if s != "ready\n" {
+			return errors.New("the watcher of the server's cgroup did not start (its error is above)")
+		}
+		return nil
+	case <-time.After(watchReady):
+		return errors.New("the watcher of the server's cgroup did not start within " + watchReady.String())
+	}
+}
+
+// watchCmd runs this program as the watcher, with fd 3 the ready pipe,
+// and an environment of nothing but where its log goes: never the token.
+func watchCmd(exe string, args []string, ready *os.File) *exec.Cmd {
+	cmd := exec.Command(exe, args...)
+	cmd.Args[0] = watchName
+	cmd.Env = []string{}
+	if js := os.Getenv("JOURNAL_STREAM"); js != "" {
+		cmd.Env = append(cmd.Env, "JOURNAL_STREAM="+js)
+	}
+	cmd.Stderr = os.Stderr
+	cmd.ExtraFiles = []*os.File{ready}
+	return cmd
+}
+
+// runWatch is the watcher's main: "detach ARGS" starts "run ARGS" in a new
+// session and exits; "run LEAF WATCHDIR AGENTS LIMIT LEAFMAX SERVER ADJ
+// LEVEL" watches.
+func runWatch(args []string) int {
+	if len(args) != 9 {
+		os.Stderr.WriteString(watchName + ": started by t3-serve-launch, not by hand\n")
+		return 2
+	}
+	ready := os.NewFile(3, "ready")
+	if args[0] == "detach" {
+		cmd := watchCmd("/proc/self/exe", append([]string{"run"}, args[1:]...), ready)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")
+			return 1
+		}
+		return 0
+	}
+	leaf, watchDir, agents := args[1], args[2], args[3]
+	limit, err0 := strconv.ParseUint(args[4], 10, 64)
+	leafMax, err4 := strconv.ParseUint(args[5], 10, 64)
+	server, err1 := strconv.Atoi(args[6])
+	adj, err2 := strconv.Atoi(args[7])
+	level, err3 := strconv.Atoi(args[8])
+	if err := errors.Join(err0, err1, err2, err3, err4); err != nil {
+		os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")
+		return 2
+	}
+	logger := cli.NewLogger(watchName, config.Level(level))
+	if f, err := os.OpenFile(watchDir+"/cgroup.procs", os.O_WRONLY, 0); err == nil {
+		_, _ = f.WriteString("0")
+		f.Close()
+	}
+	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, OnKill: func(cg string, n int) {
+		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving (`journalctl -k` names the process)",
+			"cgroup", cg, "memory_max", cgroup.FormatSize(limit), "oom_kills", n)
+	}}
+	err := w.Run(context.Background(), func() {
+		_, _ = ready.WriteString("ready\n")
+		ready.Close()
+	})
+	if err != nil {
+		logger.Error("stopped watching the server's cgroup: "+err.Error(), "cgroup", leaf)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,333 @@
+package cgroup
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"golang.org/x/sys/unix"
+)
+
+// ProcPrefix names the cgroup, below the agents directory, that the
+// watcher gives a process the server started other than an agent (a
+// terminal, codex, git, a claude by a path of its own): proc-PID.
+const ProcPrefix = agentcg.ProcPrefix
+
+// launcherComm is claude-launch's command name: a process that moves
+// itself into an agent cgroup, which the watcher leaves to it.
+const launcherComm = "claude-launch"
+
+// Watcher gives every process the server starts, other than an agent, a
+// cgroup of its own below the agents directory, as claude-launch gives an
+// agent one: proc-PID, bounded (memory.max), never throttled, no swap.
+// A process's children born after the move are born there; one forked
+// before it joins its parent's. So a runaway, agent or not, is killed in
+// a cgroup where the server is not a candidate.
+//
+// It looks at the server's leaf every Every. Until it has looked, a new
+// process is in the server's leaf, which is bounded and never throttles
+// too (LayOut): what the process takes there stays charged to the leaf
+// after the move (cgroup v2 does not move a charge) until it frees it or
+// dies. So the watcher first raises the process's oom_score_adj, so that
+// if the leaf fills before the move the kernel kills the process, not the
+// server. The kernel can choose a second victim while the first is still
+// freeing its memory (measured: it then went on to the server), so a
+// runaway must not be killed where the server is a candidate: hence the
+// move, and not only the score.
+type Watcher struct {
+	// Leaf is the server's leaf directory; Agents the agents directory,
+	// where the processes' cgroups go.
+	Leaf, Agents string
+	// Limit is each process's cgroup's memory.max.
+	Limit uint64
+	// LeafMax is the server's leaf's memory.max: a process that already
+	// holds more than a quarter of it is not moved (Once).
+	LeafMax uint64
+	// Server is the server's PID: left alone; when it ends, Run returns.
+	Server int
+	// Adj is the oom_score_adj given to every other process.
+	Adj int
+	// Every is the time between two looks at the leaf.
+	Every time.Duration
+	// OnKill, when set, is called (from Run) when the kernel killed in a
+	// process's cgroup, with the cgroup and its count of OOM kills.
+	OnKill func(cgroup string, kills int)
+
+	kills map[string]int
+	empty map[string]bool
+}
+
+// DefaultWatchEvery is how often the watcher looks: a process is moved
+// within this of its birth. Each look reads one cgroup file.
+const DefaultWatchEvery = 10 * time.Millisecond
+
+// Once moves every process in the leaf but the server, and returns how
+// many it moved. A process that already holds more than a quarter of the
+// leaf's bound stays: moved, it would leave that much charged to the leaf
+// (measured in the guest: a child that took 20M of a 32M leaf in its
+// first look, then moved, left the server alone in a full leaf, and the
+// kernel killed the server).
+func (w *Watcher) Once() (int, error) {
+	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
+	if err != nil {
+		return 0, err
+	}
+	here := map[int]bool{}
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil && pid != w.Server {
+			here[pid] = true
+		}
+	}
+	pids := make([]int, 0, len(here))
+	for pid := range here {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	moved := 0
+	done := map[int]bool{}
+	var move func(pid int, depth int)
+	move = func(pid, depth int) {
+		if done[pid] {
+			return
+		}
+		done[pid] = true
+		if comm(pid) == launcherComm {
+			return // it joins an agent cgroup itself
+		}
+		ppid, zombie := parent(pid)
+		if zombie {
+			return // ended: nothing to move, nothing it can take
+		}
+		Raise(pid, w.Adj)
+		if w.LeafMax != 0 && w.LeafMax != Unlimited && resident(pid) > w.LeafMax/4 {
+			// Already big where it was born: what it took stays charged
+			// to the server's leaf, so it stays there too, as a candidate
+			// where its memory is counted, with its raised score.
+			return
+		}
+		if here[ppid] && depth < 64 {
+			move(ppid, depth+1) // the parent first: the family stays together
+		}
+		dir := ""
+		if ppid > 0 && ppid != w.Server {
+			dir = w.procDir(ppid)
+		}
+		if dir == "" {
+			dir = filepath.Join(w.Agents, ProcPrefix+strconv.Itoa(pid))
+			if err := w.makeProc(dir); err != nil {
+				return
+			}
+		}
+		if writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)) == nil {
+			moved++
+		} else {
+			_ = syscall.Rmdir(dir) // it ended meanwhile; an empty cgroup goes
+		}
+	}
+	for _, pid := range pids {
+		move(pid, 0)
+	}
+	return moved, nil
+}
+
+// procDir is the cgroup of the watcher's that pid is in, "" if none.
+func (w *Watcher) procDir(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok && strings.HasPrefix(filepath.Base(p), ProcPrefix) && strings.HasSuffix(filepath.Dir(p), "/"+filepath.Base(w.Agents)) {
+			return filepath.Join(w.Agents, filepath.Base(p))
+		}
+	}
+	return ""
+}
+
+// makeProc makes a process's cgroup: bounded by w.Limit, never throttled,
+// no swap, and an OOM kill takes the one process that grew (a terminal's
+// shell lives on when its build is killed).
+func (w *Watcher) makeProc(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if err := bound(dir, w.Limit, 0); err != nil {
+		_ = syscall.Rmdir(dir)
+		return err
+	}
+	return nil
+}
+
+// Sweep removes the processes' and the agents' cgroups that were empty at
+// the last sweep too (a second to read what became of a process that
+// ended), so that an ended session leaves no cgroup behind, and reports
+// the OOM kills in each that it has not reported yet. (claude-launch
+// also removes empty agent cgroups when it starts an agent; rmdir takes
+// only an empty cgroup, so the two cannot remove a live one.)
+func (w *Watcher) Sweep() {
+	entries, err := os.ReadDir(w.Agents)
+	if err != nil {
+		return
+	}
+	if w.kills == nil {
+		w.kills, w.empty = map[string]int{}, map[string]bool{}
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), ProcPrefix) && !strings.HasPrefix(e.Name(), agentcg.AgentPrefix) {
+			continue
+		}
+		dir := filepath.Join(w.Agents, e.Name())
+		if n := oomKills(dir); n > w.kills[dir] {
+			w.kills[dir] = n
+			if w.OnKill != nil {
+				w.OnKill(dir, n)
+			}
+		}
+		if procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err != nil || len(procs) > 0 {
+			delete(w.empty, dir)
+			continue
+		}
+		if !w.empty[dir] {
+			w.empty[dir] = true
+			continue
+		}
+		if syscall.Rmdir(dir) == nil {
+			delete(w.kills, dir)
+			delete(w.empty, dir)
+		}
+	}
+}
+
+// Raise raises the oom_score_adj of pid to adj, leaving a higher one
+// alone, and reports whether it wrote. A process that ended, or that the
+// user may not write (a setuid one), is skipped.
+func Raise(pid, adj int) bool {
+	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return false
+	}
+	if cur, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && cur >= adj {
+		return false
+	}
+	return writeFile(p, strconv.Itoa(adj)) == nil
+}
+
+// Run looks at the leaf every w.Every, and sweeps every second, until the
+// server ends or ctx is done. ready, when not nil, is called after the
+// first look.
+func (w *Watcher) Run(ctx context.Context, ready func()) error {
+	if w.Every <= 0 {
+		w.Every = DefaultWatchEvery
+	}
+	if _, err := w.Once(); err != nil {
+		return err
+	}
+	if ready != nil {
+		ready()
+	}
+	gone, done := serverGone(w.Server, w.Every)
+	defer done()
+	swept := time.Now()
+	for ctx.Err() == nil {
+		if gone() {
+			return nil
+		}
+		if _, err := w.Once(); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil // the leaf is gone: so is the unit
+			}
+			return err
+		}
+		if time.Since(swept) >= time.Second {
+			swept = time.Now()
+			w.Sweep()
+		}
+	}
+	return ctx.Err()
+}
+
+// serverGone returns a function that waits up to every and reports
+// whether the server has ended: on a pidfd, which cannot name a later
+// process of the same PID; without pidfds (Linux before 5.3), by signal 0.
+// done releases the pidfd.
+func serverGone(pid int, every time.Duration) (gone func() bool, done func()) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return func() bool {
+			time.Sleep(every)
+			return syscall.Kill(pid, 0) == syscall.ESRCH
+		}, func() {}
+	}
+	ms := int(every / time.Millisecond)
+	return func() bool {
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			n, err := unix.Poll(fds, ms)
+			return err == nil && n > 0
+		}, func() {
+			_ = unix.Close(fd)
+		}
+}
+
+// resident is a process's resident memory in bytes, 0 if it ended.
+func resident(pid int) uint64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(f[1], 10, 64)
+	return n * uint64(os.Getpagesize())
+}
+
+// comm is a process's command name, "" if it ended.
+func comm(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	return strings.TrimSpace(string(b))
+}
+
+// parent is a process's parent PID, and whether it has ended (a zombie,
+// or gone).
+func parent(pid int) (ppid int, ended bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, true
+	}
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, true
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0, true
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n, f[0] == "Z" || f[0] == "X"
+}
+
+// oomKills is a cgroup's oom_kill count in memory.events, -1 if unread.
+func oomKills(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "memory.events"))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return -1
+}

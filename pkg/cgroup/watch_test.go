@@ -1,0 +1,180 @@
+package cgroup
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBudget: the server's leaf, the watcher's and the agents' add up to
+// MemoryHigh, never more, so that nothing below the unit throttles it.
+func TestBudget(t *testing.T) {
+	for _, tc := range []struct {
+		caps           Caps
+		serverMax      uint64
+		server, agents uint64
+		wantErr        bool
+	}{
+		{Caps{High: 12 << 30, Max: 16 << 30}, 0, 3 << 30, 9<<30 - WatchMax, false},
+		{Caps{High: 160 << 20, Max: 192 << 20}, 64 << 20, 64 << 20, 80 << 20, false},
+		{Caps{High: Unlimited, Max: 16 << 30}, 0, 4 << 30, 12<<30 - WatchMax, false},
+		{Caps{High: Unlimited, Max: Unlimited}, 0, Unlimited, Unlimited, false},
+		{Caps{High: Unlimited, Max: Unlimited}, 1 << 30, 1 << 30, Unlimited, false},
+		{Caps{High: 1 << 30, Max: 2 << 30}, 1 << 30, 0, 0, true},
+		{Caps{High: 1 << 30, Max: 2 << 30}, 1<<30 - WatchMax, 0, 0, true},
+	} {
+		s, a, err := Budget(tc.caps, tc.serverMax)
+		if (err != nil) != tc.wantErr || s != tc.server || a != tc.agents {
+			t.Errorf("Budget(%+v, %d) = %d, %d, %v; want %d, %d, error %v", tc.caps, tc.serverMax, s, a, err, tc.server, tc.agents, tc.wantErr)
+		}
+		if err != nil && (!errors.Is(err, ErrBudget) || !strings.Contains(err.Error(), "--server-memory-max")) {
+			t.Errorf("Budget's error %q does not say which setting to change", err)
+		}
+		if err == nil && tc.caps.High != Unlimited && s+WatchMax+a > tc.caps.High {
+			t.Errorf("Budget(%+v): the bounds add up to more than MemoryHigh", tc.caps)
+		}
+	}
+}
+
+func adjOf(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/oom_score_adj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+func sleeper(t *testing.T) *exec.Cmd {
+	t.Helper()
+	c := exec.Command("sleep", "60")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	return c
+}
+
+// fakeProc makes, in a plain directory, the files of a process's cgroup
+// that the watcher writes.
+func fakeProc(t *testing.T, agents string, pid int) string {
+	t.Helper()
+	dir := filepath.Join(agents, ProcPrefix+strconv.Itoa(pid))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"cgroup.procs", "memory.max", "memory.high", "memory.swap.max", "memory.oom.group"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func read(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestWatcherMoves: every process of the leaf but the server gets the
+// score and a bounded cgroup of its own that never throttles; a higher
+// score is left alone; a PID that ended is skipped. The leaf and the
+// agents directory are plain directories with the files the watcher
+// reads and writes.
+func TestWatcherMoves(t *testing.T) {
+	server, a, b := sleeper(t), sleeper(t), sleeper(t)
+	if err := os.WriteFile("/proc/"+strconv.Itoa(b.Process.Pid)+"/oom_score_adj", []byte("800"), 0); err != nil {
+		t.Fatal(err)
+	}
+	leaf, agents := t.TempDir(), t.TempDir()
+	procs := strings.Join([]string{strconv.Itoa(server.Process.Pid), strconv.Itoa(a.Process.Pid), strconv.Itoa(b.Process.Pid), "999999999"}, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(procs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	da, db := fakeProc(t, agents, a.Process.Pid), fakeProc(t, agents, b.Process.Pid)
+	w := &Watcher{Leaf: leaf, Agents: agents, Limit: 48 << 20, Server: server.Process.Pid, Adj: 500}
+	n, err := w.Once()
+	if err != nil || n != 2 {
+		t.Fatalf("Once() = %d, %v; want 2 moved", n, err)
+	}
+	if got := adjOf(t, server.Process.Pid); got != 0 {
+		t.Errorf("the server's oom_score_adj became %d", got)
+	}
+	if got := adjOf(t, a.Process.Pid); got != 500 {
+		t.Errorf("a child's oom_score_adj is %d, want 500", got)
+	}
+	if got := adjOf(t, b.Process.Pid); got != 800 {
+		t.Errorf("a higher oom_score_adj became %d", got)
+	}
+	for pid, dir := range map[int]string{a.Process.Pid: da, b.Process.Pid: db} {
+		if got := read(t, filepath.Join(dir, "cgroup.procs")); got != strconv.Itoa(pid) {
+			t.Errorf("%s/cgroup.procs = %q, want %d", dir, got, pid)
+		}
+		for f, want := range map[string]string{"memory.max": "50331648", "memory.high": "max", "memory.swap.max": "0", "memory.oom.group": "0"} {
+			if got := read(t, filepath.Join(dir, f)); got != want {
+				t.Errorf("%s/%s = %q, want %q", dir, f, got, want)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(agents, ProcPrefix+"999999999")); !os.IsNotExist(err) {
+		t.Errorf("a cgroup was made for a process that ended: %v", err)
+	}
+}
+
+// TestWatcherEndsWithServer: Run returns soon after the server ends.
+func TestWatcherEndsWithServer(t *testing.T) {
+	server := sleeper(t)
+	leaf := t.TempDir()
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(strconv.Itoa(server.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	w := &Watcher{Leaf: leaf, Agents: t.TempDir(), Limit: 48 << 20, Server: server.Process.Pid, Adj: 500}
+	go func() { done <- w.Run(context.Background(), func() { close(ready) }) }()
+	<-ready
+	_ = server.Process.Kill()
+	_ = server.Wait()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher outlived its server")
+	}
+}
+
+// TestWatcherLeavesBigOnes: a process that already holds more than a
+// quarter of the server's leaf stays there, raised: moved, it would leave
+// its charge behind in the leaf, with only the server there to kill.
+func TestWatcherLeavesBigOnes(t *testing.T) {
+	server, big := sleeper(t), sleeper(t)
+	leaf, agents := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(strconv.Itoa(server.Process.Pid)+"\n"+strconv.Itoa(big.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := fakeProc(t, agents, big.Process.Pid)
+	// sleep holds more than 4 KiB: a quarter of a 16 KiB leaf.
+	w := &Watcher{Leaf: leaf, Agents: agents, Limit: 48 << 20, LeafMax: 16 << 10, Server: server.Process.Pid, Adj: 500}
+	if n, err := w.Once(); err != nil || n != 0 {
+		t.Fatalf("Once() = %d, %v; want nothing moved", n, err)
+	}
+	if got := read(t, filepath.Join(dir, "cgroup.procs")); got != "" {
+		t.Errorf("moved anyway: %q", got)
+	}
+	if got := adjOf(t, big.Process.Pid); got != 500 {
+		t.Errorf("its oom_score_adj is %d, want 500", got)
+	}
+}
