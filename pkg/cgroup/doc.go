@@ -11,8 +11,10 @@
 // into a transient systemd scope created over D-Bus with the caps, and the
 // cgroup files are read back to verify that they landed (systemd silently
 // drops what it cannot apply, such as MemoryHigh on cgroup v1). On cgroup
-// v2 it then lays out the delegated subtree for the server and its agents
-// (LayOut; package agentcg describes the layout).
+// v2 it then lays out the delegated subtree for the server, its watcher
+// and its agents, each bounded so that nothing throttles (LayOut, Budget;
+// package agentcg describes the layout), and the Watcher moves every other
+// process the server starts into a bounded cgroup of its own.
 //
 // The package returns what it found and did; it never logs or exits.
 package cgroup
