@@ -56,8 +56,9 @@ func claudePath(home string) (path string, found bool, err error) {
 // checkT3Code says at start whether T3 Code's agents pass through
 // claude-launch, and if not, the setting that routes them: without it they
 // have only the token in the server's environment, as it was at the
-// server's start, and no agent cgroup of their own (they are bounded as
-// any other process the server starts). It only logs.
+// server's start, and no agent cgroup of their own (on cgroup v2 with the
+// unit's layout, the watcher bounds them as any other process the server
+// starts). It only logs.
 func checkT3Code(logger *log.Logger) {
 	home := os.Getenv("HOME")
 	if !filepath.IsAbs(home) {
@@ -75,10 +76,13 @@ func checkT3Code(logger *log.Logger) {
 		return
 	}
 	why := "T3 Code starts claude as \"" + path + "\", not claude-launch"
-	if path == "" {
+	switch {
+	case path == "":
 		why = "T3 Code starts claude as \"claude\" from the PATH it builds from your login shell (its entries first), not claude-launch"
+	case !filepath.IsAbs(path):
+		why = "T3 Code starts claude as \"" + path + "\", a name it looks up in the PATH it builds from your login shell (its entries first), which need not find claude-launch"
 	}
-	logger.Warn(why+": its agents do not pass through claude-launch (they keep the token the server started with, and get no agent cgroup of their own; they are bounded as any other process the server starts); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
+	logger.Warn(why+": its agents may not pass through claude-launch (then they keep the token the server started with, and get no agent cgroup of their own); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
 		"file", filepath.Join(home, t3Settings), "setting", "providers.claudeAgent.binaryPath", "value", launcherPath())
 }
 

@@ -117,11 +117,15 @@ func runWatch(args []string) int {
 		return 2
 	}
 	logger := cli.NewLogger(watchName, config.Level(level))
-	if f, err := os.OpenFile(watchDir+"/cgroup.procs", os.O_WRONLY, 0); err == nil {
-		_, _ = f.WriteString("0")
-		f.Close()
+	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in
+	// the server's leaf would be charged to it, and move itself next.
+	if err := joinCgroup(watchDir); err != nil {
+		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", watchDir)
+		return 1
 	}
-	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, OnKill: func(cg string, n int) {
+	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, OnError: func(err error) {
+		logger.Warn("a process the server started stays in the server's own cgroup: "+err.Error(), "cgroup", leaf)
+	}, OnKill: func(cg string, n int) {
 		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving (`journalctl -k` names the process)",
 			"cgroup", cg, "memory_max", cgroup.FormatSize(limit), "oom_kills", n)
 	}}
@@ -134,4 +138,17 @@ func runWatch(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// joinCgroup moves this process into the cgroup dir.
+func joinCgroup(dir string) error {
+	f, err := os.OpenFile(dir+"/cgroup.procs", os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("0")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

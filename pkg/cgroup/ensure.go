@@ -240,7 +240,7 @@ func Budget(c Caps, serverMax uint64) (server, agents uint64, err error) {
 		serverMax = total / 4
 	}
 	if serverMax >= total || total-serverMax <= WatchMax {
-		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below %s; lower --server-memory-max", ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total))
+		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below MemoryHigh (%s); lower --server-memory-max (T3_SERVE_LAUNCH_SERVER_MEMORY_MAX), or raise MemoryHigh", ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total))
 	}
 	return serverMax, total - serverMax - WatchMax, nil
 }

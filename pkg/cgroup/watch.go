@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -60,8 +61,41 @@ type Watcher struct {
 	// process's cgroup, with the cgroup and its count of OOM kills.
 	OnKill func(cgroup string, kills int)
 
-	kills map[string]int
-	empty map[string]bool
+	// OnError, when set, is called (from Run) once for each kind of
+	// failure to move a process, which then stays in the server's leaf.
+	OnError func(err error)
+
+	kills    map[string]int
+	empty    map[string]bool
+	reported map[string]bool
+}
+
+// report passes err to OnError the first time its text is seen.
+func (w *Watcher) report(err error) {
+	if w.OnError == nil || w.reported[err.Error()] {
+		return
+	}
+	if w.reported == nil {
+		w.reported = map[string]bool{}
+	}
+	w.reported[err.Error()] = true
+	w.OnError(err)
+}
+
+// stillThere reports whether pid is still to be moved: between the look
+// and the move it may have ended, or, exec'd as claude-launch, moved
+// itself into an agent cgroup below Agents, which a move would undo.
+func (w *Watcher) stillThere(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rel, ok := strings.CutPrefix(l, "0::"); ok {
+			return !strings.HasSuffix(w.Agents, path.Dir(rel))
+		}
+	}
+	return true
 }
 
 // DefaultWatchEvery is how often the watcher looks: a process is moved
@@ -122,13 +156,21 @@ func (w *Watcher) Once() (int, error) {
 		if dir == "" {
 			dir = filepath.Join(w.Agents, ProcPrefix+strconv.Itoa(pid))
 			if err := w.makeProc(dir); err != nil {
+				w.report(err)
 				return
 			}
 		}
-		if writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)) == nil {
+		if !w.stillThere(pid) {
+			_ = syscall.Rmdir(dir) // ended, or joined an agent cgroup: an empty cgroup goes
+			return
+		}
+		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err == nil {
 			moved++
 		} else {
-			_ = syscall.Rmdir(dir) // it ended meanwhile; an empty cgroup goes
+			_ = syscall.Rmdir(dir) // an empty cgroup goes
+			if w.stillThere(pid) {
+				w.report(errors.New("move a process of the server's into " + dir + ": " + err.Error()))
+			}
 		}
 	}
 	for _, pid := range pids {
