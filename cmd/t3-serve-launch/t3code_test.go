@@ -14,7 +14,8 @@ import (
 // through claude-launch, reading its settings file in either form
 // (providers.claudeAgent, or a provider instance of driver claudeAgent).
 // claude-launch itself is built by TestMain, beside bin; any other absolute
-// path, a bare name and no setting at all are not claude-launch.
+// path, a bare name (looked up in a PATH T3 Code rebuilds) and no setting at all
+// are not known to be claude-launch.
 func TestT3CodeBinaryPath(t *testing.T) {
 	launcher := filepath.Join(filepath.Dir(bin), "claude-launch")
 	for _, tc := range []struct {
@@ -22,7 +23,7 @@ func TestT3CodeBinaryPath(t *testing.T) {
 	}{
 		{"none", "", `T3 Code starts claude as "claude" from the PATH`},
 		{"default", `{"providers":{"claudeAgent":{"enabled":true,"binaryPath":""}}}`, `T3 Code starts claude as "claude" from the PATH`},
-		{"bare name", `{"providers":{"claudeAgent":{"binaryPath":"claude-launch"}}}`, `T3 Code starts claude as "claude-launch", not claude-launch`},
+		{"bare name", `{"providers":{"claudeAgent":{"binaryPath":"claude-launch"}}}`, `T3 Code starts claude as "claude-launch", a name it looks up in the PATH it builds from your login shell (its entries first), which need not find claude-launch`},
 		{"real claude", `{"providers":{"claudeAgent":{"binaryPath":"/usr/bin/true"}}}`, `T3 Code starts claude as "/usr/bin/true"`},
 		{"launcher", `{"providers":{"claudeAgent":{"binaryPath":"` + launcher + `"}}}`, "T3 Code's agents start through claude-launch"},
 		{"instance", `{"providerInstances":{"claudeAgent":{"driver":"claudeAgent","config":{"binaryPath":"` + launcher + `"}}}}`, "T3 Code's agents start through claude-launch"},
