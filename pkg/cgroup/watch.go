@@ -86,16 +86,8 @@ func (w *Watcher) report(err error) {
 // and the move it may have ended, or, exec'd as claude-launch, moved
 // itself into an agent cgroup below Agents, which a move would undo.
 func (w *Watcher) stillThere(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
-	if err != nil {
-		return false
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if rel, ok := strings.CutPrefix(l, "0::"); ok {
-			return !strings.HasSuffix(w.Agents, path.Dir(rel))
-		}
-	}
-	return true
+	loc, err := Locate(pid)
+	return err == nil && !strings.HasSuffix(w.Agents, path.Dir(loc.V2))
 }
 
 // DefaultWatchEvery is how often the watcher looks: a process is moved
@@ -181,14 +173,9 @@ func (w *Watcher) Once() (int, error) {
 
 // procDir is the cgroup of the watcher's that pid is in, "" if none.
 func (w *Watcher) procDir(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if p, ok := strings.CutPrefix(line, "0::"); ok && strings.HasPrefix(filepath.Base(p), ProcPrefix) && strings.HasSuffix(filepath.Dir(p), "/"+filepath.Base(w.Agents)) {
-			return filepath.Join(w.Agents, filepath.Base(p))
-		}
+	loc, err := Locate(pid)
+	if p := loc.V2; err == nil && strings.HasPrefix(filepath.Base(p), ProcPrefix) && strings.HasSuffix(filepath.Dir(p), "/"+filepath.Base(w.Agents)) {
+		return filepath.Join(w.Agents, filepath.Base(p))
 	}
 	return ""
 }
