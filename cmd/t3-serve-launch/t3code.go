@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/log"
 	"github.com/claude-launch/claude-launch/internal/launch"
+	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
 // t3Settings is T3 Code's settings file, below the user's home.
@@ -21,7 +22,8 @@ const t3Settings = ".t3/userdata/settings.json"
 // Code runs "claude" from the PATH it rebuilds from the login shell).
 // found is false when there is no settings file (T3 Code's defaults).
 func claudePath(home string) (path string, found bool, err error) {
-	b, err := os.ReadFile(filepath.Join(home, t3Settings))
+	// Bounded, and never blocking on a FIFO: the server waits on this.
+	b, err := token.ReadSmallFile(filepath.Join(home, t3Settings), "T3 Code's settings", token.Owned, "")
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}
@@ -41,7 +43,7 @@ func claudePath(home string) (path string, found bool, err error) {
 			} `json:"config"`
 		} `json:"providerInstances"`
 	}
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := json.Unmarshal([]byte(b), &s); err != nil {
 		return "", true, errors.New("read " + filepath.Join(home, t3Settings) + ": " + err.Error())
 	}
 	path = s.Providers.ClaudeAgent.BinaryPath

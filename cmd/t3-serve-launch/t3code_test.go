@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/log"
 )
@@ -42,6 +44,31 @@ func TestT3CodeBinaryPath(t *testing.T) {
 				t.Errorf("the warning does not name the setting: %q", out.String())
 			}
 		})
+	}
+}
+
+// TestT3CodeSettingsFIFO: a settings file that is a named pipe is refused
+// at once, with what to do; the server's start never waits on it.
+func TestT3CodeSettingsFIFO(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	p := filepath.Join(home, t3Settings)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { checkT3Code(log.NewWithOptions(&out, log.Options{Level: log.InfoLevel})); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the start waits on a FIFO for T3 Code's settings")
+	}
+	if !strings.Contains(out.String(), "named pipe") {
+		t.Errorf("logged %q, want it to say the settings file is a named pipe", out.String())
 	}
 }
 
