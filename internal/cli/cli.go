@@ -15,6 +15,8 @@ import (
 	"github.com/charmbracelet/log"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/version"
+	"github.com/muesli/termenv"
+	"golang.org/x/term"
 )
 
 // Token are the flags of the token settings; embed it in a CLI. Values are
@@ -99,11 +101,30 @@ func FlagValues(kctx *kong.Context) map[string]string {
 // NewLogger logs to stderr (stdout belongs to results or to the program
 // exec'd next) with prefix and without timestamps, like claude-launch's own
 // lines: a person at a terminal does not need them, and journald adds its
-// own to the timer's.
+// own to the timer's. It never queries the terminal (see Colour).
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	return log.NewWithOptions(os.Stderr, log.Options{Prefix: prefix, Level: lv})
+	// Not the *os.File itself: on a terminal, termenv would ask it for its
+	// colours and cursor and wait up to 10 s for answers nobody sends.
+	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
+	l.SetColorProfile(termenv.Ascii)
+	if Colour(os.Stderr, os.Getenv) {
+		l.SetColorProfile(termenv.ANSI256)
+	}
+	return l
+}
+
+// stderr writes to os.Stderr, which it hides from termenv's terminal checks.
+type stderr struct{}
+
+func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }
+
+// Colour reports whether diagnostics on f may be coloured: f is a terminal,
+// NO_COLOR is unset or empty, and TERM is not dumb (no-color.org; gh and
+// systemd follow the same rule).
+func Colour(f *os.File, getenv func(string) string) bool {
+	return term.IsTerminal(int(f.Fd())) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 
 // Warn logs each problem of the settings once.
