@@ -185,7 +185,7 @@ race-lab: build claude
 
 race-lab-docs: race-lab
 	mkdir -p docs/race-lab && cp out/race-lab/report.json out/race-lab/logouts.svg out/race-lab/real.svg docs/race-lab/
-	$(GO) test -count=1 -run TestReadmeTable ./internal/racelab -update
+	$(GO) test -count=1 -run TestRaceLabDoc ./internal/racelab -update
 
 # The generated sections of docs/ (fault table, --help, race-lab tables),
 # rewritten from what the programs print now; review the diff. The fault
@@ -194,7 +194,7 @@ docs: vault
 	$(GO) test -count=1 -run '^TestFaultTable$$' ./cmd/claude-launch -update
 	$(GO) test -count=1 -run '^TestCommandsDoc$$' ./cmd/claude-auth-sync -update
 	$(GO) test -count=1 -run '^TestDocsHelp$$' ./cmd/t3-serve-launch -update
-	$(GO) test -count=1 -run '^TestReadmeTable$$' ./internal/racelab -update
+	$(GO) test -count=1 -run '^TestRaceLabDoc$$' ./internal/racelab -update
 
 # Every parser of untrusted bytes, fuzzed (seed corpora in testdata/fuzz).
 # The budget is a count of inputs, not a duration: with a duration, Go 1.26's

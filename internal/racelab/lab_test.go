@@ -114,9 +114,9 @@ func TestShortLab(t *testing.T) {
 	}
 }
 
-// TestReadmeTable: docs/race-lab.md's tables are the ones the lab printed
+// TestRaceLabDoc: docs/race-lab.md's tables are the ones the lab printed
 // for the report kept in docs/race-lab (make race-lab-docs).
-func TestReadmeTable(t *testing.T) {
+func TestRaceLabDoc(t *testing.T) {
 	b, err := os.ReadFile("../../docs/race-lab/report.json")
 	if err != nil {
 		t.Fatal(err)
