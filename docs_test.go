@@ -11,8 +11,9 @@ import (
 )
 
 // TestDocs keeps the README a user's page (at most 250 lines: the rest
-// lives in docs/) and checks that every relative link in the README and in
-// docs/ names a file that exists and, after a #, a heading of that file.
+// lives in docs/) whose install steps the runbook and the timer's unit
+// repeat, and checks that every relative link in the README and in docs/
+// names a file that exists and, after a #, a heading of that file.
 func TestDocs(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
@@ -21,6 +22,22 @@ func TestDocs(t *testing.T) {
 	if n := strings.Count(string(readme), "\n"); n > 250 {
 		t.Errorf("README.md has %d lines: it is a user's page of at most 250; move the rest to a page in docs/ and link it", n)
 	}
+	// One install story: the runbook's and the timer unit's are the README's.
+	_, install, _ := strings.Cut(string(readme), "\n## Install\n")
+	_, install, _ = strings.Cut(install, "```sh\n")
+	install, _, _ = strings.Cut(install, "```")
+	_, install, _ = strings.Cut(install, "\n") // not the git clone
+	runbook, _ := os.ReadFile("docs/RUNBOOK.md")
+	unit, _ := os.ReadFile("scripts/systemd/claude-auth-sync.service")
+	if !strings.Contains(install, "systemctl --user") || !strings.Contains(string(runbook), install) {
+		t.Errorf("docs/RUNBOOK.md does not set up as the README's Install says:\n%s", install)
+	}
+	for _, line := range strings.Split(install, "\n") {
+		if strings.HasPrefix(line, "systemctl --user") && !strings.Contains(string(unit), line) {
+			t.Errorf("scripts/systemd/claude-auth-sync.service does not say %q, as the README does", line)
+		}
+	}
+
 	pages := []string{"README.md"}
 	err = filepath.WalkDir("docs", func(p string, d os.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".md") {

@@ -93,14 +93,12 @@ func TestMakeInstall(t *testing.T) {
 	if b, err := os.ReadFile(conf); err != nil || !strings.Contains(string(b), "#VAULT_ADDR=") {
 		t.Errorf("config: %v", err)
 	}
-	// The steps that follow, in the order a person takes them.
-	steps := []string{"alias claude=claude-launch", "VAULT_ADDR=", "vault login", "systemctl --user enable --now claude-auth-sync.timer",
-		"claude setup-token | claude-auth-sync enable", "claude-auth-sync status", prefix + "/bin/claude-launch"}
+	// The steps that follow, in the order a person takes them: the README's.
 	rest := out
-	for _, s := range steps {
+	for _, s := range append(readmeSteps(t, home), prefix+"/bin/claude-launch") {
 		i := strings.Index(rest, s)
 		if i < 0 {
-			t.Errorf("make install's closing lines lack %q, or name it out of order:\n%s", s, out)
+			t.Errorf("make install's closing lines lack the README's %q, or name it out of order:\n%s", s, out)
 			break
 		}
 		rest = rest[i+len(s):]
@@ -133,6 +131,32 @@ func TestMakeInstall(t *testing.T) {
 	if want := []string{filepath.Join(home, ".config/claude-auth-sync/claude-oauth.env"), filepath.Join(home, ".config/claude-launch/config")}; strings.Join(left, " ") != strings.Join(want, " ") {
 		t.Errorf("after make uninstall: %q left, want only the env file and the config file %q", left, want)
 	}
+}
+
+// readmeSteps are the commands of the README's Install and Enable
+// sections that follow `make install`, with ~/.config written out for home.
+func readmeSteps(t *testing.T, home string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, section := range []string{"\n## Install\n", "\n## Enable"} {
+		_, s, _ := strings.Cut(string(b), section)
+		_, s, _ = strings.Cut(s, "```sh\n")
+		s, _, _ = strings.Cut(s, "```")
+		for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+			cmd, _, _ := strings.Cut(line, "  #")
+			if cmd = strings.TrimSpace(cmd); !strings.HasPrefix(cmd, "git clone") && cmd != "make install" {
+				steps = append(steps, strings.ReplaceAll(cmd, "~/.config/", home+"/.config/"))
+			}
+		}
+	}
+	if len(steps) < 6 {
+		t.Fatalf("README.md's Install and Enable sections give %q, not the steps after make install", steps)
+	}
+	return steps
 }
 
 // TestMakeInstallUnit: `make install-unit` (as root) needs no Go: it
