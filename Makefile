@@ -25,7 +25,8 @@ STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 DEADCODE_VERSION = 0.52.0
 DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
 
-.PHONY: all build install uninstall install-unit uninstall-unit docs demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
+.PHONY: all build install uninstall install-unit uninstall-unit docs
+.PHONY: demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
 
 all: build
 
@@ -48,9 +49,11 @@ install: build
 	install -m 0755 $(addprefix $(BIN)/,$(PROGRAMS)) scripts/claude-agents $(DESTDIR)$(BINDIR)/
 	@if [ -d $(BIN)/share ]; then cd $(BIN)/share && find . -type f | while read -r f; do \
 	  install -D -m 0644 "$$f" "$(SHARE)/$$f" || exit 1; done; echo "installed the man pages and completions in $(SHARE)"; fi
-	sed 's|%h/.local/bin/claude-auth-sync|$(BINDIR)/claude-auth-sync|' scripts/systemd/claude-auth-sync.service > $(DESTDIR)$(UNITDIR)/claude-auth-sync.service
+	sed 's|%h/.local/bin/claude-auth-sync|$(BINDIR)/claude-auth-sync|' scripts/systemd/claude-auth-sync.service \
+	  > $(DESTDIR)$(UNITDIR)/claude-auth-sync.service
 	install -m 0644 scripts/systemd/claude-auth-sync.timer $(DESTDIR)$(UNITDIR)/
-	@if [ ! -e $(DESTDIR)$(CONFFILE) ]; then install -D -m 0644 scripts/config/config.example $(DESTDIR)$(CONFFILE); echo "wrote $(CONFFILE), all commented out"; fi
+	@if [ ! -e $(DESTDIR)$(CONFFILE) ]; then install -D -m 0644 scripts/config/config.example $(DESTDIR)$(CONFFILE); \
+	  echo "wrote $(CONFFILE), all commented out"; fi
 	@case ":$$PATH:" in *:$(BINDIR):*) ;; *) echo; \
 	  echo "warning: $(BINDIR) is not in your PATH, so your shell will not find claude-launch:"; \
 	  echo "  echo 'export PATH=\"$(BINDIR):\$$PATH\"' >> ~/.bashrc";; esac
@@ -73,7 +76,8 @@ uninstall:
 	  $(SHARE)/zsh/site-functions/_$(p) $(SHARE)/fish/vendor_completions.d/$(p).fish)
 	rm -f $(DESTDIR)$(UNITDIR)/claude-auth-sync.service $(DESTDIR)$(UNITDIR)/claude-auth-sync.timer
 	@if [ -z "$(DESTDIR)" ]; then systemctl --user daemon-reload 2>/dev/null || true; fi
-	@echo "Uninstalled. Kept: $(CONFFILE), your env file and state (\`claude-auth-sync disable\` before \`make uninstall\` removes the token from Vault and the env file)."
+	@echo "Uninstalled. Kept: $(CONFFILE), your env file and state"
+	@echo "(\`claude-auth-sync disable\` before \`make uninstall\` removes the token from Vault and the env file)."
 
 # T3 Code's server (as root, README "T3 Code's server"): t3-serve-launch in
 # /usr/local/bin, the unit in /etc/systemd/system. It installs what
@@ -81,12 +85,14 @@ uninstall:
 SYSBINDIR  ?= /usr/local/bin
 SYSUNITDIR ?= /etc/systemd/system
 install-unit:
-	@test -x $(BIN)/t3-serve-launch || { echo "install-unit: no $(BIN)/t3-serve-launch: run \`make build\` as yourself first, then \`sudo make install-unit\`" >&2; exit 1; }
+	@test -x $(BIN)/t3-serve-launch || { \
+	  echo "install-unit: no $(BIN)/t3-serve-launch: run \`make build\` as yourself first, then \`sudo make install-unit\`" >&2; exit 1; }
 	install -d $(DESTDIR)$(SYSBINDIR) $(DESTDIR)$(SYSUNITDIR)
 	install -m 0755 $(BIN)/t3-serve-launch $(DESTDIR)$(SYSBINDIR)/
 	sed 's|/usr/local/bin/t3-serve-launch|$(SYSBINDIR)/t3-serve-launch|' scripts/systemd/t3-serve@.service > $(DESTDIR)$(SYSUNITDIR)/t3-serve@.service
 	@if [ -z "$(DESTDIR)" ]; then systemctl daemon-reload; fi
-	@echo "Installed. Now: sudo systemctl enable --now t3-serve@USER.service, and set T3 Code's Claude binary path to USER's claude-launch (docs/t3-serve.md)."
+	@echo "Installed. Now: sudo systemctl enable --now t3-serve@USER.service, and set T3 Code's Claude binary path"
+	@echo "to the claude-launch that USER's make install wrote, ~USER/.local/bin/claude-launch in full (docs/t3-serve.md)."
 
 uninstall-unit:
 	rm -f $(DESTDIR)$(SYSBINDIR)/t3-serve-launch $(DESTDIR)$(SYSUNITDIR)/t3-serve@.service
