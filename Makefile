@@ -43,7 +43,7 @@ UNITDIR  ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/systemd/user
 CONFFILE ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/claude-launch/config
 PROGRAMS  = claude-launch claude-auth-sync t3-serve-launch
 BINDIR    = $(abspath $(PREFIX))/bin
-SHARE     = $(DESTDIR)$(abspath $(PREFIX))/share
+SHARE     = $(abspath $(DESTDIR)$(abspath $(PREFIX))/share)
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(addprefix $(BIN)/,$(PROGRAMS)) scripts/claude-agents $(DESTDIR)$(BINDIR)/
