@@ -11,6 +11,8 @@
 #   make race-lab  the refresh race, reproduced and ended: a table and a plot
 #   make fuzz    every parser of untrusted bytes, fuzzed
 #   make cover   coverage of the unit and the end-to-end tests, merged
+#   make install, uninstall, install-unit, uninstall-unit, docs: README and
+#                docs/contributing.md
 
 GO        ?= go
 BIN       ?= bin
@@ -23,37 +25,78 @@ STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 DEADCODE_VERSION = 0.52.0
 DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
 
-.PHONY: all build install install-unit demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
+.PHONY: all build install uninstall install-unit uninstall-unit docs
+.PHONY: demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
 
 all: build
 
 build:
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
 
-# For one user: the programs and scripts/claude-agents in $(PREFIX)/bin,
-# the sync's user timer in ~/.config/systemd/user, a commented config file
-# if there is none; then it says what to run.
+# For one user (README, "Install"): the programs and scripts/claude-agents in
+# $(PREFIX)/bin, the man pages and completions of $(BIN)/share (when built)
+# in $(PREFIX)/share, the sync's user timer in $(UNITDIR), a commented config
+# file if there is none; then the steps that follow, in order. DESTDIR
+# stages it all elsewhere (a package); uninstall removes the same files by
+# name and keeps the config file, the env file and the state.
 UNITDIR  ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/systemd/user
 CONFFILE ?= $(or $(XDG_CONFIG_HOME),$(HOME)/.config)/claude-launch/config
+PROGRAMS  = claude-launch claude-auth-sync t3-serve-launch
+BINDIR    = $(abspath $(PREFIX))/bin
+SHARE     = $(abspath $(DESTDIR)$(abspath $(PREFIX))/share)
 install: build
-	install -d $(PREFIX)/bin $(UNITDIR)
-	install -m 0755 $(BIN)/claude-launch $(BIN)/claude-auth-sync $(BIN)/t3-serve-launch scripts/claude-agents $(PREFIX)/bin/
-	sed 's|%h/.local/bin/claude-auth-sync|$(abspath $(PREFIX))/bin/claude-auth-sync|' scripts/systemd/claude-auth-sync.service > $(UNITDIR)/claude-auth-sync.service
-	install -m 0644 scripts/systemd/claude-auth-sync.timer $(UNITDIR)/
-	@if [ ! -e $(CONFFILE) ]; then install -D -m 0644 scripts/config/config.example $(CONFFILE); echo "wrote $(CONFFILE) (all commented out: set VAULT_ADDR there)"; fi
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(addprefix $(BIN)/,$(PROGRAMS)) scripts/claude-agents $(DESTDIR)$(BINDIR)/
+	@if [ -d $(BIN)/share ]; then cd $(BIN)/share && find . -type f | while read -r f; do \
+	  install -D -m 0644 "$$f" "$(SHARE)/$$f" || exit 1; done; echo "installed the man pages and completions in $(SHARE)"; fi
+	sed 's|%h/.local/bin/claude-auth-sync|$(BINDIR)/claude-auth-sync|' scripts/systemd/claude-auth-sync.service \
+	  > $(DESTDIR)$(UNITDIR)/claude-auth-sync.service
+	install -m 0644 scripts/systemd/claude-auth-sync.timer $(DESTDIR)$(UNITDIR)/
+	@if [ ! -e $(DESTDIR)$(CONFFILE) ]; then install -D -m 0644 scripts/config/config.example $(DESTDIR)$(CONFFILE); \
+	  echo "wrote $(CONFFILE), all commented out"; fi
+	@case ":$$PATH:" in *:$(BINDIR):*) ;; *) echo; \
+	  echo "warning: $(BINDIR) is not in your PATH, so your shell will not find claude-launch:"; \
+	  echo "  echo 'export PATH=\"$(BINDIR):\$$PATH\"' >> ~/.bashrc";; esac
 	@echo
-	@echo "Installed. Now:"
-	@echo "  echo 'alias claude=claude-launch' >> ~/.bashrc     # every claude through the launcher"
+	@echo "Installed. Now, in this order (README, \"Install\"):"
+	@echo "  echo 'alias claude=claude-launch' >> ~/.bashrc  # every claude through the launcher, in new shells"
+	@echo "  \$$EDITOR $(CONFFILE)  # uncomment VAULT_ADDR=https://...: every program and the timer read it there"
+	@echo "  vault login -address=https://vault.example.com:8200 -method=userpass username=\$$USER   # your method; writes ~/.vault-token"
 	@echo "  systemctl --user daemon-reload && systemctl --user enable --now claude-auth-sync.timer"
-	@echo "  claude-auth-sync enable                            # paste the token from \`claude setup-token\`"
-	@echo "  claude-auth-sync status"
+	@echo "  claude setup-token | claude-auth-sync enable   # stores the token in your Vault path, writes the env file"
+	@echo "  claude-auth-sync status                        # what the next claude uses; exit 0 when healthy"
+	@echo "Then claude-agents -n 8 for agents in tmux. T3 Code's server: sudo make install-unit;"
+	@echo "its Claude binary path is $(BINDIR)/claude-launch (docs/t3-serve.md)."
 
-# The server unit (root): t3-serve-launch in /usr/local/bin, the unit in
-# /etc/systemd/system; then `systemctl enable --now t3-serve@USER`.
-install-unit: build
-	install -m 0755 $(BIN)/t3-serve-launch /usr/local/bin/
-	install -m 0644 scripts/systemd/t3-serve@.service /etc/systemd/system/
-	systemctl daemon-reload
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && systemctl --user is-enabled claude-auth-sync.timer >/dev/null 2>&1; then \
+	  systemctl --user disable --now claude-auth-sync.timer; fi
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS) claude-agents)
+	rm -f $(foreach p,$(PROGRAMS),$(SHARE)/man/man1/$(p).1 $(SHARE)/bash-completion/completions/$(p) \
+	  $(SHARE)/zsh/site-functions/_$(p) $(SHARE)/fish/vendor_completions.d/$(p).fish)
+	rm -f $(DESTDIR)$(UNITDIR)/claude-auth-sync.service $(DESTDIR)$(UNITDIR)/claude-auth-sync.timer
+	@if [ -z "$(DESTDIR)" ]; then systemctl --user daemon-reload 2>/dev/null || true; fi
+	@echo "Uninstalled. Kept: $(CONFFILE), your env file and state"
+	@echo "(\`claude-auth-sync disable\` before \`make uninstall\` removes the token from Vault and the env file)."
+
+# T3 Code's server (as root, README "T3 Code's server"): t3-serve-launch in
+# /usr/local/bin, the unit in /etc/systemd/system. It installs what
+# `make build` made as you, so root needs no Go.
+SYSBINDIR  ?= /usr/local/bin
+SYSUNITDIR ?= /etc/systemd/system
+install-unit:
+	@test -x $(BIN)/t3-serve-launch || { \
+	  echo "install-unit: no $(BIN)/t3-serve-launch: run \`make build\` as yourself first, then \`sudo make install-unit\`" >&2; exit 1; }
+	install -d $(DESTDIR)$(SYSBINDIR) $(DESTDIR)$(SYSUNITDIR)
+	install -m 0755 $(BIN)/t3-serve-launch $(DESTDIR)$(SYSBINDIR)/
+	sed 's|/usr/local/bin/t3-serve-launch|$(SYSBINDIR)/t3-serve-launch|' scripts/systemd/t3-serve@.service > $(DESTDIR)$(SYSUNITDIR)/t3-serve@.service
+	@if [ -z "$(DESTDIR)" ]; then systemctl daemon-reload; fi
+	@echo "Installed. Now: sudo systemctl enable --now t3-serve@USER.service, and set T3 Code's Claude binary path"
+	@echo "to the claude-launch that USER's make install wrote, ~USER/.local/bin/claude-launch in full (docs/t3-serve.md)."
+
+uninstall-unit:
+	rm -f $(DESTDIR)$(SYSBINDIR)/t3-serve-launch $(DESTDIR)$(SYSUNITDIR)/t3-serve@.service
+	@if [ -z "$(DESTDIR)" ]; then systemctl daemon-reload; fi
 
 demo: build claude
 	scripts/demo.sh $(BIN)
@@ -141,14 +184,23 @@ bench-vault: vault
 # claude agents per run in the offline harness (as root); prints the
 # tables, and writes
 # report.json, table.md and the plots logouts.svg and real.svg to out/race-lab.
-# race-lab-docs keeps a run's report and plot in docs/race-lab and puts
-# its table in the README.
+# race-lab-docs keeps a run's report and plots in docs/race-lab and puts
+# its tables in docs/race-lab.md.
 race-lab: build claude
 	$(GO) run ./internal/racelab/cmd/race-lab -launcher $(BIN)/claude-launch -claude "$$(scripts/install-claude.sh)" -out out/race-lab
 
 race-lab-docs: race-lab
 	mkdir -p docs/race-lab && cp out/race-lab/report.json out/race-lab/logouts.svg out/race-lab/real.svg docs/race-lab/
-	$(GO) test -count=1 -run TestReadmeTable ./internal/racelab -update
+	$(GO) test -count=1 -run TestRaceLabDoc ./internal/racelab -update
+
+# The generated sections of docs/ (fault table, --help, race-lab tables),
+# rewritten from what the programs print now; review the diff. The fault
+# table needs the Vault build (make vault).
+docs: vault
+	$(GO) test -count=1 -run '^TestFaultTable$$' ./cmd/claude-launch -update
+	$(GO) test -count=1 -run '^TestCommandsDoc$$' ./cmd/claude-auth-sync -update
+	$(GO) test -count=1 -run '^TestDocsHelp$$' ./cmd/t3-serve-launch -update
+	$(GO) test -count=1 -run '^TestRaceLabDoc$$' ./internal/racelab -update
 
 # Every parser of untrusted bytes, fuzzed (seed corpora in testdata/fuzz).
 # The budget is a count of inputs, not a duration: with a duration, Go 1.26's

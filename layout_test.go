@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestLayout guards the rule the tree follows (README, "Layout"):
+// TestLayout guards the rule the tree follows (docs/contributing.md, "Layout"):
 //
 //   - pkg/ holds libraries that someone else's program could use: they
 //     import nothing of internal/, and the ones the per-launch program
@@ -34,7 +34,7 @@ func TestLayout(t *testing.T) {
 		}
 		for _, dep := range f[1:] {
 			if strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") && !strings.HasPrefix(dep, "golang.org/x/sys/") && dep != f[0] {
-				t.Errorf("%s links %s: it runs on the per-launch path, which links only the standard library (README, \"Start-up cost\")", strings.TrimPrefix(f[0], module), dep)
+				t.Errorf("%s links %s: it runs on the per-launch path, which links only the standard library (docs/startup.md)", strings.TrimPrefix(f[0], module), dep)
 			}
 		}
 	}

@@ -80,8 +80,8 @@ func claudeVersion(ctx context.Context, cfg *config.Config) claudeInfo {
 // authMethod: what the next agent will use.
 //
 // `claude auth status` refreshes an expired stored login, and a refresh
-// cut short after the server rotated logs every agent out (the README,
-// "The race, in numbers": the short-commands case). So it is asked only
+// cut short after the server rotated logs every agent out (docs/race-lab.md,
+// the short-commands case). So it is asked only
 // while a setup token is in use, and with CLAUDE_CONFIG_DIR pointing at
 // an empty directory of its own: whatever the launcher does, no stored
 // login is within claude's reach. A launcher that failed to pass the

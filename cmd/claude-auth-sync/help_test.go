@@ -11,10 +11,10 @@ import (
 	"github.com/claude-launch/claude-launch/internal/testenv"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's help sections")
+var update = flag.Bool("update", false, "rewrite the help sections of docs/commands.md")
 
-// TestReadmeHelp: the README shows the real --help of each command.
-func TestReadmeHelp(t *testing.T) {
+// TestCommandsDoc: docs/commands.md shows the real --help of each command.
+func TestCommandsDoc(t *testing.T) {
 	dir := t.TempDir()
 	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-auth-sync"); err != nil {
 		t.Fatal(err)
@@ -27,6 +27,6 @@ func TestReadmeHelp(t *testing.T) {
 			t.Fatalf("%s --help: %v", cmd, err)
 		}
 		want := "\n```\n$ claude-auth-sync " + cmd + " --help\n" + strings.TrimRight(string(out), "\n") + "\n```\n"
-		testenv.CheckReadmeSection(t, "HELP claude-auth-sync "+cmd, want, *update)
+		testenv.CheckDocSection(t, "docs/commands.md", "HELP claude-auth-sync "+cmd, want, *update)
 	}
 }

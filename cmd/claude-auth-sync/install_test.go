@@ -10,46 +10,190 @@ import (
 	"github.com/claude-launch/claude-launch/internal/testenv"
 )
 
-// TestMakeInstall: `make install` puts the programs and the agents script
-// in PREFIX/bin, the timer's units (pointing at that claude-auth-sync) in
-// the user unit directory, a commented config file where there was none,
-// and says what to run next; a config file already there is kept.
-func TestMakeInstall(t *testing.T) {
+// makeRun runs make in the repository with args, HOME set to home and PATH
+// to path (Go's caches kept where the tests' go keeps them).
+func makeRun(t *testing.T, home, path string, args ...string) (string, error) {
+	t.Helper()
 	mk := testenv.Tool(t, "make", "apt-get install make")
+	cmd := exec.Command(mk, append([]string{"--no-print-directory", "-C", repoRoot(t)}, args...)...)
+	cmd.Env = []string{"HOME=" + home, "PATH=" + path}
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN"} {
+		if out, err := exec.Command("go", "env", v).Output(); err == nil {
+			cmd.Env = append(cmd.Env, v+"="+strings.TrimSpace(string(out)))
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestMakeInstall: `make install` puts the programs and the agents script in
+// PREFIX/bin, the man pages and completions of BIN/share in PREFIX/share,
+// the timer's units (pointing at that claude-auth-sync) in the user unit
+// directory, a commented config file where there was none, all below
+// DESTDIR; warns when PREFIX/bin is not in PATH; and says what to run next,
+// in order. A config file already there is kept. `make uninstall` removes
+// every file it installed, by name, and keeps the config and env files.
+func TestMakeInstall(t *testing.T) {
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "config")
-	run := func() string {
-		cmd := exec.Command(mk, "-C", repoRoot(t), "install", "PREFIX="+dir, "UNITDIR="+filepath.Join(dir, "units"), "CONFFILE="+conf, "BIN="+filepath.Join(dir, "build"))
-		out, err := cmd.CombinedOutput()
+	home, stage, build := filepath.Join(dir, "home"), filepath.Join(dir, "stage"), filepath.Join(dir, "build")
+	const prefix = "/opt/cl"
+	share := map[string]string{ // as the man-page and completion target leaves them
+		"man/man1/claude-launch.1":                       ".TH CLAUDE-LAUNCH 1\n",
+		"man/man1/claude-auth-sync.1":                    ".TH CLAUDE-AUTH-SYNC 1\n",
+		"bash-completion/completions/claude-auth-sync":   "complete -F _x claude-auth-sync\n",
+		"zsh/site-functions/_claude-auth-sync":           "#compdef claude-auth-sync\n",
+		"fish/vendor_completions.d/t3-serve-launch.fish": "complete -c t3-serve-launch\n",
+	}
+	for f, text := range share {
+		p := filepath.Join(build, "share", f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf := filepath.Join(stage, home, ".config/claude-launch/config")
+	envFile := filepath.Join(stage, home, ".config/claude-auth-sync/claude-oauth.env")
+	if err := os.MkdirAll(filepath.Dir(envFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(envFile, []byte("CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	goDir := filepath.Dir(testenv.Tool(t, "go", "install Go"))
+	vars := []string{"PREFIX=" + prefix, "DESTDIR=" + stage, "BIN=" + build}
+	install := func(path string) string {
+		out, err := makeRun(t, home, path, append([]string{"install"}, vars...)...)
 		if err != nil {
 			t.Fatalf("make install: %v\n%s", err, out)
 		}
-		return string(out)
+		return out
 	}
-	out := run()
-	for _, f := range []string{"bin/claude-launch", "bin/claude-auth-sync", "bin/t3-serve-launch", "bin/claude-agents"} {
-		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Mode().Perm()&0o111 == 0 {
+
+	out := install(goDir + ":/usr/bin:/bin")
+	for _, f := range []string{"claude-launch", "claude-auth-sync", "t3-serve-launch", "claude-agents"} {
+		if fi, err := os.Stat(filepath.Join(stage, prefix, "bin", f)); err != nil || fi.Mode().Perm()&0o111 == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	unit, err := os.ReadFile(filepath.Join(dir, "units", "claude-auth-sync.service"))
-	if err != nil || !strings.Contains(string(unit), "ExecStart="+filepath.Join(dir, "bin", "claude-auth-sync")+" sync") {
+	for f, text := range share {
+		if b, err := os.ReadFile(filepath.Join(stage, prefix, "share", f)); string(b) != text {
+			t.Errorf("share/%s: %q, %v", f, b, err)
+		}
+	}
+	units := filepath.Join(stage, home, ".config/systemd/user")
+	unit, err := os.ReadFile(filepath.Join(units, "claude-auth-sync.service"))
+	if err != nil || !strings.Contains(string(unit), "\nExecStart="+prefix+"/bin/claude-auth-sync sync\n") {
 		t.Errorf("unit: %v\n%s", err, unit)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "units", "claude-auth-sync.timer")); err != nil {
+	if _, err := os.Stat(filepath.Join(units, "claude-auth-sync.timer")); err != nil {
 		t.Error(err)
 	}
 	if b, err := os.ReadFile(conf); err != nil || !strings.Contains(string(b), "#VAULT_ADDR=") {
 		t.Errorf("config: %v", err)
 	}
-	if !strings.Contains(out, "alias claude=claude-launch") || !strings.Contains(out, "systemctl --user enable --now claude-auth-sync.timer") {
-		t.Errorf("no next steps:\n%s", out)
+	// The steps that follow, in the order a person takes them: the README's.
+	rest := out
+	for _, s := range append(readmeSteps(t, home), prefix+"/bin/claude-launch") {
+		i := strings.Index(rest, s)
+		if i < 0 {
+			t.Errorf("make install's closing lines lack the README's %q, or name it out of order:\n%s", s, out)
+			break
+		}
+		rest = rest[i+len(s):]
 	}
+	warning := "warning: " + prefix + "/bin is not in your PATH"
+	if !strings.Contains(out, warning) || !strings.Contains(out, `export PATH="`+prefix+`/bin:$PATH"`) {
+		t.Errorf("no PATH warning, with the line to add:\n%s", out)
+	}
+
 	if err := os.WriteFile(conf, []byte("VAULT_ADDR=https://mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run()
+	if out := install(prefix + "/bin:" + goDir + ":/usr/bin:/bin"); strings.Contains(out, warning) {
+		t.Errorf("a PATH warning with %s/bin in PATH:\n%s", prefix, out)
+	}
 	if b, _ := os.ReadFile(conf); string(b) != "VAULT_ADDR=https://mine\n" {
 		t.Error("make install replaced an existing config file")
+	}
+
+	if out, err := makeRun(t, home, "/usr/bin:/bin", append([]string{"uninstall"}, vars...)...); err != nil {
+		t.Fatalf("make uninstall: %v\n%s", err, out)
+	}
+	var left []string
+	_ = filepath.WalkDir(stage, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, strings.TrimPrefix(p, stage))
+		}
+		return err
+	})
+	if want := []string{filepath.Join(home, ".config/claude-auth-sync/claude-oauth.env"), filepath.Join(home, ".config/claude-launch/config")}; strings.Join(left, " ") != strings.Join(want, " ") {
+		t.Errorf("after make uninstall: %q left, want only the env file and the config file %q", left, want)
+	}
+}
+
+// readmeSteps are the commands of the README's Install and Enable
+// sections that follow `make install`, with ~/.config written out for home.
+func readmeSteps(t *testing.T, home string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, section := range []string{"\n## Install\n", "\n## Enable"} {
+		_, s, _ := strings.Cut(string(b), section)
+		_, s, _ = strings.Cut(s, "```sh\n")
+		s, _, _ = strings.Cut(s, "```")
+		for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+			cmd, _, _ := strings.Cut(line, "  #")
+			if cmd = strings.TrimSpace(cmd); !strings.HasPrefix(cmd, "git clone") && cmd != "make install" {
+				steps = append(steps, strings.ReplaceAll(cmd, "~/.config/", home+"/.config/"))
+			}
+		}
+	}
+	if len(steps) < 6 {
+		t.Fatalf("README.md's Install and Enable sections give %q, not the steps after make install", steps)
+	}
+	return steps
+}
+
+// TestMakeInstallUnit: `make install-unit` (as root) needs no Go: it
+// installs the t3-serve-launch that `make build` made, and the unit, and
+// says to run `make build` first when there is none.
+func TestMakeInstallUnit(t *testing.T) {
+	dir := t.TempDir()
+	stage, build := filepath.Join(dir, "stage"), filepath.Join(dir, "build")
+	noGo := "/usr/bin:/bin"
+	for _, d := range filepath.SplitList(noGo) {
+		if _, err := os.Stat(filepath.Join(d, "go")); err == nil {
+			t.Skip("go is in " + d + " here: no PATH without it to try")
+		}
+	}
+	out, err := makeRun(t, dir, noGo, "install-unit", "DESTDIR="+stage, "BIN="+build)
+	if err == nil || !strings.Contains(out, "run `make build` as yourself first, then `sudo make install-unit`") {
+		t.Errorf("install-unit without a build: %v\n%s", err, out)
+	}
+	if err := testenv.BuildCommands(build, "github.com/claude-launch/claude-launch/cmd/t3-serve-launch"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := makeRun(t, dir, noGo, "install-unit", "DESTDIR="+stage, "BIN="+build); err != nil {
+		t.Fatalf("install-unit, with no go in PATH: %v\n%s", err, out)
+	}
+	unit, err := os.ReadFile(filepath.Join(stage, "etc/systemd/system/t3-serve@.service"))
+	if err != nil || !strings.Contains(string(unit), "\nExecStart=/usr/local/bin/t3-serve-launch serve\n") {
+		t.Errorf("unit: %v\n%s", err, unit)
+	}
+	if fi, err := os.Stat(filepath.Join(stage, "usr/local/bin/t3-serve-launch")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("t3-serve-launch: %v", err)
+	}
+	if out, err := makeRun(t, dir, noGo, "uninstall-unit", "DESTDIR="+stage); err != nil {
+		t.Fatalf("uninstall-unit: %v\n%s", err, out)
+	}
+	for _, f := range []string{"etc/systemd/system/t3-serve@.service", "usr/local/bin/t3-serve-launch"} {
+		if _, err := os.Stat(filepath.Join(stage, f)); err == nil {
+			t.Errorf("uninstall-unit left %s", f)
+		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // TestHotPathSymbols guards the start-up budget: claude-launch runs before
 // every agent, and each of these, merely linked, measurably slows a Go
-// program's start (README, "Start-up cost") or is work only claude-auth-sync
+// program's start (docs/startup.md) or is work only claude-auth-sync
 // may do (writing, locking, Vault). It reads the symbols of the binary as
 // built, not the package list, which names packages whose code the linker
 // then drops (fmt for one type) and misses nothing that is linked.

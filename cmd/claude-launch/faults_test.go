@@ -24,7 +24,7 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's fault table from TestFaultTable's results")
+var update = flag.Bool("update", false, "rewrite the fault table of docs/how-it-works.md from TestFaultTable's results")
 
 // faultRun is one row's world while it runs.
 type faultRun struct {
@@ -40,8 +40,8 @@ type faultRun struct {
 	ownFate bool
 }
 
-// fault is one row of the README's fault table: a fault, how it is set up,
-// and what the person must see.
+// fault is one row of the fault table (docs/how-it-works.md): a fault, how
+// it is set up, and what the person must see.
 type fault struct {
 	name string
 	// sync runs `claude-auth-sync sync` by hand; otherwise claude-launch
@@ -316,18 +316,18 @@ func faultClasses() []struct {
 	}
 }
 
-// TestFaultTable runs every fault of the README's fault table against the
+// TestFaultTable runs every fault of the fault table against the
 // real programs, a real Vault on loopback and, for answers a real Vault
 // cannot be made to give, a fake; checks what the person sees word for
 // word, the exit status, that the wait is bounded, which login claude starts
-// with, and what became of the env file; and checks that the README's
-// table says exactly that (-update rewrites it).
+// with, and what became of the env file; and checks that the table in
+// docs/how-it-works.md says exactly that (-update, or make docs, rewrites it).
 func TestFaultTable(t *testing.T) {
 	v, me, userToken := testenv.StartUserVault(t)
 	tok, _ := token.NewSecret(testToken)
 	var table strings.Builder
 	for ci, class := range faultClasses() {
-		table.WriteString("\n#### " + strconv.Itoa(ci+1) + ". " + class.title + "\n\n")
+		table.WriteString("\n### " + strconv.Itoa(ci+1) + ". " + class.title + "\n\n")
 		table.WriteString("| fault | what you see, word for word | exit | time | claude starts with | env file |\n| --- | --- | --- | --- | --- | --- |\n")
 		for _, f := range class.faults {
 			t.Run(f.name, func(t *testing.T) {
@@ -336,7 +336,7 @@ func TestFaultTable(t *testing.T) {
 			})
 		}
 	}
-	testenv.CheckReadmeSection(t, "FAULT TABLE", table.String(), *update)
+	testenv.CheckDocSection(t, "docs/how-it-works.md", "FAULT TABLE", table.String(), *update)
 }
 
 func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken string, tok token.Secret) string {

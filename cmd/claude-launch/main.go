@@ -6,8 +6,8 @@
 //
 // It has no command line of its own; settings come from CLAUDE_LAUNCH_*
 // variables and the config file. It runs before every agent, so it links
-// neither kong, nor a logging library, nor the Vault client (README,
-// "Start-up cost"); on a miss it runs claude-auth-sync, which has them.
+// neither kong, nor a logging library, nor the Vault client
+// (docs/startup.md); on a miss it runs claude-auth-sync, which has them.
 package main
 
 import (

@@ -55,7 +55,7 @@ func TestRunFastPath(t *testing.T) {
 
 // TestFastPathAllocations keeps the per-launch path lean: every allocation
 // of a new size class costs the heap a fresh span, and page faults are most
-// of what a launch costs over Go's own start (README, "Start-up cost"). The
+// of what a launch costs over Go's own start (docs/startup.md). The
 // benchmark measures time; this fails at once when a change allocates on the
 // fast path without need.
 func TestFastPathAllocations(t *testing.T) {

@@ -88,7 +88,8 @@ func checkT3Code(logger *log.Logger) {
 		"file", filepath.Join(home, t3Settings), "setting", "providers.claudeAgent.binaryPath", "value", launcherPath())
 }
 
-// launcherPath is the claude-launch beside this program, else in PATH.
+// launcherPath is the claude-launch beside this program, else in PATH, else
+// where `make install` puts it for the user, which is what binaryPath names.
 func launcherPath() string {
 	if exe, err := os.Executable(); err == nil {
 		p := filepath.Join(filepath.Dir(exe), "claude-launch")
@@ -99,5 +100,5 @@ func launcherPath() string {
 	if p, err := exec.LookPath("claude-launch"); err == nil && filepath.IsAbs(p) {
 		return p
 	}
-	return "/usr/local/bin/claude-launch"
+	return filepath.Join(os.Getenv("HOME"), ".local/bin/claude-launch")
 }

@@ -1,7 +1,7 @@
 // Package buildinfo reads the Go build info of an executable file (its main
 // package, module version and VCS revision) in three small reads, without
 // debug/elf or runtime/debug, which link fmt and more: claude-launch uses
-// it on every launch (README, "Start-up cost").
+// it on every launch (docs/startup.md).
 package buildinfo
 
 import (

@@ -20,6 +20,5 @@
 // lock, the negative cache, the resolver, the no-answer message).
 //
 // The package links only the standard library and packages token and
-// memsize: it runs on the start-up path of every agent (README, "Start-up
-// cost").
+// memsize: it runs on the start-up path of every agent (docs/startup.md).
 package config

@@ -1,5 +1,5 @@
 // Package errs builds wrapped errors without fmt, for the packages on the
-// per-launch path, which does not link it (README, "Start-up cost").
+// per-launch path, which does not link it (docs/startup.md).
 // Messages are joined from parts that never include a secret.
 package errs
 

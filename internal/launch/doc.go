@@ -4,6 +4,5 @@
 // and the fetch on a miss through claude-auth-sync.
 //
 // Like package token it links only the standard library and this module's
-// own packages: claude-launch runs it before every agent (README,
-// "Start-up cost").
+// own packages: claude-launch runs it before every agent (docs/startup.md).
 package launch

@@ -11,7 +11,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/testenv"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's race-lab table from docs/race-lab/report.json")
+var update = flag.Bool("update", false, "rewrite the tables of docs/race-lab.md from docs/race-lab/report.json")
 
 // TestShortLab runs a short lab (one seed, 8 lifetimes of 0.5 s, every
 // case without the guard) through the real binaries, and asserts the
@@ -114,9 +114,9 @@ func TestShortLab(t *testing.T) {
 	}
 }
 
-// TestReadmeTable: the README's table is the one the lab printed for the
-// report kept in docs/race-lab (make race-lab-docs).
-func TestReadmeTable(t *testing.T) {
+// TestRaceLabDoc: docs/race-lab.md's tables are the ones the lab printed
+// for the report kept in docs/race-lab (make race-lab-docs).
+func TestRaceLabDoc(t *testing.T) {
 	b, err := os.ReadFile("../../docs/race-lab/report.json")
 	if err != nil {
 		t.Fatal(err)
@@ -127,5 +127,5 @@ func TestReadmeTable(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	testenv.CheckReadmeSection(t, "RACE LAB TABLE", "\n"+Tables(rep.Cases), *update)
+	testenv.CheckDocSection(t, "docs/race-lab.md", "RACE LAB TABLE", "\n"+Tables(rep.Cases), *update)
 }

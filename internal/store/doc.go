@@ -3,7 +3,7 @@
 // callers ask Vault; Sync ties them together.
 //
 // It is kept apart from package token so that the per-launch program,
-// which only reads, cannot link it by accident (README, "Start-up cost");
+// which only reads, cannot link it by accident (docs/startup.md);
 // claude-auth-sync and t3-serve-launch link it.
 //
 // Nothing here changes a file it does not own: a directory is created, and

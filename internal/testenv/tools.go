@@ -1,8 +1,8 @@
 // Package testenv finds and starts the real components the tests run
 // against: a Vault dev server and a three-node Vault cluster with TLS on
 // loopback (vault.go, cluster.go, pki.go), the claude CLI from npm, the
-// tools' cache, the programs built as installed (build.go), the README's
-// generated sections (readme.go). A test whose
+// tools' cache, the programs built as installed (build.go), the docs'
+// generated sections (docs.go). A test whose
 // component is absent skips with the command that installs it, unless
 // CLAUDE_LAUNCH_REQUIRE_TOOLS=1 (set by CI), which turns the skip into a
 // failure so that nothing is silently untested.

@@ -4,7 +4,7 @@
 // token alive (renew.go).
 //
 // The per-launch program does not link it (the Vault client alone roughly
-// doubles a Go program's start-up; README, "Start-up cost"): on a miss it
+// doubles a Go program's start-up; docs/startup.md): on a miss it
 // runs claude-auth-sync, which does.
 //
 // It protects against two failures. The client is built deliberately:

@@ -13,5 +13,5 @@
 // internal/store, which the per-launch program does not link.
 //
 // The package links only the standard library, since it runs before every
-// agent (README, "Start-up cost"). Vault access is elsewhere.
+// agent (docs/startup.md). Vault access is elsewhere.
 package token

@@ -15,7 +15,7 @@
 // t3-serve-launch lays it out (package cgroup); claude-launch, started by
 // the server, joins a new agent cgroup of its own (Join) before it execs
 // claude. This package links only the standard library, since
-// claude-launch links it (README, "Start-up cost"); an ordinary launch (no
+// claude-launch links it (docs/startup.md); an ordinary launch (no
 // CLAUDE_LAUNCH_AGENT_CGROUP) does nothing of it.
 package agentcg
 

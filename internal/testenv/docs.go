@@ -8,17 +8,11 @@ import (
 	"testing"
 )
 
-// CheckReadmeSection compares the README's section between
-// "<!-- BEGIN name -->" and "<!-- END name -->" with want, the text a test
-// produced, or rewrites it when update is set (go test … -update), so that
-// what the README shows is what the programs do.
-func CheckReadmeSection(t *testing.T, name, want string, update bool) {
-	t.Helper()
-	CheckDocSection(t, "README.md", name, want, update)
-}
-
-// CheckDocSection is CheckReadmeSection for another document, doc being
-// its path from the repository's root (docs/t3-serve.md).
+// CheckDocSection compares the section of doc (its path from the
+// repository's root: docs/t3-serve.md) between "<!-- BEGIN name -->" and
+// "<!-- END name -->" with want, the text a test produced, or rewrites it
+// when update is set (go test … -update; make docs), so that what the
+// docs show is what the programs do.
 func CheckDocSection(t *testing.T, doc, name, want string, update bool) {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
