@@ -15,9 +15,9 @@ import (
 // TestClaudeAgentsSettings runs scripts/claude-agents with real tmux: its
 // panes get CLAUDE_LAUNCH_PANE_MEMORY_MAX as every Go program reads it,
 // with the same refusals, said once by the script and first in each pane,
-// which then runs the agent and says how it ended. (This machine's cgroups
-// are v1: the agents run uncapped, and say why; the cgroup v2 guest runs
-// them capped, TestCgroupV2Guest.)
+// which then runs the agent and says how it ended. (On cgroup v1 the agents
+// run uncapped, said once; the cgroup v2 guest runs them capped,
+// TestCgroupV2Guest.)
 func TestClaudeAgentsSettings(t *testing.T) {
 	tmux := testenv.Tool(t, "tmux", "apt-get install tmux")
 	scripts, _ := filepath.Abs(filepath.Join("..", "..", "scripts"))
@@ -68,13 +68,13 @@ func TestClaudeAgentsSettings(t *testing.T) {
 			cmd.Env = env
 			b, err := cmd.CombinedOutput()
 			out := string(b)
-			if err != nil || strings.Count(out, refusal) != 1 || strings.Count(out, "the agents run without a memory cap of their own: ") != 1 {
-				t.Errorf("claude-agents (%v) did not say the refusal %q, and that the agents run uncapped, once:\n%s", err, refusal, out)
+			if err != nil || strings.Count(out, refusal) != 1 || strings.Count(out, "the agents run without a memory cap of their own: ") > 1 {
+				t.Errorf("claude-agents (%v) did not say the refusal %q once, or said more than once that the agents run uncapped:\n%s", err, refusal, out)
 			}
 			var panes []string
 			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 				panes = []string{tmuxCmd("capture-pane", "-p", "-J", "-t", "s:agents.0"), tmuxCmd("capture-pane", "-p", "-J", "-t", "s:agents.1")}
-				if strings.Contains(panes[0]+panes[1], "exited with status 3") && strings.Count(panes[0]+panes[1], "exited with status 3") == 2 {
+				if strings.Count(panes[0]+panes[1], "exited with status 3") == 2 {
 					break
 				}
 			}
