@@ -34,6 +34,8 @@ type CLI struct {
 	AgentMemory   string `name:"agent-memory-max" help:"${help_agent_memory_max}" placeholder:"${placeholder_agent_memory_max}"`
 	ServerLow     string `name:"server-memory-low" help:"${help_server_memory_low}" placeholder:"${placeholder_server_memory_low}"`
 	ServerMax     string `name:"server-memory-max" help:"${help_server_memory_max}" placeholder:"${placeholder_server_memory_max}"`
+	// Pane runs a pane of scripts/claude-agents instead (pane.go).
+	Pane string `name:"pane" hidden:""`
 
 	Args []string `arg:"" optional:"" help:"Arguments for the server, unchanged (for T3 Code: serve, and its flags); put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for the server."`
 }

@@ -32,6 +32,9 @@ func run(args []string) int {
 	if !ok {
 		return launch.ExitUsage
 	}
+	if c.Pane != "" {
+		return runPane(&cfg, problems, c.Pane, c.Args)
+	}
 	logger := cli.NewLogger("t3-serve-launch", cfg.LogLevel)
 	cli.Warn(logger, problems)
 	code, err := c.Run(&cfg, logger)

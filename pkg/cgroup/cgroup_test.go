@@ -57,7 +57,8 @@ func TestParseVersionAndRejection(t *testing.T) {
 // TestScopeProperties: the D-Bus types systemd requires (uint64 "t" for
 // sizes: int64 fails with "Unexpected message contents").
 func TestScopeProperties(t *testing.T) {
-	props := ScopeProperties(defaultCaps, 42, "desc", true)
+	req := ScopeRequest{Caps: defaultCaps, PID: 42, Description: "desc"}
+	props := ScopeProperties(req, true)
 	sig := map[string]string{}
 	for _, p := range props {
 		sig[p.Name] = p.Value.Signature().String()
@@ -80,9 +81,17 @@ func TestScopeProperties(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range ScopeProperties(defaultCaps, 42, "desc", false) {
+	for _, p := range ScopeProperties(req, false) {
 		if p.Name == "OOMPolicy" {
 			t.Error("OOMPolicy sent although asked not to")
+		}
+	}
+	// An agent's scope, as systemd-run --scope makes one: not delegated,
+	// and kept when it fails, so that its Result (oom-kill) can be read.
+	req.Agent = true
+	for _, p := range ScopeProperties(req, true) {
+		if p.Name == "Delegate" || p.Name == "CollectMode" {
+			t.Errorf("an agent's scope has %s", p.Name)
 		}
 	}
 	if n := freshName("t3.scope"); !strings.HasPrefix(n, "t3-") || !strings.HasSuffix(n, ".scope") {

@@ -10,19 +10,21 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 )
 
-// ScopeProperties are the StartTransientUnit properties of a capped scope
-// holding pid, its cgroup subtree delegated to it (for the agents'
-// cgroups). The memory limits must be D-Bus uint64 ("t"): systemd rejects
-// int64 with "Unexpected message contents".
-func ScopeProperties(c Caps, pid uint32, description string, withOOMPolicy bool) []sd.Property {
+// ScopeProperties are the StartTransientUnit properties of the capped scope
+// req asks for. The memory limits must be D-Bus uint64 ("t"): systemd
+// rejects int64 with "Unexpected message contents".
+func ScopeProperties(req ScopeRequest, withOOMPolicy bool) []sd.Property {
+	c := req.Caps
 	props := []sd.Property{
-		sd.PropDescription(description),
-		sd.PropPids(pid),
+		sd.PropDescription(req.Description),
+		sd.PropPids(req.PID),
 		{Name: "MemoryHigh", Value: godbus.MakeVariant(c.High)},
 		{Name: "MemoryMax", Value: godbus.MakeVariant(c.Max)},
 		{Name: "MemorySwapMax", Value: godbus.MakeVariant(c.SwapMax)},
-		{Name: "Delegate", Value: godbus.MakeVariant(true)},
-		{Name: "CollectMode", Value: godbus.MakeVariant("inactive-or-failed")},
+	}
+	if !req.Agent {
+		props = append(props, sd.Property{Name: "Delegate", Value: godbus.MakeVariant(true)},
+			sd.Property{Name: "CollectMode", Value: godbus.MakeVariant("inactive-or-failed")})
 	}
 	if withOOMPolicy {
 		props = append(props, sd.Property{Name: "OOMPolicy", Value: godbus.MakeVariant(c.OOMPolicy)})
@@ -47,6 +49,10 @@ type ScopeRequest struct {
 	Description string
 	PID         uint32
 	Caps        Caps
+	// Agent asks for one agent's scope; otherwise a server's, its subtree
+	// delegated to it (for the agents' cgroups) and collected even when it
+	// fails. A failed agent's scope keeps its Result until reset.
+	Agent bool
 }
 
 // StartScope creates a transient scope holding req.PID under the caps and
@@ -60,7 +66,7 @@ func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, er
 	s := Scope{Name: req.Name}
 	retried := false
 	for {
-		err := startAndWait(ctx, conn, s.Name, ScopeProperties(req.Caps, req.PID, req.Description, !s.Rejected))
+		err := startAndWait(ctx, conn, s.Name, ScopeProperties(req, !s.Rejected))
 		if err == nil {
 			break
 		}
