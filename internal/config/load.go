@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"io/fs"
 	"strconv"
@@ -23,6 +24,8 @@ type Input struct {
 	// Launch loads only the settings claude-launch reads (Setting.Launch);
 	// the others keep their zero values.
 	Launch bool
+	// Origins, if not nil, gets where each setting's value came from.
+	Origins map[string]Origin
 }
 
 // MayBeSecret says whether a value could be a credential pasted in the
@@ -152,6 +155,7 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 			if err := s.set(c, v, getenv); err != nil {
 				return append(problems, Problem{Name: "--" + s.Flag, Value: v, Reason: err.Error(), Flag: true})
 			}
+			in.origin(s, "flag --"+s.Flag, v)
 			return problems
 		}
 	}
@@ -161,20 +165,38 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 			v, where = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line)
 		}
 	}
+	using := s.Default
+	if s.DefaultHelp != "" {
+		using = s.DefaultHelp
+	}
 	// set leaves the value to use in c, a fallback included.
-	if err := s.set(c, v, getenv); err != nil {
-		using := s.Default
-		if s.DefaultHelp != "" {
-			using = s.DefaultHelp
-		}
+	err := s.set(c, v, getenv)
+	switch src := cmp.Or(where, "environment"); {
+	case v == "":
+		in.origin(s, "default", using)
+	case err == nil:
+		in.origin(s, src, v)
+	default:
 		var bv *badValue
 		if errors.As(err, &bv) && bv.using != "" {
 			using = bv.using
 		}
+		in.origin(s, "default ("+src+" refused)", using)
 		return append(problems, Problem{Name: s.Name, Value: v, Where: where, Reason: err.Error(), Using: using})
 	}
 	return problems
 }
+
+// origin records where s's value came from, when asked to.
+func (in Input) origin(s *Setting, source, value string) {
+	if in.Origins != nil {
+		in.Origins[s.Name] = Origin{source, value}
+	}
+}
+
+// Origin is where a setting's value came from: "flag --x", "environment",
+// "config file PATH line N" or "default"; and the value as given.
+type Origin struct{ Source, Value string }
 
 // secrets may not stand in the config file, which need not be private.
 var secrets = []string{EnvVaultToken, token.EnvVar}
