@@ -27,8 +27,12 @@ DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
 
 all: build
 
+# Then the man pages and completions, from the programs' own flags, in
+# $(BIN)/share (man/man1, bash-completion, zsh, fish).
 build:
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
+	$(BIN)/claude-auth-sync --generate-docs $(BIN)/share
+	$(BIN)/t3-serve-launch --generate-docs $(BIN)/share
 
 # For one user: the programs and scripts/claude-agents in $(PREFIX)/bin,
 # the sync's user timer in ~/.config/systemd/user, a commented config file
