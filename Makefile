@@ -76,9 +76,10 @@ agent-sdk:
 	scripts/install-agent-sdk.sh >/dev/null
 
 # Debian's packages that tests run for real: promtool (prometheus), the
-# textfile collector (prometheus-node-exporter), tmux. Installed as root
+# textfile collector (prometheus-node-exporter), tmux; zsh, fish, groff and
+# man check the generated completions and man pages. Installed as root
 # when missing; otherwise their tests skip, saying so.
-DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux
+DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux zsh:zsh fish:fish groff:groff-base man:man-db
 debian-tools:
 	@missing=; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

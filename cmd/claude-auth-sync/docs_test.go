@@ -57,7 +57,7 @@ func TestHelpShape(t *testing.T) {
 	}
 	out, _, code := runIn(t, bin, env)
 	for _, c := range []string{"sync", "status", "enable", "rotate", "disable", "settings", "help"} {
-		if !regexp.MustCompile(`(?m)^  ` + c + ` `).MatchString(out) || code != 0 {
+		if !regexp.MustCompile(`(?m)^  `+c+` `).MatchString(out) || code != 0 {
 			t.Errorf("bare claude-auth-sync (exit %d) does not list %s:\n%s", code, c, out)
 		}
 	}

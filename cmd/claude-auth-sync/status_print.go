@@ -9,9 +9,18 @@ import (
 	"github.com/claude-launch/claude-launch/internal/vault"
 )
 
-// printStatus writes the status for a person.
+// printStatus writes the status for a person: the verdict first, then
+// what to act on, then what was found.
 func printStatus(w io.Writer, st Status) {
 	var b strings.Builder
+	b.WriteString(map[bool]string{true: "healthy\n", false: "NOT healthy\n"}[st.Healthy])
+	for _, p := range st.Problems {
+		b.WriteString("problem: " + p + "\n")
+	}
+	for _, p := range st.Warnings {
+		b.WriteString("warning: " + p + "\n")
+	}
+	b.WriteString("\n")
 	line := func(k, v string) { b.WriteString("  " + k + strings.Repeat(" ", max(1, 17-len(k))) + v + "\n") }
 	switch st.Mode {
 	case ModeSetupToken:
@@ -91,17 +100,6 @@ func printStatus(w io.Writer, st Status) {
 	}
 	if st.Mode == ModeSetupToken {
 		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
-	}
-	for _, p := range st.Problems {
-		b.WriteString("\nproblem: " + p)
-	}
-	for _, p := range st.Warnings {
-		b.WriteString("\nwarning: " + p)
-	}
-	if st.Healthy {
-		b.WriteString("\nhealthy\n")
-	} else {
-		b.WriteString("\nNOT healthy\n")
 	}
 	_, _ = io.WriteString(w, b.String())
 }

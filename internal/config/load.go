@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -85,6 +86,7 @@ type Problem struct {
 	Using string
 	// Flag marks a bad flag: a usage error.
 	Flag bool
+	line int // in the config file, for the order of the messages
 }
 
 func (p Problem) Error() string {
@@ -139,6 +141,8 @@ func Load(in Input) (c Config, problems []Problem) {
 		}
 	}
 	problems = append(problems, unknownVars(in.Environ)...)
+	// The config file's, in line order after the others.
+	slices.SortStableFunc(problems, func(a, b Problem) int { return a.line - b.line })
 	return c, problems
 }
 
@@ -159,10 +163,10 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 			return problems
 		}
 	}
-	v, where := getenv(s.Name), ""
+	v, where, line := getenv(s.Name), "", 0
 	if v == "" {
 		if fv, ok := file[s.Name]; ok && !s.NotInFile {
-			v, where = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line)
+			v, where, line = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line), fv.line
 		}
 	}
 	using := s.Default
@@ -182,7 +186,7 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 			using = bv.using
 		}
 		in.origin(s, "default ("+src+" refused)", using)
-		return append(problems, Problem{Name: s.Name, Value: v, Where: where, Reason: err.Error(), Using: using})
+		return append(problems, Problem{Name: s.Name, Value: v, Where: where, Reason: err.Error(), Using: using, line: line})
 	}
 	return problems
 }
@@ -234,7 +238,7 @@ func readFile(path string) (map[string]fileValue, []Problem) {
 	var problems []Problem
 	where := "config file " + path
 	for _, e := range bad {
-		problems = append(problems, Problem{Where: where, Reason: e.Error() + "; that line is ignored"})
+		problems = append(problems, Problem{Where: where + " line " + strconv.Itoa(e.Line), Reason: e.Reason + "; that line is ignored", line: e.Line})
 	}
 	vals := make(map[string]fileValue, len(as))
 	for _, a := range as {
@@ -242,11 +246,12 @@ func readFile(path string) (map[string]fileValue, []Problem) {
 		s := Lookup(a.Name)
 		switch {
 		case contains(secrets, a.Name):
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)"})
+			problems = append(problems, Problem{Where: at, Name: a.Name, line: a.Line,
+				Reason: "is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)"})
 		case s == nil:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is not a setting" + suggest(a.Name) + "; ignored"})
+			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is not a setting" + suggest(a.Name) + "; ignored", line: a.Line})
 		case s.NotInFile:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "cannot be set in the config file; ignored"})
+			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "cannot be set in the config file; ignored", line: a.Line})
 		default:
 			vals[a.Name] = fileValue{value: a.Value, line: a.Line}
 		}
