@@ -324,3 +324,12 @@ func TestLaunchLoadsItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAnswerUnsetAddr: with VAULT_ADDR unset, no answer names the default
+// and where to set the address.
+func TestNoAnswerUnsetAddr(t *testing.T) {
+	c := Config{VaultTimeout: 2 * time.Second}
+	if got, want := c.NoAnswer(), "vault at https://127.0.0.1:8200 did not answer within 2s; "+UnsetVaultAddr; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

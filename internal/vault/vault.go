@@ -327,8 +327,7 @@ func explainTransport(addr string, unset bool, ue *url.Error) error {
 		return errors.New("vault at " + addr + " sent the request on to its cluster's active node at " + to + ", which is unreachable (" + err.Error() + "); the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node")
 	}
 	if unset {
-		return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); that is the default address, as VAULT_ADDR is not set: " +
-			"set VAULT_ADDR to your Vault server in the config file (~/.config/claude-launch/config)")
+		return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); " + config.UnsetVaultAddr)
 	}
 	return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); check VAULT_ADDR and that the server runs")
 }
