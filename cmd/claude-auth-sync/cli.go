@@ -17,7 +17,7 @@ type CLI struct {
 	Enable   EnableCmd   `cmd:"" help:"Store your setup token (read from stdin or a prompt, never the command line) in your Vault path, then sync."`
 	Rotate   RotateCmd   `cmd:"" help:"Replace the setup token as enable does, then list the running agents still on the old one and how to restart them."`
 	Disable  DisableCmd  `cmd:"" help:"Remove the setup token from Vault and the env file: new sessions use claude's own login again."`
-	Settings SettingsCmd `cmd:"" help:"Show every setting in effect and where it comes from: a flag, the environment, the config file and line, or the default."`
+	Settings SettingsCmd `cmd:"" help:"Show each setting in effect and where it came from: flag, environment, config file line or default."`
 	Help     HelpCmd     `cmd:"" help:"Show the help of a command."`
 }
 

@@ -44,7 +44,8 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 			return token.Secret{}, "", errUsage{"--expires=" + strconv.Quote(e.Expires) + " is not a date such as 2027-11-28 or an RFC 3339 time"}
 		}
 		if !t.After(time.Now()) {
-			return token.Secret{}, "", errUsage{"--expires=" + strconv.Quote(e.Expires) + " is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
+			return token.Secret{}, "", errUsage{"--expires=" + strconv.Quote(e.Expires) +
+				" is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
 		}
 		expires = t
 	}

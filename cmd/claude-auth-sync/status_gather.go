@@ -234,7 +234,8 @@ func (st *Status) judgeAgents() {
 		}
 	}
 	if len(old) > 0 {
-		st.warn(strconv.Itoa(len(old)) + " running agent(s) started with another credential than the env file's and keep it until restarted: pid " + strings.Join(old, ", "))
+		st.warn(strconv.Itoa(len(old)) + " running agent(s) started with another credential than the env file's " +
+			"and keep it until restarted: pid " + strings.Join(old, ", "))
 	}
 }
 

@@ -67,7 +67,8 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 // parse, or a bad flag value, is printed as a usage error and ok is false:
 // exit with launch.ExitUsage. Problems of the environment and the config
 // file come back for the caller to log, once.
-func Parse(cli any, prog config.Prog, name, description string, args []string) (kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
+func Parse(cli any, prog config.Prog, name, description string, args []string) (
+	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
 	parser := New(cli, prog, name, description)
 	if len(args) == 2 && args[0] == "--generate-docs" { // make build's: man pages and completions
 		if err := WriteDocs(args[1], parser.Model); err != nil {

@@ -97,10 +97,14 @@ func short(help string) string {
 	if i := strings.Index(help, ". "); i > 0 {
 		help = help[:i]
 	}
+	help = strings.ReplaceAll(strings.TrimSuffix(help, "."), ":", ",")
 	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune("'\"[]:\\`$", r) {
+		switch {
+		case r == '\'':
+			return '’'
+		case strings.ContainsRune("\"[]\\`$", r):
 			return -1
 		}
 		return r
-	}, strings.TrimSuffix(help, "."))
+	}, help)
 }
