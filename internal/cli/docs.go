@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -16,56 +17,25 @@ import (
 //go:embed docs.tmpl
 var docsText string
 
-// docFlag is what a man page or a completion says of a flag.
-type docFlag struct {
-	Name, Placeholder, Help string
-	Bool, File              bool
-}
-
-// docCmd is what they say of a command.
-type docCmd struct {
-	Name, Help string
-	Flags      []docFlag
-}
-
-func docFlags(flags []*kong.Flag) (out []docFlag) {
-	for _, f := range flags {
-		if ph := f.FormatPlaceHolder(); !f.Hidden {
-			out = append(out, docFlag{f.Name, ph, f.Help, f.IsBool(), ph == "PATH" || ph == "DIR"})
-		}
-	}
-	return out
-}
-
 // WriteDocs writes app's man page and its bash, zsh and fish completions
 // under dir (a share/ tree), and claude-launch's man page, from the kong
 // model and the settings table through docs.tmpl.
 func WriteDocs(dir string, app *kong.Application) error {
-	t, err := template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper}).Parse(docsText)
+	t, err := template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
+		"file": func(f *kong.Flag) bool { return slices.Contains([]string{"PATH", "DIR"}, f.FormatPlaceHolder()) },
+		"visible": func(flags []*kong.Flag) (out []*kong.Flag) {
+			for _, f := range flags {
+				if !f.Hidden {
+					out = append(out, f)
+				}
+			}
+			return out
+		}}).Parse(docsText)
 	if err != nil {
 		return err
 	}
 	n := app.Name
-	d := map[string]any{"Name": n, "Func": "_" + strings.ReplaceAll(n, "-", "_"), "Help": app.Help, "Version": version.String(),
-		"Summary": strings.TrimSpace(app.Summary()), "Flags": docFlags(app.Flags)}
-	var cmds []docCmd
-	all := docFlags(app.Flags)
-	for _, c := range app.Children {
-		if !c.Hidden {
-			cmds = append(cmds, docCmd{c.Name, c.Help, docFlags(c.Flags)})
-			all = append(all, docFlags(c.Flags)...)
-		}
-	}
-	var env, launch []*config.Setting
-	for _, s := range config.Settings {
-		if s.Flag == "" {
-			env = append(env, s)
-		}
-		if s.Launch {
-			launch = append(launch, s)
-		}
-	}
-	d["Cmds"], d["All"], d["Env"], d["Launch"] = cmds, all, env, launch
+	d := map[string]any{"App": app, "Func": "_" + strings.ReplaceAll(n, "-", "_"), "Version": version.String(), "Settings": config.Settings}
 	for name, tmpl := range map[string]string{"man/man1/" + n + ".1": "man", "bash-completion/completions/" + n: "bash",
 		"zsh/site-functions/_" + n: "zsh", "fish/vendor_completions.d/" + n + ".fish": "fish", "man/man1/claude-launch.1": "launch"} {
 		var b bytes.Buffer
