@@ -7,6 +7,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -105,16 +106,8 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 func FlagValues(kctx *kong.Context) map[string]string {
 	out := map[string]string{}
 	for _, f := range kctx.Flags() {
-		if config.LookupFlag(f.Name) == nil || !f.Target.IsValid() {
-			continue
-		}
-		switch f.Target.Kind() {
-		case reflect.String:
-			out[f.Name] = f.Target.String()
-		case reflect.Bool:
-			if f.Target.Bool() {
-				out[f.Name] = "1"
-			}
+		if v := fmt.Sprint(f.Target.Interface()); config.LookupFlag(f.Name) != nil && v != "false" {
+			out[f.Name] = v // a string, or true for a switch
 		}
 	}
 	return out

@@ -169,10 +169,7 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 			v, where, line = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line), fv.line
 		}
 	}
-	using := s.Default
-	if s.DefaultHelp != "" {
-		using = s.DefaultHelp
-	}
+	using := cmp.Or(s.DefaultHelp, s.Default)
 	// set leaves the value to use in c, a fallback included.
 	err := s.set(c, v, getenv)
 	switch src := cmp.Or(where, "environment"); {

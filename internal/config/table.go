@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -43,11 +44,7 @@ const (
 // FlagHelp is the help text of the setting's flag: its sentence, its
 // default and its variable.
 func (s *Setting) FlagHelp() string {
-	d := s.Default
-	if s.DefaultHelp != "" {
-		d = s.DefaultHelp
-	}
-	h := s.Help
+	d, h := cmp.Or(s.DefaultHelp, s.Default), s.Help
 	if d != "" {
 		h += " Default: " + d + "."
 	}
