@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/log"
@@ -49,21 +48,13 @@ func restartOld(stdout io.Writer, tok token.Secret, old string) error {
 		if a.Fingerprint == tok.Fingerprint() {
 			continue
 		}
-		what := "its own login"
-		if a.Fingerprint != "" {
-			what = "the old setup token " + a.Fingerprint
-		}
-		b.WriteString("  pid " + strconv.Itoa(a.PID))
-		if a.TTY != "" {
-			b.WriteString(" on " + a.TTY)
-		}
-		b.WriteString(": " + what)
+		b.WriteString("  " + agentLine(a, tok.Fingerprint()))
 		if a.Pane != "" {
-			b.WriteString(", tmux pane " + a.Pane + "\n")
 			panes = append(panes, "respawn-pane -k -t "+a.Pane)
 		} else {
-			b.WriteString("; exit it (/exit) and start claude again\n")
+			b.WriteString("; exit it (/exit) and start claude again")
 		}
+		b.WriteString("\n")
 	}
 	if b.Len() == 0 {
 		io.WriteString(stdout, "\nNo running agent is on another credential.\n")

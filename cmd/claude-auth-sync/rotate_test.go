@@ -33,7 +33,7 @@ func TestRestartOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, re := range []string{
-		`(?m)^  pid \d+: the old setup token ` + old.Fingerprint() + `, tmux pane %97$`,
+		`(?m)^  pid \d+  tmux pane %97  started .*: an OLD setup token ` + old.Fingerprint() + `$`,
 		`(?m)^Restart every pane among them: tmux .*respawn-pane -k -t %97 .*respawn-pane -k -t %98`,
 		`(?m)^Then revoke the old setup token \(fingerprint ` + old.Fingerprint() + `\) in your Anthropic console`,
 	} {
