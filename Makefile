@@ -30,8 +30,12 @@ DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
 
 all: build
 
+# Then the man pages and completions, from the programs' own flags, in
+# $(BIN)/share (man/man1, bash-completion, zsh, fish).
 build:
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
+	$(BIN)/claude-auth-sync --generate-docs $(BIN)/share
+	$(BIN)/t3-serve-launch --generate-docs $(BIN)/share
 
 # For one user (README, "Install"): the programs and scripts/claude-agents in
 # $(PREFIX)/bin, the man pages and completions of $(BIN)/share (when built)
@@ -115,9 +119,10 @@ agent-sdk:
 	scripts/install-agent-sdk.sh >/dev/null
 
 # Debian's packages that tests run for real: promtool (prometheus), the
-# textfile collector (prometheus-node-exporter), tmux. Installed as root
+# textfile collector (prometheus-node-exporter), tmux; zsh, fish, groff and
+# man check the generated completions and man pages. Installed as root
 # when missing; otherwise their tests skip, saying so.
-DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux
+DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux zsh:zsh fish:fish groff:groff-base man:man-db
 debian-tools:
 	@missing=; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -25,37 +25,41 @@ type EnableCmd struct {
 	Expires string `name:"expires" placeholder:"DATE" help:"When the token expires (2027-11-28, or RFC 3339). Default: 365 days from now, as claude setup-token mints it."`
 }
 
-// Run enables.
+// Run enables; over another token it names the agents to restart.
 func (e *EnableCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
-	_, err := e.store(cfg, logger, stdin, stdout, "enable")
-	return err
+	tok, replaced, err := e.store(cfg, logger, stdin, stdout)
+	if err != nil || replaced == "" {
+		return err
+	}
+	return restartOld(stdout, tok, replaced)
 }
 
 // store reads the token, stores it in Vault, syncs and shows the status.
-func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer, cmd string) (token.Secret, error) {
+// replaced is the fingerprint of another token it replaced in Vault.
+func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) (tok token.Secret, replaced string, err error) {
 	expires := time.Now().Add(vault.TokenLifetime)
 	if e.Expires != "" {
 		t, err := parseDate(e.Expires)
 		if err != nil {
-			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) + " is not a date such as 2027-11-28 or an RFC 3339 time"}
+			return token.Secret{}, "", errUsage{"--expires=" + strconv.Quote(e.Expires) + " is not a date such as 2027-11-28 or an RFC 3339 time"}
 		}
 		if !t.After(time.Now()) {
-			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) + " is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
+			return token.Secret{}, "", errUsage{"--expires=" + strconv.Quote(e.Expires) +
+				" is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
 		}
 		expires = t
 	}
-	tok, err := readToken(stdin)
-	if err != nil {
-		return token.Secret{}, err
+	if tok, err = readToken(stdin); err != nil {
+		return token.Secret{}, "", err
 	}
 	// What can be checked is checked before Vault is written: a refused
 	// directory must not leave the token in Vault and no env file.
 	if err := store.CheckDir(filepath.Dir(cfg.EnvFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return token.Secret{}, errors.New(err.Error() + "; nothing was stored")
+		return token.Secret{}, "", errors.New(err.Error() + "; nothing was stored")
 	}
 	client, err := vault.New(cfg, os.Getenv)
 	if err != nil {
-		return token.Secret{}, err
+		return token.Secret{}, "", err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
 	defer cancel()
@@ -67,15 +71,19 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored (`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
 		}
 	} else {
-		if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
-			return token.Secret{}, err
+		if err == nil {
+			replaced = cur.Token.Fingerprint()
 		}
-		io.WriteString(stdout, "stored the setup token (fingerprint "+tok.Fingerprint()+") at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
+		if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
+			return token.Secret{}, "", err
+		}
+		what := "stored the setup token (fingerprint " + tok.Fingerprint() + ")"
+		if replaced != "" {
+			what = "replaced the setup token (fingerprint " + replaced + ") with this one (fingerprint " + tok.Fingerprint() + ")"
+		}
+		io.WriteString(stdout, what+" at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
 	}
-	if err := syncAndShow(cfg, logger, stdout); err != nil {
-		return tok, err
-	}
-	return tok, nil
+	return tok, replaced, syncAndShow(cfg, logger, stdout)
 }
 
 // tokenRe finds what looks like a setup token in what was pasted or piped

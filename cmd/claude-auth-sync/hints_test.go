@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/claude-launch/claude-launch/internal/testenv/kongtest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alecthomas/kong"
 	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/config"
 )
 
 // TestHintsNameWhatExists: a hint that names a command of claude-auth-sync
@@ -19,10 +18,7 @@ import (
 // of the module.
 func TestHintsNameWhatExists(t *testing.T) {
 	var c CLI
-	k, err := kong.New(&c, cli.Vars())
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := cli.New(&c, config.ForSync, "x", "")
 	commands := map[string]bool{}
 	for _, n := range k.Model.Children {
 		commands[n.Name] = true
@@ -31,7 +27,7 @@ func TestHintsNameWhatExists(t *testing.T) {
 	cmdRe := regexp.MustCompile("`claude-auth-sync ([a-z][a-z-]*)")
 	pathRe := regexp.MustCompile(`\b((?:scripts|docs)/[A-Za-z0-9_@./*{},-]*[A-Za-z0-9_*}])`)
 	checked := 0
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -72,18 +68,5 @@ func TestHintsNameWhatExists(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("only %d references checked: the walk missed the sources", checked)
-	}
-}
-
-// TestFlagsDerived: every flag of a setting takes its help from the one
-// definition in package config.
-func TestFlagsDerived(t *testing.T) {
-	var c CLI
-	k, err := kong.New(&c, cli.Vars())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bad := kongtest.Underived(k.Model); len(bad) > 0 {
-		t.Errorf("flags not derived from package config: %v", bad)
 	}
 }

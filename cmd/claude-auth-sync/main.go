@@ -26,7 +26,7 @@ func run(args []string) int {
 		return launch.ExitUsage
 	}
 	var c CLI
-	kctx, cfg, problems, ok := cli.Parse(&c, "claude-auth-sync",
+	kctx, cfg, problems, ok := cli.Parse(&c, config.ForSync, "claude-auth-sync",
 		"Keep your Claude Code setup token where every claude-launch finds it, guard claude's rotating login when you have none, and say which your agents use.", args)
 	if !ok {
 		return launch.ExitUsage

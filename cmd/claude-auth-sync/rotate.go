@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/log"
@@ -23,7 +23,7 @@ func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader,
 	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
 		before = tok.Fingerprint()
 	}
-	tok, err := r.store(cfg, logger, stdin, stdout, "rotate")
+	tok, replaced, err := r.store(cfg, logger, stdin, stdout)
 	if err != nil {
 		return err
 	}
@@ -31,38 +31,41 @@ func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader,
 		io.WriteString(stdout, "\nThat is the token already in use (fingerprint "+before+"): nothing rotated.\n")
 		return nil
 	}
+	return restartOld(stdout, tok, cmp.Or(replaced, before))
+}
+
+// restartOld lists the running agents not on tok, with one command that
+// restarts every tmux pane among them, and reminds to revoke old, the
+// fingerprint of the token replaced ("" for none).
+func restartOld(stdout io.Writer, tok token.Secret, old string) error {
 	list, err := agents.List()
 	if err != nil {
 		return err
 	}
-	var old []agents.Agent
-	for _, a := range list {
-		if a.Fingerprint != tok.Fingerprint() {
-			old = append(old, a)
-		}
-	}
-	if len(old) == 0 {
-		io.WriteString(stdout, "\nNo running agent is on another credential.\n")
-		return nil
-	}
 	var b strings.Builder
-	b.WriteString("\n" + strconv.Itoa(len(old)) + " running agent(s) keep the credential they started with until restarted:\n")
-	for _, a := range old {
-		what := "its own login"
-		if a.Fingerprint != "" {
-			what = "the old setup token " + a.Fingerprint
+	var panes []string
+	for _, a := range list {
+		if a.Fingerprint == tok.Fingerprint() {
+			continue
 		}
-		b.WriteString("  pid " + strconv.Itoa(a.PID))
-		if a.TTY != "" {
-			b.WriteString(" on " + a.TTY)
-		}
-		b.WriteString(": " + what + "; ")
+		b.WriteString("  " + agentLine(a, tok.Fingerprint()))
 		if a.Pane != "" {
-			b.WriteString("restart it with `tmux respawn-pane -k -t " + a.Pane + "`\n")
+			panes = append(panes, "respawn-pane -k -t "+a.Pane)
 		} else {
-			b.WriteString("exit it (/exit) and start claude again\n")
+			b.WriteString("; exit it (/exit) and start claude again")
 		}
+		b.WriteString("\n")
 	}
-	io.WriteString(stdout, b.String())
+	if b.Len() == 0 {
+		io.WriteString(stdout, "\nNo running agent is on another credential.\n")
+	} else {
+		io.WriteString(stdout, "\nThese running agents keep the credential they started with until restarted:\n"+b.String())
+	}
+	if len(panes) > 0 {
+		io.WriteString(stdout, "Restart every pane among them: tmux "+strings.Join(panes, " \\; ")+"\n")
+	}
+	if old != "" {
+		io.WriteString(stdout, "Then revoke the old setup token (fingerprint "+old+") in your Anthropic console: it works until it expires.\n")
+	}
 	return nil
 }

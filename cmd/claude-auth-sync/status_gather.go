@@ -144,7 +144,7 @@ func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 		st.problem("Vault has no setup token at " + st.Vault.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
 	case st.Vault.Answered && st.Mode == ModeSetupToken && st.Vault.Fingerprint != st.EnvFile.Fingerprint:
 		st.warn("Vault holds another token (fingerprint " + st.Vault.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
-	case st.Vault.Answered && st.Mode == ModeLogin && st.Vault.HasToken:
+	case st.Vault.Answered && st.Mode == ModeLogin && st.Vault.HasToken && !st.EnvFile.Present:
 		st.warn("Vault holds a setup token the env file lacks: run `claude-auth-sync sync`")
 	}
 }
@@ -163,7 +163,7 @@ func (st *Status) judgeLogin(cfg *config.Config) {
 		st.problem(err.Error())
 	} else {
 		st.Login.State, st.Login.Detail = string(v.State), v.String()
-		if !v.State.Healthy() {
+		if !v.State.Healthy() && !st.EnvFile.Present {
 			st.problem("the rotating login is " + v.String() + ": log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 		}
 	}
@@ -227,14 +227,15 @@ func (st *Status) judgeAgents() {
 	if st.Mode != ModeSetupToken {
 		return
 	}
-	old := 0
+	var old []string
 	for _, a := range st.Agents {
 		if a.Fingerprint != st.EnvFile.Fingerprint {
-			old++
+			old = append(old, strconv.Itoa(a.PID))
 		}
 	}
-	if old > 0 {
-		st.warn(strconv.Itoa(old) + " running agent(s) started with another credential than the env file's; they keep it until restarted (see below)")
+	if len(old) > 0 {
+		st.warn(strconv.Itoa(len(old)) + " running agent(s) started with another credential than the env file's " +
+			"and keep it until restarted: pid " + strings.Join(old, ", "))
 	}
 }
 

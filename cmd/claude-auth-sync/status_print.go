@@ -6,12 +6,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/vault"
 )
 
-// printStatus writes the status for a person.
+// printStatus writes the status for a person: the verdict first, then
+// what to act on, then what was found.
 func printStatus(w io.Writer, st Status) {
 	var b strings.Builder
+	b.WriteString(map[bool]string{true: "healthy\n", false: "NOT healthy\n"}[st.Healthy])
+	for _, p := range st.Problems {
+		b.WriteString("problem: " + p + "\n")
+	}
+	for _, p := range st.Warnings {
+		b.WriteString("warning: " + p + "\n")
+	}
+	b.WriteString("\n")
 	line := func(k, v string) { b.WriteString("  " + k + strings.Repeat(" ", max(1, 17-len(k))) + v + "\n") }
 	switch st.Mode {
 	case ModeSetupToken:
@@ -74,36 +84,31 @@ func printStatus(w io.Writer, st Status) {
 	}
 	line("running agents", strconv.Itoa(len(st.Agents)))
 	for _, a := range st.Agents {
-		what := "its own login"
-		switch {
-		case a.Invalid:
-			what = "a CLAUDE_CODE_OAUTH_TOKEN that is no setup token"
-		case a.Fingerprint != "" && a.Fingerprint == st.EnvFile.Fingerprint:
-			what = "the setup token " + a.Fingerprint
-		case a.Fingerprint != "":
-			what = "an OLD setup token " + a.Fingerprint
-		}
-		where := a.TTY
-		if a.Pane != "" {
-			where += " tmux pane " + a.Pane
-		}
-		b.WriteString("    pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + what + "\n")
+		b.WriteString("    " + agentLine(a, st.EnvFile.Fingerprint) + "\n")
 	}
 	if st.Mode == ModeSetupToken {
 		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
 	}
-	for _, p := range st.Problems {
-		b.WriteString("\nproblem: " + p)
-	}
-	for _, p := range st.Warnings {
-		b.WriteString("\nwarning: " + p)
-	}
-	if st.Healthy {
-		b.WriteString("\nhealthy\n")
-	} else {
-		b.WriteString("\nNOT healthy\n")
-	}
 	_, _ = io.WriteString(w, b.String())
+}
+
+// agentLine says where agent a runs, since when, and on what: current is
+// the fingerprint of the token in use.
+func agentLine(a agents.Agent, current string) string {
+	what := "its own login"
+	switch {
+	case a.Invalid:
+		what = "a CLAUDE_CODE_OAUTH_TOKEN that is no setup token"
+	case a.Fingerprint != "" && a.Fingerprint == current:
+		what = "the setup token " + a.Fingerprint
+	case a.Fingerprint != "":
+		what = "an OLD setup token " + a.Fingerprint
+	}
+	where := a.TTY
+	if a.Pane != "" {
+		where += " tmux pane " + a.Pane
+	}
+	return "pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + what
 }
 
 // vaultTokenLine says how long the user's Vault token lasts.

@@ -18,22 +18,9 @@ import (
 // capsTimeout bounds the D-Bus round trips that put the caps in place.
 const capsTimeout = 30 * time.Second
 
-// CLI is t3-serve-launch's command line. Like the token settings, its own
-// flags are plain strings read by package config's parser.
+// CLI is t3-serve-launch's command line; cli.Parse adds the settings' flags.
 type CLI struct {
-	cli.Token
-
-	MemoryHigh    string `name:"memory-high" help:"${help_memory_high}" placeholder:"${placeholder_memory_high}"`
-	MemoryMax     string `name:"memory-max" help:"${help_memory_max}" placeholder:"${placeholder_memory_max}"`
-	SwapMax       string `name:"swap-max" help:"${help_swap_max}" placeholder:"${placeholder_swap_max}"`
-	OOMPolicy     string `name:"oom-policy" help:"${help_oom_policy}" placeholder:"${placeholder_oom_policy}"`
-	ScopeName     string `name:"scope-name" help:"${help_scope_name}" placeholder:"${placeholder_scope_name}"`
-	AllowUncapped bool   `name:"allow-uncapped" help:"${help_allow_uncapped}"`
-	AgentOOMScore string `name:"agent-oom-score-adj" help:"${help_agent_oom_score_adj}" placeholder:"${placeholder_agent_oom_score_adj}"`
-	Server        string `name:"server" help:"${help_server}" placeholder:"${placeholder_server}"`
-	AgentMemory   string `name:"agent-memory-max" help:"${help_agent_memory_max}" placeholder:"${placeholder_agent_memory_max}"`
-	ServerLow     string `name:"server-memory-low" help:"${help_server_memory_low}" placeholder:"${placeholder_server_memory_low}"`
-	ServerMax     string `name:"server-memory-max" help:"${help_server_memory_max}" placeholder:"${placeholder_server_memory_max}"`
+	cli.Base
 	// Pane runs a pane of scripts/claude-agents instead (pane.go).
 	Pane string `name:"pane" hidden:""`
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
 )
 
@@ -27,7 +28,7 @@ func main() {
 
 func run(args []string) int {
 	var c CLI
-	_, cfg, problems, ok := cli.Parse(&c, "t3-serve-launch",
+	_, cfg, problems, ok := cli.Parse(&c, config.ForT3, "t3-serve-launch",
 		"Start t3-serve with your setup token, under memory caps, so that a runaway agent dies alone.", args)
 	if !ok {
 		return launch.ExitUsage

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"github.com/claude-launch/claude-launch/internal/testenv/kongtest"
 	"io"
 	"os"
 	"os/exec"
@@ -15,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alecthomas/kong"
-	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
@@ -442,19 +439,6 @@ func TestVersionAndSettings(t *testing.T) {
 	}
 	if n := strings.Count(stderr.String(), `CLAUDE_LAUNCH_VAULT_TIMEOUT="soon" is not a positive duration`); n != 1 {
 		t.Errorf("%d warnings about the bad value, want 1:\n%s", n, stderr.String())
-	}
-}
-
-// TestFlagsDerived: every flag of a setting takes its help from the one
-// definition in package config.
-func TestFlagsDerived(t *testing.T) {
-	var c CLI
-	k, err := kong.New(&c, cli.Vars())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bad := kongtest.Underived(k.Model); len(bad) > 0 {
-		t.Errorf("flags not derived from package config: %v", bad)
 	}
 }
 

@@ -7,8 +7,10 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -19,51 +21,74 @@ import (
 	"golang.org/x/term"
 )
 
-// Token are the flags of the token settings; embed it in a CLI. Values are
-// plain strings with no default: Parse reads them with package config,
-// after a flag, from the environment and the config file.
-type Token struct {
-	Config       string `name:"config" help:"${help_config}" placeholder:"${placeholder_config}"`
-	EnvFile      string `name:"env-file" help:"${help_env_file}" placeholder:"${placeholder_env_file}"`
-	VaultMount   string `name:"vault-mount" help:"${help_vault_mount}" placeholder:"${placeholder_vault_mount}"`
-	VaultPath    string `name:"vault-path" help:"${help_vault_path}" placeholder:"${placeholder_vault_path}"`
-	VaultField   string `name:"vault-field" help:"${help_vault_field}" placeholder:"${placeholder_vault_field}"`
-	VaultTimeout string `name:"vault-timeout" help:"${help_vault_timeout}" placeholder:"${placeholder_vault_timeout}"`
-	NegativeTTL  string `name:"negative-ttl" help:"${help_negative_ttl}" placeholder:"${placeholder_negative_ttl}"`
-	LogLevel     string `name:"log-level" help:"${help_log_level}" placeholder:"${placeholder_log_level}"`
-
+// Base is what every CLI embeds; Parse adds the flags of the settings.
+type Base struct {
 	Version kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
-// Vars are the help texts and placeholders of every setting's flag, from
-// the table, and the version.
-func Vars() kong.Vars {
-	v := kong.Vars{"version": version.String()}
-	for _, s := range config.Settings {
-		if s.Flag == "" {
-			continue
+// shared holds the flags every command takes, listed after a command's own.
+var shared = &kong.Group{Key: "shared", Title: "Shared flags (a setting's flag wins over its variable, which wins over the config file):"}
+
+// addFlags adds to the model a flag for each setting of prog, its help,
+// placeholder and name from the table: a flag is named there alone.
+func addFlags(prog config.Prog) kong.Option {
+	return kong.PostBuild(func(k *kong.Kong) error {
+		mappers := kong.NewRegistry().RegisterDefaults()
+		for _, f := range k.Model.Flags {
+			f.Group = shared
 		}
-		key := strings.ReplaceAll(s.Flag, "-", "_")
-		v["help_"+key] = s.FlagHelp()
-		v["placeholder_"+key] = s.Placeholder
-	}
-	return v
+		for _, s := range config.Settings {
+			if s.Of&prog == 0 {
+				continue
+			}
+			target := reflect.ValueOf(new(string)).Elem()
+			if s.Placeholder == "1" { // a switch: a flag without a value
+				target = reflect.ValueOf(new(bool)).Elem()
+			}
+			v := &kong.Value{Name: s.Flag, Help: s.FlagHelp(), OrigHelp: s.FlagHelp(), Tag: &kong.Tag{}, Target: target,
+				DefaultValue: reflect.New(target.Type()).Elem(), Mapper: mappers.ForType(target.Type())}
+			v.Flag = &kong.Flag{Value: v, PlaceHolder: s.Placeholder, Group: shared}
+			k.Model.Flags = append(k.Model.Flags, v.Flag)
+		}
+		return nil
+	})
 }
 
-// Parse parses args into cli, a kong CLI embedding Token, then reads every
-// setting: flags first, then the environment, then the config file. A
-// command line that does not parse, or a bad flag value, is printed as a
-// usage error and ok is false: exit with launch.ExitUsage. Problems of the
-// environment and the config file come back for the caller to log, once.
-func Parse(cli any, name, description string, args []string, opts ...kong.Option) (kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
-	opts = append([]kong.Option{kong.Name(name), kong.Description(description), kong.UsageOnError(), Vars()}, opts...)
-	parser, err := kong.New(cli, opts...)
+// New is the parser of cli, a kong CLI embedding Base, with the flags of
+// prog's settings.
+func New(cli any, prog config.Prog, name, description string) *kong.Kong {
+	parser, err := kong.New(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags(prog),
+		kong.Vars{"version": version.String()}, kong.ConfigureHelp(kong.HelpOptions{FlagsLast: true, Compact: true}))
 	if err != nil {
 		panic(err) // the CLI struct itself is wrong: a programming error
 	}
-	kctx, err = parser.Parse(args)
+	return parser
+}
+
+// Parse parses args with New, then reads every setting: flags first, then
+// the environment, then the config file. A command line that does not
+// parse, or a bad flag value, is printed as a usage error and ok is false:
+// exit with launch.ExitUsage. Problems of the environment and the config
+// file come back for the caller to log, once.
+func Parse(cli any, prog config.Prog, name, description string, args []string) (
+	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
+	parser := New(cli, prog, name, description)
+	if len(args) == 2 && args[0] == "--generate-docs" { // make build's: man pages and completions
+		if err := WriteDocs(args[1], parser.Model); err != nil {
+			parser.Fatalf("%v", err)
+		}
+		parser.Exit(0)
+	}
+	if len(args) == 0 && len(parser.Model.Children) > 0 {
+		args = []string{"--help"} // a bare command lists the commands
+	}
+	kctx, err := parser.Parse(args)
 	if err != nil {
-		parser.Errorf("%s", redactArgs(err.Error(), args))
+		msg := redactArgs(err.Error(), args)
+		if i := slices.Index(args, "-v"); i >= 0 && !slices.Contains(args[:i], "--") {
+			msg = "-v is not a flag of " + name + ": --version prints the version, --log-level=debug says more"
+		}
+		parser.Errorf("%s", msg)
 		return nil, cfg, nil, false
 	}
 	cfg, problems = config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
@@ -83,16 +108,8 @@ func Parse(cli any, name, description string, args []string, opts ...kong.Option
 func FlagValues(kctx *kong.Context) map[string]string {
 	out := map[string]string{}
 	for _, f := range kctx.Flags() {
-		if config.LookupFlag(f.Name) == nil || !f.Target.IsValid() {
-			continue
-		}
-		switch f.Target.Kind() {
-		case reflect.String:
-			out[f.Name] = f.Target.String()
-		case reflect.Bool:
-			if f.Target.Bool() {
-				out[f.Name] = "1"
-			}
+		if v := fmt.Sprint(f.Target.Interface()); config.LookupFlag(f.Name) != nil && v != "false" {
+			out[f.Name] = v // a string, or true for a switch
 		}
 	}
 	return out

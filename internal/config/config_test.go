@@ -85,7 +85,7 @@ func TestBadValues(t *testing.T) {
 		{EnvNegativeTTL, "0", "", func(c Config) bool { return c.NegativeTTL == 10*time.Minute }},
 		{EnvLogLevel, "loud", `CLAUDE_LAUNCH_LOG_LEVEL="loud" is not debug, info, warn or error; using warn`,
 			func(c Config) bool { return c.LogLevel == LevelWarn }},
-		{EnvDisable, "ture", `CLAUDE_LAUNCH_DISABLE="ture" is not 1 or 0; using 1: the launcher is off`,
+		{EnvDisable, "ture", `CLAUDE_LAUNCH_DISABLE="ture" is not 1, true, yes or on, nor 0, false, no or off; using 1: the launcher is off`,
 			func(c Config) bool { return c.Disabled }},
 		{EnvClaude, "./claude", `CLAUDE_LAUNCH_CLAUDE="./claude" is a relative path, which would run a claude from whatever directory you stand in; give an absolute path; using claude in PATH`,
 			func(c Config) bool { return c.Claude == "" }},
@@ -194,12 +194,12 @@ CLAUDE_LAUNCH_VAULT_FIELD=token
 	}
 	at := "config file " + p + " line "
 	want := []string{
-		"config file " + p + ": line 9: unterminated double quote (values may not span lines); that line is ignored",
+		at + `4: CLAUDE_LAUNCH_NEGATIVE_TTL="soon" is not a positive duration up to 24h, such as 2s or 10m; using 10m`,
 		at + "5: VAULT_TOKEN is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)",
 		at + "6: CLAUDE_CODE_OAUTH_TOKEN is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)",
 		at + "7: CLAUDE_LAUNCH_DEPTH cannot be set in the config file; ignored",
 		at + "8: CLAUDE_LAUNCH_VALT_PATH is not a setting (did you mean CLAUDE_LAUNCH_VAULT_PATH?); ignored",
-		at + `4: CLAUDE_LAUNCH_NEGATIVE_TTL="soon" is not a positive duration up to 24h, such as 2s or 10m; using 10m`,
+		at + "9: unterminated double quote (values may not span lines); that line is ignored",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -322,5 +322,14 @@ func TestLaunchLoadsItsOwn(t *testing.T) {
 		if !Lookup(name).Launch {
 			t.Errorf("%s is not loaded by claude-launch, which reads it", name)
 		}
+	}
+}
+
+// TestNoAnswerUnsetAddr: with VAULT_ADDR unset, no answer names the default
+// and where to set the address.
+func TestNoAnswerUnsetAddr(t *testing.T) {
+	c := Config{VaultTimeout: 2 * time.Second}
+	if got, want := c.NoAnswer(), "vault at https://127.0.0.1:8200 did not answer within 2s; "+UnsetVaultAddr; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

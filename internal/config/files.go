@@ -41,10 +41,14 @@ func (c *Config) Resolver(getenv func(string) string, fetch token.Fetcher) *toke
 // NoAnswer is the message for a Vault that gave no answer within the
 // bound, word for word the same whichever program gave up waiting.
 func (c *Config) NoAnswer() string {
-	addr := c.VaultAddr
+	addr, hint := c.VaultAddr, "check VAULT_ADDR and the network, or raise "+EnvVaultTimeout
 	if addr == "" {
-		addr = DefaultVaultAddr
+		addr, hint = DefaultVaultAddr, UnsetVaultAddr
 	}
-	return "vault at " + addr + " did not answer within " + FormatDuration(c.VaultTimeout) +
-		"; check VAULT_ADDR and the network, or raise " + EnvVaultTimeout
+	return "vault at " + addr + " did not answer within " + FormatDuration(c.VaultTimeout) + "; " + hint
 }
+
+// UnsetVaultAddr is what to do when Vault's default address, taken because
+// VAULT_ADDR is not set, gives no answer.
+const UnsetVaultAddr = "that is the default address, as VAULT_ADDR is not set: set VAULT_ADDR to your Vault server in the config file " +
+	"(~/.config/claude-launch/config)"

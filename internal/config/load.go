@@ -1,8 +1,10 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,6 +25,8 @@ type Input struct {
 	// Launch loads only the settings claude-launch reads (Setting.Launch);
 	// the others keep their zero values.
 	Launch bool
+	// Origins, if not nil, gets where each setting's value came from.
+	Origins map[string]Origin
 }
 
 // MayBeSecret says whether a value could be a credential pasted in the
@@ -82,6 +86,7 @@ type Problem struct {
 	Using string
 	// Flag marks a bad flag: a usage error.
 	Flag bool
+	line int // in the config file, for the order of the messages
 }
 
 func (p Problem) Error() string {
@@ -136,6 +141,8 @@ func Load(in Input) (c Config, problems []Problem) {
 		}
 	}
 	problems = append(problems, unknownVars(in.Environ)...)
+	// The config file's, in line order after the others.
+	slices.SortStableFunc(problems, func(a, b Problem) int { return a.line - b.line })
 	return c, problems
 }
 
@@ -152,29 +159,45 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 			if err := s.set(c, v, getenv); err != nil {
 				return append(problems, Problem{Name: "--" + s.Flag, Value: v, Reason: err.Error(), Flag: true})
 			}
+			in.origin(s, "flag --"+s.Flag, v)
 			return problems
 		}
 	}
-	v, where := getenv(s.Name), ""
+	v, where, line := getenv(s.Name), "", 0
 	if v == "" {
 		if fv, ok := file[s.Name]; ok && !s.NotInFile {
-			v, where = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line)
+			v, where, line = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line), fv.line
 		}
 	}
+	using := cmp.Or(s.DefaultHelp, s.Default)
 	// set leaves the value to use in c, a fallback included.
-	if err := s.set(c, v, getenv); err != nil {
-		using := s.Default
-		if s.DefaultHelp != "" {
-			using = s.DefaultHelp
-		}
+	err := s.set(c, v, getenv)
+	switch src := cmp.Or(where, "environment"); {
+	case v == "":
+		in.origin(s, "default", using)
+	case err == nil:
+		in.origin(s, src, v)
+	default:
 		var bv *badValue
 		if errors.As(err, &bv) && bv.using != "" {
 			using = bv.using
 		}
-		return append(problems, Problem{Name: s.Name, Value: v, Where: where, Reason: err.Error(), Using: using})
+		in.origin(s, "default ("+src+" refused)", using)
+		return append(problems, Problem{Name: s.Name, Value: v, Where: where, Reason: err.Error(), Using: using, line: line})
 	}
 	return problems
 }
+
+// origin records where s's value came from, when asked to.
+func (in Input) origin(s *Setting, source, value string) {
+	if in.Origins != nil {
+		in.Origins[s.Name] = Origin{source, value}
+	}
+}
+
+// Origin is where a setting's value came from: "flag --x", "environment",
+// "config file PATH line N" or "default"; and the value as given.
+type Origin struct{ Source, Value string }
 
 // secrets may not stand in the config file, which need not be private.
 var secrets = []string{EnvVaultToken, token.EnvVar}
@@ -212,7 +235,7 @@ func readFile(path string) (map[string]fileValue, []Problem) {
 	var problems []Problem
 	where := "config file " + path
 	for _, e := range bad {
-		problems = append(problems, Problem{Where: where, Reason: e.Error() + "; that line is ignored"})
+		problems = append(problems, Problem{Where: where + " line " + strconv.Itoa(e.Line), Reason: e.Reason + "; that line is ignored", line: e.Line})
 	}
 	vals := make(map[string]fileValue, len(as))
 	for _, a := range as {
@@ -220,11 +243,12 @@ func readFile(path string) (map[string]fileValue, []Problem) {
 		s := Lookup(a.Name)
 		switch {
 		case contains(secrets, a.Name):
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)"})
+			problems = append(problems, Problem{Where: at, Name: a.Name, line: a.Line,
+				Reason: "is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)"})
 		case s == nil:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is not a setting" + suggest(a.Name) + "; ignored"})
+			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is not a setting" + suggest(a.Name) + "; ignored", line: a.Line})
 		case s.NotInFile:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "cannot be set in the config file; ignored"})
+			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "cannot be set in the config file; ignored", line: a.Line})
 		default:
 			vals[a.Name] = fileValue{value: a.Value, line: a.Line}
 		}

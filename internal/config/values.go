@@ -101,7 +101,7 @@ func switchOn(dst *bool, v string, ifBad bool, using string) error {
 		*dst = true
 	default:
 		*dst = ifBad
-		return &badValue{why: "is not 1 or 0", using: using}
+		return &badValue{why: "is not 1, true, yes or on, nor 0, false, no or off", using: using}
 	}
 	return nil
 }

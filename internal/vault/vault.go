@@ -243,7 +243,7 @@ func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return explainTransport(addr, ue)
+		return explainTransport(addr, c.cfg.VaultAddr == "", ue)
 	}
 	var te interface{ Timeout() bool }
 	if errors.As(err, &te) && te.Timeout() {
@@ -309,7 +309,7 @@ func (c *Client) visibleMounts(ctx context.Context) ([]string, bool) {
 // failed at another address than addr was sent on there by addr: a
 // standby redirects to its cluster's active node, which may be the one
 // that is down.
-func explainTransport(addr string, ue *url.Error) error {
+func explainTransport(addr string, unset bool, ue *url.Error) error {
 	err := ue.Err
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
@@ -325,6 +325,9 @@ func explainTransport(addr string, ue *url.Error) error {
 	}
 	if to := origin(ue.URL); to != "" && to != origin(addr) {
 		return errors.New("vault at " + addr + " sent the request on to its cluster's active node at " + to + ", which is unreachable (" + err.Error() + "); the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node")
+	}
+	if unset {
+		return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); " + config.UnsetVaultAddr)
 	}
 	return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); check VAULT_ADDR and that the server runs")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os/user"
 	"strings"
 	"testing"
@@ -234,6 +235,17 @@ func TestLookupTransport(t *testing.T) {
 			_, err = c.Lookup(context.Background())
 			checkErr(t, err, nil, tc.msg)
 		})
+	}
+}
+
+// TestUnreachableDefault: nothing at the default address, with VAULT_ADDR
+// unset, says it was the default and where to set it.
+func TestUnreachableDefault(t *testing.T) {
+	ue := &url.Error{Op: "Get", URL: config.DefaultVaultAddr + "/v1/x", Err: errors.New("dial tcp 127.0.0.1:8200: connect: connection refused")}
+	want := "vault at https://127.0.0.1:8200 is unreachable (dial tcp 127.0.0.1:8200: connect: connection refused); that is the default address, " +
+		"as VAULT_ADDR is not set: set VAULT_ADDR to your Vault server in the config file (~/.config/claude-launch/config)"
+	if err := explainTransport(config.DefaultVaultAddr, true, ue); err.Error() != want {
+		t.Errorf("got  %s\nwant %s", err, want)
 	}
 }
 
