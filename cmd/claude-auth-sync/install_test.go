@@ -37,22 +37,11 @@ func TestMakeInstall(t *testing.T) {
 	dir := t.TempDir()
 	home, stage, build := filepath.Join(dir, "home"), filepath.Join(dir, "stage"), filepath.Join(dir, "build")
 	const prefix = "/opt/cl"
-	share := map[string]string{ // as the man-page and completion target leaves them
-		"man/man1/claude-launch.1":                       ".TH CLAUDE-LAUNCH 1\n",
-		"man/man1/claude-auth-sync.1":                    ".TH CLAUDE-AUTH-SYNC 1\n",
-		"bash-completion/completions/claude-auth-sync":   "complete -F _x claude-auth-sync\n",
-		"zsh/site-functions/_claude-auth-sync":           "#compdef claude-auth-sync\n",
-		"fish/vendor_completions.d/t3-serve-launch.fish": "complete -c t3-serve-launch\n",
-	}
-	for f, text := range share {
-		p := filepath.Join(build, "share", f)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// What make build generates into BIN/share, by name (docs_test.go checks
+	// what they say).
+	share := []string{"man/man1/claude-launch.1", "man/man1/claude-auth-sync.1", "man/man1/t3-serve-launch.1",
+		"bash-completion/completions/claude-auth-sync", "zsh/site-functions/_claude-auth-sync",
+		"fish/vendor_completions.d/t3-serve-launch.fish"}
 	conf := filepath.Join(stage, home, ".config/claude-launch/config")
 	envFile := filepath.Join(stage, home, ".config/claude-auth-sync/claude-oauth.env")
 	if err := os.MkdirAll(filepath.Dir(envFile), 0o700); err != nil {
@@ -77,9 +66,9 @@ func TestMakeInstall(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	for f, text := range share {
-		if b, err := os.ReadFile(filepath.Join(stage, prefix, "share", f)); string(b) != text {
-			t.Errorf("share/%s: %q, %v", f, b, err)
+	for _, f := range share {
+		if fi, err := os.Stat(filepath.Join(stage, prefix, "share", f)); err != nil || fi.Size() == 0 {
+			t.Errorf("share/%s: not installed (%v)", f, err)
 		}
 	}
 	units := filepath.Join(stage, home, ".config/systemd/user")

@@ -23,7 +23,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// binDir holds claude-launch and claude-auth-sync built for the tests: real
+// binDir holds the three programs built for the tests: real
 // binaries, so that exec, PID and PATH behave as installed.
 var binDir string
 
@@ -51,7 +51,8 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-launch", "github.com/claude-launch/claude-launch/cmd/claude-auth-sync"); err != nil {
+	if err := testenv.BuildCommands(dir, "github.com/claude-launch/claude-launch/cmd/claude-launch", "github.com/claude-launch/claude-launch/cmd/claude-auth-sync",
+		"github.com/claude-launch/claude-launch/cmd/t3-serve-launch"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -140,7 +140,7 @@ func TestSilentTerminal(t *testing.T) {
 	t.Run("enable at the prompt", func(t *testing.T) {
 		out := onTerminal(t, env("TERM=xterm-256color"), nil, "Paste your setup token", newToken+"\n", "claude-auth-sync", "enable")
 		check(t, out, true)
-		if !strings.Contains(out, "stored the setup token") {
+		if nfp, _ := token.NewSecret(newToken); !strings.Contains(out, "written (fingerprint "+nfp.Fingerprint()+")") {
 			t.Errorf("enable at a prompt did not store the token:\n%s", out)
 		}
 	})
