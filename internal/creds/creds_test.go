@@ -252,7 +252,9 @@ func TestGuardWaitsForClaudesLock(t *testing.T) {
 	if err := os.Chtimes(lock, old, old); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := g.Run(context.Background()); err != nil || r.Restored == "" || r.ClearedLock != lock {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if r, err := g.Run(ctx); err != nil || r.Restored == "" || r.ClearedLock != lock {
 		t.Fatalf("stale lock: %+v %v", r, err)
 	}
 	for _, p := range []string{lock, lock + ".owner"} {
