@@ -186,7 +186,7 @@ func faultClasses() []struct {
 						r.t.Fatal(err)
 					}
 				},
-				sees: []string{"TBD", login}, exit: 0, fate: "none, none written"},
+				sees: []string{"~/.config/claude-auth-sync/claude-oauth.env: absent (fingerprint none)", login}, exit: 0, fate: "none, none written"},
 			{name: "`CLAUDE_LAUNCH_VAULT_TIMEOUT=0`", server: "vault",
 				setup:  func(r *faultRun) { r.env = append(r.env, config.EnvVaultTimeout+"=0") },
 				sees:   []string{`WARN claude-launch: CLAUDE_LAUNCH_VAULT_TIMEOUT="0" is not a positive duration up to 1m, such as 2s or 10m; using 2s`},
