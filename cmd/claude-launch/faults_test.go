@@ -105,7 +105,9 @@ func faultClasses() []struct {
 					"store the setup token with `claude-auth-sync rotate`, or remove the field to opt out")},
 				exit: 1, fate: "kept, byte for byte"},
 			{name: "the secret is larger than 1 MiB (another field fills it)", sync: true, file: true, server: "vault",
-				setup: func(r *faultRun) { kv2(r).put(map[string]any{"setup_token": testToken, "notes": strings.Repeat("x", 1<<20)}) },
+				setup: func(r *faultRun) {
+					kv2(r).put(map[string]any{"setup_token": testToken, "notes": strings.Repeat("x", 1<<20)})
+				},
 				sees: []string{syncErr("vault at http://127.0.0.1:PORT answered reading secret/users/USER/claude with more than 1 MiB, which is not a setup token and its dates: " +
 					"remove what else fills that secret (`vault kv get`), or keep the token at a path of its own (CLAUDE_LAUNCH_VAULT_PATH)")},
 				exit: 1, fate: "kept, byte for byte"},

@@ -85,7 +85,8 @@ func checkT3Code(logger *log.Logger) {
 		case path == "":
 			why = "T3 Code starts claude as \"claude\" from the PATH it builds from your login shell (its entries first), not claude-launch" + bypass
 		case !filepath.IsAbs(path):
-			why = "T3 Code starts claude as \"" + path + "\", a name it looks up in the PATH it builds from your login shell (its entries first), which need not find claude-launch" + bypass
+			why = "T3 Code starts claude as \"" + path + "\", a name it looks up in the PATH it builds from your login shell (its entries first), " +
+				"which need not find claude-launch" + bypass
 		case serr != nil:
 			why = "T3 Code cannot start claude: there is nothing you can reach at \"" + path + "\", so its agents fail to start"
 		case !fi.Mode().IsRegular() || unix.Access(path, unix.X_OK) != nil:

@@ -182,8 +182,13 @@ func ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("credentials file %s: %w: it is a %s, not the regular file claude writes; claude-auth-sync leaves it alone",
+			path, token.ErrInsecureFile, token.DescribeType(fi.Mode()))
+	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return nil, fmt.Errorf("credentials file %s: %w: it is owned by uid %d, not by you; claude-auth-sync leaves it alone", path, token.ErrInsecureFile, st.Uid)
+		return nil, fmt.Errorf("credentials file %s: %w: it is owned by uid %d, not by you; claude-auth-sync leaves it alone",
+			path, token.ErrInsecureFile, st.Uid)
 	}
 	b, err := ReadClaudes(path, syscall.O_NOFOLLOW)
 	if err != nil {
@@ -196,9 +201,6 @@ func ReadFile(path string) ([]byte, error) {
 // blocking (and with flags), at most MaxFileSize, never read in part.
 func ReadClaudes(path string, flags int) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
-	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("%s: %w: it is a symlink, not the regular file claude writes", path, token.ErrInsecureFile)
-	}
 	if err != nil {
 		return nil, err
 	}

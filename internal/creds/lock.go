@@ -72,16 +72,19 @@ func (l Lock) Problem(now time.Time) string {
 // InspectLock reads claude's refresh lock of dir, else its legacy lock.
 func InspectLock(dir string) (Lock, error) {
 	for _, p := range lockPaths(dir) {
-		fi, err := os.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+		if l, err := lockAt(p); !errors.Is(err, fs.ErrNotExist) {
+			return l, err
 		}
-		if err != nil {
-			return Lock{Path: p}, err
-		}
-		return Lock{Path: p, Held: true, MTime: fi.ModTime()}, nil
 	}
 	return Lock{Path: lockPaths(dir)[0]}, nil
+}
+
+func lockAt(p string) (Lock, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return Lock{Path: p}, err
+	}
+	return Lock{Path: p, Held: true, MTime: fi.ModTime()}, nil
 }
 
 // lockPaths are the lock and the legacy lock: <realpath(dir)>.lock.
@@ -122,11 +125,7 @@ func mkdirLock(ctx context.Context, p string) error {
 		if !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		fi, serr := os.Lstat(p)
-		l := Lock{Path: p, Held: serr == nil}
-		if serr == nil {
-			l.MTime = fi.ModTime()
-		}
+		l, _ := lockAt(p)
 		if l.Stale(time.Now()) {
 			_ = os.Remove(p) // claude's own rule; then try again at once
 			continue

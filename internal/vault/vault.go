@@ -230,8 +230,8 @@ func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 		return errors.New(c.cfg.NoAnswer())
 	}
 	if errors.Is(err, errTooLarge) {
-		return fmt.Errorf("vault at %s answered %s %s with %w: remove what else fills that secret (`vault kv get`), or keep the token at a path of its own (%s)",
-			addr, verb, c.SecretPath(), err, config.EnvVaultPath)
+		return fmt.Errorf("vault at %s answered %s %s with %w: remove what else fills that secret (`vault kv get`), "+
+			"or keep the token at a path of its own (%s)", addr, verb, c.SecretPath(), err, config.EnvVaultPath)
 	}
 	var se *shapeError
 	if errors.As(err, &se) {
@@ -324,7 +324,8 @@ func explainTransport(addr string, ue *url.Error) error {
 	var ci x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &ci):
-		return fmt.Errorf("vault at %s presented a certificate that is not trusted here (%w); set VAULT_CACERT to the CA certificate that signed it", addr, err)
+		return fmt.Errorf("vault at %s presented a certificate that is not trusted here (%w); "+
+			"set VAULT_CACERT to the CA certificate that signed it", addr, err)
 	case errors.As(err, &he):
 		return fmt.Errorf("vault at %s presented a certificate for another name (%w); use the name the certificate is for in VAULT_ADDR", addr, err)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
