@@ -228,7 +228,7 @@ func TestGuardWaitsForClaudesLock(t *testing.T) {
 	}{
 		{"a live claude refreshing", 0, "claude holds its refresh lock"},
 		{"left, younger than claude's stale time", -30 * time.Second, "ago by a claude that is gone: the next claude takes it over; if no claude is refreshing now, run `rmdir " + lock + "`"},
-		{"dated ahead", time.Hour, "in the future, and no claude keeps it: a claude that cannot tell its holder is gone waits on it for ever (claude-code #95739); if no claude is refreshing now, run `rmdir " + lock + "`"},
+		{"dated ahead", time.Hour, "in the future, and no claude keeps it: it fails the refreshes of every claude that cannot tell its holder is gone (claude-code #95739); if no claude is refreshing now, run `rmdir " + lock + "`"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := time.Now().Add(tc.mtime)

@@ -60,7 +60,7 @@ func (l Lock) Problem(now time.Time) string {
 		return ""
 	case age < 0:
 		return "claude's refresh lock " + l.Path + " is dated " + l.MTime.UTC().Format(time.RFC3339) +
-			", in the future, and no claude keeps it: a claude that cannot tell its holder is gone waits on it for ever (claude-code #95739)" + rm
+			", in the future, and no claude keeps it: it fails the refreshes of every claude that cannot tell its holder is gone (claude-code #95739)" + rm
 	case l.Stale(now):
 		return "claude's refresh lock " + l.Path + " was left " + age.Round(time.Second).String() +
 			" ago by a claude that is gone: claude takes it over, and `claude-auth-sync sync` clears it" + rm
