@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -67,6 +66,7 @@ type vaultStatus struct {
 	// Token is the user's Vault token, as lookup-self says (never renewed
 	// by status).
 	Token *vault.TokenInfo `json:"vault_token,omitempty"`
+	dead  bool             // Error is vault.ErrTokenDead's
 }
 
 type loginStatus struct {
@@ -134,7 +134,7 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 	st.Vault = vaultOf(ctx, cfg)
 	switch {
-	case st.Vault.Error != "" && strings.Contains(st.Vault.Error, vault.ErrTokenDead.Error()):
+	case st.Vault.dead:
 		st.problem(st.Vault.Error)
 	case st.Vault.Error != "":
 		st.warn("vault: " + st.Vault.Error)
@@ -280,7 +280,7 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
 	info, err := client.LookupToken(ctx)
 	if errors.Is(err, vault.ErrTokenDead) {
-		vs.Error = err.Error()
+		vs.Error, vs.dead = err.Error(), true
 		return vs
 	}
 	if err == nil {
@@ -308,8 +308,8 @@ func apiKeyHelpers(cfg *config.Config) []string {
 	}
 	var out []string
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if errors.Is(err, fs.ErrNotExist) || err != nil {
+		b, err := creds.ReadClaudes(f, 0) // never blocks on a FIFO
+		if err != nil {
 			continue
 		}
 		var s struct {

@@ -99,6 +99,18 @@ func faultClasses() []struct {
 			{name: "the secret has no `setup_token` field", sync: true, file: true, server: "vault",
 				setup: func(r *faultRun) { kv2(r).put(map[string]any{"note": "opted out"}) },
 				sees:  []string{removed, login}, exit: 0, fate: "removed"},
+			{name: "the secret's `setup_token` field is `null`", sync: true, file: true, server: "vault",
+				setup: func(r *faultRun) { kv2(r).put(map[string]any{"setup_token": nil}) },
+				sees: []string{syncErr("vault secret/users/USER/claude: field \"setup_token\" is not text (JSON null, a number or an object); " +
+					"store the setup token with `claude-auth-sync rotate`, or remove the field to opt out")},
+				exit: 1, fate: "kept, byte for byte"},
+			{name: "the secret is larger than 1 MiB (another field fills it)", sync: true, file: true, server: "vault",
+				setup: func(r *faultRun) {
+					kv2(r).put(map[string]any{"setup_token": testToken, "notes": strings.Repeat("x", 1<<20)})
+				},
+				sees: []string{syncErr("vault at http://127.0.0.1:PORT answered reading secret/users/USER/claude with more than 1 MiB, which is not a setup token and its dates: " +
+					"remove what else fills that secret (`vault kv get`), or keep the token at a path of its own (CLAUDE_LAUNCH_VAULT_PATH)")},
+				exit: 1, fate: "kept, byte for byte"},
 			{name: "VAULT_ADDR answers 404 with no body (a proxy, a wrong address)", sync: true, file: true, handler: reply(404, ""),
 				sees: []string{syncErr("vault at http://127.0.0.1:PORT gave a 404 without Vault's JSON body for secret/users/USER/claude, which is not an answer Vault gives; check that VAULT_ADDR is your Vault server and not a proxy or another service")},
 				exit: 1, fate: "kept, byte for byte"},
@@ -168,6 +180,15 @@ func faultClasses() []struct {
 				},
 				sees: []string{syncErr("Vault token file ~/.vault-token: insecure file: it is a named pipe, not a regular file; remove it and run `vault login`")},
 				exit: 1, fate: "kept, byte for byte"},
+			{name: "by hand, with no setup token, claude's lock owner file is a FIFO", sync: true, server: "vault",
+				setup: func(r *faultRun) {
+					kv2(r).deleteMetadata()
+					lock := filepath.Join(r.home, ".claude", ".oauth_refresh.lock")
+					if err := os.MkdirAll(lock, 0o700); err != nil || syscall.Mkfifo(lock+".owner", 0o600) != nil {
+						r.t.Fatal(err)
+					}
+				},
+				sees: []string{"~/.config/claude-auth-sync/claude-oauth.env: absent (fingerprint none)", login}, exit: 0, fate: "none, none written"},
 			{name: "`CLAUDE_LAUNCH_VAULT_TIMEOUT=0`", server: "vault",
 				setup:  func(r *faultRun) { r.env = append(r.env, config.EnvVaultTimeout+"=0") },
 				sees:   []string{`WARN claude-launch: CLAUDE_LAUNCH_VAULT_TIMEOUT="0" is not a positive duration up to 1m, such as 2s or 10m; using 2s`},

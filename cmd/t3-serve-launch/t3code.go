@@ -3,32 +3,37 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 
 	"github.com/charmbracelet/log"
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"golang.org/x/sys/unix"
 )
 
 // t3Settings is T3 Code's settings file, below the user's home.
 const t3Settings = ".t3/userdata/settings.json"
 
-// claudePath is what T3 Code starts claude as: the Claude provider's
-// binaryPath setting (providers.claudeAgent.binaryPath, or a
-// providerInstances entry of driver claudeAgent), "" when unset (then T3
-// Code runs "claude" from the PATH it rebuilds from the login shell).
-// found is false when there is no settings file (T3 Code's defaults).
-func claudePath(home string) (path string, found bool, err error) {
+// claudePaths are what T3 Code starts claude as, setting by setting, in
+// a stable order: the Claude provider's binaryPath
+// (providers.claudeAgent.binaryPath; judged when it is set or no instance
+// is), then each providerInstances entry of driver claudeAgent, by name.
+// "" is unset (T3 Code runs "claude" from the PATH it rebuilds from the
+// login shell), as it is with no settings file.
+func claudePaths(home string) (paths [][2]string, err error) {
 	// Bounded, and never blocking on a FIFO: the server waits on this.
 	b, err := token.ReadSmallFile(filepath.Join(home, t3Settings), "T3 Code's settings", token.Owned, "")
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", false, nil
+		b, err = "{}", nil // T3 Code's defaults
 	}
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
 	var s struct {
 		Providers struct {
@@ -44,49 +49,59 @@ func claudePath(home string) (path string, found bool, err error) {
 		} `json:"providerInstances"`
 	}
 	if err := json.Unmarshal([]byte(b), &s); err != nil {
-		return "", true, errors.New("read " + filepath.Join(home, t3Settings) + ": " + err.Error())
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(home, t3Settings), err)
 	}
-	path = s.Providers.ClaudeAgent.BinaryPath
-	for _, in := range s.ProviderInstances {
-		if in.Driver == "claudeAgent" && in.Config.BinaryPath != "" {
-			path = in.Config.BinaryPath
+	for _, name := range slices.Sorted(maps.Keys(s.ProviderInstances)) {
+		if in := s.ProviderInstances[name]; in.Driver == "claudeAgent" {
+			paths = append(paths, [2]string{"providerInstances." + name + ".config.binaryPath", in.Config.BinaryPath})
 		}
 	}
-	return path, true, nil
+	if p := s.Providers.ClaudeAgent.BinaryPath; p != "" || len(paths) == 0 {
+		paths = append([][2]string{{"providers.claudeAgent.binaryPath", p}}, paths...)
+	}
+	return paths, nil
 }
 
-// checkT3Code says at start whether T3 Code's agents pass through
-// claude-launch, and if not, the setting that routes them: without it they
-// have only the token in the server's environment, as it was at the
-// server's start, and no agent cgroup of their own (on cgroup v2 with the
-// unit's layout, the watcher bounds them as any other process the server
-// starts). It only logs.
+// checkT3Code says at start, for each Claude provider setting, whether T3
+// Code's agents pass through claude-launch, and if not, what T3 Code will
+// do and the setting that routes them: without it they have only the token
+// in the server's environment, as it was at the server's start, and no
+// agent cgroup of their own. It only logs.
 func checkT3Code(logger *log.Logger) {
 	home := os.Getenv("HOME")
 	if !filepath.IsAbs(home) {
 		return
 	}
-	path, found, err := claudePath(home)
-	switch {
-	case err != nil:
+	paths, err := claudePaths(home)
+	if err != nil {
 		logger.Warn(err.Error())
 		return
-	case !found:
-		path = "" // T3 Code's default
-	case filepath.IsAbs(path) && launch.IsLauncher(path):
-		logger.Info("T3 Code's agents start through claude-launch", "binaryPath", path)
-		return
 	}
-	why := "T3 Code starts claude as \"" + path + "\", not claude-launch"
-	switch {
-	case path == "":
-		why = "T3 Code starts claude as \"claude\" from the PATH it builds from your login shell (its entries first), not claude-launch"
-	case !filepath.IsAbs(path):
-		why = "T3 Code starts claude as \"" + path + "\", a name it looks up in the PATH it builds from your login shell (its entries first), which need not find claude-launch"
+	for _, p := range paths {
+		setting, path := p[0], p[1]
+		fi, serr := os.Stat(path)
+		why := "T3 Code starts claude as \"" + path + "\", not claude-launch" + bypass
+		switch {
+		case path == "":
+			why = "T3 Code starts claude as \"claude\" from the PATH it builds from your login shell (its entries first), not claude-launch" + bypass
+		case !filepath.IsAbs(path):
+			why = "T3 Code starts claude as \"" + path + "\", a name it looks up in the PATH it builds from your login shell (its entries first), " +
+				"which need not find claude-launch" + bypass
+		case serr != nil:
+			why = "T3 Code cannot start claude: there is nothing you can reach at \"" + path + "\", so its agents fail to start"
+		case !fi.Mode().IsRegular() || unix.Access(path, unix.X_OK) != nil:
+			why = "T3 Code cannot start claude: \"" + path + "\" is not a file you may execute, so its agents fail to start"
+		case launch.IsLauncher(path):
+			logger.Info("T3 Code's agents start through claude-launch", "setting", setting, "binaryPath", path)
+			continue
+		}
+		logger.Warn(why+"; set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
+			"file", filepath.Join(home, t3Settings), "setting", setting, "value", launcherPath())
 	}
-	logger.Warn(why+": its agents may not pass through claude-launch (then they keep the token the server started with, and get no agent cgroup of their own); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
-		"file", filepath.Join(home, t3Settings), "setting", "providers.claudeAgent.binaryPath", "value", launcherPath())
 }
+
+// bypass is what T3 Code's agents lack when they start without claude-launch.
+const bypass = ": its agents do not pass through claude-launch (they keep the token the server started with, and get no agent cgroup of their own)"
 
 // launcherPath is the claude-launch beside this program, else in PATH, else
 // where `make install` puts it for the user, which is what binaryPath names.

@@ -20,6 +20,13 @@ import (
 // are not known to be claude-launch.
 func TestT3CodeBinaryPath(t *testing.T) {
 	launcher := filepath.Join(filepath.Dir(bin), "claude-launch")
+	// claude-launch without its execute bit, which T3 Code cannot start.
+	noExec := filepath.Join(t.TempDir(), "claude-launch")
+	if b, err := os.ReadFile(launcher); err != nil || os.WriteFile(noExec, b, 0o644) != nil {
+		t.Fatal(err)
+	}
+	instances := `{"providerInstances":{"b":{"driver":"claudeAgent","config":{"binaryPath":"/usr/bin/true"}},` +
+		`"a":{"driver":"claudeAgent","config":{"binaryPath":"` + launcher + `"}},"c":{"driver":"codex","config":{"binaryPath":"/usr/bin/true"}}}}`
 	for _, tc := range []struct {
 		name, settings, want string
 	}{
@@ -30,6 +37,13 @@ func TestT3CodeBinaryPath(t *testing.T) {
 		{"launcher", `{"providers":{"claudeAgent":{"binaryPath":"` + launcher + `"}}}`, "T3 Code's agents start through claude-launch"},
 		{"instance", `{"providerInstances":{"claudeAgent":{"driver":"claudeAgent","config":{"binaryPath":"` + launcher + `"}}}}`, "T3 Code's agents start through claude-launch"},
 		{"broken", `{"providers":`, "settings.json: unexpected end of JSON input"},
+		{"launcher without its execute bit", `{"providers":{"claudeAgent":{"binaryPath":"` + noExec + `"}}}`,
+			`T3 Code cannot start claude: "` + noExec + `" is not a file you may execute, so its agents fail to start; set the Claude provider's binary path`},
+		{"nothing there", `{"providers":{"claudeAgent":{"binaryPath":"/nonexistent/claude-launch"}}}`,
+			`T3 Code cannot start claude: there is nothing you can reach at "/nonexistent/claude-launch", so its agents fail to start`},
+		// Each instance judged, by name: the one that bypasses is said.
+		{"several instances", instances, "T3 Code's agents start through claude-launch setting=providerInstances.a.config.binaryPath binaryPath=" + launcher +
+			"\nWARN T3 Code starts claude as \"/usr/bin/true\", not claude-launch: its agents do not pass through claude-launch"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()
@@ -40,7 +54,7 @@ func TestT3CodeBinaryPath(t *testing.T) {
 			if !strings.Contains(out.String(), tc.want) {
 				t.Errorf("logged %q, want %q", out.String(), tc.want)
 			}
-			if strings.Contains(tc.want, "starts claude as") && !strings.Contains(out.String(), "providers.claudeAgent.binaryPath") {
+			if strings.Contains(tc.want, "starts claude as") && !strings.Contains(out.String(), "setting=provider") {
 				t.Errorf("the warning does not name the setting: %q", out.String())
 			}
 		})

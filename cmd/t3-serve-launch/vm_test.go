@@ -73,7 +73,7 @@ func TestCgroupV2Guest(t *testing.T) {
 		"server.memory.max":        "67108864", // --server-memory-max
 		"server.memory.high":       "max",      // it kills, never throttles
 		"server.watch.memory.max":  "16777216",
-		"server.watch.procs":       "1",
+		"server.watch.procs":       "2",         // the watcher and the sentinel that reports its death
 		"server.agents.memory.max": "150994944", // MemoryHigh less the server's leaf and the watcher's
 		"unit.memory.high":         "234881024",
 		"unit.memory.max":          "268435456",

@@ -123,6 +123,8 @@ func runWatch(args []string) int {
 		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", watchDir)
 		return 1
 	}
+	syscall.CloseOnExec(3) // the ready pipe: the sentinel must not hold it open
+	defer sentinel()()
 	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, OnError: func(err error) {
 		logger.Warn("a process the server started stays in the server's own cgroup: "+err.Error(), "cgroup", leaf)
 	}, OnKill: func(cg string, n int) {
@@ -138,6 +140,25 @@ func runWatch(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// sentinel starts a shell, in the watcher's cgroup, that says in the
+// unit's log that the watcher is gone unless the returned bye runs first:
+// a watcher killed (or out of its memory.max) cannot say it itself.
+func sentinel() (bye func()) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return func() {}
+	}
+	defer r.Close()
+	cmd := exec.Command("/bin/sh", "-c", `read -r x; [ "$x" = bye ] || echo "$0" >&2`, watchName+": the watcher of the server's cgroup is gone "+
+		"(killed, or out of its memory.max: `journalctl -k`), so the processes the server starts stay in its cgroup; restart the unit to watch them again")
+	cmd.Stdin, cmd.Stderr, cmd.Env = r, os.Stderr, []string{}
+	if cmd.Start() != nil {
+		w.Close()
+		return func() {}
+	}
+	return func() { _, _ = w.WriteString("bye\n") }
 }
 
 // joinCgroup moves this process into the cgroup dir.

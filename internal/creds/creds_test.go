@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -204,10 +204,11 @@ func TestGuardNeverRenamesOverAChangedFile(t *testing.T) {
 	assertNoTemp(t, g.Dir)
 }
 
-// TestGuardWaitsForClaudesLock: while claude holds its refresh lock the
-// file is not touched; a lock is broken only when it is stale under
-// claude's own rules: older than its stale time, and its holder, named by
-// the owner file, provably dead.
+// TestGuardWaitsForClaudesLock: while a live claude holds its refresh
+// lock (its mtime kept fresh) the file is not touched; a lock no live
+// claude keeps is named as such, with the way to clear it; a lock is
+// broken only when claude's own rule calls it stale, and an owner file
+// left beside it goes with it.
 func TestGuardWaitsForClaudesLock(t *testing.T) {
 	g := newGuard(t)
 	write(t, g.File(), login(access, refresh, now.Add(8*time.Hour)))
@@ -220,90 +221,83 @@ func TestGuardWaitsForClaudesLock(t *testing.T) {
 	if err := os.Mkdir(lock, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
-		t.Fatalf("err = %v", err)
+	for _, tc := range []struct {
+		name  string
+		mtime time.Duration
+		want  string
+	}{
+		{"a live claude refreshing", 0, "claude holds its refresh lock"},
+		{"left, younger than claude's stale time", -30 * time.Second, "ago by a claude that is gone: the next claude takes it over; if no claude is refreshing now, run `rmdir " + lock + "`"},
+		{"dated ahead", time.Hour, "in the future, and no claude keeps it: it fails the refreshes of every claude that cannot tell its holder is gone (claude-code #95739); if no claude is refreshing now, run `rmdir " + lock + "`"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := time.Now().Add(tc.mtime)
+			if err := os.Chtimes(lock, m, m); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			_, err := g.Run(ctx)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrClaudeBusy) != (tc.mtime == 0) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+			if b, _ := os.ReadFile(g.File()); string(b) != victim {
+				t.Error("touched while the lock was held")
+			}
+		})
 	}
-	if b, _ := os.ReadFile(g.File()); string(b) != victim {
-		t.Error("touched while claude held its lock")
-	}
-	// Old, but nobody says its holder is dead: never broken.
+	// Older than claude's stale time: broken, as claude breaks it.
+	write(t, filepath.Join(g.Dir, ClaudeLockName+".owner"), `{"pid":1}`)
 	old := time.Now().Add(-2 * ClaudeLockStale)
 	if err := os.Chtimes(lock, old, old); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
-		t.Fatalf("a lock without an owner file was broken: err = %v", err)
-	}
-	// Its holder alive (this test): never broken.
-	writeOwner(t, g.Dir, os.Getpid(), pidDomain(pidNamespace()))
-	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
-		t.Fatalf("a live holder's lock was broken: err = %v", err)
-	}
-	// A dead holder, but the lock younger than claude's stale time: kept.
-	dead := deadPID(t)
-	writeOwner(t, g.Dir, dead, pidDomain(pidNamespace()))
-	if err := os.Chtimes(lock, time.Now(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if _, err := g.Run(ctx); !errors.Is(err, ErrClaudeBusy) {
-		t.Fatalf("a young lock was broken: err = %v", err)
-	}
-	// Dead holder, old lock: broken, as claude breaks it.
-	if err := os.Chtimes(lock, old, old); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := g.Run(context.Background()); err != nil || r.Restored == "" || r.ClearedLock != lock {
+	if r, err := g.Run(ctx); err != nil || r.Restored == "" || r.ClearedLock != lock {
 		t.Fatalf("stale lock: %+v %v", r, err)
 	}
-	for _, p := range []string{lock, filepath.Join(g.Dir, ClaudeLockOwner)} {
+	for _, p := range []string{lock, lock + ".owner"} {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("%s left behind", p)
 		}
 	}
 }
 
-// TestLockProblems: status's words for claude's lock.
+// TestLockProblems: status's words for claude's lock, from its mtime
+// alone: a lock held by no live claude is never "claude holds" it.
 func TestLockProblems(t *testing.T) {
 	dir := t.TempDir()
 	if l, err := InspectLock(dir); err != nil || l.Held || l.Problem(time.Now()) != "" {
 		t.Fatalf("no lock: %+v %v", l, err)
 	}
 	lock := filepath.Join(dir, ClaudeLockName)
-	if err := os.Mkdir(lock, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	dead := deadPID(t)
+	legacy := filepath.Clean(dir) + ".lock"
+	t.Cleanup(func() { os.Remove(legacy) })
 	for _, tc := range []struct {
 		name  string
+		path  string
 		mtime time.Duration
-		pid   int
 		want  string
 	}{
-		{"a live claude refreshing", 0, os.Getpid(), ""},
-		{"dead holder, young", -10 * time.Second, dead, ""},
-		{"dead holder, stale", -2 * time.Minute, dead, "`claude-auth-sync sync` clears it"},
-		{"live holder, old", -2 * time.Minute, os.Getpid(), "is still running; if no claude is refreshing now, run `rmdir"},
-		// A dead holder's lock, dated ahead: the next claude takes it over.
-		{"in the future, holder dead", time.Hour, dead, ""},
-		{"in the future, holder alive", time.Hour, os.Getpid(), "in the future, and its holder, process " + strconv.Itoa(os.Getpid()) + ", is still running: no claude may refresh"},
+		{"a live claude refreshing", lock, -3 * time.Second, ""},
+		{"left, young", lock, -30 * time.Second, "by a claude that is gone: the next claude takes it over; if no claude is refreshing now, run `rmdir " + lock + "`"},
+		{"left, stale", lock, -2 * time.Minute, "ago by a claude that is gone: claude takes it over, and `claude-auth-sync sync` clears it"},
+		{"in the future", lock, time.Hour, "in the future, and no claude keeps it"},
+		{"an older claude's legacy lock, stale", legacy, -2 * time.Minute, "claude's refresh lock " + legacy + " was left 2m0s ago"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			writeOwner(t, dir, tc.pid, pidDomain(pidNamespace()))
+			os.Remove(lock)
+			if err := os.Mkdir(tc.path, 0o700); err != nil && !os.IsExist(err) {
+				t.Fatal(err)
+			}
 			m := time.Now().Add(tc.mtime)
-			if err := os.Chtimes(lock, m, m); err != nil {
+			if err := os.Chtimes(tc.path, m, m); err != nil {
 				t.Fatal(err)
 			}
 			l, err := InspectLock(dir)
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || !l.Held || l.Live(time.Now()) != (tc.want == "") {
+				t.Fatalf("%+v %v", l, err)
 			}
 			got := l.Problem(time.Now())
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
@@ -311,49 +305,60 @@ func TestLockProblems(t *testing.T) {
 			}
 		})
 	}
-	// Another machine's owner file: its holder cannot be told dead.
-	writeOwner(t, dir, dead, "linux:0000:pid:[1]")
-	if l, _ := InspectLock(dir); l.Holder != HolderUnknown {
-		t.Errorf("another pid domain's holder judged %s", l.Holder)
-	}
-	old := time.Now().Add(-2 * ClaudeLockStale)
-	_ = os.Chtimes(lock, old, old)
-	if l, _ := InspectLock(dir); !strings.Contains(l.Problem(time.Now()), "nothing here can tell whether its holder lives") {
-		t.Errorf("an unknown holder's old lock: %q", l.Problem(time.Now()))
-	}
-	// An older claude's legacy lock alone, old: named, with the fix.
-	if err := os.Remove(lock); err != nil {
+}
+
+// TestClaudesFilesNeverBlock: a named pipe where claude keeps its lock's
+// owner file, or its credentials file, is never opened for reading:
+// judging the lock, the file and the guard's run return at once.
+func TestClaudesFilesNeverBlock(t *testing.T) {
+	g := newGuard(t)
+	lock := filepath.Join(g.Dir, ClaudeLockName)
+	if err := os.Mkdir(lock, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	legacy := legacyLock(dir)
-	if err := os.Mkdir(legacy, 0o700); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{lock + ".owner", g.File()} {
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	defer os.Remove(legacy)
-	_ = os.Chtimes(legacy, old, old)
-	if l, _ := InspectLock(dir); !strings.Contains(l.Problem(time.Now()), "legacy refresh lock "+legacy) {
-		t.Errorf("an old legacy lock: %q", l.Problem(time.Now()))
+	done := make(chan error, 1)
+	go func() {
+		l, _ := InspectLock(g.Dir)
+		_ = l.Problem(time.Now())
+		_, err := g.Run(context.Background())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, token.ErrInsecureFile) || !strings.Contains(err.Error(), "named pipe") {
+			t.Errorf("err = %v, want the credentials file refused as a named pipe", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading claude's files waits on a named pipe")
 	}
 }
 
-// writeOwner writes claude's owner file for pid, as claude 2.1.332 does.
-func writeOwner(t *testing.T, dir string, pid int, domain string) {
-	t.Helper()
-	start, _ := procStart(pid)
-	b := fmt.Sprintf(`{"pid":%d,"procStart":%q,"pidDomain":%q,"pidSpace":%q,"lockBirthtimeMs":1796120379239.166}`, pid, start, domain, "vm#"+pidNamespace())
-	if err := os.WriteFile(filepath.Join(dir, ClaudeLockOwner), []byte(b), 0o600); err != nil {
-		t.Fatal(err)
+// TestLargeFileBackedUpOnce: a credentials file over 1 MiB (many MCP
+// entries) is read, backed up and restored under one bound: backed up
+// once, and restored when a race damages it.
+func TestLargeFileBackedUpOnce(t *testing.T) {
+	g := newGuard(t)
+	mcp := `"mcpOAuth":{"big":"` + strings.Repeat("x", 2<<20) + `"},`
+	big := func(s string) string { return strings.Replace(s, "{", "{"+mcp, 1) }
+	write(t, g.File(), big(login(access, refresh, now.Add(8*time.Hour))))
+	for i := range 2 {
+		if r, err := g.Run(context.Background()); err != nil || (r.BackedUp != "") != (i == 0) {
+			t.Fatalf("run %d: backed up %q, %v; want a backup on the first run only", i, r.BackedUp, err)
+		}
 	}
-}
-
-// deadPID is the PID of a process that has exited.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	c := exec.Command("true")
-	if err := c.Run(); err != nil {
-		t.Fatal(err)
+	write(t, g.File(), big(login(access, "", now)))
+	if r, err := g.Run(context.Background()); err != nil || r.Restored == "" || r.NoBackup {
+		t.Fatalf("a damaged large file: %+v %v; want it restored", r, err)
 	}
-	return c.Process.Pid
+	write(t, g.File(), big(login(access, refresh, now.Add(8*time.Hour)))+strings.Repeat(" ", MaxFileSize))
+	if _, err := g.Run(context.Background()); !errors.Is(err, token.ErrInsecureFile) || !strings.Contains(err.Error(), "larger than 16 MiB") {
+		t.Errorf("a file past the bound: %v", err)
+	}
 }
 
 func TestGuardRefuses(t *testing.T) {

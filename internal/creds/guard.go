@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -61,7 +62,7 @@ type Report struct {
 	// the login was damaged again): only a new login helps.
 	NoBackup bool
 	// ClearedLock is claude's refresh lock, cleared because it was stale
-	// under claude's own rules (Lock.Stale), "" for none.
+	// under claude's own rule (Lock.Stale), "" for none.
 	ClearedLock string
 }
 
@@ -103,9 +104,8 @@ func (g *Guard) Inspect() (Verdict, []byte, error) {
 func (g *Guard) Run(ctx context.Context) (Report, error) {
 	r := Report{File: g.File()}
 	if l, err := InspectLock(g.Dir); err == nil && l.Stale(time.Now()) { // file times: the real clock
-		// A dead holder's lock, older than claude's stale time: what the
-		// next claude would break anyway, cleared now so that no agent
-		// waits on it.
+		// A lock older than claude's stale time: what the next claude
+		// would break anyway, cleared now so that no agent waits on it.
 		if release, err := claudeLocks(ctx, g.Dir); err == nil {
 			release()
 			r.ClearedLock = l.Path
@@ -173,39 +173,58 @@ func withLogin(damaged, backup []byte) []byte {
 // loginKey is the entry of the credentials file that holds claude's login.
 const loginKey = "claudeAiOauth"
 
-// ReadFile reads a credentials file as claude keeps it: a regular file of
-// this user, not a symlink (claude replaces it by rename), opened without
-// blocking. It refuses anything else with an error that says so and never
-// holds a token.
+// ReadFile reads a credentials file (or a backup of one) as claude keeps
+// it: a regular file of this user, not a symlink (claude replaces it by
+// rename), opened without blocking, at most MaxFileSize. It refuses
+// anything else with an error that says so and never holds a token.
 func ReadFile(path string) ([]byte, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, errs.Wrap("credentials file "+path+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not the regular file claude writes; claude-auth-sync leaves it alone")
+		return nil, fmt.Errorf("credentials file %s: %w: it is a %s, not the regular file claude writes; claude-auth-sync leaves it alone",
+			path, token.ErrInsecureFile, token.DescribeType(fi.Mode()))
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return nil, errs.Wrap("credentials file "+path+": ", token.ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(int(st.Uid))+", not by you; claude-auth-sync leaves it alone")
+		return nil, fmt.Errorf("credentials file %s: %w: it is owned by uid %d, not by you; claude-auth-sync leaves it alone",
+			path, token.ErrInsecureFile, st.Uid)
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	b, err := ReadClaudes(path, syscall.O_NOFOLLOW)
+	if err != nil {
+		return nil, fmt.Errorf("credentials file %w; claude-auth-sync leaves it alone", err)
+	}
+	return b, nil
+}
+
+// ReadClaudes reads one of claude's files: a regular file, opened without
+// blocking (and with flags), at most MaxFileSize, never read in part.
+func ReadClaudes(path string, flags int) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	var b bytes.Buffer
-	if _, err := b.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
-		return nil, errs.Wrap("read "+path+": ", err, "")
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("%w: it is a %s, not the regular file claude writes", token.ErrInsecureFile, token.DescribeType(fi.Mode()))
+	default:
+		if _, err = b.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err == nil && b.Len() > MaxFileSize {
+			err = fmt.Errorf("%w: it is larger than 16 MiB, which is not the file claude writes", token.ErrInsecureFile)
+		}
 	}
-	if b.Len() > MaxFileSize {
-		return nil, errs.Wrap("credentials file "+path+": ", token.ErrInsecureFile, ": it is larger than 16 MiB, which is not the file claude writes; claude-auth-sync leaves it alone")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return b.Bytes(), nil
 }
 
-// MaxFileSize bounds a credentials file: claude keeps its login and a few
-// MCP and plugin secrets in it, a few KiB. A larger file is refused whole,
-// never read in part.
+// MaxFileSize bounds a credentials file and its backups alike: claude
+// keeps its login and MCP and plugin secrets in it, a few KiB. A larger
+// file is refused whole, never read in part.
 const MaxFileSize = 16 << 20
 
 // replaceIfUnchanged puts want at path only if path still holds was. It
@@ -311,9 +330,9 @@ func (g *Guard) newestHealthy() (string, []byte, error) {
 	}
 	for _, n := range names {
 		p := filepath.Join(g.Backups, n)
-		data, err := token.ReadSmallFile(p, "backup", token.Private, "")
-		if err == nil && Check([]byte(data), g.now()).State.Healthy() {
-			return p, []byte(data), nil
+		data, err := ReadFile(p)
+		if err == nil && Check(data, g.now()).State.Healthy() {
+			return p, data, nil
 		}
 	}
 	return "", nil, nil
@@ -328,7 +347,7 @@ func (g *Guard) backup(data []byte) (string, error) {
 		return "", err
 	}
 	if len(names) > 0 {
-		if last, err := token.ReadSmallFile(filepath.Join(g.Backups, names[0]), "backup", token.Private, ""); err == nil && last == string(data) {
+		if last, err := ReadFile(filepath.Join(g.Backups, names[0])); err == nil && bytes.Equal(last, data) {
 			return "", nil
 		}
 	}

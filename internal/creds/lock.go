@@ -18,62 +18,123 @@ import (
 const (
 	ClaudeLockName  = ".oauth_refresh.lock"
 	ClaudeLockStale = 60 * time.Second
+	// lockFresh: a lock touched less long ago (or ahead) has a live holder
+	// (three of claude's 5 s heartbeats).
+	lockFresh = 15 * time.Second
 )
 
-// ErrClaudeBusy means claude held its refresh lock for as long as the
-// caller would wait: a refresh is under way, so the file must not be
+// ErrClaudeBusy means a live claude held its refresh lock for as long as
+// the caller would wait: a refresh is under way, so the file must not be
 // touched now.
 var ErrClaudeBusy = errors.New("claude holds its refresh lock")
 
 // lockPoll is how often a held lock is retried.
 const lockPoll = 50 * time.Millisecond
 
+// Lock is claude's refresh lock of a config dir (or the legacy one, which
+// an older claude takes alone), judged by its mtime as claude judges it:
+// claude's owner file beside it is its private format, never read here.
+type Lock struct {
+	Path  string
+	Held  bool
+	MTime time.Time
+}
+
+// Live says a claude keeps the lock: its mtime is within three heartbeats.
+func (l Lock) Live(now time.Time) bool {
+	age := now.Sub(l.MTime)
+	return l.Held && age < lockFresh && age > -lockFresh
+}
+
+// Stale says claude's own rule lets anyone break the lock: no heartbeat
+// for longer than ClaudeLockStale.
+func (l Lock) Stale(now time.Time) bool { return l.Held && now.Sub(l.MTime) > ClaudeLockStale }
+
+// Problem says, for a lock that no live claude keeps, what it does and how
+// to clear it; "" when it is not held or a live claude keeps it.
+func (l Lock) Problem(now time.Time) string {
+	age := now.Sub(l.MTime)
+	rm := "; if no claude is refreshing now, run `rmdir " + l.Path + "`"
+	switch {
+	case !l.Held || l.Live(now):
+		return ""
+	case age < 0:
+		return "claude's refresh lock " + l.Path + " is dated " + l.MTime.UTC().Format(time.RFC3339) +
+			", in the future, and no claude keeps it: it fails the refreshes of every claude that cannot tell its holder is gone (claude-code #95739)" + rm
+	case l.Stale(now):
+		return "claude's refresh lock " + l.Path + " was left " + age.Round(time.Second).String() +
+			" ago by a claude that is gone: claude takes it over, and `claude-auth-sync sync` clears it" + rm
+	}
+	return "claude's refresh lock " + l.Path + " was left " + age.Round(time.Second).String() +
+		" ago by a claude that is gone: the next claude takes it over" + rm
+}
+
+// InspectLock reads claude's refresh lock of dir, else its legacy lock.
+func InspectLock(dir string) (Lock, error) {
+	for _, p := range lockPaths(dir) {
+		if l, err := lockAt(p); !errors.Is(err, fs.ErrNotExist) {
+			return l, err
+		}
+	}
+	return Lock{Path: lockPaths(dir)[0]}, nil
+}
+
+func lockAt(p string) (Lock, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return Lock{Path: p}, err
+	}
+	return Lock{Path: p, Held: true, MTime: fi.ModTime()}, nil
+}
+
+// lockPaths are the lock and the legacy lock: <realpath(dir)>.lock.
+func lockPaths(dir string) []string {
+	legacy := filepath.Clean(dir) + ".lock"
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		legacy = real + ".lock"
+	}
+	return []string{filepath.Join(dir, ClaudeLockName), legacy}
+}
+
 // claudeLocks takes claude's refresh locks for dir, waiting until ctx
 // ends, and returns the function that releases them. A lock is broken
-// only when it is stale under claude's own rules (Lock.Stale: older than
-// ClaudeLockStale and its holder, named by the owner file, provably
-// dead); the legacy lock, which the same owner file covers, likewise.
+// only when claude's own rule says it is stale.
 func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
-	paths := []string{filepath.Join(dir, ClaudeLockName), legacyLock(dir)}
 	var held []string
 	release = func() {
 		for i := len(held) - 1; i >= 0; i-- {
 			_ = os.Remove(held[i])
 		}
 	}
-	// Judged once, before this takes anything: the owner file speaks for
-	// both locks of the holder it names.
-	l, lerr := InspectLock(dir)
-	dead := lerr == nil && l.Held && l.Dead()
-	stale := func() bool { return dead }
-	for _, p := range paths {
-		if err := mkdirLock(ctx, p, stale); err != nil {
+	for _, p := range lockPaths(dir) {
+		if err := mkdirLock(ctx, p); err != nil {
 			release()
 			return nil, err
 		}
 		held = append(held, p)
 	}
-	if dead {
-		_ = os.Remove(filepath.Join(dir, ClaudeLockOwner)) // the dead holder's
-	}
+	// Ours now: an owner file left beside it names a gone holder, which
+	// would let claude take our lock over.
+	_ = os.Remove(filepath.Join(dir, ClaudeLockName+".owner"))
 	return release, nil
 }
 
-func mkdirLock(ctx context.Context, p string, stale func() bool) error {
+func mkdirLock(ctx context.Context, p string) error {
 	for {
 		err := os.Mkdir(p, 0o700)
-		if err == nil {
-			return nil
-		}
 		if !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		if fi, serr := os.Lstat(p); serr == nil && time.Since(fi.ModTime()) > ClaudeLockStale && stale() {
-			_ = os.Remove(p) // a dead holder's; then try again at once
+		l, _ := lockAt(p)
+		if l.Stale(time.Now()) {
+			_ = os.Remove(p) // claude's own rule; then try again at once
 			continue
 		}
 		select {
 		case <-ctx.Done():
+			if why := l.Problem(time.Now()); why != "" {
+				return errors.New(why)
+			}
 			return ErrClaudeBusy
 		case <-time.After(lockPoll):
 		}

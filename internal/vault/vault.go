@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -38,8 +39,10 @@ import (
 )
 
 // maxBody bounds what is read of a response: a secret is a few hundred
-// bytes.
+// bytes. errTooLarge is a response past it, never parsed cut.
 const maxBody = 1 << 20
+
+var errTooLarge = errors.New("more than 1 MiB, which is not a setup token and its dates")
 
 // Client reads setup tokens from Vault.
 type Client struct {
@@ -149,12 +152,13 @@ func (c *Client) Fetch(ctx context.Context) (Found, error) {
 	}
 	field := c.cfg.VaultField
 	raw, ok := ans.fields[field]
-	if !ok || raw == nil {
+	if !ok { // a field that is there but null is not Vault's "none": an error below
 		return Found{}, errs.Wrap("", token.ErrNoToken, ": vault at "+c.Addr()+" says "+c.SecretPath()+" has no field "+strconv.Quote(field))
 	}
 	s, ok := raw.(string)
 	if !ok {
-		return Found{}, errors.New("vault " + c.SecretPath() + ": field " + strconv.Quote(field) + " is not a string; store the setup token as text")
+		return Found{}, errors.New("vault " + c.SecretPath() + ": field " + strconv.Quote(field) + " is not text (JSON null, a number or an object);" +
+			" store the setup token with `claude-auth-sync rotate`, or remove the field to opt out")
 	}
 	tok, err := token.NewSecret(s)
 	if err != nil {
@@ -208,8 +212,7 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 		return 0, nil, rerr
 	}
 	if len(body) > maxBody {
-		// Never parse a cut answer: past the bound it is not Vault's.
-		return resp.StatusCode, nil, &shapeError{what: "an answer larger than 1 MiB"}
+		return resp.StatusCode, nil, errTooLarge
 	}
 	return resp.StatusCode, body, nil
 }
@@ -226,12 +229,16 @@ func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 		return errors.New(c.cfg.NoAnswer())
 	}
+	if errors.Is(err, errTooLarge) {
+		return fmt.Errorf("vault at %s answered %s %s with %w: remove what else fills that secret (`vault kv get`), "+
+			"or keep the token at a path of its own (%s)", addr, verb, c.SecretPath(), err, config.EnvVaultPath)
+	}
 	var se *shapeError
 	if errors.As(err, &se) {
 		return errors.New("vault at " + addr + " gave " + se.what + " for " + c.SecretPath() + ", which is not an answer Vault gives; check that VAULT_ADDR is your Vault server and not a proxy or another service")
 	}
 	if errors.Is(err, errWrapped) {
-		return errors.New("vault at " + addr + ": " + verb + " " + c.SecretPath() + ": " + err.Error())
+		return fmt.Errorf("vault at %s: %s %s: %w", addr, verb, c.SecretPath(), err)
 	}
 	var st *statusError
 	if errors.As(err, &st) {
@@ -317,19 +324,21 @@ func explainTransport(addr string, unset bool, ue *url.Error) error {
 	var ci x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &ci):
-		return errors.New("vault at " + addr + " presented a certificate that is not trusted here (" + err.Error() + "); set VAULT_CACERT to the CA certificate that signed it")
+		return fmt.Errorf("vault at %s presented a certificate that is not trusted here (%w); "+
+			"set VAULT_CACERT to the CA certificate that signed it", addr, err)
 	case errors.As(err, &he):
-		return errors.New("vault at " + addr + " presented a certificate for another name (" + err.Error() + "); use the name the certificate is for in VAULT_ADDR")
+		return fmt.Errorf("vault at %s presented a certificate for another name (%w); use the name the certificate is for in VAULT_ADDR", addr, err)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return errors.New("vault at " + addr + " speaks plain HTTP; set VAULT_ADDR to http://…")
 	}
 	if to := origin(ue.URL); to != "" && to != origin(addr) {
-		return errors.New("vault at " + addr + " sent the request on to its cluster's active node at " + to + ", which is unreachable (" + err.Error() + "); the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node")
+		return fmt.Errorf("vault at %s sent the request on to its cluster's active node at %s, which is unreachable (%w); "+
+			"the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node", addr, to, err)
 	}
 	if unset {
-		return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); " + config.UnsetVaultAddr)
+		return fmt.Errorf("vault at %s is unreachable (%w); %s", addr, err, config.UnsetVaultAddr)
 	}
-	return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); check VAULT_ADDR and that the server runs")
+	return fmt.Errorf("vault at %s is unreachable (%w); check VAULT_ADDR and that the server runs", addr, err)
 }
 
 // origin is rawURL's scheme://host, "" when it does not parse.

@@ -59,6 +59,8 @@ func TestLookupRealVault(t *testing.T) {
 		t.Fatal(err)
 	}
 	put("bad", map[string]any{"setup_token": "sk-ant-api03-TESTtokenVALUE", "n": 1})
+	put("null", map[string]any{"setup_token": nil})
+	put("large", map[string]any{"setup_token": testToken, "notes": strings.Repeat("x", 1<<20)})
 	put("deleted", map[string]any{"setup_token": testToken})
 	if err := kv2.Delete(ctx, "users/"+me+"/deleted"); err != nil {
 		t.Fatal(err)
@@ -89,7 +91,11 @@ func TestLookupRealVault(t *testing.T) {
 		{"deleted version", []string{config.EnvVaultPath + "=users/{user}/deleted"}, env, "", token.ErrNoToken, "version 1 was deleted"},
 		{"destroyed version", []string{config.EnvVaultPath + "=users/{user}/destroyed"}, env, "", token.ErrNoToken, "version 1 was destroyed"},
 		{"malformed token", []string{config.EnvVaultPath + "=users/{user}/bad"}, env, "", token.ErrInvalidToken, "claude-auth-sync rotate"},
-		{"not a string", []string{config.EnvVaultPath + "=users/{user}/bad", config.EnvVaultField + "=n"}, env, "", nil, "not a string"},
+		{"not a string", []string{config.EnvVaultPath + "=users/{user}/bad", config.EnvVaultField + "=n"}, env, "", nil, "is not text"},
+		// A field that is there but null is not Vault's "none".
+		{"null field", []string{config.EnvVaultPath + "=users/{user}/null"}, env, "", nil, `field "setup_token" is not text (JSON null`},
+		// Vault's own answer past the bound: too large, not "not Vault".
+		{"secret past 1 MiB", []string{config.EnvVaultPath + "=users/{user}/large"}, env, "", nil, "with more than 1 MiB, which is not a setup token and its dates"},
 		{"another user's secret is denied", []string{config.EnvVaultPath + "=users/other/claude"}, env, "", nil, "vault denied reading secret/users/other/claude (403)"},
 		{"bad vault token", nil, map[string]string{"VAULT_TOKEN": "nonsense"}, "", nil, "403"},
 		{"mistyped mount", []string{config.EnvVaultMount + "=secrte"}, env, "", nil, `has no mount "secrte" that your token can see (it sees`},
@@ -200,7 +206,7 @@ func TestLookupFaults(t *testing.T) {
 		{"not json", onRead(mountsV2, reply(200, `<html>proxy error</html>`)), "a 200 without the secret's data"},
 		// Cut at the bound, this answer still parses: it must be refused.
 		{"an answer past 1 MiB", onRead(mountsV2, reply(200, `{"data":{"data":{"setup_token":"sk-ant-oat01-TESTbig"},"metadata":{"version":1}}}`+strings.Repeat(" ", 2<<20))),
-			"an answer larger than 1 MiB"},
+			"answered reading secret/users/x/claude with more than 1 MiB, which is not a setup token and its dates: remove what else fills that secret"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)

@@ -145,8 +145,10 @@ func TestKilledRefresher(t *testing.T) {
 
 // TestLockLeftBehind: a refresher killed before the endpoint rotated
 // leaves claude's lock directory and its owner file behind, and loses
-// nothing: the next claude takes the dead holder's lock over and
-// refreshes with the refresh token that is still current.
+// nothing: the next claude takes the dead holder's lock over by itself
+// (from its owner file) and refreshes with the refresh token that is
+// still current. Once the dead holder's heartbeat has stopped for longer
+// than a live one allows, status names the lock as left, not held.
 func TestLockLeftBehind(t *testing.T) {
 	bin := testenv.Claude(t)
 	h, killedPID := killOnce(t, BeforeRotation)
@@ -165,9 +167,10 @@ func TestLockLeftBehind(t *testing.T) {
 		t.Fatalf("no lock left behind: %v, %v", lerr, err)
 	}
 	t.Logf("owner file: %s", owner)
-	// claude-auth-sync reads claude's own owner file as claude does.
-	if l, err := creds.InspectLock(dir); err != nil || !l.Held || l.PID != killed || !l.Dead() {
-		t.Errorf("InspectLock = %+v, %v; want held by %d, which is dead", l, err, killed)
+	time.Sleep(16 * time.Second) // past three of the dead holder's heartbeats
+	if l, err := creds.InspectLock(dir); err != nil || !l.Held || l.Live(time.Now()) ||
+		!strings.Contains(l.Problem(time.Now()), "by a claude that is gone: the next claude takes it over") {
+		t.Errorf("InspectLock = %+v, %v, %q; want held, by no live claude", l, err, l.Problem(time.Now()))
 	}
 	start := time.Now()
 	if out, err := claude(t, h, bin, home, nil, "-p", "hi"); err != nil {
@@ -176,6 +179,92 @@ func TestLockLeftBehind(t *testing.T) {
 	t.Logf("the next claude took the dead holder's lock over and refreshed in %s", time.Since(start).Round(100*time.Millisecond))
 	if _, r, _ := login(t, dir); !strings.HasSuffix(r, "-2") {
 		t.Errorf("refresh token %q after the takeover, want the rotated one", h.short(r))
+	}
+}
+
+// TestLockHeartbeat: while a live claude refreshes (the endpoint slow),
+// its lock's mtime is kept fresh, so InspectLock names it live every time
+// it is held and status says nothing of it.
+func TestLockHeartbeat(t *testing.T) {
+	bin := testenv.Claude(t)
+	h := New(t, Options{LatencyBefore: 14 * time.Second})
+	home := t.TempDir()
+	dir := filepath.Join(home, ".claude")
+	if err := h.WriteLogin(dir, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", "hi")
+	cmd.Env = h.Env(home, "/usr/bin:/bin")
+	if err := h.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var held int
+	mtimes := map[time.Time]bool{}
+	for tick := time.NewTicker(500 * time.Millisecond); ; <-tick.C {
+		select {
+		case err := <-done:
+			if err != nil || held < 20 || len(mtimes) < 3 {
+				t.Fatalf("claude: %v; lock seen held %d times, with %d mtimes; want a 14 s refresh under a heartbeat", err, held, len(mtimes))
+			}
+			return
+		default:
+		}
+		l, err := creds.InspectLock(dir)
+		if err != nil || !l.Held {
+			continue
+		}
+		held++
+		mtimes[l.MTime] = true
+		if !l.Live(time.Now()) || l.Problem(time.Now()) != "" {
+			t.Errorf("a live claude's lock, touched %s ago, judged %q", time.Since(l.MTime), l.Problem(time.Now()))
+		}
+	}
+}
+
+// TestLockByClaudesRule: a lock with no owner file is judged by claude by
+// its mtime alone. Older than claude's stale time it is taken over (the
+// rule the guard breaks it by); dated in the future it blocks the refresh,
+// and status names it with how to clear it.
+func TestLockByClaudesRule(t *testing.T) {
+	bin := testenv.Claude(t)
+	for _, tc := range []struct {
+		name    string
+		mtime   time.Duration
+		refresh int
+	}{
+		{"stale", -2 * creds.ClaudeLockStale, 1},
+		{"in the future", time.Hour, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(t, Options{})
+			home := t.TempDir()
+			dir := filepath.Join(home, ".claude")
+			if err := h.WriteLogin(dir, time.Now().Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			lock := filepath.Join(dir, creds.ClaudeLockName)
+			m := time.Now().Add(tc.mtime)
+			if err := os.Mkdir(lock, 0o700); err != nil || os.Chtimes(lock, m, m) != nil {
+				t.Fatal(err)
+			}
+			l, _ := creds.InspectLock(dir)
+			problem := l.Problem(time.Now())
+			out, err := claude(t, h, bin, home, nil, "-p", "hi")
+			if n := h.Count(TokenPath); n != tc.refresh {
+				t.Fatalf("%d token requests, want %d (claude: %v: %s)", n, tc.refresh, err, out)
+			}
+			if tc.refresh == 0 {
+				if fi, serr := os.Stat(lock); serr != nil || !fi.ModTime().Equal(m) {
+					t.Errorf("claude took the future-dated lock over: %v", serr)
+				}
+				if !strings.Contains(problem, "in the future, and no claude keeps it") || !strings.Contains(problem, "run `rmdir "+lock+"`") {
+					t.Errorf("status says %q", problem)
+				}
+				t.Logf("claude with the lock dated ahead: %v: %s", err, strings.TrimSpace(out))
+			}
+		})
 	}
 }
 
