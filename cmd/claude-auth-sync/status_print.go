@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/vault"
 )
 
@@ -111,6 +112,8 @@ func vaultTokenLine(t vault.TokenInfo) string {
 	switch {
 	case t.Expires.IsZero():
 		return "never expires"
+	case t.Short:
+		return left(t.Expires) + " left, renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
 	case t.Periodic:
 		return "periodic, " + left(t.Expires) + " left; the timer's sync renews it for ever"
 	case t.Renewable:

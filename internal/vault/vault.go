@@ -46,6 +46,7 @@ type Client struct {
 	api     *api.Client
 	cfg     *config.Config
 	path    string // VaultPath with {user} expanded
+	from    string // where the Vault token came from, for messages
 	timeout time.Duration
 }
 
@@ -90,7 +91,11 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	if c.VaultNamespace != "" {
 		client.SetNamespace(c.VaultNamespace)
 	}
-	return &Client{api: client, cfg: c, path: path, timeout: c.VaultTimeout}, nil
+	from := "VAULT_TOKEN"
+	if strings.TrimSpace(getenv("VAULT_TOKEN")) == "" {
+		from = "~/.vault-token"
+	}
+	return &Client{api: client, cfg: c, path: path, timeout: c.VaultTimeout, from: from}, nil
 }
 
 // Addr is the Vault server's address.
@@ -231,7 +236,7 @@ func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 		return errors.New("vault at " + addr + " gave " + se.what + " for " + c.SecretPath() + ", which is not an answer Vault gives; check that VAULT_ADDR is your Vault server and not a proxy or another service")
 	}
 	if errors.Is(err, errWrapped) {
-		return errors.New("vault at " + addr + ": " + verb + " " + c.SecretPath() + ": " + err.Error())
+		return errs.Wrap("vault at "+addr+": "+verb+" "+c.SecretPath()+": ", err, "")
 	}
 	var st *statusError
 	if errors.As(err, &st) {
@@ -255,11 +260,13 @@ func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError) error {
 	detail := st.detail()
 	switch {
+	case st.unknownToken():
+		return c.deadToken()
 	case st.status == http.StatusForbidden:
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
 			return errors.New("vault at " + c.Addr() + " has no mount " + strconv.Quote(c.cfg.VaultMount) + " that your token can see (it sees " + strings.Join(mounts, ", ") + "); check " + config.EnvVaultMount)
 		}
-		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token cannot read it, or has expired; run `vault login`, or ask for a policy that can read it")
+		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token's policies do not allow it; ask the operator for one that does")
 	case st.status == http.StatusBadRequest || st.status == http.StatusMethodNotAllowed:
 		return errors.New("vault rejected " + verb + " " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
 	case st.status == http.StatusNotFound:
@@ -317,16 +324,17 @@ func explainTransport(addr string, ue *url.Error) error {
 	var ci x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &ci):
-		return errors.New("vault at " + addr + " presented a certificate that is not trusted here (" + err.Error() + "); set VAULT_CACERT to the CA certificate that signed it")
+		return errs.Wrap("vault at "+addr+" presented a certificate that is not trusted here (", err, "); set VAULT_CACERT to the CA certificate that signed it")
 	case errors.As(err, &he):
-		return errors.New("vault at " + addr + " presented a certificate for another name (" + err.Error() + "); use the name the certificate is for in VAULT_ADDR")
+		return errs.Wrap("vault at "+addr+" presented a certificate for another name (", err, "); use the name the certificate is for in VAULT_ADDR")
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return errors.New("vault at " + addr + " speaks plain HTTP; set VAULT_ADDR to http://…")
 	}
 	if to := origin(ue.URL); to != "" && to != origin(addr) {
-		return errors.New("vault at " + addr + " sent the request on to its cluster's active node at " + to + ", which is unreachable (" + err.Error() + "); the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node")
+		return errs.Wrap("vault at "+addr+" sent the request on to its cluster's active node at "+to+", which is unreachable (", err,
+			"); the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node")
 	}
-	return errors.New("vault at " + addr + " is unreachable (" + err.Error() + "); check VAULT_ADDR and that the server runs")
+	return errs.Wrap("vault at "+addr+" is unreachable (", err, "); check VAULT_ADDR and that the server runs")
 }
 
 // origin is rawURL's scheme://host, "" when it does not parse.
