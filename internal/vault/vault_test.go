@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +92,9 @@ func TestLookupRealVault(t *testing.T) {
 		{"malformed token", []string{config.EnvVaultPath + "=users/{user}/bad"}, env, "", token.ErrInvalidToken, "claude-auth-sync rotate"},
 		{"not a string", []string{config.EnvVaultPath + "=users/{user}/bad", config.EnvVaultField + "=n"}, env, "", nil, "not a string"},
 		{"another user's secret is denied", []string{config.EnvVaultPath + "=users/other/claude"}, env, "", nil, "vault denied reading secret/users/other/claude (403)"},
-		{"bad vault token", nil, map[string]string{"VAULT_TOKEN": "nonsense"}, "", nil, "403"},
+		{"a Vault token Vault never issued", nil, map[string]string{"VAULT_TOKEN": "nonsense"}, "", ErrTokenDead,
+			"does not know the Vault token in VAULT_TOKEN (it expired, was revoked, or was never issued): log in again (`vault login`), and unset VAULT_TOKEN"},
+		{"the same in ~/.vault-token", nil, map[string]string{"HOME": vaultHome(t, "nonsense")}, "", ErrTokenDead, "does not know the Vault token in ~/.vault-token (it"},
 		{"mistyped mount", []string{config.EnvVaultMount + "=secrte"}, env, "", nil, `has no mount "secrte" that your token can see (it sees`},
 		{"mount given with the path", []string{config.EnvVaultMount + "=secret/users", config.EnvVaultPath + "=" + me + "/claude"}, env, "", nil, `is "secret", not "secret/users"; set CLAUDE_LAUNCH_VAULT_MOUNT=secret`},
 		{"not a KV mount", []string{config.EnvVaultMount + "=cubbyhole", config.EnvVaultPath + "=x"}, env, "", nil, `"cubbyhole" is a cubbyhole mount, not a KV one`},
@@ -113,6 +117,15 @@ func TestLookupRealVault(t *testing.T) {
 			checkErr(t, err, tc.wantErr, tc.msg, userToken)
 		})
 	}
+}
+
+// vaultHome is a home directory whose ~/.vault-token holds tok.
+func vaultHome(t *testing.T, tok string) string {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, ".vault-token"), []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home
 }
 
 // checkErr: err is wantErr (or, with nil, any error but an authoritative
