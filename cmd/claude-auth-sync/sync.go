@@ -178,8 +178,11 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 		*found = f
 		return f.Token, err
 	}, false)
-	if errors.Is(err, vault.ErrTokenDead) {
+	switch {
+	case errors.Is(err, vault.ErrTokenDead):
 		s.token = &tokenReport{dead: true}
+	case err == nil && s.token == nil:
+		s.token = &tokenReport{} // it works; how long for is not known
 	}
 	if err != nil {
 		return res, err

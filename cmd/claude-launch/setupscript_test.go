@@ -63,7 +63,7 @@ func TestSetupScript(t *testing.T) {
 		t.Errorf("the policy for a KV version 1 mount: %v\n%s", err, p)
 	}
 
-	if out, _, err := run(admin, "", nil); err != nil || !strings.Contains(out, "mount secret/: there (KV version 2)") {
+	if out, _, err := run(admin, "", nil); err != nil || !strings.Contains(out, "mount secret/: there") {
 		t.Fatalf("setup.sh: %v\n%s", err, out)
 	}
 	refused("a name Vault refuses (a trailing dot)", admin, "pw\n", nil, []string{"user", "alice."},
