@@ -154,23 +154,17 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 		return store.SyncResult{}, err
 	}
 	// Keep the user's Vault token alive (the timer runs this, a launch
-	// never does). A failed look-up or renewal is said; only the read's
-	// own answer says whether the token works.
+	// never does). Only the read's own answer says whether the token
+	// works: a failed look-up or renewal is said after a read that worked.
 	info, terr := client.KeepToken(ctx)
-	switch {
-	case terr == nil:
+	if terr == nil || !info.Expires.IsZero() { // looked up, maybe not renewed
 		s.token = &tokenReport{info: info}
-		if info.Renewed {
-			logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
-		}
-		if info.Ending(time.Now()) {
-			logger.Warn(tokenEnding(info))
-		}
-	case !errors.Is(terr, vault.ErrTokenDead):
-		logger.Warn(terr.Error())
-		if !info.Expires.IsZero() { // looked up, not renewed
-			s.token = &tokenReport{info: info}
-		}
+	}
+	if terr == nil && info.Renewed {
+		logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
+	}
+	if terr == nil && info.Ending(time.Now()) {
+		logger.Warn(tokenEnding(info))
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
 	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
@@ -186,6 +180,9 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 	}
 	if err != nil {
 		return res, err
+	}
+	if terr != nil {
+		logger.Warn(terr.Error())
 	}
 	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
 	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + res.Token.Fingerprint() + ")\n")
