@@ -52,7 +52,8 @@ func tokenEnding(i vault.TokenInfo) string {
 		why = "its TTL (" + config.FormatDuration(i.CreationTTL) + ") is too short for the hourly timer to renew it (ask for over " +
 			config.FormatDuration(2*vault.TimerGap) + ")"
 	}
-	return "your Vault token ends " + i.Ends.Local().Format("2006-01-02 15:04") + " and " + why + ": log in again (`vault login`) before then, or every sync stops"
+	return "your Vault token ends " + i.Ends.Local().Format("2006-01-02 15:04") + " and " + why +
+		": log in again (`vault login`) before then, or every sync stops"
 }
 
 // Run syncs. By hand and on the timer:
@@ -212,13 +213,13 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	if rep.ClearedLock != "" {
 		logger.Warn("cleared claude's refresh lock, left by a process that is gone", "lock", rep.ClearedLock)
 	}
-	line := rep.File + ": " + rep.Verdict.String()
+	line, damage := rep.File+": "+rep.Verdict.String(), strings.Join(rep.Verdict.Damage, ", ")
 	switch {
 	case rep.Restored != "":
-		logger.Warn("the rotating login was damaged ("+strings.Join(rep.Verdict.Damage, ", ")+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
+		logger.Warn("the rotating login was damaged ("+damage+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
 		line += "; restored from " + rep.Restored + ": " + rep.After.String()
 	case rep.NoBackup:
-		logger.Error("the rotating login is damaged (" + strings.Join(rep.Verdict.Damage, ", ") + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+		logger.Error("the rotating login is damaged (" + damage + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 		line += "; no healthy backup to restore"
 	case rep.BackedUp != "":
 		line += "; backed up"

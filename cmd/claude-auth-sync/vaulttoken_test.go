@@ -65,7 +65,8 @@ func TestVaultTokenDoesNotLapse(t *testing.T) {
 	capped := mint(api.TokenCreateRequest{TTL: "8s", ExplicitMaxTTL: "10s"})
 	time.Sleep(5 * time.Second)
 	out, metrics, _ = run(capped, "sync")
-	if !strings.Contains(out, "has reached its max TTL: log in again (`vault login`) before then") || !strings.Contains(metrics, "claude_auth_vault_token_end_timestamp_seconds ") {
+	if !strings.Contains(out, "has reached its max TTL: log in again (`vault login`) before then") ||
+		!strings.Contains(metrics, "claude_auth_vault_token_end_timestamp_seconds ") {
 		t.Errorf("a capped token is not said: %s\n%s", out, metrics)
 	}
 
@@ -99,11 +100,12 @@ func TestVaultTokenDoesNotLapse(t *testing.T) {
 		before, _ := os.ReadFile(envFile)
 		metrics := filepath.Join(home, "m.prom")
 		cmd := exec.Command(filepath.Join(bin, "claude-auth-sync"), "sync")
-		cmd.Env = testenv.CoverEnv([]string{"HOME=" + home, "PATH=/usr/bin:/bin", "VAULT_ADDR=" + v.Addr, "VAULT_TOKEN=" + vt, "CLAUDE_LAUNCH_CLAUDE=/bin/true",
-			"CLAUDE_LAUNCH_METRICS_FILE=" + metrics})
+		cmd.Env = testenv.CoverEnv([]string{"HOME=" + home, "PATH=/usr/bin:/bin", "VAULT_ADDR=" + v.Addr, "VAULT_TOKEN=" + vt,
+			"CLAUDE_LAUNCH_CLAUDE=/bin/true", "CLAUDE_LAUNCH_METRICS_FILE=" + metrics})
 		b, err := cmd.CombinedOutput()
-		want := "ERRO claude-auth-sync: sync: vault at " + v.Addr + " does not know the Vault token in VAULT_TOKEN (it expired, was revoked, or was never issued): " +
-			"log in again (`vault login`), and unset VAULT_TOKEN or set it to the new token; the env file was left as it was"
+		want := "ERRO claude-auth-sync: sync: vault at " + v.Addr + " does not know the Vault token in VAULT_TOKEN " +
+			"(it expired, was revoked, or was never issued): log in again (`vault login`), and unset VAULT_TOKEN or set it to the new token; " +
+			"the env file was left as it was"
 		if err == nil || strings.Count(string(b), "ERRO") != 1 || strings.Count(string(b), "WARN") != 0 || !strings.Contains(string(b), want) {
 			t.Errorf("a token Vault does not know: %v\n%s", err, b)
 		}
@@ -144,13 +146,15 @@ func TestVaultTokenJudgedByTheRead(t *testing.T) {
 		vt := mint(c.req)
 		time.Sleep(c.wait)
 		out, metrics, err := run(vt, "sync")
-		if err != nil || strings.Count(out, "WARN") != 1 || !strings.Contains(out, c.warn) || !strings.Contains(out, ": written (fingerprint "+tok.Fingerprint()+")") ||
-			strings.Contains(out, "ERRO") || !strings.Contains(metrics, "claude_auth_vault_token_valid 1") {
+		if err != nil || strings.Count(out, "WARN") != 1 || !strings.Contains(out, c.warn) ||
+			!strings.Contains(out, ": written (fingerprint "+tok.Fingerprint()+")") || strings.Contains(out, "ERRO") ||
+			!strings.Contains(metrics, "claude_auth_vault_token_valid 1") {
 			t.Errorf("%s: a token that reads its path was not synced with: %v\n%s\n%s", c.name, err, out, metrics)
 		}
 	}
 	out, _, _ := run(mint(api.TokenCreateRequest{NoDefaultPolicy: true}), "status")
-	if !strings.Contains(out, "denied looking up your Vault token (403)") || strings.Contains(out, "does not know") || !strings.Contains(out, tok.Fingerprint()) {
+	if !strings.Contains(out, "denied looking up your Vault token (403)") || strings.Contains(out, "does not know") ||
+		!strings.Contains(out, tok.Fingerprint()) {
 		t.Errorf("status of a token that reads its path but may not look itself up:\n%s", out)
 	}
 

@@ -300,18 +300,21 @@ func faultClasses() []struct {
 				claude: "own login", fate: "none, none written"},
 			{name: "at the first launch, Vault does not know the Vault token (expired, revoked, mistyped)", server: "vault",
 				setup: func(r *faultRun) { r.env = append(r.env, "VAULT_TOKEN=hvs.expired") },
-				sees: []string{launchWarn("claude-auth-sync", "vault at http://127.0.0.1:PORT does not know the Vault token in VAULT_TOKEN (it expired, was revoked, or was never issued): "+
-					"log in again (`vault login`), and unset VAULT_TOKEN or set it to the new token")},
+				sees: []string{launchWarn("claude-auth-sync", "vault at http://127.0.0.1:PORT does not know the Vault token in VAULT_TOKEN "+
+					"(it expired, was revoked, or was never issued): log in again (`vault login`), "+
+					"and unset VAULT_TOKEN or set it to the new token")},
 				claude: "own login", fate: "none, none written"},
 			{name: "at the first launch, the Vault token may not read the path", server: "vault",
 				setup: func(r *faultRun) {
 					r.env = append(r.env, "VAULT_TOKEN="+r.token(testenv.UserPolicy("someone-else"), false))
 				},
-				sees:   []string{launchWarn("claude-auth-sync", "vault denied reading secret/users/USER/claude (403): your Vault token's policies do not allow it; ask the operator for one that does")},
+				sees: []string{launchWarn("claude-auth-sync",
+					"vault denied reading secret/users/USER/claude (403): your Vault token's policies do not allow it; ask the operator for one that does")},
 				claude: "own login", fate: "none, none written"},
 			{name: "by hand, the Vault token may read the path but not look itself up (no `default` policy)", sync: true, file: true, server: "vault",
 				setup: func(r *faultRun) { r.env = append(r.env, "VAULT_TOKEN="+r.token(testenv.UserPolicy(r.me), true)) },
-				sees: []string{"WARN claude-auth-sync: vault at http://127.0.0.1:PORT denied looking up your Vault token (403), so the timer cannot keep it alive: " +
+				sees: []string{"WARN claude-auth-sync: vault at http://127.0.0.1:PORT denied looking up your Vault token (403), " +
+					"so the timer cannot keep it alive: " +
 					"ask the operator for the `default` policy next to yours, or log in again (`vault login`) before it ends", unchanged},
 				fate: "kept, byte for byte"},
 			{name: "by hand, Vault's certificate is not trusted here", sync: true, file: true, server: "tls",

@@ -56,10 +56,12 @@ func TestSetupScript(t *testing.T) {
 	}
 
 	// A version 1 mount, KV_VERSION not given: the policy for version 1.
-	if out, _, err := run(admin, "", []string{"CLAUDE_LAUNCH_VAULT_MOUNT=kv1", "POLICY=kv1-policy"}); err != nil || !strings.Contains(out, "mount kv1/: there (KV version 1)") {
+	out, _, err := run(admin, "", []string{"CLAUDE_LAUNCH_VAULT_MOUNT=kv1", "POLICY=kv1-policy"})
+	if err != nil || !strings.Contains(out, "mount kv1/: there (KV version 1)") {
 		t.Errorf("setup.sh on kv1/: %v\n%s", err, out)
 	}
-	if p, err := v.Client.Sys().GetPolicy("kv1-policy"); err != nil || !strings.Contains(p, `path "kv1/users/{{identity`) || strings.Contains(p, "kv1/data/") {
+	p, err := v.Client.Sys().GetPolicy("kv1-policy")
+	if err != nil || !strings.Contains(p, `path "kv1/users/{{identity`) || strings.Contains(p, "kv1/data/") {
 		t.Errorf("the policy for a KV version 1 mount: %v\n%s", err, p)
 	}
 

@@ -166,5 +166,6 @@ func (c *Client) explainToken(ctx context.Context, verb string, err error) error
 // deadToken is ErrTokenDead, saying where the token came from.
 func (c *Client) deadToken() error {
 	fix := map[bool]string{true: ", and unset VAULT_TOKEN or set it to the new token"}[c.from == "VAULT_TOKEN"]
-	return errs.Wrap("vault at "+c.Addr()+" ", ErrTokenDead, " in "+c.from+" (it expired, was revoked, or was never issued): log in again (`vault login`)"+fix)
+	return errs.Wrap("vault at "+c.Addr()+" ", ErrTokenDead,
+		" in "+c.from+" (it expired, was revoked, or was never issued): log in again (`vault login`)"+fix)
 }

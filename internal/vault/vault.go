@@ -266,7 +266,8 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
 			return errors.New("vault at " + c.Addr() + " has no mount " + strconv.Quote(c.cfg.VaultMount) + " that your token can see (it sees " + strings.Join(mounts, ", ") + "); check " + config.EnvVaultMount)
 		}
-		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token's policies do not allow it; ask the operator for one that does")
+		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token's policies do not allow it; " +
+			"ask the operator for one that does")
 	case st.status == http.StatusBadRequest || st.status == http.StatusMethodNotAllowed:
 		return errors.New("vault rejected " + verb + " " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
 	case st.status == http.StatusNotFound:
@@ -324,7 +325,8 @@ func explainTransport(addr string, ue *url.Error) error {
 	var ci x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &ci):
-		return errs.Wrap("vault at "+addr+" presented a certificate that is not trusted here (", err, "); set VAULT_CACERT to the CA certificate that signed it")
+		return errs.Wrap("vault at "+addr+" presented a certificate that is not trusted here (", err,
+			"); set VAULT_CACERT to the CA certificate that signed it")
 	case errors.As(err, &he):
 		return errs.Wrap("vault at "+addr+" presented a certificate for another name (", err, "); use the name the certificate is for in VAULT_ADDR")
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):

@@ -106,7 +106,8 @@ if type=$("$vault" read -field=type "sys/mounts/$mount" 2>"$errf"); then
 	have=1
 	[[ ${opts//[[:space:]]/} == *'"version":"2"'* ]] && have=2
 	[[ -z $kv_version || $kv_version == "$have" ]] ||
-		die "mount $mount/ is KV version $have, not $kv_version: leave KV_VERSION unset to write the policy for it, or set CLAUDE_LAUNCH_VAULT_MOUNT to another path"
+		die "mount $mount/ is KV version $have, not $kv_version:" \
+			"leave KV_VERSION unset to write the policy for it, or set CLAUDE_LAUNCH_VAULT_MOUNT to another path"
 	kv_version=$have
 	echo "mount $mount/: there (KV version $kv_version)"
 else
