@@ -151,6 +151,10 @@ func TestVaultTokenJudgedByTheRead(t *testing.T) {
 			!strings.Contains(metrics, "claude_auth_vault_token_valid 1") {
 			t.Errorf("%s: a token that reads its path was not synced with: %v\n%s\n%s", c.name, err, out, metrics)
 		}
+		// Denied its renewal, it ends at its expiry: the metric says when.
+		if strings.Contains(c.name, "renew-self") && !strings.Contains(metrics, "claude_auth_vault_token_end_timestamp_seconds ") {
+			t.Errorf("no end in the metrics of a token denied its renewal:\n%s", metrics)
+		}
 	}
 	out, _, _ := run(mint(api.TokenCreateRequest{NoDefaultPolicy: true}), "status")
 	if !strings.Contains(out, "denied looking up your Vault token (403)") || strings.Contains(out, "does not know") ||

@@ -96,8 +96,10 @@ func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err err
 		return info, err
 	}
 	r, err := c.api.Auth().Token().RenewSelfWithContext(ctx, int(info.CreationTTL.Seconds()))
+	if re := (*api.ResponseError)(nil); errors.As(err, &re) && re.StatusCode == http.StatusForbidden {
+		info.Ends = info.Expires // denied: no run will renew it
+	}
 	if err != nil {
-		info.Ends = info.Expires // unless a later run renews it
 		return info, c.explainToken(ctx, "renewing", err)
 	}
 	if r == nil || r.Auth == nil {
