@@ -54,12 +54,12 @@ func writeMetrics(path string, r authReport) error {
 		gauge("claude_auth_last_success_timestamp_seconds", "When a sync last ended well (Unix time).", unix(r.state.LastSuccess))
 	}
 	if t := r.token; t != nil {
-		gauge("claude_auth_vault_token_valid", "1 when the user's Vault token answered its look-up; 0 when it has expired or was revoked.", b2f(!t.dead))
-		if !t.dead {
-			gauge("claude_auth_vault_token_renewable", "1 when the timer can still extend the user's Vault token (renewable, not at its max TTL).", b2f(t.info.Renewable && !t.info.Capped))
-			if !t.info.Expires.IsZero() {
-				gauge("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed (Unix time).", unix(t.info.Expires))
-			}
+		gauge("claude_auth_vault_token_valid", "1 when Vault knows the user's Vault token; 0 when not (expired, revoked, never issued).", b2f(!t.dead))
+		if !t.info.Expires.IsZero() {
+			gauge("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed (Unix time).", unix(t.info.Expires))
+		}
+		if !t.info.Ends.IsZero() {
+			gauge("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does (Unix time).", unix(t.info.Ends))
 		}
 	}
 	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)

@@ -63,10 +63,11 @@ type vaultStatus struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Version     int    `json:"secret_version,omitempty"`
 	Error       string `json:"error,omitempty"`
+	err         error
 	// Token is the user's Vault token, as lookup-self says (never renewed
-	// by status).
-	Token *vault.TokenInfo `json:"vault_token,omitempty"`
-	dead  bool             // Error is vault.ErrTokenDead's
+	// by status), or why Vault would not say.
+	Token      *vault.TokenInfo `json:"vault_token,omitempty"`
+	TokenError string           `json:"vault_token_error,omitempty"`
 }
 
 type loginStatus struct {
@@ -134,7 +135,7 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 	st.Vault = vaultOf(ctx, cfg)
 	switch {
-	case st.Vault.dead:
+	case errors.Is(st.Vault.err, vault.ErrTokenDead):
 		st.problem(st.Vault.Error)
 	case st.Vault.Error != "":
 		st.warn("vault: " + st.Vault.Error)
@@ -146,6 +147,9 @@ func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 		st.warn("Vault holds another token (fingerprint " + st.Vault.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
 	case st.Vault.Answered && st.Mode == ModeLogin && st.Vault.HasToken && !st.EnvFile.Present:
 		st.warn("Vault holds a setup token the env file lacks: run `claude-auth-sync sync`")
+	}
+	if st.Vault.TokenError != "" && st.Vault.Error == "" {
+		st.warn(st.Vault.TokenError)
 	}
 }
 
@@ -278,15 +282,14 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 		return vs
 	}
 	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
-	info, err := client.LookupToken(ctx)
-	if errors.Is(err, vault.ErrTokenDead) {
-		vs.Error, vs.dead = err.Error(), true
-		return vs
-	}
-	if err == nil {
+	// Only the read says whether the token works.
+	if info, err := client.LookupToken(ctx); err == nil {
 		vs.Token = &info
+	} else if !errors.Is(err, vault.ErrTokenDead) {
+		vs.TokenError = err.Error()
 	}
 	f, err := client.Fetch(ctx)
+	vs.err = err
 	switch {
 	case err == nil:
 		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, f.Token.Fingerprint(), f.Version

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/agents"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/vault"
 )
 
@@ -116,6 +117,8 @@ func vaultTokenLine(t vault.TokenInfo) string {
 	switch {
 	case t.Expires.IsZero():
 		return "never expires"
+	case t.Short:
+		return left(t.Expires) + " left, renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
 	case t.Periodic:
 		return "periodic, " + left(t.Expires) + " left; the timer's sync renews it for ever"
 	case t.Renewable:

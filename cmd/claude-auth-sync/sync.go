@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/log"
@@ -38,14 +39,21 @@ type tokenReport struct {
 	dead bool
 }
 
-// tokenEnding says when a Vault token that cannot be renewed further
-// ends, and what to do.
+// tokenEnding says when a Vault token that no renewal will carry on ends,
+// why, and what to do.
 func tokenEnding(i vault.TokenInfo) string {
-	why := "is not renewable"
-	if i.Capped {
+	why := "reaches its max TTL then"
+	switch {
+	case i.Capped:
 		why = "has reached its max TTL"
+	case !i.Renewable:
+		why = "is not renewable"
+	case i.Short:
+		why = "its TTL (" + config.FormatDuration(i.CreationTTL) + ") is too short for the hourly timer to renew it (ask for over " +
+			config.FormatDuration(2*vault.TimerGap) + ")"
 	}
-	return "your Vault token ends " + i.Expires.Local().Format("2006-01-02 15:04") + " and " + why + ": log in again (`vault login`) before then, or every sync stops"
+	return "your Vault token ends " + i.Ends.Local().Format("2006-01-02 15:04") + " and " + why +
+		": log in again (`vault login`) before then, or every sync stops"
 }
 
 // Run syncs. By hand and on the timer:
@@ -147,20 +155,17 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 		return store.SyncResult{}, err
 	}
 	// Keep the user's Vault token alive (the timer runs this, a launch
-	// never does); a dead one is the one thing to say, and nothing is read.
+	// never does). Only the read's own answer says whether the token
+	// works: a failed look-up or renewal is said after a read that worked.
 	info, terr := client.KeepToken(ctx)
-	switch {
-	case errors.Is(terr, vault.ErrTokenDead):
-		s.token = &tokenReport{dead: true}
-		return store.SyncResult{}, terr
-	case terr == nil:
+	if terr == nil || !info.Expires.IsZero() { // looked up, maybe not renewed
 		s.token = &tokenReport{info: info}
-		if info.Renewed {
-			logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
-		}
-		if info.Ending(time.Now()) {
-			logger.Warn(tokenEnding(info))
-		}
+	}
+	if terr == nil && info.Renewed {
+		logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
+	}
+	if terr == nil && info.Ending(time.Now()) {
+		logger.Warn(tokenEnding(info))
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
 	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
@@ -168,8 +173,17 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 		*found = f
 		return f.Token, err
 	}, false)
+	switch {
+	case errors.Is(err, vault.ErrTokenDead):
+		s.token = &tokenReport{dead: true}
+	case err == nil && s.token == nil:
+		s.token = &tokenReport{} // it works; how long for is not known
+	}
 	if err != nil {
 		return res, err
+	}
+	if terr != nil {
+		logger.Warn(terr.Error())
 	}
 	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
 	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + res.Token.Fingerprint() + ")\n")
@@ -199,13 +213,13 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	if rep.ClearedLock != "" {
 		logger.Warn("cleared claude's refresh lock, left by a process that is gone", "lock", rep.ClearedLock)
 	}
-	line := rep.File + ": " + rep.Verdict.String()
+	line, damage := rep.File+": "+rep.Verdict.String(), strings.Join(rep.Verdict.Damage, ", ")
 	switch {
 	case rep.Restored != "":
-		logger.Warn("the rotating login was damaged ("+joinDamage(rep.Verdict)+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
+		logger.Warn("the rotating login was damaged ("+damage+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
 		line += "; restored from " + rep.Restored + ": " + rep.After.String()
 	case rep.NoBackup:
-		logger.Error("the rotating login is damaged (" + joinDamage(rep.Verdict) + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+		logger.Error("the rotating login is damaged (" + damage + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 		line += "; no healthy backup to restore"
 	case rep.BackedUp != "":
 		line += "; backed up"
@@ -221,17 +235,6 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 // guardOf is the guard of the rotating login these settings describe.
 func guardOf(cfg *config.Config) *creds.Guard {
 	return &creds.Guard{Dir: cfg.ClaudeConfigDir, Backups: filepath.Join(cfg.StateDir, "backups"), Keep: cfg.Backups}
-}
-
-func joinDamage(v creds.Verdict) string {
-	s := ""
-	for i, d := range v.Damage {
-		if i > 0 {
-			s += ", "
-		}
-		s += d
-	}
-	return s
 }
 
 // tokenState describes the token just synced, for the state file.

@@ -22,6 +22,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/hashicorp/vault/api"
 )
 
 var update = flag.Bool("update", false, "rewrite the fault table of docs/how-it-works.md from TestFaultTable's results")
@@ -318,10 +319,25 @@ func faultClasses() []struct {
 			{name: "at the first launch, nothing listens at VAULT_ADDR", server: "down",
 				sees:   []string{launchWarn("claude-auth-sync", "vault at http://127.0.0.1:1 is unreachable (dial tcp 127.0.0.1:1: connect: connection refused); check VAULT_ADDR and that the server runs")},
 				claude: "own login", fate: "none, none written"},
-			{name: "at the first launch, the Vault token has expired or may not read the path", server: "vault",
-				setup:  func(r *faultRun) { r.env = append(r.env, "VAULT_TOKEN=hvs.expired") },
-				sees:   []string{launchWarn("claude-auth-sync", "vault denied reading secret/users/USER/claude (403): your Vault token cannot read it, or has expired; run `vault login`, or ask for a policy that can read it")},
+			{name: "at the first launch, Vault does not know the Vault token (expired, revoked, mistyped)", server: "vault",
+				setup: func(r *faultRun) { r.env = append(r.env, "VAULT_TOKEN=hvs.expired") },
+				sees: []string{launchWarn("claude-auth-sync", "vault at http://127.0.0.1:PORT does not know the Vault token in VAULT_TOKEN "+
+					"(it expired, was revoked, or was never issued): log in again (`vault login`), "+
+					"and unset VAULT_TOKEN or set it to the new token")},
 				claude: "own login", fate: "none, none written"},
+			{name: "at the first launch, the Vault token may not read the path", server: "vault",
+				setup: func(r *faultRun) {
+					r.env = append(r.env, "VAULT_TOKEN="+r.token(testenv.UserPolicy("someone-else"), false))
+				},
+				sees: []string{launchWarn("claude-auth-sync",
+					"vault denied reading secret/users/USER/claude (403): your Vault token's policies do not allow it; ask the operator for one that does")},
+				claude: "own login", fate: "none, none written"},
+			{name: "by hand, the Vault token may read the path but not look itself up (no `default` policy)", sync: true, file: true, server: "vault",
+				setup: func(r *faultRun) { r.env = append(r.env, "VAULT_TOKEN="+r.token(testenv.UserPolicy(r.me), true)) },
+				sees: []string{"WARN claude-auth-sync: vault at http://127.0.0.1:PORT denied looking up your Vault token (403), " +
+					"so the timer cannot keep it alive: " +
+					"ask the operator for the `default` policy next to yours, or log in again (`vault login`) before it ends", unchanged},
+				fate: "kept, byte for byte"},
 			{name: "by hand, Vault's certificate is not trusted here", sync: true, file: true, server: "tls",
 				sees: []string{syncErr("vault at https://127.0.0.1:PORT presented a certificate that is not trusted here (tls: failed to verify certificate: x509: certificate signed by unknown authority); set VAULT_CACERT to the CA certificate that signed it")},
 				exit: 1, fate: "kept, byte for byte"},
@@ -335,6 +351,20 @@ func faultClasses() []struct {
 				claude: "own login", fate: "kept, byte for byte"},
 		}},
 	}
+}
+
+// token makes a Vault token with policy (HCL), and without the default
+// policy when noDefault.
+func (r *faultRun) token(policy string, noDefault bool) string {
+	name := "fault-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := r.vault.Client.Sys().PutPolicy(name, policy); err != nil {
+		r.t.Fatal(err)
+	}
+	s, err := r.vault.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{name}, NoParent: true, NoDefaultPolicy: noDefault})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return s.Auth.ClientToken
 }
 
 // TestFaultTable runs every fault of the fault table against the

@@ -232,6 +232,12 @@ func (e *statusError) sealed() bool {
 	return e.status == http.StatusServiceUnavailable && strings.Contains(strings.Join(e.errs, " "), "sealed")
 }
 
+// unknownToken reports Vault's 403 for a token it does not know, which
+// adds "invalid token" to "permission denied".
+func (e *statusError) unknownToken() bool {
+	return e.status == http.StatusForbidden && strings.Contains(strings.Join(e.errs, " "), "invalid token")
+}
+
 func (e *statusError) Error() string {
 	s := "status " + strconv.Itoa(e.status)
 	for _, m := range e.errs {

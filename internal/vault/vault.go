@@ -49,6 +49,7 @@ type Client struct {
 	api     *api.Client
 	cfg     *config.Config
 	path    string // VaultPath with {user} expanded
+	from    string // where the Vault token came from, for messages
 	timeout time.Duration
 }
 
@@ -93,7 +94,11 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	if c.VaultNamespace != "" {
 		client.SetNamespace(c.VaultNamespace)
 	}
-	return &Client{api: client, cfg: c, path: path, timeout: c.VaultTimeout}, nil
+	from := "VAULT_TOKEN"
+	if strings.TrimSpace(getenv("VAULT_TOKEN")) == "" {
+		from = "~/.vault-token"
+	}
+	return &Client{api: client, cfg: c, path: path, timeout: c.VaultTimeout, from: from}, nil
 }
 
 // Addr is the Vault server's address.
@@ -262,11 +267,14 @@ func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
 func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError) error {
 	detail := st.detail()
 	switch {
+	case st.unknownToken():
+		return c.deadToken()
 	case st.status == http.StatusForbidden:
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
 			return errors.New("vault at " + c.Addr() + " has no mount " + strconv.Quote(c.cfg.VaultMount) + " that your token can see (it sees " + strings.Join(mounts, ", ") + "); check " + config.EnvVaultMount)
 		}
-		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token cannot read it, or has expired; run `vault login`, or ask for a policy that can read it")
+		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token's policies do not allow it; " +
+			"ask the operator for one that does")
 	case st.status == http.StatusBadRequest || st.status == http.StatusMethodNotAllowed:
 		return errors.New("vault rejected " + verb + " " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
 	case st.status == http.StatusNotFound:

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +99,10 @@ func TestLookupRealVault(t *testing.T) {
 		// Vault's own answer past the bound: too large, not "not Vault".
 		{"secret past 1 MiB", []string{config.EnvVaultPath + "=users/{user}/large"}, env, "", nil, "with more than 1 MiB, which is not a setup token and its dates"},
 		{"another user's secret is denied", []string{config.EnvVaultPath + "=users/other/claude"}, env, "", nil, "vault denied reading secret/users/other/claude (403)"},
-		{"bad vault token", nil, map[string]string{"VAULT_TOKEN": "nonsense"}, "", nil, "403"},
+		{"a Vault token Vault never issued", nil, map[string]string{"VAULT_TOKEN": "nonsense"}, "", ErrTokenDead,
+			"does not know the Vault token in VAULT_TOKEN (it expired, was revoked, or was never issued): log in again (`vault login`), and unset"},
+		{"the same in ~/.vault-token", nil, map[string]string{"HOME": vaultHome(t, "nonsense")}, "", ErrTokenDead,
+			"does not know the Vault token in ~/.vault-token (it"},
 		{"mistyped mount", []string{config.EnvVaultMount + "=secrte"}, env, "", nil, `has no mount "secrte" that your token can see (it sees`},
 		{"mount given with the path", []string{config.EnvVaultMount + "=secret/users", config.EnvVaultPath + "=" + me + "/claude"}, env, "", nil, `is "secret", not "secret/users"; set CLAUDE_LAUNCH_VAULT_MOUNT=secret`},
 		{"not a KV mount", []string{config.EnvVaultMount + "=cubbyhole", config.EnvVaultPath + "=x"}, env, "", nil, `"cubbyhole" is a cubbyhole mount, not a KV one`},
@@ -120,6 +125,15 @@ func TestLookupRealVault(t *testing.T) {
 			checkErr(t, err, tc.wantErr, tc.msg, userToken)
 		})
 	}
+}
+
+// vaultHome is a home directory whose ~/.vault-token holds tok.
+func vaultHome(t *testing.T, tok string) string {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, ".vault-token"), []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home
 }
 
 // checkErr: err is wantErr (or, with nil, any error but an authoritative
@@ -319,7 +333,9 @@ func TestTokenInfo(t *testing.T) {
 		{"renewable", map[string]any{"ttl": n("30"), "creation_ttl": n("60"), "renewable": true, "expire_time": "2027-01-01T00:00:00Z"},
 			TokenInfo{TTL: 30 * time.Second, CreationTTL: time.Minute, Renewable: true, Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"periodic", map[string]any{"ttl": n("5"), "period": n("8"), "renewable": true}, TokenInfo{TTL: 5 * time.Second, CreationTTL: 8 * time.Second, Renewable: true, Periodic: true}},
-		{"periodic with a max", map[string]any{"ttl": n("5"), "period": n("8"), "explicit_max_ttl": n("60"), "renewable": true}, TokenInfo{TTL: 5 * time.Second, CreationTTL: 8 * time.Second, Renewable: true}},
+		{"periodic with a max", map[string]any{"ttl": n("5"), "period": n("8"), "explicit_max_ttl": n("60"), "creation_time": n("1800000000"),
+			"renewable": true},
+			TokenInfo{TTL: 5 * time.Second, CreationTTL: 8 * time.Second, Renewable: true, Ends: time.Unix(1800000060, 0)}},
 		{"fields absent or odd", map[string]any{"ttl": "soon", "renewable": "yes"}, TokenInfo{}},
 		{"nothing", map[string]any{}, TokenInfo{}},
 	} {
@@ -332,6 +348,33 @@ func TestTokenInfo(t *testing.T) {
 	}
 	if _, err := tokenInfo(&api.Secret{}); err == nil {
 		t.Error("a look-up without data accepted")
+	}
+}
+
+// TestTokenEnds: a token is said to end when nothing the timer does can
+// carry it past that time: not renewable, its explicit max TTL, or a TTL
+// too short for an hourly timer to catch it at half.
+func TestTokenEnds(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name   string
+		info   TokenInfo
+		ending bool
+	}{
+		{"renewable, 24 h", TokenInfo{Renewable: true, CreationTTL: 24 * time.Hour, Expires: now.Add(20 * time.Hour)}, false},
+		{"renewable, explicit max in 2 days", TokenInfo{Renewable: true, CreationTTL: 24 * time.Hour, Expires: now.Add(20 * time.Hour),
+			Ends: now.Add(48 * time.Hour)}, true},
+		{"renewable, explicit max in 30 days", TokenInfo{Renewable: true, CreationTTL: 24 * time.Hour, Expires: now.Add(20 * time.Hour),
+			Ends: now.Add(720 * time.Hour)}, false},
+		{"renewable, 30 min: no run renews it", TokenInfo{Renewable: true, CreationTTL: 30 * time.Minute, Expires: now.Add(20 * time.Minute)}, true},
+		{"periodic, 8 h", TokenInfo{Renewable: true, Periodic: true, CreationTTL: 8 * time.Hour, Expires: now.Add(time.Hour)}, false},
+		{"not renewable, 1 h", TokenInfo{CreationTTL: time.Hour, Expires: now.Add(time.Hour)}, true},
+		{"never expires", TokenInfo{}, false},
+	} {
+		tc.info.settle()
+		if got := tc.info.Ending(now); got != tc.ending {
+			t.Errorf("%s: Ending = %v, want %v (%+v)", tc.name, got, tc.ending, tc.info)
+		}
 	}
 }
 
