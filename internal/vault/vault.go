@@ -281,9 +281,15 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 		return errors.New("vault at " + c.Addr() + " answered " + verb + " " + c.SecretPath() + " with a 404 about something else than the secret (" + strings.Join(st.errs, "; ") + "): the mount may have been removed or renamed; check " + config.EnvVaultMount)
 	case st.sealed():
 		return c.explainSealed(ctx)
+	case st.status == http.StatusInternalServerError && slices.ContainsFunc(st.errs, isNoActiveNode):
+		return errors.New("vault at " + c.Addr() + " is a standby that knows no active node to send the request on to (" + detail +
+			"): its cluster is electing a new leader; try again in a few seconds, and if it lasts ask the operator about the cluster")
 	}
 	return errors.New("vault at " + c.Addr() + " failed " + verb + " " + c.SecretPath() + " (" + detail + "); try again later")
 }
+
+// isNoActiveNode reports Vault's answer from a standby during an election.
+func isNoActiveNode(e string) bool { return strings.Contains(e, "active cluster node not found") }
 
 // explainSealed tells a sealed node from one that was never initialised,
 // which answers the same 503: a node not yet joined to its cluster, or

@@ -211,6 +211,9 @@ func TestLookupFaults(t *testing.T) {
 		{"200 preflight with {}", reply(200, "{}"), "a 200 that does not describe a mount"},
 		{"wrapped answer", onRead(mountsV2, reply(200, `{"request_id":"","data":null,"wrap_info":{"token":"hvs.wrapped","ttl":300,"creation_path":"secret/data/users/x/claude"}}`)), "response-wrapped"},
 		{"500", onRead(mountsV2, reply(500, `{"errors":["internal error"]}`)), "failed reading secret/users/x/claude (500: internal error); try again later"},
+		{"500 in an election", onRead(mountsV2, reply(500, `{"errors":["local node not active but active cluster node not found"]}`)),
+			"is a standby that knows no active node to send the request on to (500: local node not active but active cluster node not found): " +
+				"its cluster is electing a new leader"},
 		{"503 sealed", onRead(mountsV2, reply(503, `{"errors":["Vault is sealed"]}`)), "is sealed"},
 		{"hang", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, "did not answer within 300ms"},
 		{"truncated body", onRead(mountsV2, func(w http.ResponseWriter, r *http.Request) {
