@@ -17,6 +17,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 	"golang.org/x/term"
 )
 
@@ -62,7 +63,7 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 	// The same token again is a no-op: nothing is written, and its expiry
 	// stays that of its mint, as first recorded.
 	if cur, err := client.Fetch(ctx); err == nil && cur.Token.Equal(tok) {
-		io.WriteString(stdout, "the setup token (fingerprint "+tok.Fingerprint()+") is already the one at "+client.SecretPath()+": nothing written\n")
+		io.WriteString(stdout, "the setup token (fingerprint "+fingerprint.Of(tok)+") is already the one at "+client.SecretPath()+": nothing written\n")
 		if e.Expires != "" {
 			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored (`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
 		}
@@ -70,7 +71,7 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 		if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
 			return token.Secret{}, err
 		}
-		io.WriteString(stdout, "stored the setup token (fingerprint "+tok.Fingerprint()+") at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
+		io.WriteString(stdout, "stored the setup token (fingerprint "+fingerprint.Of(tok)+") at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
 	}
 	if err := syncAndShow(cfg, logger, stdout); err != nil {
 		return tok, err

@@ -9,6 +9,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // RotateCmd replaces the setup token and lists the agents still on the old
@@ -21,13 +22,13 @@ type RotateCmd struct {
 func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
 	before := ""
 	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
-		before = tok.Fingerprint()
+		before = fingerprint.Of(tok)
 	}
 	tok, err := r.store(cfg, logger, stdin, stdout, "rotate")
 	if err != nil {
 		return err
 	}
-	if before == tok.Fingerprint() {
+	if before == fingerprint.Of(tok) {
 		io.WriteString(stdout, "\nThat is the token already in use (fingerprint "+before+"): nothing rotated.\n")
 		return nil
 	}
@@ -37,7 +38,7 @@ func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader,
 	}
 	var old []agents.Agent
 	for _, a := range list {
-		if a.Fingerprint != tok.Fingerprint() {
+		if a.Fingerprint != fingerprint.Of(tok) {
 			old = append(old, a)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // expiryWarning is how long before a setup token expires status warns
@@ -260,7 +261,7 @@ func envFileOf(path string) envFileStatus {
 		es.Error = err.Error()
 		return es
 	}
-	es.Fingerprint = tok.Fingerprint()
+	es.Fingerprint = fingerprint.Of(tok)
 	return es
 }
 
@@ -288,7 +289,7 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	f, err := client.Fetch(ctx)
 	switch {
 	case err == nil:
-		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, f.Token.Fingerprint(), f.Version
+		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, fingerprint.Of(f.Token), f.Version
 	case errors.Is(err, token.ErrNoToken):
 		vs.Answered = true
 	default:

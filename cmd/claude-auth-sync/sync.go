@@ -15,6 +15,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // errReported is an error already logged; main only sets the exit code.
@@ -85,7 +86,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	r := authReport{mode: ModeLogin, token: s.token}
 	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
 		r.mode, r.valid = ModeSetupToken, true
-		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", tok.Fingerprint())
+		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", fingerprint.Of(tok))
 	}
 	var guardErr error
 	restored, broken := false, false
@@ -171,8 +172,8 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 	if err != nil {
 		return res, err
 	}
-	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
-	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + res.Token.Fingerprint() + ")\n")
+	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", fingerprint.Of(res.Token))
+	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + fingerprint.Of(res.Token) + ")\n")
 	return res, nil
 }
 
@@ -236,7 +237,7 @@ func joinDamage(v creds.Verdict) string {
 
 // tokenState describes the token just synced, for the state file.
 func tokenState(tok token.Secret, f vault.Found) *store.TokenState {
-	ts := &store.TokenState{Fingerprint: tok.Fingerprint(), SecretVersion: f.Version, FetchedAt: time.Now().UTC()}
+	ts := &store.TokenState{Fingerprint: fingerprint.Of(tok), SecretVersion: f.Version, FetchedAt: time.Now().UTC()}
 	ts.ExpiresAt, ts.ExpirySource = f.Expiry()
 	return ts
 }

@@ -89,7 +89,7 @@ func resolve(environ []string, cfg *config.Config, stderr *os.File, log *launch.
 		return launch.ChildEnv(environ, token.Secret{}, cfg.Depth+1)
 	}
 	if debug {
-		log.Debug("setup token in effect", "source", string(res.Source), "fingerprint", res.Token.Fingerprint())
+		log.Debug("setup token in effect", "source", string(res.Source))
 	}
 	if over := launch.Overriding(environ); len(over) > 0 {
 		log.Warn(strings.Join(over, " and ")+" set: claude uses it before "+token.EnvVar+", so the setup token is not used",

@@ -13,6 +13,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // capsTimeout bounds the D-Bus round trips that put the caps in place.
@@ -51,7 +52,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	if err != nil {
 		logger.Warn(err.Error() + "; starting t3-serve with claude's own login")
 	}
-	logger.Debug("token", "source", string(res.Source), "fingerprint", res.Token.Fingerprint(), "reason", res.Reason)
+	logger.Debug("token", "source", string(res.Source), "fingerprint", fingerprint.Of(res.Token), "reason", res.Reason)
 
 	server, err := launch.Find("t3", cfg.T3.Server, config.EnvT3Server, os.Getenv("PATH"))
 	if err != nil {

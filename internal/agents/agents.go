@@ -18,6 +18,7 @@ import (
 
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // Agent is one running claude.
@@ -85,7 +86,7 @@ func List() ([]Agent, error) {
 		}
 		if v := lookup(vars, token.EnvVar); v != "" {
 			if s, err := token.NewSecret(v); err == nil {
-				a.Fingerprint = s.Fingerprint()
+				a.Fingerprint = fingerprint.Of(s)
 			} else {
 				a.Invalid = true
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // TestList starts processes as agents are started (through a launcher's
@@ -44,7 +45,7 @@ func TestList(t *testing.T) {
 	for _, a := range list {
 		byPID[a.PID] = a
 	}
-	if a, ok := byPID[withToken.Process.Pid]; !ok || a.Fingerprint != tok.Fingerprint() || a.Pane != "%7" || a.Started.IsZero() {
+	if a, ok := byPID[withToken.Process.Pid]; !ok || a.Fingerprint != fingerprint.Of(tok) || a.Pane != "%7" || a.Started.IsZero() {
 		t.Errorf("agent on the setup token: %+v (found %v)", a, ok)
 	}
 	if a, ok := byPID[ownLogin.Process.Pid]; !ok || a.Fingerprint != "" || a.Invalid {

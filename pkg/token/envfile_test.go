@@ -69,7 +69,7 @@ func TestReadEnvFile(t *testing.T) {
 			s, err := ReadEnvFile(p)
 			if tc.wantErr == nil && tc.hint == "" {
 				if err != nil || s.Reveal() != testToken {
-					t.Fatalf("ReadEnvFile = %v, %v", s.Fingerprint(), err)
+					t.Fatalf("ReadEnvFile = %v, %v", s, err)
 				}
 				return
 			}

@@ -1,7 +1,6 @@
 package token
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,8 +27,8 @@ var ErrInvalidToken = errors.New("invalid setup token")
 // log/slog handlers redact it too, through MarshalText (text) and
 // MarshalJSON (JSON). It has no slog.LogValuer method on purpose: importing
 // log/slog here would link slog, fmt and reflection into claude-launch and
-// cost every agent start-up time; log Fingerprint where a log must tell
-// tokens apart.
+// cost every agent start-up time; log package fingerprint's Of where a log
+// must tell tokens apart.
 type Secret struct {
 	value string
 }
@@ -72,16 +71,6 @@ func (s Secret) Reveal() string { return s.value }
 
 // Equal reports whether two secrets hold the same token.
 func (s Secret) Equal(o Secret) bool { return s.value == o.value }
-
-// Fingerprint is a short sha256 of the token, safe to log: it tells two
-// tokens apart without revealing either.
-func (s Secret) Fingerprint() string {
-	if s.value == "" {
-		return "none"
-	}
-	sum := sum256([]byte(s.value))
-	return hex.EncodeToString(sum[:4])
-}
 
 // String implements fmt.Stringer with the redacted form.
 func (s Secret) String() string {
