@@ -13,6 +13,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // watchName is the watcher's argv[0]: t3-serve-launch runs itself under
@@ -119,7 +120,7 @@ func runWatch(args []string) int {
 	logger := cli.NewLogger(watchName, config.Level(level))
 	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in
 	// the server's leaf would be charged to it, and move itself next.
-	if err := joinCgroup(watchDir); err != nil {
+	if err := kernfile.WriteFile(watchDir+"/cgroup.procs", "0"); err != nil {
 		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", watchDir)
 		return 1
 	}
@@ -138,17 +139,4 @@ func runWatch(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// joinCgroup moves this process into the cgroup dir.
-func joinCgroup(dir string) error {
-	f, err := os.OpenFile(dir+"/cgroup.procs", os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString("0")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

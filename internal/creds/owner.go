@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // ClaudeLockOwner is the file beside claude's refresh lock that names the
@@ -173,18 +175,6 @@ func pidDomain(ns string) string {
 // procStart is field 22 of /proc/PID/stat (start time, clock ticks after
 // boot); ok is false when there is no such process.
 func procStart(pid int) (string, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return "", false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return "", false
-	}
-	f := strings.Fields(s[i+1:]) // field 3 onward
-	if len(f) < 20 {
-		return "", false
-	}
-	return f[19], true
+	st, err := kernfile.ReadStat(pid)
+	return strconv.FormatInt(st.Start, 10), err == nil
 }

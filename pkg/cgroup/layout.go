@@ -2,13 +2,13 @@ package cgroup
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // WatchLeaf is the leaf of the watcher (Watcher) that bounds, with the
@@ -51,7 +51,7 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	if err := mkdirCgroup(leaf); err != nil {
 		return "", wrap("", err, hint)
 	}
-	if err := writeFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
+	if err := kernfile.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
 		return "", wrap("move the server into "+leaf+": ", err, hint)
 	}
 	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
@@ -76,7 +76,7 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 		return "", err
 	}
 	if l.AgentsMax != Unlimited {
-		if err := writeFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(l.AgentsMax, 10)); err != nil {
+		if err := kernfile.WriteFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(l.AgentsMax, 10)); err != nil {
 			return "", wrap("bound the agents together (memory.max): ", err, "")
 		}
 	}
@@ -88,24 +88,14 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 // and memory.oom.group=0, so that an OOM kill takes one process, never
 // the server with the child that grew.
 func bound(dir string, max, low uint64) error {
-	files := []struct{ name, value string }{
-		{"memory.high", "max"},
-		{"memory.swap.max", "0"},
-		{"memory.oom.group", "0"},
-	}
+	vs := []kernfile.Value{{File: "memory.high", Value: "max"}, {File: "memory.swap.max", Value: "0", Optional: true}, {File: "memory.oom.group", Value: "0"}}
 	if max != Unlimited {
-		files = append(files, struct{ name, value string }{"memory.max", strconv.FormatUint(max, 10)})
+		vs = append(vs, kernfile.Value{File: "memory.max", Value: strconv.FormatUint(max, 10)})
 	}
 	if low > 0 {
-		files = append(files, struct{ name, value string }{"memory.low", strconv.FormatUint(low, 10)})
+		vs = append(vs, kernfile.Value{File: "memory.low", Value: strconv.FormatUint(low, 10)})
 	}
-	for _, f := range files {
-		err := writeFile(filepath.Join(dir, f.name), f.value)
-		if err != nil && !(f.name == "memory.swap.max" && os.IsNotExist(err)) { // absent without swap accounting
-			return fmt.Errorf("set %s of %s: %w", f.name, dir, err)
-		}
-	}
-	return nil
+	return kernfile.WriteValues(dir, vs)
 }
 
 func mkdirCgroup(dir string) error {
@@ -117,20 +107,8 @@ func mkdirCgroup(dir string) error {
 
 // enableMemory gives the children of dir the memory controller.
 func enableMemory(dir string) error {
-	if err := writeFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
+	if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
 		return wrap("enable the memory controller below "+dir+": ", err, "")
 	}
 	return nil
-}
-
-func writeFile(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, werr := f.WriteString(value)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	return werr
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -87,7 +88,7 @@ func (w *Watcher) report(err error) {
 // itself into an agent cgroup below Agents, which a move would undo.
 func (w *Watcher) stillThere(pid int) bool {
 	loc, err := Locate(pid)
-	return err == nil && !strings.HasSuffix(w.Agents, path.Dir(loc.V2))
+	return err == nil && !kernfile.SameCgroup(w.Agents, path.Dir(loc.V2))
 }
 
 // DefaultWatchEvery is how often the watcher looks: a process is moved
@@ -127,11 +128,12 @@ func (w *Watcher) Once() (int, error) {
 		if comm(pid) == launcherComm {
 			return // it joins an agent cgroup itself
 		}
-		ppid, zombie := parent(pid)
-		if zombie {
+		st, err := kernfile.ReadStat(pid)
+		if err != nil || st.State == "Z" || st.State == "X" {
 			return // ended: nothing to move, nothing it can take
 		}
-		Raise(pid, w.Adj)
+		ppid := st.PPID
+		_, _ = kernfile.RaiseOOMScoreAdj(pid, w.Adj) // one that ended, or setuid, is skipped
 		if w.LeafMax != 0 && w.LeafMax != Unlimited && resident(pid) > w.LeafMax/4 {
 			// Already big where it was born: what it took stays charged
 			// to the server's leaf, so it stays there too, as a candidate
@@ -156,7 +158,7 @@ func (w *Watcher) Once() (int, error) {
 			_ = syscall.Rmdir(dir) // ended, or joined an agent cgroup: an empty cgroup goes
 			return
 		}
-		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err == nil {
+		if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err == nil {
 			moved++
 		} else {
 			_ = syscall.Rmdir(dir) // an empty cgroup goes
@@ -174,7 +176,7 @@ func (w *Watcher) Once() (int, error) {
 // procDir is the cgroup of the watcher's that pid is in, "" if none.
 func (w *Watcher) procDir(pid int) string {
 	loc, err := Locate(pid)
-	if p := loc.V2; err == nil && strings.HasPrefix(filepath.Base(p), ProcPrefix) && strings.HasSuffix(filepath.Dir(p), "/"+filepath.Base(w.Agents)) {
+	if p := loc.V2; err == nil && strings.HasPrefix(filepath.Base(p), ProcPrefix) && kernfile.SameCgroup(w.Agents, filepath.Dir(p)) {
 		return filepath.Join(w.Agents, filepath.Base(p))
 	}
 	return ""
@@ -232,21 +234,6 @@ func (w *Watcher) Sweep() {
 			delete(w.empty, dir)
 		}
 	}
-}
-
-// Raise raises the oom_score_adj of pid to adj, leaving a higher one
-// alone, and reports whether it wrote. A process that ended, or that the
-// user may not write (a setuid one), is skipped.
-func Raise(pid, adj int) bool {
-	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return false
-	}
-	if cur, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && cur >= adj {
-		return false
-	}
-	return writeFile(p, strconv.Itoa(adj)) == nil
 }
 
 // Run looks at the leaf every w.Every, and sweeps every second, until the
@@ -323,27 +310,6 @@ func resident(pid int) uint64 {
 func comm(pid int) string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	return strings.TrimSpace(string(b))
-}
-
-// parent is a process's parent PID, and whether it has ended (a zombie,
-// or gone).
-func parent(pid int) (ppid int, ended bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, true
-	}
-	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, true
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0, true
-	}
-	n, _ := strconv.Atoi(f[1])
-	return n, f[0] == "Z" || f[0] == "X"
 }
 
 // oomKills is a cgroup's oom_kill count in memory.events, -1 if unread.

@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // Names in the layout.
@@ -72,9 +74,9 @@ func Join(agents string, l Limits) (joined bool, err error) {
 	// of its own, proc-PID: that is the server's leaf still.
 	fresh := false
 	if i := strings.LastIndexByte(here, '/'); i > 0 {
-		fresh = here[i+1:] == ProcPrefix+strconv.Itoa(syscall.Getpid()) && strings.HasSuffix(agents, here[:i])
+		fresh = here[i+1:] == ProcPrefix+strconv.Itoa(syscall.Getpid()) && kernfile.SameCgroup(agents, here[:i])
 	}
-	if !fresh && (!strings.HasSuffix(here, "/"+ServerLeaf) || !strings.HasSuffix(leaf, here)) {
+	if !fresh && !kernfile.SameCgroup(leaf, here) {
 		return false, nil // not in the server's leaf (a claude an agent started): stay
 	}
 	joined, err = join(agents, l)
@@ -95,7 +97,7 @@ func join(agents string, l Limits) (bool, error) {
 	dir := agents + "/" + AgentPrefix + strconv.Itoa(syscall.Getpid())
 	var err error
 	for range 3 {
-		if err = tryJoin(dir, l); err != syscall.ENOENT {
+		if err = tryJoin(dir, l); !errors.Is(err, syscall.ENOENT) {
 			break
 		}
 	}
@@ -110,36 +112,22 @@ func tryJoin(dir string, l Limits) error {
 	if err := syscall.Mkdir(dir, 0o755); err != nil && err != syscall.EEXIST {
 		return err
 	}
-	for _, f := range []struct {
-		name, value string
-		optional    bool
-	}{
-		{"memory.max", strconv.FormatUint(l.Max, 10), false},
-		{"memory.high", "max", false},
-		// Absent without swap accounting: then there is no swap to forbid.
-		{"memory.swap.max", "0", true},
-		{"memory.oom.group", "1", false},
-	} {
-		if err := write(dir+"/"+f.name, f.value); err != nil && !(f.optional && err == syscall.ENOENT && exists(dir)) {
-			return err
-		}
-	}
-	return write(dir+"/cgroup.procs", "0")
-}
-
-func exists(dir string) bool {
-	var st syscall.Stat_t
-	return syscall.Stat(dir, &st) == nil
+	return kernfile.WriteValues(dir, []kernfile.Value{
+		{File: "memory.max", Value: strconv.FormatUint(l.Max, 10)},
+		{File: "memory.high", Value: "max"},
+		{File: "memory.swap.max", Value: "0", Optional: true},
+		{File: "memory.oom.group", Value: "1"},
+		{File: "cgroup.procs", Value: "0"},
+	})
 }
 
 // ownCgroup is this process's cgroup v2 path, relative to the mount.
 func ownCgroup() (string, error) {
-	var buf [4096]byte
-	n, err := readFile("/proc/self/cgroup", buf[:])
+	s, err := kernfile.ReadSmall("/proc/self/cgroup")
 	if err != nil {
 		return "", err
 	}
-	for _, line := range strings.Split(string(buf[:n]), "\n") {
+	for _, line := range strings.Split(s, "\n") {
 		if p, ok := strings.CutPrefix(line, "0::"); ok {
 			return p, nil
 		}
@@ -169,23 +157,4 @@ func sweep(agents string) {
 			}
 		}
 	}
-}
-
-func write(path, value string) error {
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(fd)
-	_, err = syscall.Write(fd, []byte(value))
-	return err
-}
-
-func readFile(path string, buf []byte) (int, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer syscall.Close(fd)
-	return syscall.Read(fd, buf)
 }
