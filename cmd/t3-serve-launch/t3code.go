@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/charmbracelet/log"
@@ -90,13 +89,7 @@ func checkT3Code(logger *log.Logger) {
 
 // launcherPath is the claude-launch beside this program, else in PATH.
 func launcherPath() string {
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), "claude-launch")
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("claude-launch"); err == nil && filepath.IsAbs(p) {
+	if p, ok := launch.Beside("claude-launch", os.Environ()); ok {
 		return p
 	}
 	return "/usr/local/bin/claude-launch"
