@@ -250,7 +250,7 @@ func envFileOf(path string) envFileStatus {
 		return es
 	}
 	es.Present = true
-	es.Mode = "0" + strconv.FormatUint(uint64(sys.Mode&0o777), 8)
+	es.Mode = token.Octal(sys.Mode & 0o777)
 	es.Owner = "uid " + strconv.Itoa(int(sys.Uid))
 	if int(sys.Uid) == os.Geteuid() {
 		es.Owner = "you"

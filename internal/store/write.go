@@ -130,35 +130,22 @@ func ensureDir(dir string, use dirUse) error {
 }
 
 func checkDir(dir string, use dirUse) error {
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return errs.Wrap("directory "+dir+": ", err, "")
+	var st syscall.Stat_t
+	if err := syscall.Lstat(dir, &st); err != nil {
+		return errs.Wrap("directory "+dir+": ", &fs.PathError{Op: "lstat", Path: dir, Err: err}, "")
 	}
-	hint := "; keep " + use.what + " in a directory of your own (" + use.setting + ")"
-	if !fi.IsDir() {
-		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a directory"+hint)
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if ok && int(st.Uid) != os.Geteuid() {
-		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(int(st.Uid))+", not by you (uid "+strconv.Itoa(os.Geteuid())+")"+hint)
-	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
-		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": group or others can write in it (mode "+mode(fi.Mode())+"), so they could replace the file; run `chmod go-w "+dir+"`, or keep "+use.what+" in a directory of your own ("+use.setting+")")
+	hint := "keep " + use.what + " in a directory of your own (" + use.setting + ")"
+	switch mode := token.FileMode(&st); {
+	case !mode.IsDir():
+		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(mode)+", not a directory; "+hint)
+	case int(st.Uid) != os.Geteuid():
+		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(int(st.Uid))+", not by you (uid "+
+			strconv.Itoa(os.Geteuid())+"); "+hint)
+	case st.Mode&0o022 != 0:
+		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": group or others can write in it (mode "+token.Octal(st.Mode)+
+			"), so they could replace the file; run `chmod go-w "+dir+"`, or "+hint)
 	}
 	return nil
-}
-
-// mode prints a directory's mode as chmod takes it: 1777, 0755.
-func mode(m fs.FileMode) string {
-	n := uint32(m.Perm())
-	if m&fs.ModeSticky != 0 {
-		n |= 0o1000
-	}
-	s := strconv.FormatUint(uint64(n), 8)
-	for len(s) < 4 {
-		s = "0" + s
-	}
-	return s
 }
 
 // RemoveEnvFile removes the env file at path; a missing file is no error.
