@@ -21,7 +21,7 @@ type RotateCmd struct {
 // Run rotates.
 func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
 	before := ""
-	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
+	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
 		before = fingerprint.Of(tok)
 	}
 	tok, err := r.store(cfg, logger, stdin, stdout, "rotate")

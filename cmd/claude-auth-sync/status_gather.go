@@ -256,7 +256,7 @@ func envFileOf(path string) envFileStatus {
 		es.Owner = "you"
 	}
 	es.ModifiedAt = time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
-	tok, err := token.ReadEnvFile(path)
+	tok, err := token.ReadEnvFile(path, config.SyncCommand)
 	if err != nil {
 		es.Error = err.Error()
 		return es

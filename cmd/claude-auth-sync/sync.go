@@ -84,7 +84,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 
 	// What will the next claude use?
 	r := authReport{mode: ModeLogin, token: s.token}
-	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
+	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
 		r.mode, r.valid = ModeSetupToken, true
 		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", fingerprint.Of(tok))
 	}

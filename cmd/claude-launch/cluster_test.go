@@ -226,7 +226,7 @@ func (f *fleet) failover(t *testing.T) {
 	wg.Go(func() { // the env files, read without pause: never lost, torn or changed
 		for !stop.Load() {
 			for _, p := range []*person{alice, bob} {
-				s, err := token.ReadEnvFile(p.envFile)
+				s, err := token.ReadEnvFile(p.envFile, config.SyncCommand)
 				switch {
 				case errors.Is(err, fs.ErrNotExist):
 					t.Errorf("%s's env file was lost", p.name)

@@ -57,7 +57,7 @@ func TestRotationUnderLoad(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() { // the watcher
 		for !stop.Load() {
-			s, err := token.ReadEnvFile(envFile)
+			s, err := token.ReadEnvFile(envFile, config.SyncCommand)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				t.Error("the env file vanished during a rotation")

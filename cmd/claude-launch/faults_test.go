@@ -231,7 +231,7 @@ func faultClasses() []struct {
 						if fi, _ := os.Stat(r.home); fi.Mode().Perm() != 0o755 {
 							r.t.Errorf("$HOME changed to %v", fi.Mode())
 						}
-						if _, err := token.ReadEnvFile(filepath.Join(r.home, "claude.env")); err != nil {
+						if _, err := token.ReadEnvFile(filepath.Join(r.home, "claude.env"), config.SyncCommand); err != nil {
 							r.t.Errorf("not written: %v", err)
 						}
 					}

@@ -95,7 +95,7 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		}
 		return SyncResult{}, err
 	}
-	if old, err := token.ReadEnvFile(c.EnvFile); err == nil && old.Equal(tok) {
+	if old, err := token.ReadEnvFile(c.EnvFile, config.SyncCommand); err == nil && old.Equal(tok) {
 		return SyncResult{Action: ActionUnchanged, Token: tok}, ClearNegative(neg)
 	}
 	if err := WriteEnvFile(c.EnvFile, tok); err != nil {

@@ -29,9 +29,9 @@ func WriteEnvFile(path string, s token.Secret) error {
 		return err
 	}
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return errs.Wrap("env file "+path+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a regular file; remove it and run `claude-auth-sync sync` again")
+		return errs.Wrap("env file "+path+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a regular file; remove it and run `"+config.SyncCommand+"` again")
 	}
-	return WriteAtomic(path, token.EnvFileContent(s))
+	return WriteAtomic(path, token.EnvFileContent("Written by claude-auth-sync; run `"+config.SyncCommand+"` to refresh it.", s))
 }
 
 // WriteAtomic writes data to path, mode 0600: a temporary file in the same
