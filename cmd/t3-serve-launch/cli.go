@@ -41,6 +41,10 @@ type CLI struct {
 
 // Run resolves the token, puts the caps in place, lays out the agents'
 // cgroups and execs t3-serve. It returns only when it could not exec.
+// wording is how package cgroup names this program and its unit file.
+var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "scripts/systemd/t3-serve@.service",
+	ServerMaxSetting: "--server-memory-max (" + config.EnvT3ServerMemoryMax + ")"}
+
 func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	caps, err := capsOf(cfg, logger)
 	if err != nil {
@@ -68,7 +72,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)

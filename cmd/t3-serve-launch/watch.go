@@ -124,7 +124,7 @@ func runWatch(args []string) int {
 		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", watchDir)
 		return 1
 	}
-	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, OnError: func(err error) {
+	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, SelfMoving: "claude-launch", OnError: func(err error) {
 		logger.Warn("a process the server started stays in the server's own cgroup: "+err.Error(), "cgroup", leaf)
 	}, OnKill: func(cg string, n int) {
 		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving (`journalctl -k` names the process)",

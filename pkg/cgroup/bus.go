@@ -40,7 +40,7 @@ func Connect(ctx context.Context) (*sd.Conn, error) {
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		// Without either, godbus would try to autolaunch a bus: no use.
 		if rt == "" {
-			return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set (a login session sets it; run t3-serve-launch from one, or as the system service scripts/systemd/t3-serve@.service)")
+			return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set (a login session sets it: start from one, or run the server as a system service)")
 		}
 		return nil, errors.New("no systemd user manager answers for you: " + filepath.Join(rt, "systemd", "private") + " does not exist; " + check)
 	}

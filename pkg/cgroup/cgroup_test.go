@@ -45,7 +45,7 @@ func TestParseVersionAndRejection(t *testing.T) {
 		if err != nil || v != tc.want {
 			t.Errorf("ParseVersion(%s) = %v, %v; want %v", tc.in, v, err, tc.want)
 		}
-		if safe, why := RejectedOOMPolicy(v); safe != tc.safe || why == "" {
+		if safe, why := RejectedOOMPolicy(v, "t3-serve@.service"); safe != tc.safe || why == "" {
 			t.Errorf("RejectedOOMPolicy(%v) = %v %q, want %v", v, safe, why, tc.safe)
 		}
 	}

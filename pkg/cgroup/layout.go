@@ -21,6 +21,7 @@ const (
 
 // Layout is what LayOut writes.
 type Layout struct {
+	Wording
 	// ServerLow protects the server's leaf from reclaim (memory.low).
 	ServerLow uint64
 	// ServerMax bounds the server's leaf, the server with every process
@@ -47,7 +48,7 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	leaf := filepath.Join(dir, agentcg.ServerLeaf)
 	agents = filepath.Join(dir, agentcg.AgentsDir)
 	watch := filepath.Join(dir, WatchLeaf)
-	hint := "; the unit needs Delegate=yes (scripts/systemd/t3-serve@.service)"
+	hint := "; the unit needs Delegate=yes (" + l.UnitFile + ")"
 	if err := mkdirCgroup(leaf); err != nil {
 		return "", wrap("", err, hint)
 	}
@@ -55,7 +56,7 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 		return "", wrap("move the server into "+leaf+": ", err, hint)
 	}
 	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
-		return "", errors.New("the unit's cgroup " + dir + " still holds other processes (" + strings.Join(strings.Fields(string(procs)), " ") + "), so its agents cannot have cgroups of their own: start t3-serve-launch as the unit's only process (ExecStart=, no ExecStartPre= that lingers)")
+		return "", errors.New("the unit's cgroup " + dir + " still holds other processes (" + strings.Join(strings.Fields(string(procs)), " ") + "), so its agents cannot have cgroups of their own: start " + l.Program + " as the unit's only process (ExecStart=, no ExecStartPre= that lingers)")
 	}
 	if err := enableMemory(dir); err != nil {
 		return "", wrap("", err, hint)

@@ -22,10 +22,6 @@ import (
 // terminal, codex, git, a claude by a path of its own): proc-PID.
 const ProcPrefix = agentcg.ProcPrefix
 
-// launcherComm is claude-launch's command name: a process that moves
-// itself into an agent cgroup, which the watcher leaves to it.
-const launcherComm = "claude-launch"
-
 // Watcher gives every process the server starts, other than an agent, a
 // cgroup of its own below the agents directory, as claude-launch gives an
 // agent one: proc-PID, bounded (memory.max), never throttled, no swap.
@@ -58,6 +54,9 @@ type Watcher struct {
 	Adj int
 	// Every is the time between two looks at the leaf.
 	Every time.Duration
+	// SelfMoving is the command name of a process that joins an agent
+	// cgroup itself: the watcher leaves it alone.
+	SelfMoving string
 	// OnKill, when set, is called (from Run) when the kernel killed in a
 	// process's cgroup, with the cgroup and its count of OOM kills.
 	OnKill func(cgroup string, kills int)
@@ -125,7 +124,7 @@ func (w *Watcher) Once() (int, error) {
 			return
 		}
 		done[pid] = true
-		if comm(pid) == launcherComm {
+		if comm(pid) == w.SelfMoving {
 			return // it joins an agent cgroup itself
 		}
 		st, err := kernfile.ReadStat(pid)
