@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/log"
@@ -29,8 +30,6 @@ const guardTimeout = 15 * time.Second
 type SyncCmd struct {
 	OnMiss   bool  `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
 	Deadline int64 `name:"deadline-unix-ms" hidden:"" help:"Give up at this time (Unix milliseconds): the launcher's own bound."`
-
-	token *tokenReport // what the sync learned of the Vault token
 }
 
 // tokenReport is what a sync learned of the user's Vault token.
@@ -76,14 +75,13 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		return s.onMiss(ctx, cfg, logger)
 	}
 
-	var found vault.Found
-	res, syncErr := s.fetch(ctx, cfg, logger, &found)
+	res, found, vaultToken, syncErr := fetch(ctx, cfg, logger)
 	if syncErr != nil {
 		logger.Error("sync: " + syncErr.Error() + "; the env file was left as it was")
 	}
 
 	// What will the next claude use?
-	r := authReport{mode: ModeLogin, token: s.token}
+	r := authReport{mode: ModeLogin, token: vaultToken}
 	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
 		r.mode, r.valid = ModeSetupToken, true
 		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", fingerprint.Of(tok))
@@ -136,26 +134,26 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	return nil
 }
 
-// fetch syncs the env file from Vault and prints what it did; no Vault
-// token is no error (Vault is not set up for this user).
-func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Logger, found *vault.Found) (store.SyncResult, error) {
+// fetch syncs the env file from Vault and prints what it did, and returns
+// what it learned of the Vault token (nil if Vault was not asked); no
+// Vault token is no error (Vault is not set up for this user).
+func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, found vault.Found, tr *tokenReport, err error) {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
 		logger.Info("no Vault token; nothing to fetch", "hint", "set VAULT_TOKEN or run `vault login`")
-		return store.SyncResult{}, nil
+		return res, found, nil, nil
 	}
 	if err != nil {
-		return store.SyncResult{}, err
+		return res, found, nil, err
 	}
 	// Keep the user's Vault token alive (the timer runs this, a launch
 	// never does); a dead one is the one thing to say, and nothing is read.
 	info, terr := client.KeepToken(ctx)
 	switch {
 	case errors.Is(terr, vault.ErrTokenDead):
-		s.token = &tokenReport{dead: true}
-		return store.SyncResult{}, terr
+		return res, found, &tokenReport{dead: true}, terr
 	case terr == nil:
-		s.token = &tokenReport{info: info}
+		tr = &tokenReport{info: info}
 		if info.Renewed {
 			logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
 		}
@@ -164,17 +162,24 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 		}
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
-	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
-		f, err := client.Fetch(ctx)
-		*found = f
-		return f.Token, err
-	}, false)
+	res, found, err = syncFrom(ctx, cfg, client, false)
 	if err != nil {
-		return res, err
+		return res, found, tr, err
 	}
 	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", fingerprint.Of(res.Token))
 	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + fingerprint.Of(res.Token) + ")\n")
-	return res, nil
+	return res, found, tr, nil
+}
+
+// syncFrom syncs the env file from client's answer, and returns that too.
+func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onMiss bool) (store.SyncResult, vault.Found, error) {
+	var found vault.Found
+	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
+		var err error
+		found, err = client.Fetch(ctx)
+		return found.Token, err
+	}, onMiss)
+	return res, found, err
 }
 
 // guard looks after the rotating login and says, on stdout, in what state
@@ -203,10 +208,10 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	line := rep.File + ": " + rep.Verdict.String()
 	switch {
 	case rep.Restored != "":
-		logger.Warn("the rotating login was damaged ("+joinDamage(rep.Verdict)+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
+		logger.Warn("the rotating login was damaged ("+strings.Join(rep.Verdict.Damage, ", ")+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
 		line += "; restored from " + rep.Restored + ": " + rep.After.String()
 	case rep.NoBackup:
-		logger.Error("the rotating login is damaged (" + joinDamage(rep.Verdict) + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+		logger.Error("the rotating login is damaged (" + strings.Join(rep.Verdict.Damage, ", ") + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 		line += "; no healthy backup to restore"
 	case rep.BackedUp != "":
 		line += "; backed up"
@@ -222,17 +227,6 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 // guardOf is the guard of the rotating login these settings describe.
 func guardOf(cfg *config.Config) *creds.Guard {
 	return &creds.Guard{Dir: cfg.ClaudeConfigDir, Backups: filepath.Join(cfg.StateDir, "backups"), Keep: cfg.Backups}
-}
-
-func joinDamage(v creds.Verdict) string {
-	s := ""
-	for i, d := range v.Damage {
-		if i > 0 {
-			s += ", "
-		}
-		s += d
-	}
-	return s
 }
 
 // tokenState describes the token just synced, for the state file.
@@ -251,13 +245,9 @@ func (s *SyncCmd) onMiss(ctx context.Context, cfg *config.Config, logger *log.Lo
 		return nil
 	}
 	if err == nil {
-		var found vault.Found
 		var res store.SyncResult
-		res, err = store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
-			f, err := client.Fetch(ctx)
-			found = f
-			return f.Token, err
-		}, true)
+		var found vault.Found
+		res, found, err = syncFrom(ctx, cfg, client, true)
 		if err == nil && res.Action == store.ActionWritten {
 			_, _ = updateState(cfg, func(st *store.State) error {
 				st.Token = tokenState(res.Token, found)
