@@ -28,12 +28,12 @@ type EnableCmd struct {
 
 // Run enables.
 func (e *EnableCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
-	_, err := e.store(cfg, logger, stdin, stdout, "enable")
+	_, err := e.store(cfg, logger, stdin, stdout)
 	return err
 }
 
 // store reads the token, stores it in Vault, syncs and shows the status.
-func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer, cmd string) (token.Secret, error) {
+func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) (token.Secret, error) {
 	expires := time.Now().Add(vault.TokenLifetime)
 	if e.Expires != "" {
 		t, err := parseDate(e.Expires)

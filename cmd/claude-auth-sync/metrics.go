@@ -13,6 +13,7 @@ import (
 const (
 	ModeSetupToken = "setup_token"
 	ModeLogin      = "login"
+	ModeDisabled   = "disabled" // status only: the kill switch is on
 )
 
 // authReport is what one sync learned, for the metrics.

@@ -24,7 +24,7 @@ func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader,
 	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
 		before = fingerprint.Of(tok)
 	}
-	tok, err := r.store(cfg, logger, stdin, stdout, "rotate")
+	tok, err := r.store(cfg, logger, stdin, stdout)
 	if err != nil {
 		return err
 	}
@@ -49,15 +49,11 @@ func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader,
 	var b strings.Builder
 	b.WriteString("\n" + strconv.Itoa(len(old)) + " running agent(s) keep the credential they started with until restarted:\n")
 	for _, a := range old {
-		what := "its own login"
-		if a.Fingerprint != "" {
-			what = "the old setup token " + a.Fingerprint
-		}
 		b.WriteString("  pid " + strconv.Itoa(a.PID))
 		if a.TTY != "" {
 			b.WriteString(" on " + a.TTY)
 		}
-		b.WriteString(": " + what + "; ")
+		b.WriteString(": " + a.Credential(fingerprint.Of(tok)) + "; ")
 		if a.Pane != "" {
 			b.WriteString("restart it with `tmux respawn-pane -k -t " + a.Pane + "`\n")
 		} else {

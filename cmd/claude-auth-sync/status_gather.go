@@ -103,7 +103,7 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	st.EnvFile = envFileOf(cfg.EnvFile)
 	switch {
 	case cfg.Disabled:
-		st.Mode = "disabled"
+		st.Mode = ModeDisabled
 		st.warn(config.EnvDisable + " is on: every claude starts with its own login, and nothing is synced")
 	case st.EnvFile.Fingerprint != "":
 		st.Mode = ModeSetupToken

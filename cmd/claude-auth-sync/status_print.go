@@ -16,7 +16,7 @@ func printStatus(w io.Writer, st Status) {
 	switch st.Mode {
 	case ModeSetupToken:
 		line("next claude uses", "the setup token, fingerprint "+st.EnvFile.Fingerprint)
-	case "disabled":
+	case ModeDisabled:
 		line("next claude uses", "its own login (the launcher is off)")
 	default:
 		line("next claude uses", "its own rotating login")
@@ -74,20 +74,11 @@ func printStatus(w io.Writer, st Status) {
 	}
 	line("running agents", strconv.Itoa(len(st.Agents)))
 	for _, a := range st.Agents {
-		what := "its own login"
-		switch {
-		case a.Invalid:
-			what = "a CLAUDE_CODE_OAUTH_TOKEN that is no setup token"
-		case a.Fingerprint != "" && a.Fingerprint == st.EnvFile.Fingerprint:
-			what = "the setup token " + a.Fingerprint
-		case a.Fingerprint != "":
-			what = "an OLD setup token " + a.Fingerprint
-		}
 		where := a.TTY
 		if a.Pane != "" {
 			where += " tmux pane " + a.Pane
 		}
-		b.WriteString("    pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + what + "\n")
+		b.WriteString("    pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + a.Credential(st.EnvFile.Fingerprint) + "\n")
 	}
 	if st.Mode == ModeSetupToken {
 		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")

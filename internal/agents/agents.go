@@ -38,6 +38,20 @@ type Agent struct {
 	Started time.Time `json:"started"`
 }
 
+// Credential names what a runs on, beside current, the fingerprint of the
+// setup token new agents get.
+func (a Agent) Credential(current string) string {
+	switch {
+	case a.Invalid:
+		return "a " + token.EnvVar + " that is no setup token"
+	case a.Fingerprint == "":
+		return "its own login"
+	case a.Fingerprint == current:
+		return "the setup token " + a.Fingerprint
+	}
+	return "an OLD setup token " + a.Fingerprint
+}
+
 // proc is where the process table is mounted.
 const proc = "/proc"
 
