@@ -65,6 +65,7 @@ type vaultStatus struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Version     int    `json:"secret_version,omitempty"`
 	Error       string `json:"error,omitempty"`
+	err         error  // Error's cause, to tell it apart
 	// Token is the user's Vault token, as lookup-self says (never renewed
 	// by status).
 	Token *vault.TokenInfo `json:"vault_token,omitempty"`
@@ -135,7 +136,7 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 	st.Vault = vaultOf(ctx, cfg)
 	switch {
-	case st.Vault.Error != "" && strings.Contains(st.Vault.Error, vault.ErrTokenDead.Error()):
+	case errors.Is(st.Vault.err, vault.ErrTokenDead):
 		st.problem(st.Vault.Error)
 	case st.Vault.Error != "":
 		st.warn("vault: " + st.Vault.Error)
@@ -274,13 +275,13 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	}
 	vs.SetUp = true
 	if err != nil {
-		vs.Error = err.Error()
+		vs.err, vs.Error = err, err.Error()
 		return vs
 	}
 	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
 	info, err := client.LookupToken(ctx)
 	if errors.Is(err, vault.ErrTokenDead) {
-		vs.Error = err.Error()
+		vs.err, vs.Error = err, err.Error()
 		return vs
 	}
 	if err == nil {
@@ -293,7 +294,7 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	case errors.Is(err, token.ErrNoToken):
 		vs.Answered = true
 	default:
-		vs.Error = err.Error()
+		vs.err, vs.Error = err, err.Error()
 	}
 	return vs
 }
