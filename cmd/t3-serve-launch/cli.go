@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
@@ -41,6 +42,9 @@ type CLI struct {
 
 // Run resolves the token, puts the caps in place, lays out the agents'
 // cgroups and execs t3-serve. It returns only when it could not exec.
+// allowUncapped ends a refusal for want of the caps.
+const allowUncapped = " (--allow-uncapped starts it anyway)"
+
 // wording is how package cgroup names this program and its unit file.
 var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "scripts/systemd/t3-serve@.service",
 	ServerMaxSetting: "--server-memory-max (" + config.EnvT3ServerMemoryMax + ")"}
@@ -62,9 +66,9 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	if err != nil {
 		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvT3Server + "=/path/to/t3"
 		if errors.Is(err, launch.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			return launch.ExitNotFound, errors.New(err.Error() + hint)
+			return launch.ExitNotFound, fmt.Errorf("%w%s", err, hint)
 		}
-		return launch.ExitCannotExec, errors.New(err.Error() + hint)
+		return launch.ExitCannotExec, fmt.Errorf("%w%s", err, hint)
 	}
 
 	name := cfg.T3.Scope
@@ -79,7 +83,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	}
 	switch {
 	case err != nil && !cfg.T3.AllowUncapped:
-		return launch.ExitRefused, errors.New("refusing to start t3-serve without its memory caps: " + err.Error() + " (--allow-uncapped starts it anyway)")
+		return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve without its memory caps: %w%s", err, allowUncapped)
 	case err != nil:
 		logger.Warn("STARTING t3-serve WITHOUT MEMORY CAPS: a runaway agent can freeze this machine and take the server down", "why", err.Error())
 	case rep.Outcome == cgroup.InUnit:
@@ -115,7 +119,7 @@ func watch(rep cgroup.Report, limit uint64, cfg *config.Config, logger *log.Logg
 	err := startWatcher(rep, limit, cfg.T3.AgentOOMScoreAdj, cfg.LogLevel)
 	switch {
 	case err != nil && !cfg.T3.AllowUncapped:
-		return errors.New("refusing to start t3-serve: " + err.Error() + " (--allow-uncapped starts it anyway)")
+		return fmt.Errorf("refusing to start t3-serve: %w%s", err, allowUncapped)
 	case err != nil:
 		logger.Warn("the processes the server starts stay in its cgroup, where a runaway's OOM kill can take the server with it", "why", err.Error())
 	default:

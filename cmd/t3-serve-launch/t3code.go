@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ func claudePath(home string) (path string, found bool, err error) {
 		} `json:"providerInstances"`
 	}
 	if err := json.Unmarshal([]byte(b), &s); err != nil {
-		return "", true, errors.New("read " + filepath.Join(home, t3Settings) + ": " + err.Error())
+		return "", true, fmt.Errorf("read %s: %w", filepath.Join(home, t3Settings), err)
 	}
 	path = s.Providers.ClaudeAgent.BinaryPath
 	for _, in := range s.ProviderInstances {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -57,7 +58,7 @@ func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) 
 	}
 	w.Close()
 	if err != nil {
-		return errors.New("start the watcher of the server's cgroup: " + err.Error())
+		return fmt.Errorf("start the watcher of the server's cgroup: %w", err)
 	}
 	got := make(chan string, 1)
 	go func() {

@@ -113,7 +113,7 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	}
 	conn, err := Connect(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("%w: systemd cannot be asked: %v", ErrNotCapped, err)
+		return rep, fmt.Errorf("%w: systemd cannot be asked: %w", ErrNotCapped, err)
 	}
 	defer conn.Close()
 	if v, err := conn.GetManagerProperty("Version"); err == nil {
@@ -146,7 +146,7 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 		rep.WatchDir = filepath.Join(rep.Limits.Dir, WatchLeaf)
 		rep.Agents, err = LayOut(rep.Limits.Dir, Layout{opts.Wording, opts.ServerLow, rep.ServerMax, rep.AgentsMax})
 		if err != nil {
-			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %v", ErrNotCapped, err)
+			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %w", ErrNotCapped, err)
 		}
 	} else {
 		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); each agent raises its oom_score_adj, so the kernel kills an agent first")

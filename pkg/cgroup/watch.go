@@ -3,6 +3,7 @@ package cgroup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -162,7 +163,7 @@ func (w *Watcher) Once() (int, error) {
 		} else {
 			_ = syscall.Rmdir(dir) // an empty cgroup goes
 			if w.stillThere(pid) {
-				w.report(errors.New("move a process of the server's into " + dir + ": " + err.Error()))
+				w.report(fmt.Errorf("move a process of the server's into %s: %w", dir, err))
 			}
 		}
 	}
