@@ -23,23 +23,10 @@ import (
 // terminal, codex, git, a claude by a path of its own): proc-PID.
 const ProcPrefix = agentcg.ProcPrefix
 
-// Watcher gives every process the server starts, other than an agent, a
-// cgroup of its own below the agents directory, as claude-launch gives an
-// agent one: proc-PID, bounded (memory.max), never throttled, no swap.
-// A process's children born after the move are born there; one forked
-// before it joins its parent's. So a runaway, agent or not, is killed in
-// a cgroup where the server is not a candidate.
-//
-// It looks at the server's leaf every Every. Until it has looked, a new
-// process is in the server's leaf, which is bounded and never throttles
-// too (LayOut): what the process takes there stays charged to the leaf
-// after the move (cgroup v2 does not move a charge) until it frees it or
-// dies. So the watcher first raises the process's oom_score_adj, so that
-// if the leaf fills before the move the kernel kills the process, not the
-// server. The kernel can choose a second victim while the first is still
-// freeing its memory (measured: it then went on to the server), so a
-// runaway must not be killed where the server is a candidate: hence the
-// move, and not only the score.
+// Watcher moves every process the server starts, other than an agent, into
+// a bounded cgroup of its own, agents/proc-PID (its family joins it), after
+// raising its oom_score_adj, so that a runaway is killed where the server is
+// not a candidate. Why a move and a score: docs/t3-serve.md, "Why it holds".
 type Watcher struct {
 	// Leaf is the server's leaf directory; Agents the agents directory,
 	// where the processes' cgroups go.
@@ -96,11 +83,8 @@ func (w *Watcher) stillThere(pid int) bool {
 const DefaultWatchEvery = 10 * time.Millisecond
 
 // Once moves every process in the leaf but the server, and returns how
-// many it moved. A process that already holds more than a quarter of the
-// leaf's bound stays: moved, it would leave that much charged to the leaf
-// (measured in the guest: a child that took 20M of a 32M leaf in its
-// first look, then moved, left the server alone in a full leaf, and the
-// kernel killed the server).
+// many it moved. One that already holds more than a quarter of the leaf's
+// bound stays: moved, it would leave that much charged to the leaf.
 func (w *Watcher) Once() (int, error) {
 	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
 	if err != nil {
