@@ -82,9 +82,11 @@ func checkT3Code(logger *log.Logger) {
 	case path == "":
 		why = "T3 Code starts claude as \"claude\" from the PATH it builds from your login shell (its entries first), not claude-launch"
 	case !filepath.IsAbs(path):
-		why = "T3 Code starts claude as \"" + path + "\", a name it looks up in the PATH it builds from your login shell (its entries first), which need not find claude-launch"
+		why = "T3 Code starts claude as \"" + path + "\", a name it looks up in the PATH it builds from your login shell (its entries first), " +
+			"which need not find claude-launch"
 	}
-	logger.Warn(why+": its agents may not pass through claude-launch (then they keep the token the server started with, and get no agent cgroup of their own); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
+	logger.Warn(why+": its agents may not pass through claude-launch (then they keep the token the server started with, "+
+		"and get no agent cgroup of their own); set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
 		"file", filepath.Join(home, t3Settings), "setting", "providers.claudeAgent.binaryPath", "value", launcherPath())
 }
 

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 
 	"github.com/claude-launch/claude-launch/internal/config"
@@ -29,7 +28,8 @@ func WriteEnvFile(path string, s token.Secret) error {
 		return err
 	}
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("env file %s: %w: it is a %s, not a regular file; remove it and run `%s` again", path, token.ErrInsecureFile, token.DescribeType(fi.Mode()), config.SyncCommand)
+		return fmt.Errorf("env file %s: %w: it is a %s, not a regular file; remove it and run `%s` again",
+			path, token.ErrInsecureFile, token.DescribeType(fi.Mode()), config.SyncCommand)
 	}
 	return WriteAtomic(path, token.EnvFileContent("Written by claude-auth-sync; run `"+config.SyncCommand+"` to refresh it.", s))
 }
@@ -139,9 +139,10 @@ func checkDir(dir string, use dirUse) error {
 	case !mode.IsDir():
 		return fmt.Errorf("directory %s: %w: it is a %s, not a directory; %s", dir, token.ErrInsecureFile, token.DescribeType(mode), hint)
 	case int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("directory %s: %w: it is owned by uid %s, not by you (uid %s); %s", dir, token.ErrInsecureFile, strconv.Itoa(int(st.Uid)), strconv.Itoa(os.Geteuid()), hint)
+		return fmt.Errorf("directory %s: %w: it is owned by uid %d, not by you (uid %d); %s", dir, token.ErrInsecureFile, st.Uid, os.Geteuid(), hint)
 	case st.Mode&0o022 != 0:
-		return fmt.Errorf("directory %s: %w: group or others can write in it (mode %s), so they could replace the file; run `chmod go-w %s`, or %s", dir, token.ErrInsecureFile, token.Octal(st.Mode), dir, hint)
+		return fmt.Errorf("directory %s: %w: group or others can write in it (mode %s), so they could replace the file; run `chmod go-w %s`, or %s",
+			dir, token.ErrInsecureFile, token.Octal(st.Mode), dir, hint)
 	}
 	return nil
 }

@@ -123,8 +123,9 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	unit, err := UnitOf(ctx, conn, pid)
 	switch {
 	case err == nil && unit.Service && !unit.Main:
-		return rep, fmt.Errorf("%w %s: its ExecStart= starts %s through another program (a shell?), so a scope of its own would take the server out of the service, "+
-			"and `systemctl stop %s` would leave it running; make the line ExecStart=/usr/local/bin/%s [arguments], with nothing in between (see %s)",
+		return rep, fmt.Errorf("%w %s: its ExecStart= starts %s through another program (a shell?), so a scope of its own would take "+
+			"the server out of the service, and `systemctl stop %s` would leave it running; "+
+			"make the line ExecStart=/usr/local/bin/%s [arguments], with nothing in between (see %s)",
 			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, opts.Program, opts.UnitFile)
 	case err == nil && unit.Service:
 		rep.Outcome, rep.Unit, rep.OOMPolicy = InUnit, unit.Name, unit.OOMPolicy
@@ -149,7 +150,8 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %w", ErrNotCapped, err)
 		}
 	} else {
-		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); each agent raises its oom_score_adj, so the kernel kills an agent first")
+		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); "+
+			"each agent raises its oom_score_adj, so the kernel kills an agent first")
 	}
 	return rep, nil
 }
@@ -171,7 +173,8 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 		}
 	}
 	if unit.OOMPolicy != opts.Caps.OOMPolicy {
-		missing = append(missing, "OOMPolicy="+opts.Caps.OOMPolicy+" (it says "+orNone(unit.OOMPolicy)+": the first OOM kill of an agent would stop the server)")
+		missing = append(missing, "OOMPolicy="+opts.Caps.OOMPolicy+" (it says "+orNone(unit.OOMPolicy)+
+			": the first OOM kill of an agent would stop the server)")
 	}
 	if rep.Limits.Version == 2 && !unit.Delegate {
 		missing = append(missing, "Delegate=yes (without it agents cannot have cgroups of their own, and a runaway freezes the whole unit at MemoryHigh)")
@@ -179,7 +182,8 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s runs without %s; add to it (`systemctl edit %s`):\n  [Service]\n  MemoryHigh=%s\n  MemoryMax=%s\n  MemorySwapMax=%s\n  OOMPolicy=%s\n  Delegate=yes\n(as %s has them)",
+	return fmt.Errorf("%w: %s runs without %s; add to it (`systemctl edit %s`):\n"+
+		"  [Service]\n  MemoryHigh=%s\n  MemoryMax=%s\n  MemorySwapMax=%s\n  OOMPolicy=%s\n  Delegate=yes\n(as %s has them)",
 		ErrServiceNotCapped, unit.Name, strings.Join(missing, "; "), unit.Name,
 		FormatSize(opts.Caps.High), FormatSize(opts.Caps.Max), FormatSize(opts.Caps.SwapMax), opts.Caps.OOMPolicy, opts.UnitFile)
 }
@@ -221,7 +225,8 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 		}
 		rep.Warnings = append(rep.Warnings, why)
 	case rep.Scope.OOMPolicy != opts.Caps.OOMPolicy:
-		return fmt.Errorf("%w: systemd %s took OOMPolicy=%s for scope %s but reports %s", ErrNotCapped, rep.Systemd, opts.Caps.OOMPolicy, rep.Scope.Name, orNone(rep.Scope.OOMPolicy))
+		return fmt.Errorf("%w: systemd %s took OOMPolicy=%s for scope %s but reports %s",
+			ErrNotCapped, rep.Systemd, opts.Caps.OOMPolicy, rep.Scope.Name, orNone(rep.Scope.OOMPolicy))
 	}
 	return nil
 }
@@ -251,7 +256,8 @@ func Budget(c Caps, serverMax uint64, setting string) (server, agents uint64, er
 		serverMax = total / 4
 	}
 	if serverMax >= total || total-serverMax <= WatchMax {
-		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below MemoryHigh (%s); lower %s, or raise MemoryHigh",
+		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below MemoryHigh (%s); "+
+			"lower %s, or raise MemoryHigh",
 			ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total), setting)
 	}
 	return serverMax, total - serverMax - WatchMax, nil
@@ -272,7 +278,8 @@ func kernelWarnings(l Limits, gaps []Gap) []string {
 			w = append(w, "cgroup v1: MemoryHigh is not enforced (v1 has no memory.high; only MemoryMax is)")
 		}
 		if g.Unenforceable && g.Cap == "MemorySwapMax" {
-			w = append(w, "cgroup v1: MemorySwapMax is not enforced (v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set)")
+			w = append(w, "cgroup v1: MemorySwapMax is not enforced "+
+				"(v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set)")
 		}
 	}
 	if l.Version == 1 {

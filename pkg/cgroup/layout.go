@@ -2,6 +2,7 @@ package cgroup
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,7 +57,9 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 		return "", wrap("move the server into "+leaf+": ", err, hint)
 	}
 	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
-		return "", errors.New("the unit's cgroup " + dir + " still holds other processes (" + strings.Join(strings.Fields(string(procs)), " ") + "), so its agents cannot have cgroups of their own: start " + l.Program + " as the unit's only process (ExecStart=, no ExecStartPre= that lingers)")
+		return "", fmt.Errorf("the unit's cgroup %s still holds other processes (%s), so its agents cannot have cgroups of their own: "+
+			"start %s as the unit's only process (ExecStart=, no ExecStartPre= that lingers)",
+			dir, strings.Join(strings.Fields(string(procs)), " "), l.Program)
 	}
 	if err := enableMemory(dir); err != nil {
 		return "", wrap("", err, hint)
@@ -89,7 +92,9 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 // and memory.oom.group=0, so that an OOM kill takes one process, never
 // the server with the child that grew.
 func bound(dir string, max, low uint64) error {
-	vs := []kernfile.Value{{File: "memory.high", Value: "max"}, {File: "memory.swap.max", Value: "0", Optional: true}, {File: "memory.oom.group", Value: "0"}}
+	vs := []kernfile.Value{
+		{File: "memory.high", Value: "max"}, {File: "memory.swap.max", Value: "0", Optional: true}, {File: "memory.oom.group", Value: "0"},
+	}
 	if max != Unlimited {
 		vs = append(vs, kernfile.Value{File: "memory.max", Value: strconv.FormatUint(max, 10)})
 	}

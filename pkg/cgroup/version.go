@@ -49,7 +49,9 @@ func (v Version) String() string { return strconv.Itoa(v.Major) + "." + strconv.
 // takes the one process and the scope lives on.
 func RejectedOOMPolicy(v Version, unitFile string) (safe bool, why string) {
 	if v.Major > 0 && v.Major < 252 {
-		return true, "systemd " + v.String() + " does not know OOMPolicy on scopes, and its scopes do not react to an OOM kill: the kernel kills the one runaway, the scope lives on"
+		return true, "systemd " + v.String() + " does not know OOMPolicy on scopes, and its scopes do not react to an OOM kill: " +
+			"the kernel kills the one runaway, the scope lives on"
 	}
-	return false, "systemd " + v.String() + " rejected OOMPolicy on the scope; a 252 before 252.5 stops the whole scope, server and all, at the first OOM kill. Upgrade systemd, or run the server as a service with OOMPolicy=continue (" + unitFile + ")"
+	return false, "systemd " + v.String() + " rejected OOMPolicy on the scope; a 252 before 252.5 stops the whole scope, server and all, " +
+		"at the first OOM kill. Upgrade systemd, or run the server as a service with OOMPolicy=continue (" + unitFile + ")"
 }

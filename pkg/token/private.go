@@ -118,7 +118,8 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 	case trust == Private && perm&0o077 != 0:
 		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can access it (mode "+Octal(perm)+"); run `chmod 600 "+path+"`")
 	case trust == Trusted && perm&0o022 != 0:
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can write it (mode "+Octal(perm)+"), and it decides where your token goes; run `chmod go-w "+path+"`")
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can write it (mode "+Octal(perm)+
+			"), and it decides where your token goes; run `chmod go-w "+path+"`")
 	}
 	return nil
 }

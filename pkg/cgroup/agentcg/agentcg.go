@@ -61,7 +61,7 @@ func Join(agents string, l Limits) (joined bool, err error) {
 	}
 	var fs syscall.Statfs_t
 	if err := syscall.Statfs(agents, &fs); err != nil || fs.Type != cgroup2Magic {
-		return false, errors.New("agent cgroup " + agents + ": not a directory of the cgroup v2 filesystem; ignored (t3-serve-launch sets it for the agents its server starts)")
+		return false, errors.New("agent cgroup " + agents + ": not a directory of the cgroup v2 filesystem; ignored (only a server's launcher sets it)")
 	}
 	leaf := agents[:len(agents)-len(AgentsDir)] + ServerLeaf
 	here, err := ownCgroup()
