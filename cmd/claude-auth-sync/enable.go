@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -52,7 +53,7 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 	// What can be checked is checked before Vault is written: a refused
 	// directory must not leave the token in Vault and no env file.
 	if err := store.CheckDir(filepath.Dir(cfg.EnvFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return token.Secret{}, errors.New(err.Error() + "; nothing was stored")
+		return token.Secret{}, fmt.Errorf("%w; nothing was stored", err)
 	}
 	client, err := vault.New(cfg, os.Getenv)
 	if err != nil {
@@ -99,13 +100,13 @@ func readToken(stdin io.Reader) (token.Secret, error) {
 		b, err := term.ReadPassword(int(f.Fd()))
 		os.Stderr.WriteString("\n")
 		if err != nil {
-			return token.Secret{}, errors.New("read the token: " + err.Error())
+			return token.Secret{}, fmt.Errorf("read the token: %w", err)
 		}
 		in = b
 	} else {
 		b, err := io.ReadAll(io.LimitReader(stdin, maxTokenInput+1))
 		if err != nil {
-			return token.Secret{}, errors.New("read the token from stdin: " + err.Error())
+			return token.Secret{}, fmt.Errorf("read the token from stdin: %w", err)
 		}
 		if len(b) > maxTokenInput {
 			// Past the bound a token may be cut: refuse, never truncate.
