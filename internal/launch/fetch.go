@@ -50,7 +50,7 @@ func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fe
 		argv := []string{SyncProgram, "sync", "--on-miss", DeadlineFlag + "=" + strconv.FormatInt(deadline.Add(-ChildMargin).UnixMilli(), 10)}
 		p, err := os.StartProcess(path, argv, &os.ProcAttr{Env: environ, Files: []*os.File{null, null, stderr}})
 		if err != nil {
-			return errors.New("cannot look up Vault: start " + path + ": " + err.Error())
+			return errs.Wrap("cannot look up Vault: start "+path+": ", err, "")
 		}
 		timer := time.AfterFunc(time.Until(deadline), func() { _ = p.Kill() })
 		st, err := p.Wait()

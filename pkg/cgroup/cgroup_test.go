@@ -90,22 +90,6 @@ func TestScopeProperties(t *testing.T) {
 	}
 }
 
-func TestParseProcCgroup(t *testing.T) {
-	hybrid := "12:memory:/user.slice/user-1000.slice/session-3.scope\n11:cpu,cpuacct:/user.slice\n1:name=systemd:/user.slice\n0::/user.slice/user-1000.slice/session-3.scope\n"
-	loc, err := parseProcCgroup(strings.NewReader(hybrid))
-	if err != nil || loc.V1Memory != "/user.slice/user-1000.slice/session-3.scope" || loc.V2 != "/user.slice/user-1000.slice/session-3.scope" {
-		t.Errorf("hybrid: %+v %v", loc, err)
-	}
-	loc, _ = parseProcCgroup(strings.NewReader("0::/system.slice/t3.scope\n"))
-	if loc.V2 != "/system.slice/t3.scope" || loc.V1Memory != "" {
-		t.Errorf("v2: %+v", loc)
-	}
-	loc, _ = parseProcCgroup(strings.NewReader("4:memory:/a/b\n3:pids:/a\n"))
-	if loc.V1Memory != "/a/b" || loc.V2 != "" {
-		t.Errorf("v1: %+v", loc)
-	}
-}
-
 // tree writes cgroup files: path → content.
 func tree(t *testing.T, files map[string]string) string {
 	t.Helper()

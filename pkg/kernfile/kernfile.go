@@ -71,6 +71,30 @@ func SameCgroup(dir, rel string) bool {
 	return strings.HasPrefix(rel, "/") && strings.HasSuffix(dir, rel)
 }
 
+// Cgroups reads /proc/PID/cgroup (pid 0: this process).
+func Cgroups(pid int) (v2, v1Memory string, err error) {
+	s, err := ReadSmall(procPath(pid, "cgroup"))
+	v2, v1Memory = ParseCgroups(s)
+	return v2, v1Memory, err
+}
+
+// ParseCgroups reads the "ID:controllers:path" lines of /proc/PID/cgroup:
+// the cgroup v2 path (the "0::" line) and the v1 memory controller's, ""
+// for none.
+func ParseCgroups(s string) (v2, v1Memory string) {
+	for _, line := range strings.Split(s, "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		switch {
+		case len(parts) != 3:
+		case parts[0] == "0" && parts[1] == "":
+			v2 = parts[2]
+		case strings.Contains(","+parts[1]+",", ",memory,"):
+			v1Memory = parts[2]
+		}
+	}
+	return v2, v1Memory
+}
+
 // Stat is what this project reads of /proc/PID/stat.
 type Stat struct {
 	State string // R, S, D, Z (zombie), X (dead)…

@@ -19,6 +19,21 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
+func TestParseCgroups(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"12:memory:/user.slice/s-3.scope\n11:cpu,cpuacct:/user.slice\n1:name=systemd:/user.slice\n0::/user.slice/s-3.scope\n": {
+			"/user.slice/s-3.scope", "/user.slice/s-3.scope"},
+		"0::/system.slice/t3.scope\n": {"/system.slice/t3.scope", ""},
+		"4:memory:/a/b\n3:pids:/a\n":  {"", "/a/b"},
+		"4:cpu,memory,pids:/a/b\n":    {"", "/a/b"},
+		"4:memory.fake:/a/b\n0::/c\n": {"/c", ""},
+	} {
+		if v2, v1 := ParseCgroups(in); v2 != want[0] || v1 != want[1] {
+			t.Errorf("ParseCgroups(%q) = %q, %q; want %q", in, v2, v1, want)
+		}
+	}
+}
+
 func TestSameCgroup(t *testing.T) {
 	for _, tc := range []struct {
 		dir, rel string

@@ -64,7 +64,7 @@ func Join(agents string, l Limits) (joined bool, err error) {
 		return false, errors.New("agent cgroup " + agents + ": not a directory of the cgroup v2 filesystem; ignored (only a server's launcher sets it)")
 	}
 	leaf := agents[:len(agents)-len(AgentsDir)] + ServerLeaf
-	here, err := ownCgroup()
+	here, _, err := kernfile.Cgroups(0)
 	if err != nil {
 		return false, err
 	}
@@ -119,20 +119,6 @@ func tryJoin(dir string, l Limits) error {
 		{File: "memory.oom.group", Value: "1"},
 		{File: "cgroup.procs", Value: "0"},
 	})
-}
-
-// ownCgroup is this process's cgroup v2 path, relative to the mount.
-func ownCgroup() (string, error) {
-	s, err := kernfile.ReadSmall("/proc/self/cgroup")
-	if err != nil {
-		return "", err
-	}
-	for _, line := range strings.Split(s, "\n") {
-		if p, ok := strings.CutPrefix(line, "0::"); ok {
-			return p, nil
-		}
-	}
-	return "", nil
 }
 
 // sweep removes the agent cgroups that are empty: their agents ended.
