@@ -42,7 +42,8 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) + " is not a date such as 2027-11-28 or an RFC 3339 time"}
 		}
 		if !t.After(time.Now()) {
-			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) + " is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
+			return token.Secret{}, errUsage{"--expires=" + strconv.Quote(e.Expires) +
+				" is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
 		}
 		expires = t
 	}
@@ -66,13 +67,15 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 	if cur, err := client.Fetch(ctx); err == nil && cur.Token.Equal(tok) {
 		io.WriteString(stdout, "the setup token (fingerprint "+fingerprint.Of(tok)+") is already the one at "+client.SecretPath()+": nothing written\n")
 		if e.Expires != "" {
-			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored (`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
+			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored "+
+				"(`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
 		}
 	} else {
 		if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
 			return token.Secret{}, err
 		}
-		io.WriteString(stdout, "stored the setup token (fingerprint "+fingerprint.Of(tok)+") at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
+		io.WriteString(stdout, "stored the setup token (fingerprint "+fingerprint.Of(tok)+") at "+client.SecretPath()+", expiring "+
+			expires.Format(time.DateOnly)+"\n")
 	}
 	if err := syncAndShow(cfg, logger, stdout); err != nil {
 		return tok, err
@@ -110,7 +113,8 @@ func readToken(stdin io.Reader) (token.Secret, error) {
 		}
 		if len(b) > maxTokenInput {
 			// Past the bound a token may be cut: refuse, never truncate.
-			return token.Secret{}, errUsage{"stdin holds more than 64 KiB, which is not a setup token: pipe in the token alone, or the output of `claude setup-token`"}
+			return token.Secret{}, errUsage{"stdin holds more than 64 KiB, which is not a setup token: " +
+				"pipe in the token alone, or the output of `claude setup-token`"}
 		}
 		in = b
 	}

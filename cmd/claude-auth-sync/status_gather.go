@@ -126,9 +126,11 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	st.DaysLeft = &days
 	switch left := time.Until(state.Token.ExpiresAt); {
 	case left <= 0:
-		st.problem("the setup token expired on " + state.Token.ExpiresAt.Format(time.DateOnly) + ": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+		st.problem("the setup token expired on " + state.Token.ExpiresAt.Format(time.DateOnly) +
+			": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
 	case left < expiryWarning:
-		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + state.Token.ExpiresAt.Format(time.DateOnly) + "): make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + state.Token.ExpiresAt.Format(time.DateOnly) +
+			"): make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
 	}
 }
 
@@ -198,7 +200,8 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 		// No claude that answers: no agent can start, whatever the login.
 		st.problem("claude: " + st.Claude.Error)
 	case st.Claude.BelowFloor && st.Mode == ModeSetupToken:
-		st.problem("claude " + st.Claude.Version + " is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
+		st.problem("claude " + st.Claude.Version +
+			" is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
 	}
 	// Asked only with the setup token in use: on a stored login the
 	// question could refresh it (authThroughLauncher), and the file
@@ -212,7 +215,9 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 	case err != nil:
 		st.problem("claude did not say which credential it uses through claude-launch, so the setup token is not known to work: " + err.Error())
 	case method != "oauth_token" && len(st.Overrides) == 0:
-		st.problem("claude says it would use " + method + ", not the setup token: claude-launch did not pass it; check that it reads the env file (`CLAUDE_LAUNCH_LOG_LEVEL=debug claude-launch --version` says where it looks) and that " + config.EnvDisable + " is not set")
+		st.problem("claude says it would use " + method +
+			", not the setup token: claude-launch did not pass it; check that it reads the env file " +
+			"(`CLAUDE_LAUNCH_LOG_LEVEL=debug claude-launch --version` says where it looks) and that " + config.EnvDisable + " is not set")
 	}
 }
 

@@ -78,10 +78,12 @@ func printStatus(w io.Writer, st Status) {
 		if a.Pane != "" {
 			where += " tmux pane " + a.Pane
 		}
-		b.WriteString("    pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + a.Credential(st.EnvFile.Fingerprint) + "\n")
+		b.WriteString("    pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " +
+			a.Credential(st.EnvFile.Fingerprint) + "\n")
 	}
 	if st.Mode == ModeSetupToken {
-		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
+		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n" +
+			"  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
 	}
 	for _, p := range st.Problems {
 		b.WriteString("\nproblem: " + p)

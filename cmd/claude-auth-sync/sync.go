@@ -45,7 +45,8 @@ func tokenEnding(i vault.TokenInfo) string {
 	if i.Capped {
 		why = "has reached its max TTL"
 	}
-	return "your Vault token ends " + i.Expires.Local().Format("2006-01-02 15:04") + " and " + why + ": log in again (`vault login`) before then, or every sync stops"
+	return "your Vault token ends " + i.Expires.Local().Format("2006-01-02 15:04") + " and " + why +
+		": log in again (`vault login`) before then, or every sync stops"
 }
 
 // Run syncs. By hand and on the timer:
@@ -208,10 +209,12 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	line := rep.File + ": " + rep.Verdict.String()
 	switch {
 	case rep.Restored != "":
-		logger.Warn("the rotating login was damaged ("+strings.Join(rep.Verdict.Damage, ", ")+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
+		logger.Warn("the rotating login was damaged ("+strings.Join(rep.Verdict.Damage, ", ")+
+			"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
 		line += "; restored from " + rep.Restored + ": " + rep.After.String()
 	case rep.NoBackup:
-		logger.Error("the rotating login is damaged (" + strings.Join(rep.Verdict.Damage, ", ") + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+		logger.Error("the rotating login is damaged (" + strings.Join(rep.Verdict.Damage, ", ") +
+			") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 		line += "; no healthy backup to restore"
 	case rep.BackedUp != "":
 		line += "; backed up"
