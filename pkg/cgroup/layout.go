@@ -64,13 +64,13 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	if err := enableMemory(dir); err != nil {
 		return "", wrap("", err, hint)
 	}
-	if err := bound(leaf, l.ServerMax, l.ServerLow); err != nil {
+	if err := kernfile.Bound(leaf, l.ServerMax, l.ServerLow, false); err != nil {
 		return "", wrap("bound the server's leaf: ", err, "")
 	}
 	if err := mkdirCgroup(watch); err != nil {
 		return "", err
 	}
-	if err := bound(watch, WatchMax, 0); err != nil {
+	if err := kernfile.Bound(watch, WatchMax, 0, false); err != nil {
 		return "", wrap("bound the watcher's leaf: ", err, "")
 	}
 	if err := mkdirCgroup(agents); err != nil {
@@ -85,23 +85,6 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 		}
 	}
 	return agents, nil
-}
-
-// bound makes dir a leaf that kills instead of throttling: memory.max
-// (unless Unlimited), memory.high=max, no swap, memory.low when low > 0,
-// and memory.oom.group=0, so that an OOM kill takes one process, never
-// the server with the child that grew.
-func bound(dir string, max, low uint64) error {
-	vs := []kernfile.Value{
-		{File: "memory.high", Value: "max"}, {File: "memory.swap.max", Value: "0", Optional: true}, {File: "memory.oom.group", Value: "0"},
-	}
-	if max != Unlimited {
-		vs = append(vs, kernfile.Value{File: "memory.max", Value: strconv.FormatUint(max, 10)})
-	}
-	if low > 0 {
-		vs = append(vs, kernfile.Value{File: "memory.low", Value: strconv.FormatUint(low, 10)})
-	}
-	return kernfile.WriteValues(dir, vs)
 }
 
 func mkdirCgroup(dir string) error {

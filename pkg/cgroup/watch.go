@@ -173,7 +173,7 @@ func (w *Watcher) makeProc(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
-	if err := bound(dir, w.Limit, 0); err != nil {
+	if err := kernfile.Bound(dir, w.Limit, 0, false); err != nil {
 		_ = syscall.Rmdir(dir)
 		return err
 	}

@@ -59,6 +59,24 @@ func WriteValues(dir string, vs []Value) error {
 	return nil
 }
 
+// Bound makes the cgroup dir kill at max instead of throttling:
+// memory.max (unless ^uint64(0), no limit), memory.high=max, no swap,
+// memory.low when low > 0, and memory.oom.group: whether an OOM kill takes
+// the whole cgroup (an agent) or the one process that grew (the server's).
+func Bound(dir string, max, low uint64, oomGroup bool) error {
+	vs := []Value{{"memory.high", "max", false}, {"memory.swap.max", "0", true}, {"memory.oom.group", "0", false}}
+	if oomGroup {
+		vs[2].Value = "1"
+	}
+	if max != ^uint64(0) {
+		vs = append(vs, Value{"memory.max", strconv.FormatUint(max, 10), false})
+	}
+	if low > 0 {
+		vs = append(vs, Value{"memory.low", strconv.FormatUint(low, 10), false})
+	}
+	return WriteValues(dir, vs)
+}
+
 func exists(dir string) bool {
 	var st syscall.Stat_t
 	return syscall.Stat(dir, &st) == nil

@@ -112,13 +112,10 @@ func tryJoin(dir string, l Limits) error {
 	if err := syscall.Mkdir(dir, 0o755); err != nil && err != syscall.EEXIST {
 		return err
 	}
-	return kernfile.WriteValues(dir, []kernfile.Value{
-		{File: "memory.max", Value: strconv.FormatUint(l.Max, 10)},
-		{File: "memory.high", Value: "max"},
-		{File: "memory.swap.max", Value: "0", Optional: true},
-		{File: "memory.oom.group", Value: "1"},
-		{File: "cgroup.procs", Value: "0"},
-	})
+	if err := kernfile.Bound(dir, l.Max, 0, true); err != nil {
+		return err
+	}
+	return kernfile.WriteFile(dir+"/cgroup.procs", "0")
 }
 
 // sweep removes the agent cgroups that are empty: their agents ended.
