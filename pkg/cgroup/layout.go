@@ -51,10 +51,10 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	watch := filepath.Join(dir, WatchLeaf)
 	hint := "; the unit needs Delegate=yes (" + l.UnitFile + ")"
 	if err := mkdirCgroup(leaf); err != nil {
-		return "", wrap("", err, hint)
+		return "", fmt.Errorf("%w%s", err, hint)
 	}
 	if err := kernfile.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
-		return "", wrap("move the server into "+leaf+": ", err, hint)
+		return "", fmt.Errorf("move the server into %s: %w%s", leaf, err, hint)
 	}
 	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
 		return "", fmt.Errorf("the unit's cgroup %s still holds other processes (%s), so its agents cannot have cgroups of their own: "+
@@ -62,16 +62,16 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 			dir, strings.Join(strings.Fields(string(procs)), " "), l.Program)
 	}
 	if err := enableMemory(dir); err != nil {
-		return "", wrap("", err, hint)
+		return "", fmt.Errorf("%w%s", err, hint)
 	}
 	if err := kernfile.Bound(leaf, l.ServerMax, l.ServerLow, false); err != nil {
-		return "", wrap("bound the server's leaf: ", err, "")
+		return "", fmt.Errorf("bound the server's leaf: %w", err)
 	}
 	if err := mkdirCgroup(watch); err != nil {
 		return "", err
 	}
 	if err := kernfile.Bound(watch, WatchMax, 0, false); err != nil {
-		return "", wrap("bound the watcher's leaf: ", err, "")
+		return "", fmt.Errorf("bound the watcher's leaf: %w", err)
 	}
 	if err := mkdirCgroup(agents); err != nil {
 		return "", err
@@ -81,7 +81,7 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	}
 	if l.AgentsMax != Unlimited {
 		if err := kernfile.WriteFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(l.AgentsMax, 10)); err != nil {
-			return "", wrap("bound the agents together (memory.max): ", err, "")
+			return "", fmt.Errorf("bound the agents together (memory.max): %w", err)
 		}
 	}
 	return agents, nil
@@ -89,7 +89,7 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 
 func mkdirCgroup(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return wrap("create cgroup "+dir+": ", err, "")
+		return fmt.Errorf("create cgroup %s: %w", dir, err)
 	}
 	return nil
 }
@@ -97,7 +97,7 @@ func mkdirCgroup(dir string) error {
 // enableMemory gives the children of dir the memory controller.
 func enableMemory(dir string) error {
 	if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
-		return wrap("enable the memory controller below "+dir+": ", err, "")
+		return fmt.Errorf("enable the memory controller below %s: %w", dir, err)
 	}
 	return nil
 }

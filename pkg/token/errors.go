@@ -27,5 +27,3 @@ func Octal(mode uint32) string {
 	}
 	return s
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,6 +3,7 @@ package token
 import (
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -111,7 +112,7 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 	me := os.Geteuid()
 	owner := int(st.Uid)
 	if owner != me && !(trust == Trusted && owner == 0) {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+itoa(owner)+", not by you (uid "+itoa(me)+"); remove it"+remedy)
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(owner)+", not by you (uid "+strconv.Itoa(me)+"); remove it"+remedy)
 	}
 	perm := st.Mode & 0o777
 	switch {
