@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -87,18 +86,9 @@ func claudeVersion(ctx context.Context, cfg *config.Config) claudeInfo {
 // login is within claude's reach. A launcher that failed to pass the
 // token then shows as "none".
 func authThroughLauncher(ctx context.Context) (string, error) {
-	launcher := ""
-	if dir := launch.SelfDir(); dir != "" {
-		if p := filepath.Join(dir, "claude-launch"); isExecutable(p) {
-			launcher = p
-		}
-	}
-	if launcher == "" {
-		p, err := exec.LookPath("claude-launch")
-		if err != nil {
-			return "", errors.New("no claude-launch beside claude-auth-sync or in PATH")
-		}
-		launcher = p
+	launcher, ok := launch.Beside("claude-launch", os.Environ())
+	if !ok {
+		return "", errors.New("no claude-launch beside claude-auth-sync or in PATH")
 	}
 	empty, err := os.MkdirTemp("", "claude-auth-sync-status-")
 	if err != nil {
@@ -121,11 +111,6 @@ func authThroughLauncher(ctx context.Context) (string, error) {
 		return "", errors.New("`claude auth status --json` through claude-launch gave no authMethod: " + strings.TrimSpace(firstLine(string(out))))
 	}
 	return st.AuthMethod, nil
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
 func firstLine(s string) string {

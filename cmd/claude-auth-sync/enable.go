@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 	"golang.org/x/term"
 )
 
@@ -55,7 +57,7 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 	// What can be checked is checked before Vault is written: a refused
 	// directory must not leave the token in Vault and no env file.
 	if err := store.CheckDir(filepath.Dir(cfg.EnvFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return token.Secret{}, "", errors.New(err.Error() + "; nothing was stored")
+		return token.Secret{}, "", fmt.Errorf("%w; nothing was stored", err)
 	}
 	client, err := vault.New(cfg, os.Getenv)
 	if err != nil {
@@ -66,20 +68,21 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 	// The same token again is a no-op: nothing is written, and its expiry
 	// stays that of its mint, as first recorded.
 	if cur, err := client.Fetch(ctx); err == nil && cur.Token.Equal(tok) {
-		io.WriteString(stdout, "the setup token (fingerprint "+tok.Fingerprint()+") is already the one at "+client.SecretPath()+": nothing written\n")
+		io.WriteString(stdout, "the setup token (fingerprint "+fingerprint.Of(tok)+") is already the one at "+client.SecretPath()+": nothing written\n")
 		if e.Expires != "" {
-			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored (`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
+			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored "+
+				"(`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
 		}
 	} else {
 		if err == nil {
-			replaced = cur.Token.Fingerprint()
+			replaced = fingerprint.Of(cur.Token)
 		}
 		if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
 			return token.Secret{}, "", err
 		}
-		what := "stored the setup token (fingerprint " + tok.Fingerprint() + ")"
+		what := "stored the setup token (fingerprint " + fingerprint.Of(tok) + ")"
 		if replaced != "" {
-			what = "replaced the setup token (fingerprint " + replaced + ") with this one (fingerprint " + tok.Fingerprint() + ")"
+			what = "replaced the setup token (fingerprint " + replaced + ") with this one (fingerprint " + fingerprint.Of(tok) + ")"
 		}
 		io.WriteString(stdout, what+" at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
 	}
@@ -106,17 +109,18 @@ func readToken(stdin io.Reader) (token.Secret, error) {
 		b, err := term.ReadPassword(int(f.Fd()))
 		os.Stderr.WriteString("\n")
 		if err != nil {
-			return token.Secret{}, errors.New("read the token: " + err.Error())
+			return token.Secret{}, fmt.Errorf("read the token: %w", err)
 		}
 		in = b
 	} else {
 		b, err := io.ReadAll(io.LimitReader(stdin, maxTokenInput+1))
 		if err != nil {
-			return token.Secret{}, errors.New("read the token from stdin: " + err.Error())
+			return token.Secret{}, fmt.Errorf("read the token from stdin: %w", err)
 		}
 		if len(b) > maxTokenInput {
 			// Past the bound a token may be cut: refuse, never truncate.
-			return token.Secret{}, errUsage{"stdin holds more than 64 KiB, which is not a setup token: pipe in the token alone, or the output of `claude setup-token`"}
+			return token.Secret{}, errUsage{"stdin holds more than 64 KiB, which is not a setup token: " +
+				"pipe in the token alone, or the output of `claude setup-token`"}
 		}
 		in = b
 	}

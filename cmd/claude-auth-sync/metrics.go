@@ -1,9 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/version"
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +13,7 @@ import (
 const (
 	ModeSetupToken = "setup_token"
 	ModeLogin      = "login"
+	ModeDisabled   = "disabled" // status only: the kill switch is on
 )
 
 // authReport is what one sync learned, for the metrics.
@@ -73,7 +74,7 @@ func writeMetrics(path string, r authReport) error {
 	info.WithLabelValues(cv, version.String()).Set(1)
 	reg.MustRegister(info)
 	if err := prometheus.WriteToTextfile(path, reg); err != nil {
-		return errs.Wrap("write metrics: ", err, "; check CLAUDE_LAUNCH_METRICS_FILE: its directory must exist and be writable by you")
+		return fmt.Errorf("write metrics: %w; check CLAUDE_LAUNCH_METRICS_FILE: its directory must exist and be writable by you", err)
 	}
 	return nil
 }

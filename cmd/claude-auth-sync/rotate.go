@@ -9,6 +9,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // RotateCmd replaces the setup token and lists the agents still on the old
@@ -20,14 +21,14 @@ type RotateCmd struct {
 // Run rotates.
 func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
 	before := ""
-	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
-		before = tok.Fingerprint()
+	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
+		before = fingerprint.Of(tok)
 	}
 	tok, replaced, err := r.store(cfg, logger, stdin, stdout)
 	if err != nil {
 		return err
 	}
-	if before == tok.Fingerprint() {
+	if before == fingerprint.Of(tok) {
 		io.WriteString(stdout, "\nThat is the token already in use (fingerprint "+before+"): nothing rotated.\n")
 		return nil
 	}
@@ -45,10 +46,10 @@ func restartOld(stdout io.Writer, tok token.Secret, old string) error {
 	var b strings.Builder
 	var panes []string
 	for _, a := range list {
-		if a.Fingerprint == tok.Fingerprint() {
+		if a.Fingerprint == fingerprint.Of(tok) {
 			continue
 		}
-		b.WriteString("  " + agentLine(a, tok.Fingerprint()))
+		b.WriteString("  " + agentLine(a, fingerprint.Of(tok)))
 		if a.Pane != "" {
 			panes = append(panes, "respawn-pane -k -t "+a.Pane)
 		} else {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // TestRestartOld: the agents on another credential are named, one command
@@ -29,13 +30,13 @@ func TestRestartOld(t *testing.T) {
 		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
 	}
 	var out strings.Builder
-	if err := restartOld(&out, tok, old.Fingerprint()); err != nil {
+	if err := restartOld(&out, tok, fingerprint.Of(old)); err != nil {
 		t.Fatal(err)
 	}
 	for _, re := range []string{
-		`(?m)^  pid \d+  tmux pane %97  started .*: an OLD setup token ` + old.Fingerprint() + `$`,
+		`(?m)^  pid \d+  tmux pane %97  started .*: an OLD setup token ` + fingerprint.Of(old) + `$`,
 		`(?m)^Restart every pane among them: tmux .*respawn-pane -k -t %97 .*respawn-pane -k -t %98`,
-		`(?m)^Then revoke the old setup token \(fingerprint ` + old.Fingerprint() + `\) in your Anthropic console`,
+		`(?m)^Then revoke the old setup token \(fingerprint ` + fingerprint.Of(old) + `\) in your Anthropic console`,
 	} {
 		if !regexp.MustCompile(re).MatchString(out.String()) {
 			t.Errorf("no %q in:\n%s", re, out.String())

@@ -18,6 +18,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // expiryWarning is how long before a setup token expires status warns
@@ -63,7 +64,7 @@ type vaultStatus struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Version     int    `json:"secret_version,omitempty"`
 	Error       string `json:"error,omitempty"`
-	err         error
+	err         error  // Error's cause, to tell it apart
 	// Token is the user's Vault token, as lookup-self says (never renewed
 	// by status), or why Vault would not say.
 	Token      *vault.TokenInfo `json:"vault_token,omitempty"`
@@ -103,7 +104,7 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	st.EnvFile = envFileOf(cfg.EnvFile)
 	switch {
 	case cfg.Disabled:
-		st.Mode = "disabled"
+		st.Mode = ModeDisabled
 		st.warn(config.EnvDisable + " is on: every claude starts with its own login, and nothing is synced")
 	case st.EnvFile.Fingerprint != "":
 		st.Mode = ModeSetupToken
@@ -125,9 +126,11 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	st.DaysLeft = &days
 	switch left := time.Until(state.Token.ExpiresAt); {
 	case left <= 0:
-		st.problem("the setup token expired on " + state.Token.ExpiresAt.Format(time.DateOnly) + ": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+		st.problem("the setup token expired on " + state.Token.ExpiresAt.Format(time.DateOnly) +
+			": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
 	case left < expiryWarning:
-		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + state.Token.ExpiresAt.Format(time.DateOnly) + "): make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + state.Token.ExpiresAt.Format(time.DateOnly) +
+			"): make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
 	}
 }
 
@@ -200,7 +203,8 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 		// No claude that answers: no agent can start, whatever the login.
 		st.problem("claude: " + st.Claude.Error)
 	case st.Claude.BelowFloor && st.Mode == ModeSetupToken:
-		st.problem("claude " + st.Claude.Version + " is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
+		st.problem("claude " + st.Claude.Version +
+			" is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
 	}
 	// Asked only with the setup token in use: on a stored login the
 	// question could refresh it (authThroughLauncher), and the file
@@ -214,7 +218,9 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 	case err != nil:
 		st.problem("claude did not say which credential it uses through claude-launch, so the setup token is not known to work: " + err.Error())
 	case method != "oauth_token" && len(st.Overrides) == 0:
-		st.problem("claude says it would use " + method + ", not the setup token: claude-launch did not pass it; check that it reads the env file (`CLAUDE_LAUNCH_LOG_LEVEL=debug claude-launch --version` says where it looks) and that " + config.EnvDisable + " is not set")
+		st.problem("claude says it would use " + method +
+			", not the setup token: claude-launch did not pass it; check that it reads the env file " +
+			"(`CLAUDE_LAUNCH_LOG_LEVEL=debug claude-launch --version` says where it looks) and that " + config.EnvDisable + " is not set")
 	}
 }
 
@@ -254,18 +260,18 @@ func envFileOf(path string) envFileStatus {
 		return es
 	}
 	es.Present = true
-	es.Mode = "0" + strconv.FormatUint(uint64(sys.Mode&0o777), 8)
+	es.Mode = token.Octal(sys.Mode & 0o777)
 	es.Owner = "uid " + strconv.Itoa(int(sys.Uid))
 	if int(sys.Uid) == os.Geteuid() {
 		es.Owner = "you"
 	}
 	es.ModifiedAt = time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
-	tok, err := token.ReadEnvFile(path)
+	tok, err := token.ReadEnvFile(path, config.SyncCommand)
 	if err != nil {
 		es.Error = err.Error()
 		return es
 	}
-	es.Fingerprint = tok.Fingerprint()
+	es.Fingerprint = fingerprint.Of(tok)
 	return es
 }
 
@@ -278,7 +284,7 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	}
 	vs.SetUp = true
 	if err != nil {
-		vs.Error = err.Error()
+		vs.err, vs.Error = err, err.Error()
 		return vs
 	}
 	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
@@ -292,11 +298,11 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	vs.err = err
 	switch {
 	case err == nil:
-		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, f.Token.Fingerprint(), f.Version
+		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, fingerprint.Of(f.Token), f.Version
 	case errors.Is(err, token.ErrNoToken):
 		vs.Answered = true
 	default:
-		vs.Error = err.Error()
+		vs.err, vs.Error = err, err.Error()
 	}
 	return vs
 }

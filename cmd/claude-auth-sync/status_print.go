@@ -27,7 +27,7 @@ func printStatus(w io.Writer, st Status) {
 	switch st.Mode {
 	case ModeSetupToken:
 		line("next claude uses", "the setup token, fingerprint "+st.EnvFile.Fingerprint)
-	case "disabled":
+	case ModeDisabled:
 		line("next claude uses", "its own login (the launcher is off)")
 	default:
 		line("next claude uses", "its own rotating login")
@@ -88,7 +88,8 @@ func printStatus(w io.Writer, st Status) {
 		b.WriteString("    " + agentLine(a, st.EnvFile.Fingerprint) + "\n")
 	}
 	if st.Mode == ModeSetupToken {
-		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
+		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n" +
+			"  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
 	}
 	_, _ = io.WriteString(w, b.String())
 }
@@ -96,20 +97,11 @@ func printStatus(w io.Writer, st Status) {
 // agentLine says where agent a runs, since when, and on what: current is
 // the fingerprint of the token in use.
 func agentLine(a agents.Agent, current string) string {
-	what := "its own login"
-	switch {
-	case a.Invalid:
-		what = "a CLAUDE_CODE_OAUTH_TOKEN that is no setup token"
-	case a.Fingerprint != "" && a.Fingerprint == current:
-		what = "the setup token " + a.Fingerprint
-	case a.Fingerprint != "":
-		what = "an OLD setup token " + a.Fingerprint
-	}
 	where := a.TTY
 	if a.Pane != "" {
 		where += " tmux pane " + a.Pane
 	}
-	return "pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + what
+	return "pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + a.Credential(current)
 }
 
 // vaultTokenLine says how long the user's Vault token lasts.

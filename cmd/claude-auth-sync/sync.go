@@ -16,6 +16,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // errReported is an error already logged; main only sets the exit code.
@@ -29,8 +30,6 @@ const guardTimeout = 15 * time.Second
 type SyncCmd struct {
 	OnMiss   bool  `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
 	Deadline int64 `name:"deadline-unix-ms" hidden:"" help:"Give up at this time (Unix milliseconds): the launcher's own bound."`
-
-	token *tokenReport // what the sync learned of the Vault token
 }
 
 // tokenReport is what a sync learned of the user's Vault token.
@@ -83,17 +82,16 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		return s.onMiss(ctx, cfg, logger)
 	}
 
-	var found vault.Found
-	res, syncErr := s.fetch(ctx, cfg, logger, &found)
+	res, found, vaultToken, syncErr := fetch(ctx, cfg, logger)
 	if syncErr != nil {
 		logger.Error("sync: " + syncErr.Error() + "; the env file was left as it was")
 	}
 
 	// What will the next claude use?
-	r := authReport{mode: ModeLogin, token: s.token}
-	if tok, err := token.ReadEnvFile(cfg.EnvFile); err == nil {
+	r := authReport{mode: ModeLogin, token: vaultToken}
+	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
 		r.mode, r.valid = ModeSetupToken, true
-		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", tok.Fingerprint())
+		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", fingerprint.Of(tok))
 	}
 	var guardErr error
 	restored, broken := false, false
@@ -143,23 +141,24 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	return nil
 }
 
-// fetch syncs the env file from Vault and prints what it did; no Vault
-// token is no error (Vault is not set up for this user).
-func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Logger, found *vault.Found) (store.SyncResult, error) {
+// fetch syncs the env file from Vault and prints what it did, and returns
+// what it learned of the Vault token (nil if Vault was not asked); no
+// Vault token is no error (Vault is not set up for this user).
+func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, found vault.Found, tr *tokenReport, err error) {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
 		logger.Info("no Vault token; nothing to fetch", "hint", "set VAULT_TOKEN or run `vault login`")
-		return store.SyncResult{}, nil
+		return res, found, nil, nil
 	}
 	if err != nil {
-		return store.SyncResult{}, err
+		return res, found, nil, err
 	}
 	// Keep the user's Vault token alive (the timer runs this, a launch
 	// never does). Only the read's own answer says whether the token
 	// works: a failed look-up or renewal is said after a read that worked.
 	info, terr := client.KeepToken(ctx)
 	if terr == nil || !info.Expires.IsZero() { // looked up, maybe not renewed
-		s.token = &tokenReport{info: info}
+		tr = &tokenReport{info: info}
 	}
 	if terr == nil && info.Renewed {
 		logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
@@ -168,26 +167,33 @@ func (s *SyncCmd) fetch(ctx context.Context, cfg *config.Config, logger *log.Log
 		logger.Warn(tokenEnding(info))
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
-	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
-		f, err := client.Fetch(ctx)
-		*found = f
-		return f.Token, err
-	}, false)
+	res, found, err = syncFrom(ctx, cfg, client, false)
 	switch {
 	case errors.Is(err, vault.ErrTokenDead):
-		s.token = &tokenReport{dead: true}
-	case err == nil && s.token == nil:
-		s.token = &tokenReport{} // it works; how long for is not known
+		tr = &tokenReport{dead: true}
+	case err == nil && tr == nil:
+		tr = &tokenReport{} // it works; how long for is not known
 	}
 	if err != nil {
-		return res, err
+		return res, found, tr, err
 	}
 	if terr != nil {
 		logger.Warn(terr.Error())
 	}
-	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", res.Token.Fingerprint())
-	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + res.Token.Fingerprint() + ")\n")
-	return res, nil
+	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", fingerprint.Of(res.Token))
+	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + fingerprint.Of(res.Token) + ")\n")
+	return res, found, tr, nil
+}
+
+// syncFrom syncs the env file from client's answer, and returns that too.
+func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onMiss bool) (store.SyncResult, vault.Found, error) {
+	var found vault.Found
+	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
+		var err error
+		found, err = client.Fetch(ctx)
+		return found.Token, err
+	}, onMiss)
+	return res, found, err
 }
 
 // guard looks after the rotating login and says, on stdout, in what state
@@ -219,7 +225,8 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 		logger.Warn("the rotating login was damaged ("+damage+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
 		line += "; restored from " + rep.Restored + ": " + rep.After.String()
 	case rep.NoBackup:
-		logger.Error("the rotating login is damaged (" + damage + ") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
+		logger.Error("the rotating login is damaged (" + damage +
+			") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 		line += "; no healthy backup to restore"
 	case rep.BackedUp != "":
 		line += "; backed up"
@@ -239,7 +246,7 @@ func guardOf(cfg *config.Config) *creds.Guard {
 
 // tokenState describes the token just synced, for the state file.
 func tokenState(tok token.Secret, f vault.Found) *store.TokenState {
-	ts := &store.TokenState{Fingerprint: tok.Fingerprint(), SecretVersion: f.Version, FetchedAt: time.Now().UTC()}
+	ts := &store.TokenState{Fingerprint: fingerprint.Of(tok), SecretVersion: f.Version, FetchedAt: time.Now().UTC()}
 	ts.ExpiresAt, ts.ExpirySource = f.Expiry()
 	return ts
 }
@@ -253,13 +260,9 @@ func (s *SyncCmd) onMiss(ctx context.Context, cfg *config.Config, logger *log.Lo
 		return nil
 	}
 	if err == nil {
-		var found vault.Found
 		var res store.SyncResult
-		res, err = store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
-			f, err := client.Fetch(ctx)
-			found = f
-			return f.Token, err
-		}, true)
+		var found vault.Found
+		res, found, err = syncFrom(ctx, cfg, client, true)
 		if err == nil && res.Action == store.ActionWritten {
 			_, _ = updateState(cfg, func(st *store.State) error {
 				st.Token = tokenState(res.Token, found)

@@ -62,7 +62,7 @@ func TestTimerUnitUsesTheConfigFile(t *testing.T) {
 		t.Fatalf("systemctl start: %v %s\n%s", err, out, st)
 	}
 	envFile := config.DefaultEnvFile(func(k string) string { return map[string]string{"HOME": home}[k] })
-	got, err := token.ReadEnvFile(envFile)
+	got, err := token.ReadEnvFile(envFile, config.SyncCommand)
 	if err != nil || !got.Equal(tok) {
 		t.Fatalf("the timer's sync did not write the token: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 	"github.com/hashicorp/vault/api"
 )
 
@@ -147,7 +148,7 @@ func TestVaultTokenJudgedByTheRead(t *testing.T) {
 		time.Sleep(c.wait)
 		out, metrics, err := run(vt, "sync")
 		if err != nil || strings.Count(out, "WARN") != 1 || !strings.Contains(out, c.warn) ||
-			!strings.Contains(out, ": written (fingerprint "+tok.Fingerprint()+")") || strings.Contains(out, "ERRO") ||
+			!strings.Contains(out, ": written (fingerprint "+fingerprint.Of(tok)+")") || strings.Contains(out, "ERRO") ||
 			!strings.Contains(metrics, "claude_auth_vault_token_valid 1") {
 			t.Errorf("%s: a token that reads its path was not synced with: %v\n%s\n%s", c.name, err, out, metrics)
 		}
@@ -158,7 +159,7 @@ func TestVaultTokenJudgedByTheRead(t *testing.T) {
 	}
 	out, _, _ := run(mint(api.TokenCreateRequest{NoDefaultPolicy: true}), "status")
 	if !strings.Contains(out, "denied looking up your Vault token (403)") || strings.Contains(out, "does not know") ||
-		!strings.Contains(out, tok.Fingerprint()) {
+		!strings.Contains(out, fingerprint.Of(tok)) {
 		t.Errorf("status of a token that reads its path but may not look itself up:\n%s", out)
 	}
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // BenchmarkClusterSync is one `claude-auth-sync sync` process against the
@@ -99,7 +100,7 @@ func BenchmarkClusterColdLaunches(b *testing.B) {
 				out, errOut, err := f.run2(envs[i], "", "claude-launch")
 				took := time.Since(start)
 				want, _ := token.NewSecret(fleetToken(names[i]))
-				if err != nil || tokenLine.FindStringSubmatch(out) == nil || tokenLine.FindStringSubmatch(out)[1] != want.Fingerprint() {
+				if err != nil || tokenLine.FindStringSubmatch(out) == nil || tokenLine.FindStringSubmatch(out)[1] != fingerprint.Of(want) {
 					b.Errorf("%s's cold launch did not start claude with their token: %v\n%s%s", names[i], err, out, errOut)
 				}
 				mu.Lock()

@@ -21,6 +21,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // TestVaultCluster runs claude-launch against Vault in its production
@@ -225,13 +226,13 @@ func (f *fleet) failover(t *testing.T) {
 	wg.Go(func() { // the env files, read without pause: never lost, torn or changed
 		for !stop.Load() {
 			for _, p := range []*person{alice, bob} {
-				s, err := token.ReadEnvFile(p.envFile)
+				s, err := token.ReadEnvFile(p.envFile, config.SyncCommand)
 				switch {
 				case errors.Is(err, fs.ErrNotExist):
 					t.Errorf("%s's env file was lost", p.name)
 				case err != nil:
 					t.Errorf("%s's env file is torn or refused: %v", p.name, err)
-				case s.Fingerprint() != p.want.Fingerprint():
+				case fingerprint.Of(s) != fingerprint.Of(p.want):
 					t.Errorf("%s's env file changed to another token", p.name)
 				}
 			}
@@ -309,7 +310,7 @@ func (f *fleet) failover(t *testing.T) {
 			switch {
 			case o.err != nil:
 				t.Errorf("%s's launch failed: %v\n%s", o.who, o.err, o.stderr)
-			case got == nil || got[1] != p.want.Fingerprint() && (p != carol || got[1] != "unset"):
+			case got == nil || got[1] != fingerprint.Of(p.want) && (p != carol || got[1] != "unset"):
 				t.Errorf("%s's launch started claude with token %v, not theirs", o.who, got)
 			case got[1] == "unset" && blamed(o.stderr, launchFailure) != old.Addr && !noActive.MatchString(strings.TrimSpace(o.stderr)):
 				t.Errorf("%s's launch fell back to claude's own login without one clear line blaming the killed node (%s):\n%s", o.who, old.Addr, o.stderr)

@@ -16,6 +16,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // TestRotationUnderLoad: while Vault's token is rotated again and again,
@@ -50,20 +51,20 @@ func TestRotationUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	valid := map[string]bool{a.Fingerprint(): true, b.Fingerprint(): true}
+	valid := map[string]bool{fingerprint.Of(a): true, fingerprint.Of(b): true}
 	var stop atomic.Bool
 	var reads, launches, syncs atomic.Int64
 	var wg sync.WaitGroup
 	wg.Go(func() { // the watcher
 		for !stop.Load() {
-			s, err := token.ReadEnvFile(envFile)
+			s, err := token.ReadEnvFile(envFile, config.SyncCommand)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				t.Error("the env file vanished during a rotation")
 			case err != nil:
 				t.Errorf("a torn or refused env file: %v", err)
-			case !valid[s.Fingerprint()]:
-				t.Errorf("an env file with neither token: %s", s.Fingerprint())
+			case !valid[fingerprint.Of(s)]:
+				t.Errorf("an env file with neither token: %s", fingerprint.Of(s))
 			}
 			reads.Add(1)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 	"github.com/hashicorp/vault/api"
 )
 
@@ -252,7 +253,7 @@ func faultClasses() []struct {
 						if fi, _ := os.Stat(r.home); fi.Mode().Perm() != 0o755 {
 							r.t.Errorf("$HOME changed to %v", fi.Mode())
 						}
-						if _, err := token.ReadEnvFile(filepath.Join(r.home, "claude.env")); err != nil {
+						if _, err := token.ReadEnvFile(filepath.Join(r.home, "claude.env"), config.SyncCommand); err != nil {
 							r.t.Errorf("not written: %v", err)
 						}
 					}
@@ -468,7 +469,7 @@ func runFault(t *testing.T, f fault, v *testenv.VaultServer, me, userToken strin
 		}
 	} else {
 		switch {
-		case strings.Contains(stdout.String(), "token="+tok.Fingerprint()):
+		case strings.Contains(stdout.String(), "token="+fingerprint.Of(tok)):
 			claude = "setup token"
 		case strings.Contains(stdout.String(), "token=unset"):
 			claude = "own login"
@@ -558,7 +559,7 @@ func normalize(s, home, me string, tok token.Secret) string {
 		return m[:strings.LastIndex(m, ":")] + ":PORT"
 	})
 	s = strings.ReplaceAll(s, "users/"+me+"/", "users/USER/")
-	return strings.ReplaceAll(s, tok.Fingerprint(), "FP")
+	return strings.ReplaceAll(s, fingerprint.Of(tok), "FP")
 }
 
 // kvV2 changes the user's secret in the real Vault, as an operator would.

@@ -18,6 +18,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -115,11 +116,11 @@ func TestScripts(t *testing.T) {
 			e.Setenv("SCRIPTS", scriptsDir)
 			e.Setenv("ENVFILE", filepath.Join(home, ".config", "claude-auth-sync", "claude-oauth.env"))
 			e.Setenv("TOKEN", testToken)
-			e.Setenv("FP", fp.Fingerprint())
+			e.Setenv("FP", fingerprint.Of(fp))
 			// Dates ahead of the day the tests run, for --expires.
 			e.Setenv("IN_HALF_A_YEAR", time.Now().AddDate(0, 6, 0).UTC().Format(time.DateOnly))
 			e.Setenv("IN_A_YEAR", time.Now().AddDate(1, 0, 0).UTC().Format(time.DateOnly))
-			e.Setenv("NEWFP", newFP.Fingerprint())
+			e.Setenv("NEWFP", fingerprint.Of(newFP))
 			if err := os.WriteFile(filepath.Join(e.WorkDir, "new-token"), []byte(newToken+"\n"), 0o600); err != nil {
 				return err
 			}

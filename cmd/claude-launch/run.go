@@ -10,6 +10,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/internal/version"
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -45,8 +46,9 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 
 	env := resolve(environ, &cfg, stderr, log)
 	if cfg.OOMScoreAdjSet {
-		if err := launch.RaiseOOMScoreAdj(cfg.OOMScoreAdj); err != nil {
-			log.Warn(err.Error())
+		// exec keeps it: every agent the server starts is a likelier OOM victim than the server.
+		if _, err := kernfile.RaiseOOMScoreAdj(0, cfg.OOMScoreAdj); err != nil {
+			log.Warn("set oom_score_adj to " + strconv.Itoa(cfg.OOMScoreAdj) + ": " + err.Error())
 		}
 	}
 	// Started by t3-serve-launch's server: a cgroup of its own, so that a
@@ -89,7 +91,7 @@ func resolve(environ []string, cfg *config.Config, stderr *os.File, log *launch.
 		return launch.ChildEnv(environ, token.Secret{}, cfg.Depth+1)
 	}
 	if debug {
-		log.Debug("setup token in effect", "source", string(res.Source), "fingerprint", res.Token.Fingerprint())
+		log.Debug("setup token in effect", "source", string(res.Source))
 	}
 	if over := launch.Overriding(environ); len(over) > 0 {
 		log.Warn(strings.Join(over, " and ")+" set: claude uses it before "+token.EnvVar+", so the setup token is not used",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // terminalQueries are what a program sends a terminal to ask for its
@@ -112,7 +113,7 @@ func TestSilentTerminal(t *testing.T) {
 	t.Run("first launch", func(t *testing.T) {
 		out := onTerminal(t, env("TERM=xterm-256color"), nil, "", "", "claude-launch", "-p", "hi")
 		check(t, out, false)
-		if !strings.Contains(out, "token="+fp.Fingerprint()[:8]) || strings.Contains(out, "did not answer") {
+		if !strings.Contains(out, "token="+fingerprint.Of(fp)[:8]) || strings.Contains(out, "did not answer") {
 			t.Errorf("the first launch did not get the token from Vault:\n%s", out)
 		}
 	})
@@ -140,7 +141,7 @@ func TestSilentTerminal(t *testing.T) {
 	t.Run("enable at the prompt", func(t *testing.T) {
 		out := onTerminal(t, env("TERM=xterm-256color"), nil, "Paste your setup token", newToken+"\n", "claude-auth-sync", "enable")
 		check(t, out, true)
-		if nfp, _ := token.NewSecret(newToken); !strings.Contains(out, "written (fingerprint "+nfp.Fingerprint()+")") {
+		if nfp, _ := token.NewSecret(newToken); !strings.Contains(out, "written (fingerprint "+fingerprint.Of(nfp)+")") {
 			t.Errorf("enable at a prompt did not store the token:\n%s", out)
 		}
 	})

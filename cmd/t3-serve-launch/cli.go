@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // capsTimeout bounds the D-Bus round trips that put the caps in place.
@@ -29,6 +31,13 @@ type CLI struct {
 
 // Run resolves the token, puts the caps in place, lays out the agents'
 // cgroups and execs t3-serve. It returns only when it could not exec.
+// allowUncapped ends a refusal for want of the caps.
+const allowUncapped = " (--allow-uncapped starts it anyway)"
+
+// wording is how package cgroup names this program and its unit file.
+var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "scripts/systemd/t3-serve@.service",
+	ServerMaxSetting: "--server-memory-max (" + config.EnvT3ServerMemoryMax + ")"}
+
 func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	caps, err := capsOf(cfg, logger)
 	if err != nil {
@@ -40,15 +49,15 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	if err != nil {
 		logger.Warn(err.Error() + "; starting t3-serve with claude's own login")
 	}
-	logger.Debug("token", "source", string(res.Source), "fingerprint", res.Token.Fingerprint(), "reason", res.Reason)
+	logger.Debug("token", "source", string(res.Source), "fingerprint", fingerprint.Of(res.Token), "reason", res.Reason)
 
 	server, err := launch.Find("t3", cfg.T3.Server, config.EnvT3Server, os.Getenv("PATH"))
 	if err != nil {
 		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvT3Server + "=/path/to/t3"
 		if errors.Is(err, launch.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			return launch.ExitNotFound, errors.New(err.Error() + hint)
+			return launch.ExitNotFound, fmt.Errorf("%w%s", err, hint)
 		}
-		return launch.ExitCannotExec, errors.New(err.Error() + hint)
+		return launch.ExitCannotExec, fmt.Errorf("%w%s", err, hint)
 	}
 
 	name := cfg.T3.Scope
@@ -56,14 +65,14 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
 	}
 	switch {
 	case err != nil && !cfg.T3.AllowUncapped:
-		return launch.ExitRefused, errors.New("refusing to start t3-serve without its memory caps: " + err.Error() + " (--allow-uncapped starts it anyway)")
+		return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve without its memory caps: %w%s", err, allowUncapped)
 	case err != nil:
 		logger.Warn("STARTING t3-serve WITHOUT MEMORY CAPS: a runaway agent can freeze this machine and take the server down", "why", err.Error())
 	case rep.Outcome == cgroup.InUnit:
@@ -99,7 +108,7 @@ func watch(rep cgroup.Report, limit uint64, cfg *config.Config, logger *log.Logg
 	err := startWatcher(rep, limit, cfg.T3.AgentOOMScoreAdj, cfg.LogLevel)
 	switch {
 	case err != nil && !cfg.T3.AllowUncapped:
-		return errors.New("refusing to start t3-serve: " + err.Error() + " (--allow-uncapped starts it anyway)")
+		return fmt.Errorf("refusing to start t3-serve: %w%s", err, allowUncapped)
 	case err != nil:
 		logger.Warn("the processes the server starts stay in its cgroup, where a runaway's OOM kill can take the server with it", "why", err.Error())
 	default:

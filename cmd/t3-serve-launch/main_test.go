@@ -19,6 +19,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/internal/testenv/systemdtest"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // bin is t3-serve-launch built for the tests.
@@ -177,7 +178,7 @@ func TestScopeOnSystemd(t *testing.T) {
 	s := systemdtest.Start(t, map[string]string{})
 	r := start(t, s, nil, "--memory-high", "48M", "--memory-max", "64M", "--scope-name", "t3test", "--log-level", "info", "--", "--port", "8080")
 	r.waitFor(t, "^server alive$")
-	for _, want := range []string{`^args: --port 8080$`, `^cgroup: .*/t3test\.scope$`, `^limit: 67108864$`, `^child: 137$`, `^agent oom_score_adj: 500$`, `^token: ` + testToken(t).Fingerprint() + `$`} {
+	for _, want := range []string{`^args: --port 8080$`, `^cgroup: .*/t3test\.scope$`, `^limit: 67108864$`, `^child: 137$`, `^agent oom_score_adj: 500$`, `^token: ` + fingerprint.Of(testToken(t)) + `$`} {
 		if !r.has(want) {
 			t.Errorf("server output lacks %q: %q", want, r.lines)
 		}

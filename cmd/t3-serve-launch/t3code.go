@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 
@@ -106,13 +105,7 @@ const bypass = ": its agents do not pass through claude-launch (they keep the to
 // launcherPath is the claude-launch beside this program, else in PATH, else
 // where `make install` puts it for the user, which is what binaryPath names.
 func launcherPath() string {
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), "claude-launch")
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("claude-launch"); err == nil && filepath.IsAbs(p) {
+	if p, ok := launch.Beside("claude-launch", os.Environ()); ok {
 		return p
 	}
 	return filepath.Join(os.Getenv("HOME"), ".local/bin/claude-launch")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // watchName is the watcher's argv[0]: t3-serve-launch runs itself under
@@ -56,7 +58,7 @@ func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) 
 	}
 	w.Close()
 	if err != nil {
-		return errors.New("start the watcher of the server's cgroup: " + err.Error())
+		return fmt.Errorf("start the watcher of the server's cgroup: %w", err)
 	}
 	got := make(chan string, 1)
 	go func() {
@@ -119,13 +121,13 @@ func runWatch(args []string) int {
 	logger := cli.NewLogger(watchName, config.Level(level))
 	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in
 	// the server's leaf would be charged to it, and move itself next.
-	if err := joinCgroup(watchDir); err != nil {
+	if err := kernfile.WriteFile(watchDir+"/cgroup.procs", "0"); err != nil {
 		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", watchDir)
 		return 1
 	}
 	syscall.CloseOnExec(3) // the ready pipe: the sentinel must not hold it open
 	defer sentinel()()
-	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, OnError: func(err error) {
+	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, SelfMoving: "claude-launch", OnError: func(err error) {
 		logger.Warn("a process the server started stays in the server's own cgroup: "+err.Error(), "cgroup", leaf)
 	}, OnKill: func(cg string, n int) {
 		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving (`journalctl -k` names the process)",
@@ -159,17 +161,4 @@ func sentinel() (bye func()) {
 		return func() {}
 	}
 	return func() { _, _ = w.WriteString("bye\n") }
-}
-
-// joinCgroup moves this process into the cgroup dir.
-func joinCgroup(dir string) error {
-	f, err := os.OpenFile(dir+"/cgroup.procs", os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString("0")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

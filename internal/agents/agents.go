@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // Agent is one running claude.
@@ -34,6 +36,20 @@ type Agent struct {
 	Pane string `json:"tmux_pane,omitempty"`
 	// Started is when it started.
 	Started time.Time `json:"started"`
+}
+
+// Credential names what a runs on, beside current, the fingerprint of the
+// setup token new agents get.
+func (a Agent) Credential(current string) string {
+	switch {
+	case a.Invalid:
+		return "a " + token.EnvVar + " that is no setup token"
+	case a.Fingerprint == "":
+		return "its own login"
+	case a.Fingerprint == current:
+		return "the setup token " + a.Fingerprint
+	}
+	return "an OLD setup token " + a.Fingerprint
 }
 
 // proc is where the process table is mounted.
@@ -74,23 +90,22 @@ func List() ([]Agent, error) {
 		if !isClaude(dir, vars) {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		ps, err := kernfile.ReadStat(pid)
 		if err != nil {
 			continue
 		}
-		ppid, ttyNr, start := parseStat(string(stat))
-		a := Agent{PID: pid, TTY: ttyName(ttyNr), Pane: lookup(vars, "TMUX_PANE")}
+		a := Agent{PID: pid, TTY: ttyName(ps.TTY), Pane: lookup(vars, "TMUX_PANE")}
 		if !boot.IsZero() {
-			a.Started = boot.Add(time.Duration(start) * time.Second / clockTicks)
+			a.Started = boot.Add(time.Duration(ps.Start) * time.Second / clockTicks)
 		}
 		if v := lookup(vars, token.EnvVar); v != "" {
 			if s, err := token.NewSecret(v); err == nil {
-				a.Fingerprint = s.Fingerprint()
+				a.Fingerprint = fingerprint.Of(s)
 			} else {
 				a.Invalid = true
 			}
 		}
-		found[pid] = cand{a, ppid}
+		found[pid] = cand{a, ps.PPID}
 	}
 	var out []Agent
 	for _, c := range found {
@@ -141,25 +156,6 @@ func lookup(vars [][]byte, name string) string {
 
 // clockTicks is USER_HZ, 100 on every Linux that matters.
 const clockTicks = 100
-
-// parseStat reads ppid, tty_nr and starttime from /proc/PID/stat, whose
-// second field (the command, in parentheses) may hold anything.
-func parseStat(s string) (ppid, tty int, start int64) {
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0, 0
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is state; ppid, pgrp, session, tty_nr follow; starttime is
-	// field 22 of the whole line, f[19] here.
-	if len(f) < 20 {
-		return 0, 0, 0
-	}
-	ppid, _ = strconv.Atoi(f[1])
-	tty, _ = strconv.Atoi(f[4])
-	start, _ = strconv.ParseInt(f[19], 10, 64)
-	return ppid, tty, start
-}
 
 // ttyName names a terminal by its device number: pts/N for the
 // pseudo-terminals of tmux and ssh, ttyN for the console.

@@ -4,11 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
 // TestList starts processes as agents are started (through a launcher's
@@ -44,7 +45,7 @@ func TestList(t *testing.T) {
 	for _, a := range list {
 		byPID[a.PID] = a
 	}
-	if a, ok := byPID[withToken.Process.Pid]; !ok || a.Fingerprint != tok.Fingerprint() || a.Pane != "%7" || a.Started.IsZero() {
+	if a, ok := byPID[withToken.Process.Pid]; !ok || a.Fingerprint != fingerprint.Of(tok) || a.Pane != "%7" || a.Started.IsZero() {
 		t.Errorf("agent on the setup token: %+v (found %v)", a, ok)
 	}
 	if a, ok := byPID[ownLogin.Process.Pid]; !ok || a.Fingerprint != "" || a.Invalid {
@@ -59,9 +60,9 @@ func TestList(t *testing.T) {
 	for _, a := range list {
 		if a.PID != withToken.Process.Pid && a.PID != ownLogin.Process.Pid && a.PID != bad.Process.Pid {
 			// Only the three agents: their shells' children are not agents.
-			ppid, _, _ := parseStat(readStat(a.PID))
+			st, _ := kernfile.ReadStat(a.PID)
 			for _, c := range []*exec.Cmd{withToken, ownLogin, bad} {
-				if ppid == c.Process.Pid {
+				if ppid := st.PPID; ppid == c.Process.Pid {
 					t.Errorf("child %d of agent %d listed", a.PID, ppid)
 				}
 			}
@@ -69,16 +70,7 @@ func TestList(t *testing.T) {
 	}
 }
 
-func readStat(pid int) string {
-	b, _ := os.ReadFile(filepath.Join(proc, strconv.Itoa(pid), "stat"))
-	return string(b)
-}
-
-func TestParseStatAndTTY(t *testing.T) {
-	ppid, tty, start := parseStat("42 (we ird) (name) S 7 42 42 34816 42 4194560 1 2 3 4 5 6 7 8 20 0 1 0 12345 1000 10")
-	if ppid != 7 || tty != 34816 || start != 12345 {
-		t.Errorf("parseStat = %d %d %d", ppid, tty, start)
-	}
+func TestTTYName(t *testing.T) {
 	for nr, want := range map[int]string{0: "", 34816: "pts/0", 34819: "pts/3", 1025: "tty1"} {
 		if got := ttyName(nr); got != want {
 			t.Errorf("ttyName(%d) = %q, want %q", nr, got, want)

@@ -25,27 +25,17 @@ func ModInfo(path string) string {
 // on every launch, where stack growth and page faults are the cost.
 func MainPackage(path string) string {
 	var buf [256]byte
-	data := dataStart(path, buf[:])
-	for off := 0; off+32 <= len(data); off += 16 {
-		if string(data[off:off+len(magic)]) != magic {
-			continue
-		}
-		if data[off+15]&2 == 0 {
-			return ""
-		}
-		_, rest, ok := str(data[off+32:]) // the Go version
-		if !ok {
-			return ""
-		}
-		// The module information's length prefix, its 16-byte sentinel,
-		// then "path\t<main package>\n".
-		if _, w := binary.Uvarint(rest); w > 0 && len(rest) > w+16 {
-			line, _, _ := strings.Cut(string(rest[w+16:]), "\n")
-			if p, ok := strings.CutPrefix(line, "path\t"); ok {
-				return p
-			}
-		}
+	rest, ok := afterVersion(dataStart(path, buf[:]))
+	if !ok {
 		return ""
+	}
+	// The module information's length prefix, its 16-byte sentinel, then
+	// "path\t<main package>\n".
+	if _, w := binary.Uvarint(rest); w > 0 && len(rest) > w+16 {
+		line, _, _ := strings.Cut(string(rest[w+16:]), "\n")
+		if p, ok := strings.CutPrefix(line, "path\t"); ok {
+			return p
+		}
 	}
 	return ""
 }
@@ -102,25 +92,31 @@ const magic = "\xff Go buildinf:"
 // length-prefixed strings after a 32-byte header, the Go version, then the
 // module information between 16-byte sentinels.
 func parse(data []byte) string {
+	rest, ok := afterVersion(data)
+	if !ok {
+		return ""
+	}
+	mod, _, ok := str(rest)
+	if !ok || len(mod) < 33 {
+		return ""
+	}
+	return string(mod[16 : len(mod)-16])
+}
+
+// afterVersion finds the build info in data and returns what follows its
+// Go version: the module information, length-prefixed.
+func afterVersion(data []byte) ([]byte, bool) {
 	for off := 0; off+32 <= len(data); off += 16 {
 		if string(data[off:off+len(magic)]) != magic {
 			continue
 		}
 		if data[off+15]&2 == 0 { // not inline: a Go older than 1.18
-			return ""
+			return nil, false
 		}
-		rest := data[off+32:]
-		_, rest, ok := str(rest) // the Go version
-		if !ok {
-			return ""
-		}
-		mod, _, ok := str(rest)
-		if !ok || len(mod) < 33 {
-			return ""
-		}
-		return string(mod[16 : len(mod)-16])
+		_, rest, ok := str(data[off+32:])
+		return rest, ok
 	}
-	return ""
+	return nil, false
 }
 
 // str reads a uvarint-prefixed string.

@@ -25,12 +25,16 @@ func (c *Config) NegativeCache() *token.NegativeCache {
 	return &token.NegativeCache{Path: c.NegativeCacheFile(), Key: c.VaultKey(), TTL: c.NegativeTTL}
 }
 
+// SyncCommand rewrites the env file from Vault: the hint for a bad one.
+const SyncCommand = "claude-auth-sync sync"
+
 // Resolver is the resolution of these settings: getenv reads the Vault
 // token (never from the config file), fetch runs on a miss.
 func (c *Config) Resolver(getenv func(string) string, fetch token.Fetcher) *token.Resolver {
 	return &token.Resolver{
 		Disabled:      c.Disabled,
 		EnvFile:       c.EnvFile,
+		Rewrite:       SyncCommand,
 		Timeout:       c.VaultTimeout,
 		Negative:      c.NegativeCache,
 		HasVaultToken: func() bool { return token.HasVaultToken(getenv) },

@@ -3,12 +3,12 @@ package launch
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -38,9 +38,9 @@ const ChildMargin = 150 * time.Millisecond
 // does not link.
 func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fetcher {
 	return func(deadline time.Time) error {
-		path, err := syncPath(environ)
-		if err != nil {
-			return err
+		path, ok := Beside(SyncProgram, environ)
+		if !ok {
+			return errs.Wrap("cannot look up Vault: ", ErrNotFound, ": no "+SyncProgram+" beside claude-launch or in PATH; install it")
 		}
 		null, err := os.Open(os.DevNull)
 		if err != nil {
@@ -50,7 +50,7 @@ func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fe
 		argv := []string{SyncProgram, "sync", "--on-miss", DeadlineFlag + "=" + strconv.FormatInt(deadline.Add(-ChildMargin).UnixMilli(), 10)}
 		p, err := os.StartProcess(path, argv, &os.ProcAttr{Env: environ, Files: []*os.File{null, null, stderr}})
 		if err != nil {
-			return errors.New("cannot look up Vault: start " + path + ": " + err.Error())
+			return errs.Wrap("cannot look up Vault: start "+path+": ", err, "")
 		}
 		timer := time.AfterFunc(time.Until(deadline), func() { _ = p.Kill() })
 		st, err := p.Wait()
@@ -70,21 +70,4 @@ func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fe
 		}
 		return errors.New(SyncProgram + " sync exited with status " + strconv.Itoa(st.ExitCode()))
 	}
-}
-
-// syncPath finds claude-auth-sync beside this executable, else in PATH.
-func syncPath(environ []string) (string, error) {
-	if dir := SelfDir(); dir != "" {
-		p := filepath.Join(dir, SyncProgram)
-		var st syscall.Stat_t
-		if syscall.Stat(p, &st) == nil && executable(&st) {
-			return p, nil
-		}
-	}
-	v, _ := config.LookupEnv(environ, "PATH")
-	f, err := Find(SyncProgram, "", "PATH", v)
-	if err != nil {
-		return "", errors.New("cannot look up Vault: " + err.Error())
-	}
-	return f.Path, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
@@ -84,4 +85,17 @@ func SelfDir() string {
 		return ""
 	}
 	return filepath.Dir(strings.TrimSuffix(p, " (deleted)"))
+}
+
+// Beside finds the program name beside this executable, else in the
+// absolute entries of environ's PATH.
+func Beside(name string, environ []string) (string, bool) {
+	path, _ := config.LookupEnv(environ, "PATH")
+	for _, dir := range append([]string{SelfDir()}, filepath.SplitList(path)...) {
+		var st syscall.Stat_t
+		if p := filepath.Join(dir, name); filepath.IsAbs(dir) && syscall.Stat(p, &st) == nil && executable(&st) {
+			return p, true
+		}
+	}
+	return "", false
 }

@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"syscall"
 	"time"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"golang.org/x/sys/unix"
 )
@@ -22,11 +22,11 @@ const lockPoll = 10 * time.Millisecond
 func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o600)
 	if err != nil {
-		return nil, errs.Wrap("open lock file: ", err, "")
+		return nil, fmt.Errorf("open lock file: %w", err)
 	}
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, errs.Wrap("lock file "+path+": ", token.ErrInsecureFile, ": it is not a regular file; remove it")
+		return nil, fmt.Errorf("lock file %s: %w: it is not a regular file; remove it", path, token.ErrInsecureFile)
 	}
 	fd := int(f.Fd())
 	for {
@@ -36,12 +36,12 @@ func Lock(ctx context.Context, path string) (unlock func(), err error) {
 		}
 		if err != unix.EWOULDBLOCK && err != syscall.EINTR {
 			_ = f.Close()
-			return nil, errs.Wrap("lock "+path+": ", err, "")
+			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 		select {
 		case <-ctx.Done():
 			_ = f.Close()
-			return nil, errs.Wrap("another look-up holds "+path+" and did not finish in time: ", ctx.Err(), "")
+			return nil, fmt.Errorf("another look-up holds %s and did not finish in time: %w", path, ctx.Err())
 		case <-time.After(lockPoll):
 		}
 	}
@@ -50,7 +50,7 @@ func Lock(ctx context.Context, path string) (unlock func(), err error) {
 // RecordNegative remembers outcome in n as of now.
 func RecordNegative(n *token.NegativeCache, o token.Outcome) error {
 	if err := WriteAtomic(n.Path, n.Entry(o)); err != nil {
-		return errs.Wrap("record negative result: ", err, "")
+		return fmt.Errorf("record negative result: %w", err)
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func RecordNegative(n *token.NegativeCache, o token.Outcome) error {
 // ClearNegative forgets any recorded outcome of n.
 func ClearNegative(n *token.NegativeCache) error {
 	if err := os.Remove(n.Path); err != nil && !os.IsNotExist(err) {
-		return errs.Wrap("clear negative result: ", err, "")
+		return fmt.Errorf("clear negative result: %w", err)
 	}
 	return nil
 }

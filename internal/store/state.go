@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -59,7 +59,7 @@ func ParseState(data []byte) (State, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return State{}, errs.Wrap("", err, "")
+		return State{}, err
 	}
 	if s.Version != stateVersion {
 		return State{}, errors.New("version " + itoa(s.Version) + ", not " + itoa(stateVersion))
@@ -104,7 +104,7 @@ func LoadState(path string) (State, error) {
 	}
 	s, err := ParseState([]byte(data))
 	if err != nil {
-		return State{}, errs.Wrap("state file "+path+": ", err, "")
+		return State{}, fmt.Errorf("state file %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -115,9 +115,9 @@ func loadState(path string) (State, error) {
 		return s, nil
 	}
 	if rerr := os.Rename(path, path+".corrupt"); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-		return State{Version: stateVersion}, errs.Wrap("", err, "; starting afresh (could not set it aside: "+rerr.Error()+")")
+		return State{Version: stateVersion}, fmt.Errorf("%w; starting afresh (could not set it aside: %w)", err, rerr)
 	}
-	return State{Version: stateVersion}, errs.Wrap("", err, "; set aside as "+filepath.Base(path)+".corrupt, starting afresh (counters restart from 0)")
+	return State{Version: stateVersion}, fmt.Errorf("%w; set aside as %s.corrupt, starting afresh (counters restart from 0)", err, filepath.Base(path))
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,11 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/claude-launch/claude-launch/internal/config"
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -95,14 +95,14 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		}
 		return SyncResult{}, err
 	}
-	if old, err := token.ReadEnvFile(c.EnvFile); err == nil && old.Equal(tok) {
+	if old, err := token.ReadEnvFile(c.EnvFile, config.SyncCommand); err == nil && old.Equal(tok) {
 		return SyncResult{Action: ActionUnchanged, Token: tok}, ClearNegative(neg)
 	}
 	if err := WriteEnvFile(c.EnvFile, tok); err != nil {
 		return SyncResult{}, err
 	}
 	if err := ClearNegative(neg); err != nil {
-		return SyncResult{}, errs.Wrap("env file written, but: ", err, "")
+		return SyncResult{}, fmt.Errorf("env file written, but: %w", err)
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
 }

@@ -2,14 +2,13 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 
 	"github.com/claude-launch/claude-launch/internal/config"
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -23,15 +22,16 @@ var testHookBeforeRename func() error
 // refused.
 func WriteEnvFile(path string, s token.Secret) error {
 	if s.IsZero() {
-		return errs.Wrap("write env file "+path+": ", token.ErrInvalidToken, ": it is empty")
+		return fmt.Errorf("write env file %s: %w: it is empty", path, token.ErrInvalidToken)
 	}
 	if err := EnsureDir(filepath.Dir(path)); err != nil {
 		return err
 	}
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return errs.Wrap("env file "+path+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a regular file; remove it and run `claude-auth-sync sync` again")
+		return fmt.Errorf("env file %s: %w: it is a %s, not a regular file; remove it and run `%s` again",
+			path, token.ErrInsecureFile, token.DescribeType(fi.Mode()), config.SyncCommand)
 	}
-	return WriteAtomic(path, token.EnvFileContent(s))
+	return WriteAtomic(path, token.EnvFileContent("Written by claude-auth-sync; run `"+config.SyncCommand+"` to refresh it.", s))
 }
 
 // WriteAtomic writes data to path, mode 0600: a temporary file in the same
@@ -42,7 +42,7 @@ func WriteAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return errs.Wrap("write "+path+": ", err, "")
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -52,16 +52,16 @@ func WriteAtomic(path string, data []byte) (err error) {
 	}()
 	// CreateTemp already uses 0600; Chmod makes that independent of it.
 	if err = tmp.Chmod(0o600); err != nil {
-		return errs.Wrap("write "+path+": ", err, "")
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err = tmp.Write(data); err != nil {
-		return errs.Wrap("write "+path+": ", err, "")
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return errs.Wrap("write "+path+": sync: ", err, "")
+		return fmt.Errorf("write %s: sync: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return errs.Wrap("write "+path+": close: ", err, "")
+		return fmt.Errorf("write %s: close: %w", path, err)
 	}
 	if testHookBeforeRename != nil {
 		if err = testHookBeforeRename(); err != nil {
@@ -69,7 +69,7 @@ func WriteAtomic(path string, data []byte) (err error) {
 		}
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
-		return errs.Wrap("write "+path+": ", err, "")
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return SyncDir(dir)
 }
@@ -78,11 +78,11 @@ func WriteAtomic(path string, data []byte) (err error) {
 func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return errs.Wrap("sync directory "+dir+": ", err, "")
+		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return errs.Wrap("sync directory "+dir+": ", err, "")
+		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	return nil
 }
@@ -122,7 +122,7 @@ func ensureDir(dir string, use dirUse) error {
 	err := checkDir(dir, use)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return errs.Wrap("create directory "+dir+": ", err, "")
+			return fmt.Errorf("create directory %s: %w", dir, err)
 		}
 		return nil
 	}
@@ -130,42 +130,28 @@ func ensureDir(dir string, use dirUse) error {
 }
 
 func checkDir(dir string, use dirUse) error {
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return errs.Wrap("directory "+dir+": ", err, "")
+	var st syscall.Stat_t
+	if err := syscall.Lstat(dir, &st); err != nil {
+		return fmt.Errorf("directory %s: %w", dir, &fs.PathError{Op: "lstat", Path: dir, Err: err})
 	}
-	hint := "; keep " + use.what + " in a directory of your own (" + use.setting + ")"
-	if !fi.IsDir() {
-		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is a "+token.DescribeType(fi.Mode())+", not a directory"+hint)
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if ok && int(st.Uid) != os.Geteuid() {
-		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(int(st.Uid))+", not by you (uid "+strconv.Itoa(os.Geteuid())+")"+hint)
-	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
-		return errs.Wrap("directory "+dir+": ", token.ErrInsecureFile, ": group or others can write in it (mode "+mode(fi.Mode())+"), so they could replace the file; run `chmod go-w "+dir+"`, or keep "+use.what+" in a directory of your own ("+use.setting+")")
+	hint := "keep " + use.what + " in a directory of your own (" + use.setting + ")"
+	switch mode := token.FileMode(&st); {
+	case !mode.IsDir():
+		return fmt.Errorf("directory %s: %w: it is a %s, not a directory; %s", dir, token.ErrInsecureFile, token.DescribeType(mode), hint)
+	case int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("directory %s: %w: it is owned by uid %d, not by you (uid %d); %s", dir, token.ErrInsecureFile, st.Uid, os.Geteuid(), hint)
+	case st.Mode&0o022 != 0:
+		return fmt.Errorf("directory %s: %w: group or others can write in it (mode %s), so they could replace the file; run `chmod go-w %s`, or %s",
+			dir, token.ErrInsecureFile, token.Octal(st.Mode), dir, hint)
 	}
 	return nil
-}
-
-// mode prints a directory's mode as chmod takes it: 1777, 0755.
-func mode(m fs.FileMode) string {
-	n := uint32(m.Perm())
-	if m&fs.ModeSticky != 0 {
-		n |= 0o1000
-	}
-	s := strconv.FormatUint(uint64(n), 8)
-	for len(s) < 4 {
-		s = "0" + s
-	}
-	return s
 }
 
 // RemoveEnvFile removes the env file at path; a missing file is no error.
 // It removes a symlink itself, never what it points to.
 func RemoveEnvFile(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return errs.Wrap("remove env file: ", err, "")
+		return fmt.Errorf("remove env file: %w", err)
 	}
 	return nil
 }

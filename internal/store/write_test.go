@@ -37,7 +37,7 @@ func TestWriteEnvFile(t *testing.T) {
 			t.Errorf("%s: mode %04o, want %04o", path, fi.Mode().Perm(), want)
 		}
 	}
-	got, err := token.ReadEnvFile(p)
+	got, err := token.ReadEnvFile(p, "claude-auth-sync sync")
 	if err != nil || !got.Equal(s) {
 		t.Fatalf("read back: %v", err)
 	}

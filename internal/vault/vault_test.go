@@ -17,6 +17,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 	"github.com/hashicorp/vault/api"
 )
 
@@ -118,7 +119,7 @@ func TestLookupRealVault(t *testing.T) {
 			got, err := c.Lookup(ctx)
 			if tc.want != "" {
 				if err != nil || got.Reveal() != tc.want {
-					t.Fatalf("Lookup = %s, %v", got.Fingerprint(), err)
+					t.Fatalf("Lookup = %s, %v", fingerprint.Of(got), err)
 				}
 				return
 			}

@@ -26,7 +26,8 @@ func Connect(ctx context.Context) (*sd.Conn, error) {
 	}
 	rt := os.Getenv("XDG_RUNTIME_DIR")
 	uid := strconv.Itoa(os.Getuid())
-	check := "`systemctl status user@" + uid + ".service` says why none runs (a user manager needs memory delegated to it: Delegate= on user@.service; `loginctl enable-linger` keeps one running)"
+	check := "`systemctl status user@" + uid + ".service` says why none runs " +
+		"(a user manager needs memory delegated to it: Delegate= on user@.service; `loginctl enable-linger` keeps one running)"
 	if rt != "" {
 		sock := filepath.Join(rt, "systemd", "private")
 		if _, err := os.Stat(sock); err == nil {
@@ -40,7 +41,8 @@ func Connect(ctx context.Context) (*sd.Conn, error) {
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		// Without either, godbus would try to autolaunch a bus: no use.
 		if rt == "" {
-			return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set (a login session sets it; run t3-serve-launch from one, or as the system service scripts/systemd/t3-serve@.service)")
+			return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set " +
+				"(a login session sets it: start from one, or run the server as a system service)")
 		}
 		return nil, errors.New("no systemd user manager answers for you: " + filepath.Join(rt, "systemd", "private") + " does not exist; " + check)
 	}

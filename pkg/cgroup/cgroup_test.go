@@ -45,7 +45,7 @@ func TestParseVersionAndRejection(t *testing.T) {
 		if err != nil || v != tc.want {
 			t.Errorf("ParseVersion(%s) = %v, %v; want %v", tc.in, v, err, tc.want)
 		}
-		if safe, why := RejectedOOMPolicy(v); safe != tc.safe || why == "" {
+		if safe, why := RejectedOOMPolicy(v, "t3-serve@.service"); safe != tc.safe || why == "" {
 			t.Errorf("RejectedOOMPolicy(%v) = %v %q, want %v", v, safe, why, tc.safe)
 		}
 	}
@@ -96,22 +96,6 @@ func TestScopeProperties(t *testing.T) {
 	}
 	if n := freshName("t3.scope"); !strings.HasPrefix(n, "t3-") || !strings.HasSuffix(n, ".scope") {
 		t.Errorf("freshName = %q", n)
-	}
-}
-
-func TestParseProcCgroup(t *testing.T) {
-	hybrid := "12:memory:/user.slice/user-1000.slice/session-3.scope\n11:cpu,cpuacct:/user.slice\n1:name=systemd:/user.slice\n0::/user.slice/user-1000.slice/session-3.scope\n"
-	loc, err := parseProcCgroup(strings.NewReader(hybrid))
-	if err != nil || loc.V1Memory != "/user.slice/user-1000.slice/session-3.scope" || loc.V2 != "/user.slice/user-1000.slice/session-3.scope" {
-		t.Errorf("hybrid: %+v %v", loc, err)
-	}
-	loc, _ = parseProcCgroup(strings.NewReader("0::/system.slice/t3.scope\n"))
-	if loc.V2 != "/system.slice/t3.scope" || loc.V1Memory != "" {
-		t.Errorf("v2: %+v", loc)
-	}
-	loc, _ = parseProcCgroup(strings.NewReader("4:memory:/a/b\n3:pids:/a\n"))
-	if loc.V1Memory != "/a/b" || loc.V2 != "" {
-		t.Errorf("v1: %+v", loc)
 	}
 }
 

@@ -35,14 +35,22 @@ type Outcome int
 
 const (
 	// InUnit: this process is the main process of a service that sets the
-	// caps itself (scripts/systemd/t3-serve@.service).
+	// caps itself (Wording.UnitFile).
 	InUnit Outcome = iota + 1
 	// ScopeCreated: this process moved itself into a new capped scope.
 	ScopeCreated
 )
 
+// Wording names, in messages, what the caller calls things.
+type Wording struct {
+	// Program is the caller's command; UnitFile a service unit with the
+	// caps, to copy; ServerMaxSetting the setting that sets ServerMax.
+	Program, UnitFile, ServerMaxSetting string
+}
+
 // Options configure Ensure.
 type Options struct {
+	Wording
 	Caps Caps
 	// ScopeName is the transient scope's unit name (".scope" is added when
 	// missing).
@@ -105,7 +113,7 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	}
 	conn, err := Connect(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("%w: systemd cannot be asked: %v", ErrNotCapped, err)
+		return rep, fmt.Errorf("%w: systemd cannot be asked: %w", ErrNotCapped, err)
 	}
 	defer conn.Close()
 	if v, err := conn.GetManagerProperty("Version"); err == nil {
@@ -115,8 +123,10 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	unit, err := UnitOf(ctx, conn, pid)
 	switch {
 	case err == nil && unit.Service && !unit.Main:
-		return rep, fmt.Errorf("%w %s: its ExecStart= starts t3-serve-launch through another program (a shell?), so a scope of its own would take the server out of the service, and `systemctl stop %s` would leave it running; make the line ExecStart=/usr/local/bin/t3-serve-launch [arguments], with nothing in between (see scripts/systemd/t3-serve@.service)",
-			ErrNotMainProcess, unit.Name, unit.Name)
+		return rep, fmt.Errorf("%w %s: its ExecStart= starts %s through another program (a shell?), so a scope of its own would take "+
+			"the server out of the service, and `systemctl stop %s` would leave it running; "+
+			"make the line ExecStart=/usr/local/bin/%s [arguments], with nothing in between (see %s)",
+			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, opts.Program, opts.UnitFile)
 	case err == nil && unit.Service:
 		rep.Outcome, rep.Unit, rep.OOMPolicy = InUnit, unit.Name, unit.OOMPolicy
 		if err := checkService(h, unit, opts, &rep); err != nil {
@@ -129,18 +139,19 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	}
 	rep.Warnings = append(rep.Warnings, kernelWarnings(rep.Limits, rep.Gaps)...)
 	if rep.Limits.Version == 2 {
-		rep.ServerMax, rep.AgentsMax, err = Budget(opts.Caps, opts.ServerMax)
+		rep.ServerMax, rep.AgentsMax, err = Budget(opts.Caps, opts.ServerMax, opts.ServerMaxSetting)
 		if err != nil {
 			return rep, err
 		}
 		rep.Leaf = filepath.Join(rep.Limits.Dir, agentcg.ServerLeaf)
 		rep.WatchDir = filepath.Join(rep.Limits.Dir, WatchLeaf)
-		rep.Agents, err = LayOut(rep.Limits.Dir, Layout{ServerLow: opts.ServerLow, ServerMax: rep.ServerMax, AgentsMax: rep.AgentsMax})
+		rep.Agents, err = LayOut(rep.Limits.Dir, Layout{opts.Wording, opts.ServerLow, rep.ServerMax, rep.AgentsMax})
 		if err != nil {
-			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %v", ErrNotCapped, err)
+			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %w", ErrNotCapped, err)
 		}
 	} else {
-		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); each agent raises its oom_score_adj, so the kernel kills an agent first")
+		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); "+
+			"each agent raises its oom_score_adj, so the kernel kills an agent first")
 	}
 	return rep, nil
 }
@@ -162,7 +173,8 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 		}
 	}
 	if unit.OOMPolicy != opts.Caps.OOMPolicy {
-		missing = append(missing, "OOMPolicy="+opts.Caps.OOMPolicy+" (it says "+orNone(unit.OOMPolicy)+": the first OOM kill of an agent would stop the server)")
+		missing = append(missing, "OOMPolicy="+opts.Caps.OOMPolicy+" (it says "+orNone(unit.OOMPolicy)+
+			": the first OOM kill of an agent would stop the server)")
 	}
 	if rep.Limits.Version == 2 && !unit.Delegate {
 		missing = append(missing, "Delegate=yes (without it agents cannot have cgroups of their own, and a runaway freezes the whole unit at MemoryHigh)")
@@ -170,8 +182,10 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s runs without %s; add to it (`systemctl edit %s`):\n  [Service]\n  MemoryHigh=%s\n  MemoryMax=%s\n  MemorySwapMax=%s\n  OOMPolicy=%s\n  Delegate=yes\n(as scripts/systemd/t3-serve@.service has them)",
-		ErrServiceNotCapped, unit.Name, strings.Join(missing, "; "), unit.Name, FormatSize(opts.Caps.High), FormatSize(opts.Caps.Max), FormatSize(opts.Caps.SwapMax), opts.Caps.OOMPolicy)
+	return fmt.Errorf("%w: %s runs without %s; add to it (`systemctl edit %s`):\n"+
+		"  [Service]\n  MemoryHigh=%s\n  MemoryMax=%s\n  MemorySwapMax=%s\n  OOMPolicy=%s\n  Delegate=yes\n(as %s has them)",
+		ErrServiceNotCapped, unit.Name, strings.Join(missing, "; "), unit.Name,
+		FormatSize(opts.Caps.High), FormatSize(opts.Caps.Max), FormatSize(opts.Caps.SwapMax), opts.Caps.OOMPolicy, opts.UnitFile)
 }
 
 // createScope moves this process into a new capped scope and reads back
@@ -199,18 +213,20 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	}
 	rep.Gaps = Gaps(rep.Limits, opts.Caps)
 	if !Satisfied(rep.Gaps) {
-		why := "a user manager needs memory delegation (Delegate=memory on user@.service: `systemctl edit user@" + fmt.Sprint(os.Getuid()) + ".service`), or run the server as a system service (scripts/systemd/t3-serve@.service)"
+		why := "a user manager needs memory delegation (Delegate=memory on user@.service: `systemctl edit user@" + fmt.Sprint(os.Getuid()) +
+			".service`), or run the server as a system service (" + opts.UnitFile + ")"
 		return fmt.Errorf("%w: scope %s was created, but %s; %s", ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps), why)
 	}
 	switch {
 	case rep.Scope.Rejected:
-		safe, why := RejectedOOMPolicy(rep.Systemd)
+		safe, why := RejectedOOMPolicy(rep.Systemd, opts.UnitFile)
 		if !safe {
 			return fmt.Errorf("%w: %s", ErrNotCapped, why)
 		}
 		rep.Warnings = append(rep.Warnings, why)
 	case rep.Scope.OOMPolicy != opts.Caps.OOMPolicy:
-		return fmt.Errorf("%w: systemd %s took OOMPolicy=%s for scope %s but reports %s", ErrNotCapped, rep.Systemd, opts.Caps.OOMPolicy, rep.Scope.Name, orNone(rep.Scope.OOMPolicy))
+		return fmt.Errorf("%w: systemd %s took OOMPolicy=%s for scope %s but reports %s",
+			ErrNotCapped, rep.Systemd, opts.Caps.OOMPolicy, rep.Scope.Name, orNone(rep.Scope.OOMPolicy))
 	}
 	return nil
 }
@@ -225,7 +241,7 @@ var ErrBudget = errors.New("the server's bound does not fit below MemoryHigh")
 // together never reach the point where the unit is throttled. With both
 // unlimited there is nothing to divide: the server's leaf is bounded only
 // when serverMax says so, the agents not at all.
-func Budget(c Caps, serverMax uint64) (server, agents uint64, err error) {
+func Budget(c Caps, serverMax uint64, setting string) (server, agents uint64, err error) {
 	total := c.High
 	if total == Unlimited {
 		total = c.Max
@@ -240,7 +256,9 @@ func Budget(c Caps, serverMax uint64) (server, agents uint64, err error) {
 		serverMax = total / 4
 	}
 	if serverMax >= total || total-serverMax <= WatchMax {
-		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below MemoryHigh (%s); lower --server-memory-max (T3_SERVE_LAUNCH_SERVER_MEMORY_MAX), or raise MemoryHigh", ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total))
+		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below MemoryHigh (%s); "+
+			"lower %s, or raise MemoryHigh",
+			ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total), setting)
 	}
 	return serverMax, total - serverMax - WatchMax, nil
 }
@@ -260,7 +278,8 @@ func kernelWarnings(l Limits, gaps []Gap) []string {
 			w = append(w, "cgroup v1: MemoryHigh is not enforced (v1 has no memory.high; only MemoryMax is)")
 		}
 		if g.Unenforceable && g.Cap == "MemorySwapMax" {
-			w = append(w, "cgroup v1: MemorySwapMax is not enforced (v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set)")
+			w = append(w, "cgroup v1: MemorySwapMax is not enforced "+
+				"(v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set)")
 		}
 	}
 	if l.Version == 1 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // WatchLeaf is the leaf of the watcher (Watcher) that bounds, with the
@@ -21,6 +22,7 @@ const (
 
 // Layout is what LayOut writes.
 type Layout struct {
+	Wording
 	// ServerLow protects the server's leaf from reclaim (memory.low).
 	ServerLow uint64
 	// ServerMax bounds the server's leaf, the server with every process
@@ -47,27 +49,29 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	leaf := filepath.Join(dir, agentcg.ServerLeaf)
 	agents = filepath.Join(dir, agentcg.AgentsDir)
 	watch := filepath.Join(dir, WatchLeaf)
-	hint := "; the unit needs Delegate=yes (scripts/systemd/t3-serve@.service)"
+	hint := "; the unit needs Delegate=yes (" + l.UnitFile + ")"
 	if err := mkdirCgroup(leaf); err != nil {
-		return "", wrap("", err, hint)
+		return "", fmt.Errorf("%w%s", err, hint)
 	}
-	if err := writeFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
-		return "", wrap("move the server into "+leaf+": ", err, hint)
+	if err := kernfile.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
+		return "", fmt.Errorf("move the server into %s: %w%s", leaf, err, hint)
 	}
 	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
-		return "", errors.New("the unit's cgroup " + dir + " still holds other processes (" + strings.Join(strings.Fields(string(procs)), " ") + "), so its agents cannot have cgroups of their own: start t3-serve-launch as the unit's only process (ExecStart=, no ExecStartPre= that lingers)")
+		return "", fmt.Errorf("the unit's cgroup %s still holds other processes (%s), so its agents cannot have cgroups of their own: "+
+			"start %s as the unit's only process (ExecStart=, no ExecStartPre= that lingers)",
+			dir, strings.Join(strings.Fields(string(procs)), " "), l.Program)
 	}
 	if err := enableMemory(dir); err != nil {
-		return "", wrap("", err, hint)
+		return "", fmt.Errorf("%w%s", err, hint)
 	}
-	if err := bound(leaf, l.ServerMax, l.ServerLow); err != nil {
-		return "", wrap("bound the server's leaf: ", err, "")
+	if err := kernfile.Bound(leaf, l.ServerMax, l.ServerLow, false); err != nil {
+		return "", fmt.Errorf("bound the server's leaf: %w", err)
 	}
 	if err := mkdirCgroup(watch); err != nil {
 		return "", err
 	}
-	if err := bound(watch, WatchMax, 0); err != nil {
-		return "", wrap("bound the watcher's leaf: ", err, "")
+	if err := kernfile.Bound(watch, WatchMax, 0, false); err != nil {
+		return "", fmt.Errorf("bound the watcher's leaf: %w", err)
 	}
 	if err := mkdirCgroup(agents); err != nil {
 		return "", err
@@ -76,61 +80,24 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 		return "", err
 	}
 	if l.AgentsMax != Unlimited {
-		if err := writeFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(l.AgentsMax, 10)); err != nil {
-			return "", wrap("bound the agents together (memory.max): ", err, "")
+		if err := kernfile.WriteFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(l.AgentsMax, 10)); err != nil {
+			return "", fmt.Errorf("bound the agents together (memory.max): %w", err)
 		}
 	}
 	return agents, nil
 }
 
-// bound makes dir a leaf that kills instead of throttling: memory.max
-// (unless Unlimited), memory.high=max, no swap, memory.low when low > 0,
-// and memory.oom.group=0, so that an OOM kill takes one process, never
-// the server with the child that grew.
-func bound(dir string, max, low uint64) error {
-	files := []struct{ name, value string }{
-		{"memory.high", "max"},
-		{"memory.swap.max", "0"},
-		{"memory.oom.group", "0"},
-	}
-	if max != Unlimited {
-		files = append(files, struct{ name, value string }{"memory.max", strconv.FormatUint(max, 10)})
-	}
-	if low > 0 {
-		files = append(files, struct{ name, value string }{"memory.low", strconv.FormatUint(low, 10)})
-	}
-	for _, f := range files {
-		err := writeFile(filepath.Join(dir, f.name), f.value)
-		if err != nil && !(f.name == "memory.swap.max" && os.IsNotExist(err)) { // absent without swap accounting
-			return fmt.Errorf("set %s of %s: %w", f.name, dir, err)
-		}
-	}
-	return nil
-}
-
 func mkdirCgroup(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return wrap("create cgroup "+dir+": ", err, "")
+		return fmt.Errorf("create cgroup %s: %w", dir, err)
 	}
 	return nil
 }
 
 // enableMemory gives the children of dir the memory controller.
 func enableMemory(dir string) error {
-	if err := writeFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
-		return wrap("enable the memory controller below "+dir+": ", err, "")
+	if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
+		return fmt.Errorf("enable the memory controller below %s: %w", dir, err)
 	}
 	return nil
-}
-
-func writeFile(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, werr := f.WriteString(value)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	return werr
 }

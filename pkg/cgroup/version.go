@@ -47,9 +47,11 @@ func (v Version) String() string { return strconv.Itoa(v.Major) + "." + strconv.
 // OOMPolicy on scopes came with 253 and reached 252-stable in 252.5
 // (d539e18777). Before 252, a scope ignores OOM kills: the kernel's kill
 // takes the one process and the scope lives on.
-func RejectedOOMPolicy(v Version) (safe bool, why string) {
+func RejectedOOMPolicy(v Version, unitFile string) (safe bool, why string) {
 	if v.Major > 0 && v.Major < 252 {
-		return true, "systemd " + v.String() + " does not know OOMPolicy on scopes, and its scopes do not react to an OOM kill: the kernel kills the one runaway, the scope lives on"
+		return true, "systemd " + v.String() + " does not know OOMPolicy on scopes, and its scopes do not react to an OOM kill: " +
+			"the kernel kills the one runaway, the scope lives on"
 	}
-	return false, "systemd " + v.String() + " rejected OOMPolicy on the scope; a 252 before 252.5 stops the whole scope, server and all, at the first OOM kill. Upgrade systemd, or run the server as a service with OOMPolicy=continue (scripts/systemd/t3-serve@.service)"
+	return false, "systemd " + v.String() + " rejected OOMPolicy on the scope; a 252 before 252.5 stops the whole scope, server and all, " +
+		"at the first OOM kill. Upgrade systemd, or run the server as a service with OOMPolicy=continue (" + unitFile + ")"
 }

@@ -3,6 +3,7 @@ package cgroup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,27 +23,10 @@ import (
 // terminal, codex, git, a claude by a path of its own): proc-PID.
 const ProcPrefix = agentcg.ProcPrefix
 
-// launcherComm is claude-launch's command name: a process that moves
-// itself into an agent cgroup, which the watcher leaves to it.
-const launcherComm = "claude-launch"
-
-// Watcher gives every process the server starts, other than an agent, a
-// cgroup of its own below the agents directory, as claude-launch gives an
-// agent one: proc-PID, bounded (memory.max), never throttled, no swap.
-// A process's children born after the move are born there; one forked
-// before it joins its parent's. So a runaway, agent or not, is killed in
-// a cgroup where the server is not a candidate.
-//
-// It looks at the server's leaf every Every. Until it has looked, a new
-// process is in the server's leaf, which is bounded and never throttles
-// too (LayOut): what the process takes there stays charged to the leaf
-// after the move (cgroup v2 does not move a charge) until it frees it or
-// dies. So the watcher first raises the process's oom_score_adj, so that
-// if the leaf fills before the move the kernel kills the process, not the
-// server. The kernel can choose a second victim while the first is still
-// freeing its memory (measured: it then went on to the server), so a
-// runaway must not be killed where the server is a candidate: hence the
-// move, and not only the score.
+// Watcher moves every process the server starts, other than an agent, into
+// a bounded cgroup of its own, agents/proc-PID (its family joins it), after
+// raising its oom_score_adj, so that a runaway is killed where the server is
+// not a candidate. Why a move and a score: docs/t3-serve.md, "Why it holds".
 type Watcher struct {
 	// Leaf is the server's leaf directory; Agents the agents directory,
 	// where the processes' cgroups go.
@@ -57,6 +42,9 @@ type Watcher struct {
 	Adj int
 	// Every is the time between two looks at the leaf.
 	Every time.Duration
+	// SelfMoving is the command name of a process that joins an agent
+	// cgroup itself: the watcher leaves it alone.
+	SelfMoving string
 	// OnKill, when set, is called (from Run) when the kernel killed in a
 	// process's cgroup, with the cgroup and its count of OOM kills.
 	OnKill func(cgroup string, kills int)
@@ -87,7 +75,7 @@ func (w *Watcher) report(err error) {
 // itself into an agent cgroup below Agents, which a move would undo.
 func (w *Watcher) stillThere(pid int) bool {
 	loc, err := Locate(pid)
-	return err == nil && !strings.HasSuffix(w.Agents, path.Dir(loc.V2))
+	return err == nil && !kernfile.SameCgroup(w.Agents, path.Dir(loc.V2))
 }
 
 // DefaultWatchEvery is how often the watcher looks: a process is moved
@@ -95,11 +83,8 @@ func (w *Watcher) stillThere(pid int) bool {
 const DefaultWatchEvery = 10 * time.Millisecond
 
 // Once moves every process in the leaf but the server, and returns how
-// many it moved. A process that already holds more than a quarter of the
-// leaf's bound stays: moved, it would leave that much charged to the leaf
-// (measured in the guest: a child that took 20M of a 32M leaf in its
-// first look, then moved, left the server alone in a full leaf, and the
-// kernel killed the server).
+// many it moved. One that already holds more than a quarter of the leaf's
+// bound stays: moved, it would leave that much charged to the leaf.
 func (w *Watcher) Once() (int, error) {
 	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
 	if err != nil {
@@ -124,14 +109,15 @@ func (w *Watcher) Once() (int, error) {
 			return
 		}
 		done[pid] = true
-		if comm(pid) == launcherComm {
+		if comm(pid) == w.SelfMoving {
 			return // it joins an agent cgroup itself
 		}
-		ppid, zombie := parent(pid)
-		if zombie {
+		st, err := kernfile.ReadStat(pid)
+		if err != nil || st.State == "Z" || st.State == "X" {
 			return // ended: nothing to move, nothing it can take
 		}
-		Raise(pid, w.Adj)
+		ppid := st.PPID
+		_, _ = kernfile.RaiseOOMScoreAdj(pid, w.Adj) // one that ended, or setuid, is skipped
 		if w.LeafMax != 0 && w.LeafMax != Unlimited && resident(pid) > w.LeafMax/4 {
 			// Already big where it was born: what it took stays charged
 			// to the server's leaf, so it stays there too, as a candidate
@@ -156,12 +142,12 @@ func (w *Watcher) Once() (int, error) {
 			_ = syscall.Rmdir(dir) // ended, or joined an agent cgroup: an empty cgroup goes
 			return
 		}
-		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err == nil {
+		if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err == nil {
 			moved++
 		} else {
 			_ = syscall.Rmdir(dir) // an empty cgroup goes
 			if w.stillThere(pid) {
-				w.report(errors.New("move a process of the server's into " + dir + ": " + err.Error()))
+				w.report(fmt.Errorf("move a process of the server's into %s: %w", dir, err))
 			}
 		}
 	}
@@ -174,7 +160,7 @@ func (w *Watcher) Once() (int, error) {
 // procDir is the cgroup of the watcher's that pid is in, "" if none.
 func (w *Watcher) procDir(pid int) string {
 	loc, err := Locate(pid)
-	if p := loc.V2; err == nil && strings.HasPrefix(filepath.Base(p), ProcPrefix) && strings.HasSuffix(filepath.Dir(p), "/"+filepath.Base(w.Agents)) {
+	if p := loc.V2; err == nil && strings.HasPrefix(filepath.Base(p), ProcPrefix) && kernfile.SameCgroup(w.Agents, filepath.Dir(p)) {
 		return filepath.Join(w.Agents, filepath.Base(p))
 	}
 	return ""
@@ -187,7 +173,7 @@ func (w *Watcher) makeProc(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
-	if err := bound(dir, w.Limit, 0); err != nil {
+	if err := kernfile.Bound(dir, w.Limit, 0, false); err != nil {
 		_ = syscall.Rmdir(dir)
 		return err
 	}
@@ -232,21 +218,6 @@ func (w *Watcher) Sweep() {
 			delete(w.empty, dir)
 		}
 	}
-}
-
-// Raise raises the oom_score_adj of pid to adj, leaving a higher one
-// alone, and reports whether it wrote. A process that ended, or that the
-// user may not write (a setuid one), is skipped.
-func Raise(pid, adj int) bool {
-	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return false
-	}
-	if cur, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && cur >= adj {
-		return false
-	}
-	return writeFile(p, strconv.Itoa(adj)) == nil
 }
 
 // Run looks at the leaf every w.Every, and sweeps every second, until the
@@ -323,27 +294,6 @@ func resident(pid int) uint64 {
 func comm(pid int) string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	return strings.TrimSpace(string(b))
-}
-
-// parent is a process's parent PID, and whether it has ended (a zombie,
-// or gone).
-func parent(pid int) (ppid int, ended bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, true
-	}
-	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, true
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0, true
-	}
-	n, _ := strconv.Atoi(f[1])
-	return n, f[0] == "Z" || f[0] == "X"
 }
 
 // oomKills is a cgroup's oom_kill count in memory.events, -1 if unread.

@@ -29,7 +29,7 @@ func TestBudget(t *testing.T) {
 		{Caps{High: 1 << 30, Max: 2 << 30}, 1 << 30, 0, 0, true},
 		{Caps{High: 1 << 30, Max: 2 << 30}, 1<<30 - WatchMax, 0, 0, true},
 	} {
-		s, a, err := Budget(tc.caps, tc.serverMax)
+		s, a, err := Budget(tc.caps, tc.serverMax, "--server-memory-max")
 		if (err != nil) != tc.wantErr || s != tc.server || a != tc.agents {
 			t.Errorf("Budget(%+v, %d) = %d, %d, %v; want %d, %d, error %v", tc.caps, tc.serverMax, s, a, err, tc.server, tc.agents, tc.wantErr)
 		}

@@ -1,16 +1,16 @@
 package cgroup
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // Hierarchy says where the cgroup file systems that matter are mounted.
@@ -67,45 +67,9 @@ type Location struct {
 
 // Locate reads /proc/PID/cgroup (pid 0: this process).
 func Locate(pid int) (Location, error) {
-	p := "/proc/self/cgroup"
-	if pid != 0 {
-		p = fmt.Sprintf("/proc/%d/cgroup", pid)
-	}
-	f, err := os.Open(p)
+	v2, v1, err := kernfile.Cgroups(pid)
 	if err != nil {
 		return Location{}, fmt.Errorf("read cgroup membership: %w", err)
 	}
-	defer f.Close()
-	return parseProcCgroup(f)
-}
-
-// parseProcCgroup parses the "ID:controllers:path" lines of /proc/PID/cgroup.
-func parseProcCgroup(r io.Reader) (Location, error) {
-	var loc Location
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		switch {
-		case parts[0] == "0" && parts[1] == "":
-			loc.V2 = parts[2]
-		case hasController(parts[1], "memory"):
-			loc.V1Memory = parts[2]
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return loc, fmt.Errorf("read cgroup membership: %w", err)
-	}
-	return loc, nil
-}
-
-func hasController(list, name string) bool {
-	for _, c := range strings.Split(list, ",") {
-		if c == name {
-			return true
-		}
-	}
-	return false
+	return Location{V2: v2, V1Memory: v1}, nil
 }

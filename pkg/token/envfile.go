@@ -18,24 +18,22 @@ var ErrNoToken = errors.New("no setup token")
 // cut anywhere: it is refused, never used truncated.
 var ErrChanged = errors.New("the file changed while it was read")
 
-// EnvFileHeader is the comment line at the top of a written env file.
-const EnvFileHeader = "# Written by claude-auth-sync; run `claude-auth-sync sync` to refresh it.\n"
-
 // ReadEnvFile reads the setup token from the env file at path. It refuses a
 // file that is unsafe (ErrInsecureFile) and a token that is malformed
 // (ErrInvalidToken). A missing file gives an error that matches
 // fs.ErrNotExist. No error text contains the token or a line of the file.
-func ReadEnvFile(path string) (Secret, error) {
-	data, err := ReadSmallFile(path, "env file", Private, " and run `claude-auth-sync sync`")
+// Hints tell the user to run rewrite, the command that rewrites the file.
+func ReadEnvFile(path, rewrite string) (Secret, error) {
+	data, err := ReadSmallFile(path, "env file", Private, " and run `"+rewrite+"`")
 	if err != nil {
 		return Secret{}, err
 	}
 	v, ok, err := lookupEnv(data, EnvVar)
 	if err != nil {
-		return Secret{}, wrap("env file "+path+": ", err, "; fix that line or run `claude-auth-sync sync` to rewrite the file")
+		return Secret{}, wrap("env file "+path+": ", err, "; fix that line or run `"+rewrite+"` to rewrite the file")
 	}
 	if !ok {
-		return Secret{}, wrap("env file "+path+": ", ErrNoToken, ": it has no "+EnvVar+" line; run `claude-auth-sync sync` to rewrite it")
+		return Secret{}, wrap("env file "+path+": ", ErrNoToken, ": it has no "+EnvVar+" line; run `"+rewrite+"` to rewrite it")
 	}
 	s, err := NewSecret(v)
 	if err != nil {
@@ -44,8 +42,8 @@ func ReadEnvFile(path string) (Secret, error) {
 	return s, nil
 }
 
-// EnvFileContent is what an env file holding s contains: loadable by bash
-// `.` and by systemd's EnvironmentFile=.
-func EnvFileContent(s Secret) []byte {
-	return []byte(EnvFileHeader + EnvVar + "=" + s.Reveal() + "\n")
+// EnvFileContent is what an env file holding s contains, after the comment
+// line header: loadable by bash `.` and by systemd's EnvironmentFile=.
+func EnvFileContent(header string, s Secret) []byte {
+	return []byte("# " + header + "\n" + EnvVar + "=" + s.Reveal() + "\n")
 }

@@ -66,10 +66,10 @@ func TestReadEnvFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "claude-oauth.env")
 			tc.setup(t, p)
-			s, err := ReadEnvFile(p)
+			s, err := ReadEnvFile(p, "claude-auth-sync sync")
 			if tc.wantErr == nil && tc.hint == "" {
 				if err != nil || s.Reveal() != testToken {
-					t.Fatalf("ReadEnvFile = %v, %v", s.Fingerprint(), err)
+					t.Fatalf("ReadEnvFile = %v, %v", s, err)
 				}
 				return
 			}
@@ -91,7 +91,7 @@ func TestReadEnvFile(t *testing.T) {
 
 func TestEnvFileContentParsesBack(t *testing.T) {
 	s, _ := NewSecret(testToken)
-	vars, err := ParseEnv(strings.NewReader(string(EnvFileContent(s))))
+	vars, err := ParseEnv(strings.NewReader(string(EnvFileContent("written by claude-auth-sync", s))))
 	if err != nil || vars[EnvVar] != testToken {
 		t.Fatalf("written content does not parse back: %v", err)
 	}

@@ -19,13 +19,11 @@ func wrap(prefix string, err error, suffix string) error {
 	return &wrapped{msg: prefix + err.Error() + suffix, err: err}
 }
 
-// octal formats a permission as ls and chmod show it: 0644.
-func octal(perm uint32) string {
-	s := strconv.FormatUint(uint64(perm), 8)
+// Octal formats a mode's permission bits as chmod takes them: 0644, 1777.
+func Octal(mode uint32) string {
+	s := strconv.FormatUint(uint64(mode&0o7777), 8)
 	for len(s) < 4 {
 		s = "0" + s
 	}
 	return s
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

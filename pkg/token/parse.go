@@ -2,6 +2,7 @@ package token
 
 import (
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -12,7 +13,7 @@ type ParseError struct {
 	Reason string
 }
 
-func (e *ParseError) Error() string { return "line " + itoa(e.Line) + ": " + e.Reason }
+func (e *ParseError) Error() string { return "line " + strconv.Itoa(e.Line) + ": " + e.Reason }
 
 // maxLine bounds one line of an env file; a setup token is about 110 bytes.
 const maxLine = 64 << 10

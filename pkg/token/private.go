@@ -3,6 +3,7 @@ package token
 import (
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -111,21 +112,22 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 	me := os.Geteuid()
 	owner := int(st.Uid)
 	if owner != me && !(trust == Trusted && owner == 0) {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+itoa(owner)+", not by you (uid "+itoa(me)+"); remove it"+remedy)
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(owner)+", not by you (uid "+strconv.Itoa(me)+"); remove it"+remedy)
 	}
 	perm := st.Mode & 0o777
 	switch {
 	case trust == Private && perm&0o077 != 0:
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can access it (mode "+octal(perm)+"); run `chmod 600 "+path+"`")
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can access it (mode "+Octal(perm)+"); run `chmod 600 "+path+"`")
 	case trust == Trusted && perm&0o022 != 0:
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can write it (mode "+octal(perm)+"), and it decides where your token goes; run `chmod go-w "+path+"`")
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can write it (mode "+Octal(perm)+
+			"), and it decides where your token goes; run `chmod go-w "+path+"`")
 	}
 	return nil
 }
 
-// CheckDirOf refuses a file whose directory group or others may write
-// without the sticky bit: they could replace the file, whatever its own
-// mode. A sticky directory (/tmp) lets only a file's owner replace it.
+// CheckDirOf refuses a file whose directory group or others may write:
+// they could replace the file, or, in a sticky one (/tmp), make it before
+// its owner does. internal/store refuses such a directory to write in.
 func CheckDirOf(path, what string) error {
 	dir := "."
 	if i := strings.LastIndexByte(path, '/'); i == 0 {
@@ -137,8 +139,9 @@ func CheckDirOf(path, what string) error {
 	if err := syscall.Stat(dir, &st); err != nil {
 		return wrap(what+" "+path+": directory "+dir+": ", err, "")
 	}
-	if st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0 {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": its directory "+dir+" can be written by group or others (mode "+octal(st.Mode&0o777)+"), who could replace it; run `chmod go-w "+dir+"`")
+	if st.Mode&0o022 != 0 {
+		return wrap(what+" "+path+": ", ErrInsecureFile, ": its directory "+dir+" can be written by group or others (mode "+Octal(st.Mode)+
+			"), who could replace it; run `chmod go-w "+dir+"`")
 	}
 	return nil
 }

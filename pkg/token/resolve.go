@@ -43,6 +43,8 @@ type Resolver struct {
 	Disabled bool
 	// EnvFile is the env file's path; "" when there is no home directory.
 	EnvFile string
+	// Rewrite is the command that rewrites the env file, for hints.
+	Rewrite string
 	// Timeout bounds the fetch on a miss.
 	Timeout time.Duration
 	// Negative returns the negative cache consulted before a fetch; asked
@@ -66,7 +68,7 @@ func (r *Resolver) Resolve() (Result, error) {
 	if r.EnvFile == "" {
 		return Result{Source: SourceNone, Reason: "no home directory, so no env file"}, nil
 	}
-	tok, err := ReadEnvFile(r.EnvFile)
+	tok, err := ReadEnvFile(r.EnvFile, r.Rewrite)
 	if err == nil {
 		return Result{Token: tok, Source: SourceEnvFile}, nil
 	}
@@ -85,7 +87,7 @@ func (r *Resolver) Resolve() (Result, error) {
 		}
 	}
 	ferr := r.Fetch(time.Now().Add(r.Timeout))
-	tok, err = ReadEnvFile(r.EnvFile)
+	tok, err = ReadEnvFile(r.EnvFile, r.Rewrite)
 	switch {
 	case err == nil:
 		return Result{Token: tok, Source: SourceVault}, nil

@@ -29,7 +29,7 @@ func testResolver(t *testing.T, fetch Fetcher) *Resolver {
 // writeEnvFile writes an env file holding s, as package store would.
 func writeEnvFile(t *testing.T, path string, s Secret) {
 	t.Helper()
-	writeFile(t, path, string(EnvFileContent(s)), 0o600)
+	writeFile(t, path, string(EnvFileContent("written by claude-auth-sync", s)), 0o600)
 }
 
 func noFetch(t *testing.T) Fetcher {

@@ -1,9 +1,9 @@
 package token
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -28,8 +28,8 @@ var ErrInvalidToken = errors.New("invalid setup token")
 // log/slog handlers redact it too, through MarshalText (text) and
 // MarshalJSON (JSON). It has no slog.LogValuer method on purpose: importing
 // log/slog here would link slog, fmt and reflection into claude-launch and
-// cost every agent start-up time; log Fingerprint where a log must tell
-// tokens apart.
+// cost every agent start-up time; log package fingerprint's Of where a log
+// must tell tokens apart.
 type Secret struct {
 	value string
 }
@@ -46,7 +46,7 @@ func NewSecret(s string) (Secret, error) {
 	}
 	for i := 0; i < len(s); i++ {
 		if !tokenByte(s[i]) {
-			return Secret{}, wrap("", ErrInvalidToken, ": byte "+itoa(i+1)+" is whitespace, a control character or a character a setup token never has")
+			return Secret{}, wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+" is whitespace, a control character or a character a setup token never has")
 		}
 	}
 	return Secret{value: s}, nil
@@ -72,16 +72,6 @@ func (s Secret) Reveal() string { return s.value }
 
 // Equal reports whether two secrets hold the same token.
 func (s Secret) Equal(o Secret) bool { return s.value == o.value }
-
-// Fingerprint is a short sha256 of the token, safe to log: it tells two
-// tokens apart without revealing either.
-func (s Secret) Fingerprint() string {
-	if s.value == "" {
-		return "none"
-	}
-	sum := sum256([]byte(s.value))
-	return hex.EncodeToString(sum[:4])
-}
 
 // String implements fmt.Stringer with the redacted form.
 func (s Secret) String() string {

@@ -81,13 +81,8 @@ func TestNewSecret(t *testing.T) {
 	}
 }
 
-func TestFingerprint(t *testing.T) {
-	a, _ := NewSecret(testToken)
-	b, _ := NewSecret(testToken + "x")
-	if a.Fingerprint() == b.Fingerprint() || len(a.Fingerprint()) != 8 {
-		t.Errorf("fingerprints %q and %q", a.Fingerprint(), b.Fingerprint())
-	}
-	if (Secret{}).Fingerprint() != "none" || (Secret{}).String() != "" {
+func TestZeroSecretPrintsNothing(t *testing.T) {
+	if (Secret{}).String() != "" {
 		t.Error("zero secret prints something")
 	}
 }

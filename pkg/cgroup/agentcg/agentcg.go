@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // Names in the layout.
@@ -59,10 +61,10 @@ func Join(agents string, l Limits) (joined bool, err error) {
 	}
 	var fs syscall.Statfs_t
 	if err := syscall.Statfs(agents, &fs); err != nil || fs.Type != cgroup2Magic {
-		return false, errors.New("agent cgroup " + agents + ": not a directory of the cgroup v2 filesystem; ignored (t3-serve-launch sets it for the agents its server starts)")
+		return false, errors.New("agent cgroup " + agents + ": not a directory of the cgroup v2 filesystem; ignored (only a server's launcher sets it)")
 	}
 	leaf := agents[:len(agents)-len(AgentsDir)] + ServerLeaf
-	here, err := ownCgroup()
+	here, _, err := kernfile.Cgroups(0)
 	if err != nil {
 		return false, err
 	}
@@ -72,9 +74,9 @@ func Join(agents string, l Limits) (joined bool, err error) {
 	// of its own, proc-PID: that is the server's leaf still.
 	fresh := false
 	if i := strings.LastIndexByte(here, '/'); i > 0 {
-		fresh = here[i+1:] == ProcPrefix+strconv.Itoa(syscall.Getpid()) && strings.HasSuffix(agents, here[:i])
+		fresh = here[i+1:] == ProcPrefix+strconv.Itoa(syscall.Getpid()) && kernfile.SameCgroup(agents, here[:i])
 	}
-	if !fresh && (!strings.HasSuffix(here, "/"+ServerLeaf) || !strings.HasSuffix(leaf, here)) {
+	if !fresh && !kernfile.SameCgroup(leaf, here) {
 		return false, nil // not in the server's leaf (a claude an agent started): stay
 	}
 	joined, err = join(agents, l)
@@ -95,7 +97,7 @@ func join(agents string, l Limits) (bool, error) {
 	dir := agents + "/" + AgentPrefix + strconv.Itoa(syscall.Getpid())
 	var err error
 	for range 3 {
-		if err = tryJoin(dir, l); err != syscall.ENOENT {
+		if err = tryJoin(dir, l); !errors.Is(err, syscall.ENOENT) {
 			break
 		}
 	}
@@ -110,41 +112,10 @@ func tryJoin(dir string, l Limits) error {
 	if err := syscall.Mkdir(dir, 0o755); err != nil && err != syscall.EEXIST {
 		return err
 	}
-	for _, f := range []struct {
-		name, value string
-		optional    bool
-	}{
-		{"memory.max", strconv.FormatUint(l.Max, 10), false},
-		{"memory.high", "max", false},
-		// Absent without swap accounting: then there is no swap to forbid.
-		{"memory.swap.max", "0", true},
-		{"memory.oom.group", "1", false},
-	} {
-		if err := write(dir+"/"+f.name, f.value); err != nil && !(f.optional && err == syscall.ENOENT && exists(dir)) {
-			return err
-		}
+	if err := kernfile.Bound(dir, l.Max, 0, true); err != nil {
+		return err
 	}
-	return write(dir+"/cgroup.procs", "0")
-}
-
-func exists(dir string) bool {
-	var st syscall.Stat_t
-	return syscall.Stat(dir, &st) == nil
-}
-
-// ownCgroup is this process's cgroup v2 path, relative to the mount.
-func ownCgroup() (string, error) {
-	var buf [4096]byte
-	n, err := readFile("/proc/self/cgroup", buf[:])
-	if err != nil {
-		return "", err
-	}
-	for _, line := range strings.Split(string(buf[:n]), "\n") {
-		if p, ok := strings.CutPrefix(line, "0::"); ok {
-			return p, nil
-		}
-	}
-	return "", nil
+	return kernfile.WriteFile(dir+"/cgroup.procs", "0")
 }
 
 // sweep removes the agent cgroups that are empty: their agents ended.
@@ -169,23 +140,4 @@ func sweep(agents string) {
 			}
 		}
 	}
-}
-
-func write(path, value string) error {
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(fd)
-	_, err = syscall.Write(fd, []byte(value))
-	return err
-}
-
-func readFile(path string, buf []byte) (int, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer syscall.Close(fd)
-	return syscall.Read(fd, buf)
 }
