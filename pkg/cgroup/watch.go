@@ -3,10 +3,11 @@ package cgroup
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,27 +22,10 @@ import (
 // terminal, codex, git, a claude by a path of its own): proc-PID.
 const ProcPrefix = agentcg.ProcPrefix
 
-// launcherComm is claude-launch's command name: a process that moves
-// itself into an agent cgroup, which the watcher leaves to it.
-const launcherComm = "claude-launch"
-
 // Watcher gives every process the server starts, other than an agent, a
-// cgroup of its own below the agents directory, as claude-launch gives an
-// agent one: proc-PID, bounded (memory.max), never throttled, no swap.
-// A process's children born after the move are born there; one forked
-// before it joins its parent's. So a runaway, agent or not, is killed in
-// a cgroup where the server is not a candidate.
-//
-// It looks at the server's leaf every Every. Until it has looked, a new
-// process is in the server's leaf, which is bounded and never throttles
-// too (LayOut): what the process takes there stays charged to the leaf
-// after the move (cgroup v2 does not move a charge) until it frees it or
-// dies. So the watcher first raises the process's oom_score_adj, so that
-// if the leaf fills before the move the kernel kills the process, not the
-// server. The kernel can choose a second victim while the first is still
-// freeing its memory (measured: it then went on to the server), so a
-// runaway must not be killed where the server is a candidate: hence the
-// move, and not only the score.
+// bounded cgroup of its own below the agents directory (proc-PID), after
+// raising its oom_score_adj, so that a runaway is killed where the server
+// is not a candidate. docs/t3-serve.md says why, and what it costs.
 type Watcher struct {
 	// Leaf is the server's leaf directory; Agents the agents directory,
 	// where the processes' cgroups go.
@@ -49,25 +33,60 @@ type Watcher struct {
 	// Limit is each process's cgroup's memory.max.
 	Limit uint64
 	// LeafMax is the server's leaf's memory.max: a process that already
-	// holds more than a quarter of it is not moved (Once).
+	// holds more than a quarter of it is not moved (classify).
 	LeafMax uint64
 	// Server is the server's PID: left alone; when it ends, Run returns.
 	Server int
 	// Adj is the oom_score_adj given to every other process.
 	Adj int
-	// Every is the time between two looks at the leaf.
+	// Every, when set, is a fixed time between looks; zero follows the
+	// leaf's headroom (Interval).
 	Every time.Duration
-	// OnKill, when set, is called (from Run) when the kernel killed in a
-	// process's cgroup, with the cgroup and its count of OOM kills.
-	OnKill func(cgroup string, kills int)
-
+	// Launcher is the command name of a process that moves itself into an
+	// agent cgroup, which the watcher leaves to it.
+	Launcher string
+	// OnKill, when set, is called (from Run) for each new OOM kill in a
+	// process's or an agent's cgroup, with its command name where known.
+	OnKill func(cgroup, comm string) `json:"-"`
 	// OnError, when set, is called (from Run) once for each kind of
 	// failure to move a process, which then stays in the server's leaf.
-	OnError func(err error)
+	OnError func(err error) `json:"-"`
 
 	kills    map[string]int
 	empty    map[string]bool
+	comms    map[string]string
 	reported map[string]bool
+}
+
+// Looks at the leaf: at least MinEvery and at most MaxEvery apart. A new
+// process can hurt the server only by what it takes in the leaf before it
+// is moved, so the time to the next look is the time FillRate (bytes per
+// second) takes to fill the leaf's headroom.
+const (
+	MinEvery = 10 * time.Millisecond
+	MaxEvery = time.Second
+	FillRate = 400 << 20
+)
+
+// Interval is the time to the next look at a leaf bounded by max that
+// holds current.
+func Interval(limit, current uint64) time.Duration {
+	if limit == 0 || limit == Unlimited {
+		return MaxEvery
+	}
+	room := float64(limit) - float64(current)
+	return min(max(time.Duration(room/FillRate*float64(time.Second)), MinEvery), MaxEvery)
+}
+
+// next is the time to the next look, after one that moved that many.
+func (w *Watcher) next(moved int) time.Duration {
+	if w.Every > 0 {
+		return w.Every
+	} else if moved > 0 {
+		return MinEvery // what it forked before its move may be there
+	}
+	cur, _ := readValue(filepath.Join(w.Leaf, "memory.current"))
+	return Interval(w.LeafMax, cur)
 }
 
 // report passes err to OnError the first time its text is seen.
@@ -82,93 +101,98 @@ func (w *Watcher) report(err error) {
 	w.OnError(err)
 }
 
-// stillThere reports whether pid is still to be moved: between the look
-// and the move it may have ended, or, exec'd as claude-launch, moved
-// itself into an agent cgroup below Agents, which a move would undo.
-func (w *Watcher) stillThere(pid int) bool {
-	loc, err := Locate(pid)
-	return err == nil && !strings.HasSuffix(w.Agents, path.Dir(loc.V2))
-}
-
-// DefaultWatchEvery is how often the watcher looks: a process is moved
-// within this of its birth. Each look reads one cgroup file.
-const DefaultWatchEvery = 10 * time.Millisecond
-
-// Once moves every process in the leaf but the server, and returns how
-// many it moved. A process that already holds more than a quarter of the
-// leaf's bound stays: moved, it would leave that much charged to the leaf
-// (measured in the guest: a child that took 20M of a 32M leaf in its
-// first look, then moved, left the server alone in a full leaf, and the
-// kernel killed the server).
-func (w *Watcher) Once() (int, error) {
+// Once moves every process in the leaf but the server, a parent before
+// its children (the family stays together), and returns how many it moved.
+func (w *Watcher) Once() (moved int, err error) {
 	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
 	if err != nil {
 		return 0, err
 	}
-	here := map[int]bool{}
+	todo := map[int]int{} // pid → parent, of those to move
 	for _, f := range strings.Fields(string(b)) {
 		if pid, err := strconv.Atoi(f); err == nil && pid != w.Server {
-			here[pid] = true
+			if ppid, ok := w.classify(pid); ok {
+				todo[pid] = ppid
+			}
 		}
 	}
-	pids := make([]int, 0, len(here))
-	for pid := range here {
-		pids = append(pids, pid)
-	}
-	sort.Ints(pids)
-	moved := 0
-	done := map[int]bool{}
-	var move func(pid int, depth int)
-	move = func(pid, depth int) {
-		if done[pid] {
-			return
-		}
-		done[pid] = true
-		if comm(pid) == launcherComm {
-			return // it joins an agent cgroup itself
-		}
-		ppid, zombie := parent(pid)
-		if zombie {
-			return // ended: nothing to move, nothing it can take
-		}
-		Raise(pid, w.Adj)
-		if w.LeafMax != 0 && w.LeafMax != Unlimited && resident(pid) > w.LeafMax/4 {
-			// Already big where it was born: what it took stays charged
-			// to the server's leaf, so it stays there too, as a candidate
-			// where its memory is counted, with its raised score.
-			return
-		}
-		if here[ppid] && depth < 64 {
-			move(ppid, depth+1) // the parent first: the family stays together
-		}
-		dir := ""
-		if ppid > 0 && ppid != w.Server {
-			dir = w.procDir(ppid)
-		}
-		if dir == "" {
-			dir = filepath.Join(w.Agents, ProcPrefix+strconv.Itoa(pid))
-			if err := w.makeProc(dir); err != nil {
+	for progress := true; progress; {
+		progress = false
+		for _, pid := range slices.Sorted(maps.Keys(todo)) {
+			if _, waits := todo[todo[pid]]; waits {
+				continue
+			}
+			if dir, err := w.target(pid, todo[pid]); err != nil {
 				w.report(err)
-				return
+			} else if w.move(pid, dir) {
+				moved++
 			}
+			delete(todo, pid)
+			progress = true
 		}
-		if !w.stillThere(pid) {
-			_ = syscall.Rmdir(dir) // ended, or joined an agent cgroup: an empty cgroup goes
-			return
-		}
-		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err == nil {
-			moved++
-		} else {
-			_ = syscall.Rmdir(dir) // an empty cgroup goes
-			if w.stillThere(pid) {
-				w.report(errors.New("move a process of the server's into " + dir + ": " + err.Error()))
-			}
-		}
-	}
-	for _, pid := range pids {
-		move(pid, 0)
 	}
 	return moved, nil
+}
+
+// classify raises pid's score and says whether to move it, with its
+// parent. It stays when it ended, when it is the launcher (it joins an
+// agent cgroup itself), and when it already holds more than a quarter of
+// the leaf: moved, it would leave that much charged to the server's leaf.
+func (w *Watcher) classify(pid int) (ppid int, ok bool) {
+	if w.Launcher != "" && comm(pid) == w.Launcher {
+		return 0, false
+	}
+	ppid, ended := parent(pid)
+	if ended {
+		return 0, false
+	}
+	Raise(pid, w.Adj)
+	return ppid, w.LeafMax == 0 || w.LeafMax == Unlimited || resident(pid) <= w.LeafMax/4
+}
+
+// target is the cgroup pid goes to: its parent's proc-PID when the
+// parent has one, else a new one of its own.
+func (w *Watcher) target(pid, ppid int) (string, error) {
+	if ppid > 0 && ppid != w.Server {
+		if dir := w.procDir(ppid); dir != "" {
+			return dir, nil
+		}
+	}
+	dir := filepath.Join(w.Agents, ProcPrefix+strconv.Itoa(pid))
+	if err := mkdirCgroup(dir); err != nil {
+		return "", err
+	}
+	// Bounded, never throttled, no swap; an OOM kill takes the one process
+	// that grew (a terminal's shell lives on when its build is killed).
+	if err := bound(dir, w.Limit, 0); err != nil {
+		_ = syscall.Rmdir(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+// move puts pid into dir, unless it ended or joined an agent cgroup
+// meanwhile; an empty cgroup left by a failed move goes.
+func (w *Watcher) move(pid int, dir string) bool {
+	if w.stillThere(pid) {
+		err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid))
+		if err == nil {
+			return true
+		}
+		if w.stillThere(pid) {
+			w.report(errors.New("move a process of the server's into " + dir + ": " + err.Error()))
+		}
+	}
+	_ = syscall.Rmdir(dir)
+	return false
+}
+
+// stillThere reports whether pid is still to be moved: between the look
+// and the move it may have ended, or, exec'd as the launcher, moved
+// itself into an agent cgroup below Agents, which a move would undo.
+func (w *Watcher) stillThere(pid int) bool {
+	loc, err := Locate(pid)
+	return err == nil && !strings.HasSuffix(w.Agents, path.Dir(loc.V2))
 }
 
 // procDir is the cgroup of the watcher's that pid is in, "" if none.
@@ -178,20 +202,6 @@ func (w *Watcher) procDir(pid int) string {
 		return filepath.Join(w.Agents, filepath.Base(p))
 	}
 	return ""
-}
-
-// makeProc makes a process's cgroup: bounded by w.Limit, never throttled,
-// no swap, and an OOM kill takes the one process that grew (a terminal's
-// shell lives on when its build is killed).
-func (w *Watcher) makeProc(dir string) error {
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	if err := bound(dir, w.Limit, 0); err != nil {
-		_ = syscall.Rmdir(dir)
-		return err
-	}
-	return nil
 }
 
 // Sweep removes the processes' and the agents' cgroups that were empty at
@@ -206,20 +216,24 @@ func (w *Watcher) Sweep() {
 		return
 	}
 	if w.kills == nil {
-		w.kills, w.empty = map[string]int{}, map[string]bool{}
+		w.kills, w.empty, w.comms = map[string]int{}, map[string]bool{}, map[string]string{}
 	}
 	for _, e := range entries {
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), ProcPrefix) && !strings.HasPrefix(e.Name(), agentcg.AgentPrefix) {
 			continue
 		}
 		dir := filepath.Join(w.Agents, e.Name())
-		if n := oomKills(dir); n > w.kills[dir] {
-			w.kills[dir] = n
+		procs, perr := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+		if first, _, _ := strings.Cut(string(procs), "\n"); w.comms[dir] == "" && first != "" {
+			pid, _ := strconv.Atoi(first)
+			w.comms[dir] = comm(pid) // its command name, for a kill's report
+		}
+		for n := agentcg.OOMKills(dir); w.kills[dir] < n; w.kills[dir]++ {
 			if w.OnKill != nil {
-				w.OnKill(dir, n)
+				w.OnKill(dir, w.comms[dir])
 			}
 		}
-		if procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err != nil || len(procs) > 0 {
+		if perr != nil || len(procs) > 0 {
 			delete(w.empty, dir)
 			continue
 		}
@@ -230,6 +244,7 @@ func (w *Watcher) Sweep() {
 		if syscall.Rmdir(dir) == nil {
 			delete(w.kills, dir)
 			delete(w.empty, dir)
+			delete(w.comms, dir)
 		}
 	}
 }
@@ -249,30 +264,35 @@ func Raise(pid, adj int) bool {
 	return writeFile(p, strconv.Itoa(adj)) == nil
 }
 
-// Run looks at the leaf every w.Every, and sweeps every second, until the
-// server ends or ctx is done. ready, when not nil, is called after the
-// first look.
+// Run looks at the leaf as next says, and sweeps every second, until the server ends or ctx is
+// done. ready, when not nil, is called after the first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
-	if w.Every <= 0 {
-		w.Every = DefaultWatchEvery
-	}
-	if _, err := w.Once(); err != nil {
+	moved, err := w.Once()
+	if err != nil {
 		return err
 	}
 	if ready != nil {
 		ready()
 	}
-	gone, done := serverGone(w.Server, w.Every)
-	defer done()
+	gone, stop := serverGone(w.Server)
+	defer stop()
+	timer := time.NewTimer(0)
 	swept := time.Now()
-	for ctx.Err() == nil {
-		if gone() {
+	for {
+		timer.Reset(w.next(moved))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-gone:
+			return nil
+		case <-timer.C:
+		}
+		if gone == nil && syscall.Kill(w.Server, 0) == syscall.ESRCH {
 			return nil
 		}
-		if _, err := w.Once(); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil // the leaf is gone: so is the unit
-			}
+		if moved, err = w.Once(); errors.Is(err, os.ErrNotExist) {
+			return nil // the leaf is gone: so is the unit
+		} else if err != nil {
 			return err
 		}
 		if time.Since(swept) >= time.Second {
@@ -280,29 +300,32 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 			w.Sweep()
 		}
 	}
-	return ctx.Err()
 }
 
-// serverGone returns a function that waits up to every and reports
-// whether the server has ended: on a pidfd, which cannot name a later
-// process of the same PID; without pidfds (Linux before 5.3), by signal 0.
-// done releases the pidfd.
-func serverGone(pid int, every time.Duration) (gone func() bool, done func()) {
-	fd, err := unix.PidfdOpen(pid, 0)
+// serverGone returns a channel closed when the server ends, waited for on
+// a pidfd (which cannot name a later process of the same PID) in Go's
+// poller, so that no thread sits in a system call; nil without pidfds
+// (Linux before 5.3). stop releases the pidfd.
+func serverGone(pid int) (gone <-chan struct{}, stop func()) {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if err != nil {
-		return func() bool {
-			time.Sleep(every)
-			return syscall.Kill(pid, 0) == syscall.ESRCH
-		}, func() {}
+		return nil, func() {}
 	}
-	ms := int(every / time.Millisecond)
-	return func() bool {
-			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-			n, err := unix.Poll(fds, ms)
-			return err == nil && n > 0
-		}, func() {
-			_ = unix.Close(fd)
-		}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, func() {}
+	}
+	ch := make(chan struct{})
+	go func() {
+		_ = rc.Read(func(fd uintptr) bool {
+			n, _ := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 0)
+			return n > 0
+		})
+		close(ch)
+	}()
+	return ch, func() { f.Close() }
 }
 
 // resident is a process's resident memory in bytes, 0 if it ended.
@@ -344,19 +367,4 @@ func parent(pid int) (ppid int, ended bool) {
 	}
 	n, _ := strconv.Atoi(f[1])
 	return n, f[0] == "Z" || f[0] == "X"
-}
-
-// oomKills is a cgroup's oom_kill count in memory.events, -1 if unread.
-func oomKills(dir string) int {
-	b, err := os.ReadFile(filepath.Join(dir, "memory.events"))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
-			n, _ := strconv.Atoi(v)
-			return n
-		}
-	}
-	return -1
 }

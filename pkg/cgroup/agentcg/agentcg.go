@@ -149,7 +149,7 @@ func ownCgroup() (string, error) {
 
 // sweep removes the agent cgroups that are empty: their agents ended.
 // rmdir refuses a cgroup that still has processes, so it only ever takes
-// the empty ones.
+// the empty ones; one with an OOM kill is left for the watcher to count.
 func sweep(agents string) {
 	fd, err := syscall.Open(agents, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -164,7 +164,7 @@ func sweep(agents string) {
 		}
 		_, _, names := syscall.ParseDirent(buf[:n], -1, nil)
 		for _, name := range names {
-			if strings.HasPrefix(name, AgentPrefix) {
+			if strings.HasPrefix(name, AgentPrefix) && OOMKills(agents+"/"+name) <= 0 {
 				_ = syscall.Rmdir(agents + "/" + name)
 			}
 		}
@@ -188,4 +188,19 @@ func readFile(path string, buf []byte) (int, error) {
 	}
 	defer syscall.Close(fd)
 	return syscall.Read(fd, buf)
+}
+
+// OOMKills is a cgroup's oom_kill count in memory.events, -1 if unread.
+func OOMKills(dir string) int {
+	var buf [512]byte
+	n, err := readFile(dir+"/memory.events", buf[:])
+	if err != nil || n <= 0 {
+		return -1
+	}
+	_, v, ok := strings.Cut(string(buf[:n]), "oom_kill ")
+	v, _, _ = strings.Cut(v, "\n")
+	if k, err := strconv.Atoi(v); ok && err == nil {
+		return k
+	}
+	return -1
 }
