@@ -15,6 +15,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/creds"
+	"github.com/claude-launch/claude-launch/internal/kills"
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
@@ -42,6 +43,8 @@ type Status struct {
 	Overrides  []string          `json:"overrides"`
 	Claude     claudeInfo        `json:"claude"`
 	Agents     []agents.Agent    `json:"agents"`
+	// Kills are the OOM kills of the last day in cgroups of ours.
+	Kills []kills.Kill `json:"oom_kills"`
 }
 
 type envFileStatus struct {
@@ -89,6 +92,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	st.judgeOverrides(cfg)
 	st.judgeClaude(ctx, cfg)
 	st.judgeAgents()
+	st.judgeKills(cfg)
 	st.Healthy = len(st.Problems) == 0
 	return *st
 }
@@ -211,6 +215,23 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 		st.problem("claude did not say which credential it uses through claude-launch, so the setup token is not known to work: " + err.Error())
 	case method != "oauth_token" && len(st.Overrides) == 0:
 		st.problem("claude says it would use " + method + ", not the setup token: claude-launch did not pass it; check that it reads the env file (`CLAUDE_LAUNCH_LOG_LEVEL=debug claude-launch --version` says where it looks) and that " + config.EnvDisable + " is not set")
+	}
+}
+
+// judgeKills: the OOM kills of the last day, in the record the watcher
+// and the pane starter keep.
+func (st *Status) judgeKills(cfg *config.Config) {
+	st.Kills = []kills.Kill{}
+	if cfg.StateDir == "" {
+		return
+	}
+	list, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour))
+	if err != nil {
+		st.warn(err.Error())
+	}
+	if len(list) > 0 {
+		st.Kills = list
+		st.warn(strconv.Itoa(len(list)) + " OOM kill(s) at a cap in the last day (see below); a runaway that keeps coming back needs a fix or a larger cap")
 	}
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/vault"
+	"github.com/claude-launch/claude-launch/pkg/cgroup/memsize"
 )
 
 // printStatus writes the status for a person.
@@ -72,8 +74,17 @@ func printStatus(w io.Writer, st Status) {
 	} else {
 		line("overrides", strings.Join(st.Overrides, ", "))
 	}
-	line("running agents", strconv.Itoa(len(st.Agents)))
+	var procs []string
 	for _, a := range st.Agents {
+		if a.ServerProcess {
+			procs = append(procs, strconv.Itoa(a.PID))
+		}
+	}
+	line("running agents", strconv.Itoa(len(st.Agents)-len(procs)))
+	for _, a := range st.Agents {
+		if a.ServerProcess {
+			continue
+		}
 		what := "its own login"
 		switch {
 		case a.Invalid:
@@ -88,6 +99,17 @@ func printStatus(w io.Writer, st Status) {
 			where += " tmux pane " + a.Pane
 		}
 		b.WriteString("    pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + what + "\n")
+	}
+	if len(procs) > 0 {
+		line("server processes", "pid "+strings.Join(procs, ", ")+": started by T3 Code's server, not agents")
+	}
+	line("OOM kills, 1 day", strconv.Itoa(len(st.Kills)))
+	for _, k := range st.Kills {
+		what := k.Kind + " " + k.Comm
+		if k.Max != 0 {
+			what += ", cap " + memsize.Format(k.Max)
+		}
+		b.WriteString("    " + k.Time.Local().Format("15:04:05") + " " + ago(k.Time) + ": " + what + " (" + filepath.Base(k.Cgroup) + ")\n")
 	}
 	if st.Mode == ModeSetupToken {
 		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")

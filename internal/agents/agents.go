@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -34,6 +35,9 @@ type Agent struct {
 	Pane string `json:"tmux_pane,omitempty"`
 	// Started is when it started.
 	Started time.Time `json:"started"`
+	// ServerProcess is set for a process that T3 Code's server started
+	// other than an agent (in a proc-PID cgroup of the watcher's).
+	ServerProcess bool `json:"server_process,omitempty"`
 }
 
 // proc is where the process table is mounted.
@@ -80,6 +84,11 @@ func List() ([]Agent, error) {
 		}
 		ppid, ttyNr, start := parseStat(string(stat))
 		a := Agent{PID: pid, TTY: ttyName(ttyNr), Pane: lookup(vars, "TMUX_PANE")}
+		if cg, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {
+			_, v2, _ := strings.Cut(string(cg), "0::")
+			v2, _, _ = strings.Cut(v2, "\n")
+			a.ServerProcess = strings.HasPrefix(filepath.Base(v2), agentcg.ProcPrefix)
+		}
 		if !boot.IsZero() {
 			a.Started = boot.Add(time.Duration(start) * time.Second / clockTicks)
 		}
