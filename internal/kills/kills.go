@@ -114,16 +114,3 @@ func Since(stateDir string, t time.Time) ([]Kill, error) {
 	}
 	return out, nil
 }
-
-// Exited records the OOM kills in the cgroup dir of a process that ended
-// (a pane's scope, read by whoever started the pane when it exits).
-func Exited(dir, kind, comm, stateDir, metrics string) error {
-	max, _ := os.ReadFile(filepath.Join(dir, "memory.max"))
-	k := Kill{Time: time.Now(), Kind: kind, Comm: comm, Cgroup: dir}
-	k.Max, _ = strconv.ParseUint(strings.TrimSpace(string(max)), 10, 64)
-	var errs []error
-	for range agentcg.OOMKills(dir) {
-		errs = append(errs, Record(stateDir, metrics, k))
-	}
-	return errors.Join(errs...)
-}
