@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -126,6 +127,7 @@ func runWatch() int {
 		}
 		return 0
 	}
+	runtime.GOMAXPROCS(1) // one goroutine: one P keeps the runtime's own wake-ups few
 	logger := cli.NewLogger(watchName, s.Level)
 	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in
 	// the server's leaf would be charged to it, and move itself next.

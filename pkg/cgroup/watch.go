@@ -264,8 +264,9 @@ func Raise(pid, adj int) bool {
 	return writeFile(p, strconv.Itoa(adj)) == nil
 }
 
-// Run looks at the leaf as next says, and sweeps every second, until the server ends or ctx is
-// done. ready, when not nil, is called after the first look.
+// Run looks at the leaf as next says, and sweeps every second, until the
+// server ends or ctx is done. ready, when not nil, is called after the
+// first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
 	moved, err := w.Once()
 	if err != nil {
@@ -274,20 +275,11 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 	if ready != nil {
 		ready()
 	}
-	gone, stop := serverGone(w.Server)
-	defer stop()
-	timer := time.NewTimer(0)
+	gone, done := serverGone(w.Server)
+	defer done()
 	swept := time.Now()
-	for {
-		timer.Reset(w.next(moved))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-gone:
-			return nil
-		case <-timer.C:
-		}
-		if gone == nil && syscall.Kill(w.Server, 0) == syscall.ESRCH {
+	for ctx.Err() == nil {
+		if gone(w.next(moved)) {
 			return nil
 		}
 		if moved, err = w.Once(); errors.Is(err, os.ErrNotExist) {
@@ -300,32 +292,28 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 			w.Sweep()
 		}
 	}
+	return ctx.Err()
 }
 
-// serverGone returns a channel closed when the server ends, waited for on
-// a pidfd (which cannot name a later process of the same PID) in Go's
-// poller, so that no thread sits in a system call; nil without pidfds
-// (Linux before 5.3). stop releases the pidfd.
-func serverGone(pid int) (gone <-chan struct{}, stop func()) {
-	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+// serverGone returns a function that waits up to d and reports whether
+// the server has ended: on a pidfd, which cannot name a later process of
+// the same PID; without pidfds (Linux before 5.3), by signal 0. A plain
+// poll(2) costs fewer wake-ups than Go's timers and poller (BenchmarkWatcherIdle).
+// done releases the pidfd.
+func serverGone(pid int) (gone func(d time.Duration) bool, done func()) {
+	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return nil, func() {}
+		return func(d time.Duration) bool {
+			time.Sleep(d)
+			return syscall.Kill(pid, 0) == syscall.ESRCH
+		}, func() {}
 	}
-	f := os.NewFile(uintptr(fd), "pidfd")
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, func() {}
-	}
-	ch := make(chan struct{})
-	go func() {
-		_ = rc.Read(func(fd uintptr) bool {
-			n, _ := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 0)
-			return n > 0
-		})
-		close(ch)
-	}()
-	return ch, func() { f.Close() }
+	return func(d time.Duration) bool {
+			n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(d/time.Millisecond))
+			return err == nil && n > 0
+		}, func() {
+			_ = unix.Close(fd)
+		}
 }
 
 // resident is a process's resident memory in bytes, 0 if it ended.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -281,5 +282,60 @@ func TestWatchSweepKills(t *testing.T) {
 	w.Sweep()
 	if want := []string{dir + " sleep", dir + " sleep"}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("reported %q, want %q", got, want)
+	}
+}
+
+// BenchmarkWatcherIdle: the watcher's CPU over quiet seconds (the server
+// alone in its leaf, three idle children already moved), at today's fixed
+// 10 ms and with looks from the headroom, for the guest's leaf (64M, 40M
+// free) and the default one (3G, 2G free). -benchtime=10x: ten seconds.
+func BenchmarkWatcherIdle(b *testing.B) {
+	for _, bc := range []struct {
+		name         string
+		every        time.Duration
+		max, current uint64
+	}{
+		{"fixed-10ms", 10 * time.Millisecond, 64 << 20, 24 << 20},
+		{"headroom-64M", 0, 64 << 20, 24 << 20},
+		{"headroom-3G", 0, 3 << 30, 1 << 30},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			server := exec.Command("sleep", "600")
+			if err := server.Start(); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = server.Process.Kill(); _ = server.Wait() }()
+			leaf, agents := b.TempDir(), b.TempDir()
+			for f, v := range map[string]string{"cgroup.procs": strconv.Itoa(server.Process.Pid) + "\n", "memory.current": strconv.FormatUint(bc.current, 10) + "\n"} {
+				if err := os.WriteFile(filepath.Join(leaf, f), []byte(v), 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i := range 3 {
+				dir := filepath.Join(agents, ProcPrefix+strconv.Itoa(i+1))
+				_ = os.Mkdir(dir, 0o755)
+				for f, v := range map[string]string{"cgroup.procs": strconv.Itoa(server.Process.Pid) + "\n", "memory.events": "oom_kill 0\n"} {
+					_ = os.WriteFile(filepath.Join(dir, f), []byte(v), 0o644)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ready := make(chan struct{})
+			w := &Watcher{Leaf: leaf, Agents: agents, Limit: 24 << 20, LeafMax: bc.max, Server: server.Process.Pid, Adj: 500, Every: bc.every}
+			go func() { _ = w.Run(ctx, func() { close(ready) }) }()
+			<-ready
+			var before, after syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			start := time.Now()
+			b.ResetTimer()
+			for range b.N {
+				time.Sleep(time.Second)
+			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+			secs := time.Since(start).Seconds()
+			cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+			b.ReportMetric(float64(cpu.Microseconds())/1e3/secs, "cpu-ms/s")
+			b.ReportMetric(float64(after.Nvcsw+after.Nivcsw-before.Nvcsw-before.Nivcsw)/secs, "switches/s")
+		})
 	}
 }
