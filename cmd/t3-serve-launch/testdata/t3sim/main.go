@@ -219,6 +219,10 @@ func server(scenarios []string) {
 			grow(p)
 			continue
 		}
+		if s == "quiet" {
+			quiet(unit)
+			continue
+		}
 		run(s, unit, p)
 	}
 	// Every agent and process has ended: the watcher removes their
@@ -228,6 +232,60 @@ func server(scenarios []string) {
 	result("server", "alive", true)
 	// Stay up, as a server does: the unit's state is read from outside.
 	hold()
+}
+
+// quiet measures the watcher's CPU over a quiet minute (three idle
+// children, moved), beside a second watcher of the same leaf at today's
+// fixed 10 ms (its spec's Every), each in a cgroup of its own.
+func quiet(unit string) {
+	env := os.Environ()
+	kids := []*exec.Cmd{child(env, "idle", "4M"), child(env, "idle", "4M"), child(env, "idle", "4M")}
+	for _, k := range kids {
+		moved(k.Process.Pid)
+	}
+	old := filepath.Join(unit, "watch-fixed")
+	_ = os.Mkdir(old, 0o755)
+	self := ownCgroup("self")
+	spec := fmt.Sprintf(`{"watch_dir":%q,"level":2,"Leaf":%q,"Agents":%q,"Limit":25165824,"LeafMax":%s,"Server":%d,"Adj":500,"Every":10000000}`,
+		old, self, filepath.Join(unit, "agents"), read(filepath.Join(self, "memory.max")), os.Getpid())
+	r, w, _ := os.Pipe()
+	watcher := exec.Command("/usr/local/bin/t3-serve-launch")
+	watcher.Args[0] = "t3-serve-launch-watch"
+	watcher.Env, watcher.ExtraFiles, watcher.Stderr = []string{"T3_SERVE_LAUNCH_WATCH=" + spec}, []*os.File{w}, os.Stderr
+	if dir, err := os.Open(old); err == nil {
+		defer dir.Close()
+		watcher.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(dir.Fd())}
+	}
+	if err := watcher.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "t3sim: the fixed watcher:", err)
+	}
+	w.Close()
+	buf := make([]byte, 16)
+	n, _ := r.Read(buf)
+	result("quiet", "fixed_ready", strings.TrimSpace(string(buf[:n])))
+	time.Sleep(2 * time.Second)
+	usage := func(dir string) int {
+		for _, line := range strings.Split(read(filepath.Join(dir, "cpu.stat")), "\n") {
+			if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+				n, _ := strconv.Atoi(v)
+				return n
+			}
+		}
+		return -1
+	}
+	before, beforeOld, start := usage(filepath.Join(unit, "watch")), usage(old), time.Now()
+	time.Sleep(60 * time.Second)
+	secs := time.Since(start).Seconds()
+	result("quiet", "watcher_cpu_ms_per_min", int(float64(usage(filepath.Join(unit, "watch"))-before)/1000/secs*60))
+	result("quiet", "fixed_cpu_ms_per_min", int(float64(usage(old)-beforeOld)/1000/secs*60))
+	result("quiet", "leaf_current", read(filepath.Join(self, "memory.current")))
+	_ = watcher.Process.Kill()
+	_ = watcher.Wait()
+	for _, k := range kids {
+		_ = k.Process.Kill()
+		_ = k.Wait()
+	}
+	_ = syscall.Rmdir(old)
 }
 
 // run runs one scenario: quiet processes (two agents through
