@@ -221,16 +221,11 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 // judgeKills: the OOM kills of the last day, in the record the watcher
 // and the pane starter keep.
 func (st *Status) judgeKills(cfg *config.Config) {
-	st.Kills = []kills.Kill{}
-	if cfg.StateDir == "" {
-		return
-	}
 	list, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour))
 	if err != nil {
 		st.warn(err.Error())
 	}
-	if len(list) > 0 {
-		st.Kills = list
+	if st.Kills = append([]kills.Kill{}, list...); len(list) > 0 {
 		st.warn(strconv.Itoa(len(list)) + " OOM kill(s) at a cap in the last day (see below); a runaway that keeps coming back needs a fix or a larger cap")
 	}
 }

@@ -105,11 +105,8 @@ func printStatus(w io.Writer, st Status) {
 	}
 	line("OOM kills, 1 day", strconv.Itoa(len(st.Kills)))
 	for _, k := range st.Kills {
-		what := k.Kind + " " + k.Comm
-		if k.Max != 0 {
-			what += ", cap " + memsize.Format(k.Max)
-		}
-		b.WriteString("    " + k.Time.Local().Format("15:04:05") + " " + ago(k.Time) + ": " + what + " (" + filepath.Base(k.Cgroup) + ")\n")
+		b.WriteString("    " + k.Time.Local().Format("15:04:05") + " " + ago(k.Time) + ": " + k.Kind + " " + k.Comm + ", cap " +
+			memsize.Format(k.Max) + " (" + filepath.Base(k.Cgroup) + ")\n")
 	}
 	if st.Mode == ModeSetupToken {
 		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n  Control and claude.ai connectors need a full login; their absence is not a fault.\n")

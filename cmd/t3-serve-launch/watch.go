@@ -29,15 +29,12 @@ const watchReady = 5 * time.Second
 // watchEnv holds the watcher's spec, as JSON: named, never positional.
 const watchEnv = "T3_SERVE_LAUNCH_WATCH"
 
-// watchSpec is what the watcher is told. Detach starts it in a new
-// session and exits; WatchDir is its own leaf.
+// watchSpec is what the watcher is told. Detach starts it in a new session
+// and exits; WatchDir is its own leaf; StateDir and Metrics where kills go.
 type watchSpec struct {
-	Detach   bool         `json:"detach,omitempty"`
-	WatchDir string       `json:"watch_dir"`
-	Level    config.Level `json:"level"`
-	// StateDir and Metrics are where OOM kills are recorded and counted.
-	StateDir string `json:"state_dir,omitempty"`
-	Metrics  string `json:"metrics,omitempty"`
+	Detach                      bool
+	WatchDir, StateDir, Metrics string
+	Level                       config.Level
 	cgroup.Watcher
 }
 
@@ -131,7 +128,7 @@ func runWatch() int {
 	logger := cli.NewLogger(watchName, s.Level)
 	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in
 	// the server's leaf would be charged to it, and move itself next.
-	if err := joinCgroup(s.WatchDir); err != nil {
+	if err := cgroup.Enter(s.WatchDir); err != nil {
 		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", s.WatchDir)
 		return 1
 	}
@@ -143,9 +140,6 @@ func runWatch() int {
 		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving",
 			"cgroup", cg, "command", comm, "memory_max", cgroup.FormatSize(w.Limit))
 		k := kills.Kill{Time: time.Now(), Kind: kills.KindOf(cg), Comm: comm, Cgroup: cg, Max: w.Limit}
-		if s.StateDir == "" {
-			return
-		}
 		if err := kills.Record(s.StateDir, s.Metrics, k); err != nil {
 			logger.Warn("the kill is not recorded: "+err.Error(), "state_dir", s.StateDir)
 		}
@@ -159,17 +153,4 @@ func runWatch() int {
 		return 1
 	}
 	return 0
-}
-
-// joinCgroup moves this process into the cgroup dir.
-func joinCgroup(dir string) error {
-	f, err := os.OpenFile(dir+"/cgroup.procs", os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString("0")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

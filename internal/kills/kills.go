@@ -56,27 +56,31 @@ func MetricsFile(syncMetrics string) string {
 	return filepath.Join(filepath.Dir(syncMetrics), "claude-oom-kills-"+strconv.Itoa(os.Getuid())+".prom")
 }
 
-// Record appends k to the record in stateDir and, when metrics is not "",
-// rewrites the counters there from the whole record (never trimmed, so
-// that a counter never goes down). A lock keeps two writers in order.
-func Record(stateDir, metrics string, k Kill) error {
+// Record appends k to the record in stateDir ("": none) and, when metrics
+// is not "", rewrites the counters there from the whole record (never
+// trimmed, so that a counter never goes down). A lock keeps writers in order.
+func Record(stateDir, metrics string, k Kill) (err error) {
+	if stateDir == "" {
+		return nil
+	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("record an OOM kill: %w", err)
+		}
+	}()
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return fmt.Errorf("record an OOM kill: %w", err)
+		return err
 	}
 	f, err := os.OpenFile(filepath.Join(stateDir, File), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("record an OOM kill: %w", err)
+		return err
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("record an OOM kill: %w", err)
-	}
 	b, _ := json.Marshal(k)
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("record an OOM kill: %w", err)
-	}
-	if metrics == "" {
-		return nil
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	} else if _, err := f.Write(append(b, '\n')); err != nil || metrics == "" {
+		return err
 	}
 	all, err := Since(stateDir, time.Time{})
 	if err != nil {
@@ -89,15 +93,15 @@ func Record(stateDir, metrics string, k Kill) error {
 	for _, k := range all {
 		total.WithLabelValues(k.Kind, k.Comm, strconv.Itoa(os.Getuid())).Inc()
 	}
-	if err := prometheus.WriteToTextfile(metrics, reg); err != nil {
-		return fmt.Errorf("write the OOM kills' metrics: %w", err)
-	}
-	return nil
+	return prometheus.WriteToTextfile(metrics, reg)
 }
 
 // Since returns the kills recorded in stateDir at t or later, oldest
-// first; none when there is no record.
+// first; none when there is no record (or no stateDir).
 func Since(stateDir string, t time.Time) ([]Kill, error) {
+	if stateDir == "" {
+		return nil, nil
+	}
 	f, err := os.Open(filepath.Join(stateDir, File))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

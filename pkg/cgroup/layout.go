@@ -123,6 +123,9 @@ func enableMemory(dir string) error {
 	return nil
 }
 
+// Enter moves this process into the cgroup dir.
+func Enter(dir string) error { return writeFile(filepath.Join(dir, "cgroup.procs"), "0") }
+
 func writeFile(path, value string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {

@@ -40,7 +40,7 @@ type Watcher struct {
 	// Adj is the oom_score_adj given to every other process.
 	Adj int
 	// Every, when set, is a fixed time between looks; zero follows the
-	// leaf's headroom (Interval).
+	// leaf's headroom (next).
 	Every time.Duration
 	// Launcher is the command name of a process that moves itself into an
 	// agent cgroup, which the watcher leaves to it.
@@ -58,35 +58,29 @@ type Watcher struct {
 	reported map[string]bool
 }
 
-// Looks at the leaf: at least MinEvery and at most MaxEvery apart. A new
-// process can hurt the server only by what it takes in the leaf before it
-// is moved, so the time to the next look is the time FillRate (bytes per
-// second) takes to fill the leaf's headroom.
+// Looks at the leaf are MinEvery to MaxEvery apart: a new process can hurt
+// the server only by what it takes in the leaf before it is moved, so the
+// next look comes when FillRate (bytes a second) could fill its headroom.
 const (
 	MinEvery = 10 * time.Millisecond
 	MaxEvery = time.Second
 	FillRate = 400 << 20
 )
 
-// Interval is the time to the next look at a leaf bounded by max that
-// holds current.
-func Interval(limit, current uint64) time.Duration {
-	if limit == 0 || limit == Unlimited {
+// next is the time to the next look: Every when set; MinEvery after a move
+// (what the moved one forked before may follow); else from the headroom.
+func (w *Watcher) next(moved int) time.Duration {
+	switch {
+	case w.Every > 0:
+		return w.Every
+	case moved > 0:
+		return MinEvery
+	case w.LeafMax == 0 || w.LeafMax == Unlimited:
 		return MaxEvery
 	}
-	room := float64(limit) - float64(current)
-	return min(max(time.Duration(room/FillRate*float64(time.Second)), MinEvery), MaxEvery)
-}
-
-// next is the time to the next look, after one that moved that many.
-func (w *Watcher) next(moved int) time.Duration {
-	if w.Every > 0 {
-		return w.Every
-	} else if moved > 0 {
-		return MinEvery // what it forked before its move may be there
-	}
 	cur, _ := readValue(filepath.Join(w.Leaf, "memory.current"))
-	return Interval(w.LeafMax, cur)
+	room := float64(w.LeafMax) - float64(cur)
+	return min(max(time.Duration(room/FillRate*float64(time.Second)), MinEvery), MaxEvery)
 }
 
 // report passes err to OnError the first time its text is seen.
@@ -207,9 +201,7 @@ func (w *Watcher) procDir(pid int) string {
 // Sweep removes the processes' and the agents' cgroups that were empty at
 // the last sweep too (a second to read what became of a process that
 // ended), so that an ended session leaves no cgroup behind, and reports
-// the OOM kills in each that it has not reported yet. (claude-launch
-// also removes empty agent cgroups when it starts an agent; rmdir takes
-// only an empty cgroup, so the two cannot remove a live one.)
+// each OOM kill in them once.
 func (w *Watcher) Sweep() {
 	entries, err := os.ReadDir(w.Agents)
 	if err != nil {
@@ -228,7 +220,7 @@ func (w *Watcher) Sweep() {
 			pid, _ := strconv.Atoi(first)
 			w.comms[dir] = comm(pid) // its command name, for a kill's report
 		}
-		for n := agentcg.OOMKills(dir); w.kills[dir] < n; w.kills[dir]++ {
+		for n := oomKills(dir); w.kills[dir] < n; w.kills[dir]++ {
 			if w.OnKill != nil {
 				w.OnKill(dir, w.comms[dir])
 			}
@@ -355,4 +347,18 @@ func parent(pid int) (ppid int, ended bool) {
 	}
 	n, _ := strconv.Atoi(f[1])
 	return n, f[0] == "Z" || f[0] == "X"
+}
+
+// oomKills is a cgroup's oom_kill count in memory.events, -1 if unread.
+func oomKills(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "memory.events"))
+	if err != nil {
+		return -1
+	}
+	_, v, ok := strings.Cut(string(b), "oom_kill ")
+	v, _, _ = strings.Cut(v, "\n")
+	if n, err := strconv.Atoi(v); ok && err == nil {
+		return n
+	}
+	return -1
 }

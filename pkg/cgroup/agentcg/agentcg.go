@@ -43,8 +43,7 @@ type Limits struct {
 }
 
 // Join moves this process into a new cgroup agents/agent-PID with the
-// limits, after removing the empty cgroups of agents that have ended. It
-// does so only when this process is still in the server's leaf: a claude
+// limits. It does so only when this process is still in the server's leaf: a claude
 // that an agent starts (a tool running claude -p) stays in its agent's
 // cgroup, which counts it. agents is the agents directory's full path
 // under the cgroup2 mount.
@@ -88,18 +87,10 @@ func Join(agents string, l Limits) (joined bool, err error) {
 const cgroup2Magic = 0x63677270
 
 // join makes the agent's cgroup below agents and moves this process in.
-// Another agent's launcher, sweeping at the same moment, can remove the
-// new cgroup while it is still empty: then it is made again.
+// The watcher removes it once empty (t3-serve-launch, cgroup.Watcher).
 func join(agents string, l Limits) (bool, error) {
-	sweep(agents)
 	dir := agents + "/" + AgentPrefix + strconv.Itoa(syscall.Getpid())
-	var err error
-	for range 3 {
-		if err = tryJoin(dir, l); err != syscall.ENOENT {
-			break
-		}
-	}
-	if err != nil {
+	if err := tryJoin(dir, l); err != nil {
 		_ = syscall.Rmdir(dir)
 		return false, errors.New("join the agent cgroup " + dir + ": " + err.Error())
 	}
@@ -147,30 +138,6 @@ func ownCgroup() (string, error) {
 	return "", nil
 }
 
-// sweep removes the agent cgroups that are empty: their agents ended.
-// rmdir refuses a cgroup that still has processes, so it only ever takes
-// the empty ones; one with an OOM kill is left for the watcher to count.
-func sweep(agents string) {
-	fd, err := syscall.Open(agents, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	defer syscall.Close(fd)
-	var buf [8192]byte
-	for {
-		n, err := syscall.ReadDirent(fd, buf[:])
-		if err != nil || n <= 0 {
-			return
-		}
-		_, _, names := syscall.ParseDirent(buf[:n], -1, nil)
-		for _, name := range names {
-			if strings.HasPrefix(name, AgentPrefix) && OOMKills(agents+"/"+name) <= 0 {
-				_ = syscall.Rmdir(agents + "/" + name)
-			}
-		}
-	}
-}
-
 func write(path, value string) error {
 	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -188,19 +155,4 @@ func readFile(path string, buf []byte) (int, error) {
 	}
 	defer syscall.Close(fd)
 	return syscall.Read(fd, buf)
-}
-
-// OOMKills is a cgroup's oom_kill count in memory.events, -1 if unread.
-func OOMKills(dir string) int {
-	var buf [512]byte
-	n, err := readFile(dir+"/memory.events", buf[:])
-	if err != nil || n <= 0 {
-		return -1
-	}
-	_, v, ok := strings.Cut(string(buf[:n]), "oom_kill ")
-	v, _, _ = strings.Cut(v, "\n")
-	if k, err := strconv.Atoi(v); ok && err == nil {
-		return k
-	}
-	return -1
 }

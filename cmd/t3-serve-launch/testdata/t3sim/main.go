@@ -246,7 +246,7 @@ func quiet(unit string) {
 	old := filepath.Join(unit, "watch-fixed")
 	_ = os.Mkdir(old, 0o755)
 	self := ownCgroup("self")
-	spec := fmt.Sprintf(`{"watch_dir":%q,"level":2,"Leaf":%q,"Agents":%q,"Limit":25165824,"LeafMax":%s,"Server":%d,"Adj":500,"Every":10000000}`,
+	spec := fmt.Sprintf(`{"WatchDir":%q,"Level":2,"Leaf":%q,"Agents":%q,"Limit":25165824,"LeafMax":%s,"Server":%d,"Adj":500,"Every":10000000}`,
 		old, self, filepath.Join(unit, "agents"), read(filepath.Join(self, "memory.max")), os.Getpid())
 	r, w, _ := os.Pipe()
 	watcher := exec.Command("/usr/local/bin/t3-serve-launch")
