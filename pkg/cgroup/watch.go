@@ -256,7 +256,7 @@ func Raise(pid, adj int) bool {
 	return writeFile(p, strconv.Itoa(adj)) == nil
 }
 
-// Run looks at the leaf as next says, and sweeps every second, until the
+// Run looks at the leaf as next says, and sweeps each second, until the
 // server ends or ctx is done. ready, when not nil, is called after the
 // first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
@@ -271,7 +271,7 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 	defer done()
 	swept := time.Now()
 	for ctx.Err() == nil {
-		if gone(w.next(moved)) {
+		if gone(max(min(w.next(moved), time.Until(swept.Add(time.Second))), 0)) {
 			return nil
 		}
 		if moved, err = w.Once(); errors.Is(err, os.ErrNotExist) {

@@ -243,26 +243,33 @@ func quiet(unit string) {
 	for _, k := range kids {
 		moved(k.Process.Pid)
 	}
-	old := filepath.Join(unit, "watch-fixed")
-	_ = os.Mkdir(old, 0o755)
+	// watcher starts a second watcher of this leaf in dir, as t3-serve-launch does.
 	self := ownCgroup("self")
-	spec := fmt.Sprintf(`{"WatchDir":%q,"Level":2,"Leaf":%q,"Agents":%q,"Limit":25165824,"LeafMax":%s,"Server":%d,"Adj":500,"Every":10000000}`,
-		old, self, filepath.Join(unit, "agents"), read(filepath.Join(self, "memory.max")), os.Getpid())
-	r, w, _ := os.Pipe()
-	watcher := exec.Command("/usr/local/bin/t3-serve-launch")
-	watcher.Args[0] = "t3-serve-launch-watch"
-	watcher.Env, watcher.ExtraFiles, watcher.Stderr = []string{"T3_SERVE_LAUNCH_WATCH=" + spec}, []*os.File{w}, os.Stderr
-	if dir, err := os.Open(old); err == nil {
-		defer dir.Close()
-		watcher.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(dir.Fd())}
+	watcher := func(dir, leafMax string, every int) *exec.Cmd {
+		_ = os.Mkdir(dir, 0o755)
+		spec := fmt.Sprintf(`{"WatchDir":%q,"Level":2,"Leaf":%q,"Agents":%q,"Limit":25165824,"LeafMax":%s,"Server":%d,"Adj":500,"Every":%d}`,
+			dir, self, filepath.Join(unit, "agents"), leafMax, os.Getpid(), every)
+		r, w, _ := os.Pipe()
+		cmd := exec.Command("/usr/local/bin/t3-serve-launch")
+		cmd.Args[0] = "t3-serve-launch-watch"
+		cmd.Env, cmd.ExtraFiles, cmd.Stderr = []string{"T3_SERVE_LAUNCH_WATCH=" + spec}, []*os.File{w}, os.Stderr
+		if d, err := os.Open(dir); err == nil {
+			defer d.Close()
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(d.Fd())}
+		}
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "t3sim: a second watcher:", err)
+		}
+		w.Close()
+		buf := make([]byte, 16)
+		n, _ := r.Read(buf)
+		result("quiet", filepath.Base(dir)+"_ready", strings.TrimSpace(string(buf[:n])))
+		return cmd
 	}
-	if err := watcher.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "t3sim: the fixed watcher:", err)
-	}
-	w.Close()
-	buf := make([]byte, 16)
-	n, _ := r.Read(buf)
-	result("quiet", "fixed_ready", strings.TrimSpace(string(buf[:n])))
+	// Today's loop (a fixed 10 ms), and the new one as it looks at the
+	// default caps' leaf (3G, here as good as empty).
+	old, big := filepath.Join(unit, "watch-fixed"), filepath.Join(unit, "watch-3g")
+	watchers := []*exec.Cmd{watcher(old, read(filepath.Join(self, "memory.max")), 10000000), watcher(big, "3221225472", 0)}
 	time.Sleep(2 * time.Second)
 	usage := func(dir string) int {
 		for _, line := range strings.Split(read(filepath.Join(dir, "cpu.stat")), "\n") {
@@ -273,19 +280,26 @@ func quiet(unit string) {
 		}
 		return -1
 	}
-	before, beforeOld, start := usage(filepath.Join(unit, "watch")), usage(old), time.Now()
+	dirs := []string{filepath.Join(unit, "watch"), old, big}
+	before, start := make([]int, 3), time.Now()
+	for i, d := range dirs {
+		before[i] = usage(d)
+	}
 	time.Sleep(60 * time.Second)
 	secs := time.Since(start).Seconds()
-	result("quiet", "watcher_cpu_ms_per_min", int(float64(usage(filepath.Join(unit, "watch"))-before)/1000/secs*60))
-	result("quiet", "fixed_cpu_ms_per_min", int(float64(usage(old)-beforeOld)/1000/secs*60))
+	for i, d := range dirs {
+		result("quiet", filepath.Base(d)+"_cpu_ms_per_min", int(float64(usage(d)-before[i])/1000/secs*60))
+	}
 	result("quiet", "leaf_current", read(filepath.Join(self, "memory.current")))
-	_ = watcher.Process.Kill()
-	_ = watcher.Wait()
+	for i, w := range watchers {
+		_ = w.Process.Kill()
+		_ = w.Wait()
+		_ = syscall.Rmdir(dirs[i+1])
+	}
 	for _, k := range kids {
 		_ = k.Process.Kill()
 		_ = k.Wait()
 	}
-	_ = syscall.Rmdir(old)
 }
 
 // run runs one scenario: quiet processes (two agents through
