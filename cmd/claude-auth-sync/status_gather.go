@@ -14,6 +14,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/creds"
+	"github.com/claude-launch/claude-launch/internal/kills"
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
@@ -42,6 +43,8 @@ type Status struct {
 	Overrides  []string          `json:"overrides"`
 	Claude     claudeInfo        `json:"claude"`
 	Agents     []agents.Agent    `json:"agents"`
+	// Kills are the OOM kills of the last day in cgroups of ours.
+	Kills []kills.Kill `json:"oom_kills"`
 }
 
 type envFileStatus struct {
@@ -91,6 +94,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	st.judgeOverrides(cfg)
 	st.judgeClaude(ctx, cfg)
 	st.judgeAgents()
+	st.judgeKills(cfg)
 	st.Healthy = len(st.Problems) == 0
 	return *st
 }
@@ -221,6 +225,18 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 		st.problem("claude says it would use " + method +
 			", not the setup token: claude-launch did not pass it; check that it reads the env file " +
 			"(`CLAUDE_LAUNCH_LOG_LEVEL=debug claude-launch --version` says where it looks) and that " + config.EnvDisable + " is not set")
+	}
+}
+
+// judgeKills: the OOM kills of the last day, in the record the watcher
+// and the pane starter keep.
+func (st *Status) judgeKills(cfg *config.Config) {
+	list, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour))
+	if err != nil {
+		st.warn(err.Error())
+	}
+	if st.Kills = append([]kills.Kill{}, list...); len(list) > 0 {
+		st.warn(strconv.Itoa(len(list)) + " OOM kill(s) at a cap in the last day (see below); a runaway that keeps coming back needs a fix or a larger cap")
 	}
 }
 

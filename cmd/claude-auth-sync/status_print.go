@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/vault"
+	"github.com/claude-launch/claude-launch/pkg/cgroup/memsize"
 )
 
 // printStatus writes the status for a person: the verdict first, then
@@ -83,9 +85,26 @@ func printStatus(w io.Writer, st Status) {
 	} else {
 		line("overrides", strings.Join(st.Overrides, ", "))
 	}
-	line("running agents", strconv.Itoa(len(st.Agents)))
+	var procs []string
 	for _, a := range st.Agents {
+		if a.ServerProcess {
+			procs = append(procs, strconv.Itoa(a.PID))
+		}
+	}
+	line("running agents", strconv.Itoa(len(st.Agents)-len(procs)))
+	for _, a := range st.Agents {
+		if a.ServerProcess {
+			continue
+		}
 		b.WriteString("    " + agentLine(a, st.EnvFile.Fingerprint) + "\n")
+	}
+	if len(procs) > 0 {
+		line("server processes", "pid "+strings.Join(procs, ", ")+": started by T3 Code's server, not agents")
+	}
+	line("OOM kills, 1 day", strconv.Itoa(len(st.Kills)))
+	for _, k := range st.Kills {
+		b.WriteString("    " + k.Time.Local().Format("15:04:05") + " " + ago(k.Time) + ": " + k.Kind + " " + k.Comm + ", cap " +
+			memsize.Format(k.Max) + " (" + filepath.Base(k.Cgroup) + ")\n")
 	}
 	if st.Mode == ModeSetupToken {
 		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n" +

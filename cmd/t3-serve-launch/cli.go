@@ -105,7 +105,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 // watch starts the watcher that gives every process the server starts,
 // other than an agent, a bounded cgroup of its own (cgroup.Watcher).
 func watch(rep cgroup.Report, limit uint64, cfg *config.Config, logger *log.Logger) error {
-	err := startWatcher(rep, limit, cfg.T3.AgentOOMScoreAdj, cfg.LogLevel)
+	err := startWatcher(rep, limit, cfg)
 	switch {
 	case err != nil && !cfg.T3.AllowUncapped:
 		return fmt.Errorf("refusing to start t3-serve: %w%s", err, allowUncapped)

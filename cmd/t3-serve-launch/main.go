@@ -21,7 +21,7 @@ import (
 
 func main() {
 	if filepath.Base(os.Args[0]) == watchName {
-		os.Exit(runWatch(os.Args[1:]))
+		os.Exit(runWatch())
 	}
 	os.Exit(run(os.Args[1:]))
 }

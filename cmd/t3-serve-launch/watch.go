@@ -2,17 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
+	"runtime"
 	"syscall"
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/kills"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
@@ -26,13 +28,25 @@ const watchName = "t3-serve-launch-watch"
 // watchReady bounds the wait for the watcher's first look.
 const watchReady = 5 * time.Second
 
+// watchEnv holds the watcher's spec, as JSON: named, never positional.
+const watchEnv = "T3_SERVE_LAUNCH_WATCH"
+
+// watchSpec is what the watcher is told. Detach starts it in a new session
+// and exits; WatchDir is its own leaf; StateDir and Metrics where kills go.
+type watchSpec struct {
+	Detach                      bool
+	WatchDir, StateDir, Metrics string
+	Level                       config.Level
+	cgroup.Watcher
+}
+
 // startWatcher starts the watcher of the server's leaf, in the watcher's
 // own leaf, and returns once it has made its first look. The server is
 // this process (it execs the server next). The watcher is started through
 // a process that exits at once, so that it is the server's child neither
 // now nor later: a server that waits for all its children (a shell's
 // wait) would wait for it forever.
-func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) error {
+func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -42,8 +56,10 @@ func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) 
 		return err
 	}
 	defer r.Close()
-	args := []string{"detach", rep.Leaf, rep.WatchDir, rep.Agents, strconv.FormatUint(limit, 10), strconv.FormatUint(rep.ServerMax, 10), strconv.Itoa(os.Getpid()), strconv.Itoa(adj), strconv.Itoa(int(level))}
-	cmd := watchCmd(exe, args, w)
+	spec := watchSpec{Detach: true, WatchDir: rep.WatchDir, Level: cfg.LogLevel, StateDir: cfg.StateDir,
+		Metrics: kills.MetricsFile(cfg.MetricsFile), Watcher: cgroup.Watcher{Leaf: rep.Leaf, Agents: rep.Agents, Limit: limit,
+			LeafMax: rep.ServerMax, Server: os.Getpid(), Adj: cfg.T3.AgentOOMScoreAdj, Launcher: "claude-launch"}}
+	cmd := watchCmd(exe, spec, w)
 	// Born in the watcher's leaf (clone3 CLONE_INTO_CGROUP), so that not a
 	// page of it is charged to the server's; without that (Linux before
 	// 5.7), it moves itself there first thing.
@@ -54,7 +70,7 @@ func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) 
 		dir.Close()
 	}
 	if err != nil {
-		err = watchCmd(exe, args, w).Run()
+		err = watchCmd(exe, spec, w).Run()
 	}
 	w.Close()
 	if err != nil {
@@ -77,11 +93,13 @@ func startWatcher(rep cgroup.Report, limit uint64, adj int, level config.Level) 
 }
 
 // watchCmd runs this program as the watcher, with fd 3 the ready pipe,
-// and an environment of nothing but where its log goes: never the token.
-func watchCmd(exe string, args []string, ready *os.File) *exec.Cmd {
-	cmd := exec.Command(exe, args...)
+// and an environment of nothing but its spec and where its log goes:
+// never the token.
+func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
+	b, _ := json.Marshal(spec)
+	cmd := exec.Command(exe)
 	cmd.Args[0] = watchName
-	cmd.Env = []string{}
+	cmd.Env = []string{watchEnv + "=" + string(b)}
 	if js := os.Getenv("JOURNAL_STREAM"); js != "" {
 		cmd.Env = append(cmd.Env, "JOURNAL_STREAM="+js)
 	}
@@ -90,17 +108,17 @@ func watchCmd(exe string, args []string, ready *os.File) *exec.Cmd {
 	return cmd
 }
 
-// runWatch is the watcher's main: "detach ARGS" starts "run ARGS" in a new
-// session and exits; "run LEAF WATCHDIR AGENTS LIMIT LEAFMAX SERVER ADJ
-// LEVEL" watches.
-func runWatch(args []string) int {
-	if len(args) != 9 {
+// runWatch is the watcher's main.
+func runWatch() int {
+	var s watchSpec
+	if err := json.Unmarshal([]byte(os.Getenv(watchEnv)), &s); err != nil {
 		os.Stderr.WriteString(watchName + ": started by t3-serve-launch, not by hand\n")
 		return 2
 	}
 	ready := os.NewFile(3, "ready")
-	if args[0] == "detach" {
-		cmd := watchCmd("/proc/self/exe", append([]string{"run"}, args[1:]...), ready)
+	if s.Detach {
+		s.Detach = false
+		cmd := watchCmd("/proc/self/exe", s, ready)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 		if err := cmd.Start(); err != nil {
 			os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")
@@ -108,37 +126,34 @@ func runWatch(args []string) int {
 		}
 		return 0
 	}
-	leaf, watchDir, agents := args[1], args[2], args[3]
-	limit, err0 := strconv.ParseUint(args[4], 10, 64)
-	leafMax, err4 := strconv.ParseUint(args[5], 10, 64)
-	server, err1 := strconv.Atoi(args[6])
-	adj, err2 := strconv.Atoi(args[7])
-	level, err3 := strconv.Atoi(args[8])
-	if err := errors.Join(err0, err1, err2, err3, err4); err != nil {
-		os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")
-		return 2
-	}
-	logger := cli.NewLogger(watchName, config.Level(level))
+	runtime.GOMAXPROCS(1) // one goroutine: one P keeps the runtime's own wake-ups few
+	logger := cli.NewLogger(watchName, s.Level)
 	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in
 	// the server's leaf would be charged to it, and move itself next.
-	if err := kernfile.WriteFile(watchDir+"/cgroup.procs", "0"); err != nil {
-		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", watchDir)
+	if err := kernfile.WriteFile(s.WatchDir+"/cgroup.procs", "0"); err != nil {
+		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", s.WatchDir)
 		return 1
 	}
 	syscall.CloseOnExec(3) // the ready pipe: the sentinel must not hold it open
 	defer sentinel()()
-	w := &cgroup.Watcher{Leaf: leaf, Agents: agents, Limit: limit, LeafMax: leafMax, Server: server, Adj: adj, SelfMoving: "claude-launch", OnError: func(err error) {
-		logger.Warn("a process the server started stays in the server's own cgroup: "+err.Error(), "cgroup", leaf)
-	}, OnKill: func(cg string, n int) {
-		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving (`journalctl -k` names the process)",
-			"cgroup", cg, "memory_max", cgroup.FormatSize(limit), "oom_kills", n)
-	}}
+	w := &s.Watcher
+	w.OnError = func(err error) {
+		logger.Warn("a process the server started stays in the server's own cgroup: "+err.Error(), "cgroup", w.Leaf)
+	}
+	w.OnKill = func(cg, comm string) {
+		logger.Warn("the kernel killed a process the server started, at its cgroup's limit; the server keeps serving",
+			"cgroup", cg, "command", comm, "memory_max", cgroup.FormatSize(w.Limit))
+		k := kills.Kill{Time: time.Now(), Kind: kills.KindOf(cg), Comm: comm, Cgroup: cg, Max: w.Limit}
+		if err := kills.Record(s.StateDir, s.Metrics, k); err != nil {
+			logger.Warn("the kill is not recorded: "+err.Error(), "state_dir", s.StateDir)
+		}
+	}
 	err := w.Run(context.Background(), func() {
 		_, _ = ready.WriteString("ready\n")
 		ready.Close()
 	})
 	if err != nil {
-		logger.Error("stopped watching the server's cgroup: "+err.Error(), "cgroup", leaf)
+		logger.Error("stopped watching the server's cgroup: "+err.Error(), "cgroup", w.Leaf)
 		return 1
 	}
 	return 0

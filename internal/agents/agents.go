@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
@@ -36,6 +37,9 @@ type Agent struct {
 	Pane string `json:"tmux_pane,omitempty"`
 	// Started is when it started.
 	Started time.Time `json:"started"`
+	// ServerProcess is set for a process that T3 Code's server started
+	// other than an agent (in a proc-PID cgroup of the watcher's).
+	ServerProcess bool `json:"server_process,omitempty"`
 }
 
 // Credential names what a runs on, beside current, the fingerprint of the
@@ -95,6 +99,9 @@ func List() ([]Agent, error) {
 			continue
 		}
 		a := Agent{PID: pid, TTY: ttyName(ps.TTY), Pane: lookup(vars, "TMUX_PANE")}
+		if v2, _, err := kernfile.Cgroups(pid); err == nil {
+			a.ServerProcess = strings.HasPrefix(filepath.Base(v2), agentcg.ProcPrefix)
+		}
 		if !boot.IsZero() {
 			a.Started = boot.Add(time.Duration(ps.Start) * time.Second / clockTicks)
 		}

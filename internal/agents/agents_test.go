@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -76,4 +77,49 @@ func TestTTYName(t *testing.T) {
 			t.Errorf("ttyName(%d) = %q, want %q", nr, got, want)
 		}
 	}
+}
+
+// TestServerProcess: a process in a proc-PID cgroup (one that T3 Code's
+// server started, moved by the watcher) is told from an agent, though it
+// inherited the launcher's environment. Needs a writable cgroup2 mount.
+func TestServerProcess(t *testing.T) {
+	root := "/sys/fs/cgroup/unified"
+	if _, err := os.Stat(root + "/cgroup.procs"); err != nil {
+		root = "/sys/fs/cgroup"
+	}
+	parent, err := os.MkdirTemp(root, "agents-test-")
+	if err != nil {
+		t.Skipf("no writable cgroup2 mount: %v", err)
+	}
+	dir := filepath.Join(parent, "proc-1")
+	sleep := exec.Command("sleep", "60")
+	sleep.Env = []string{"CLAUDE_LAUNCH_DEPTH=1"}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = sleep.Process.Kill()
+		_ = sleep.Wait()
+		_ = os.Remove(dir)
+		_ = os.Remove(parent)
+	})
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(sleep.Process.Pid)), 0); err != nil {
+		t.Skipf("cannot move a process into a cgroup: %v", err)
+	}
+	list, err := List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.PID == sleep.Process.Pid && !a.ServerProcess {
+			t.Errorf("a process in %s is listed as an agent", dir)
+		}
+		if a.PID == sleep.Process.Pid {
+			return
+		}
+	}
+	t.Error("the server's process is not listed")
 }

@@ -3,11 +3,11 @@ package cgroup
 import (
 	"context"
 	"errors"
-	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,10 +23,10 @@ import (
 // terminal, codex, git, a claude by a path of its own): proc-PID.
 const ProcPrefix = agentcg.ProcPrefix
 
-// Watcher moves every process the server starts, other than an agent, into
-// a bounded cgroup of its own, agents/proc-PID (its family joins it), after
-// raising its oom_score_adj, so that a runaway is killed where the server is
-// not a candidate. Why a move and a score: docs/t3-serve.md, "Why it holds".
+// Watcher gives every process the server starts, other than an agent, a
+// bounded cgroup of its own below the agents directory (proc-PID), after
+// raising its oom_score_adj, so that a runaway is killed where the server
+// is not a candidate. docs/t3-serve.md says why, and what it costs.
 type Watcher struct {
 	// Leaf is the server's leaf directory; Agents the agents directory,
 	// where the processes' cgroups go.
@@ -34,28 +34,54 @@ type Watcher struct {
 	// Limit is each process's cgroup's memory.max.
 	Limit uint64
 	// LeafMax is the server's leaf's memory.max: a process that already
-	// holds more than a quarter of it is not moved (Once).
+	// holds more than a quarter of it is not moved (classify).
 	LeafMax uint64
 	// Server is the server's PID: left alone; when it ends, Run returns.
 	Server int
 	// Adj is the oom_score_adj given to every other process.
 	Adj int
-	// Every is the time between two looks at the leaf.
+	// Every, when set, is a fixed time between looks; zero follows the
+	// leaf's headroom (next).
 	Every time.Duration
-	// SelfMoving is the command name of a process that joins an agent
-	// cgroup itself: the watcher leaves it alone.
-	SelfMoving string
-	// OnKill, when set, is called (from Run) when the kernel killed in a
-	// process's cgroup, with the cgroup and its count of OOM kills.
-	OnKill func(cgroup string, kills int)
-
+	// Launcher is the command name of a process that moves itself into an
+	// agent cgroup, which the watcher leaves to it.
+	Launcher string
+	// OnKill, when set, is called (from Run) for each new OOM kill in a
+	// process's or an agent's cgroup, with its command name where known.
+	OnKill func(cgroup, comm string) `json:"-"`
 	// OnError, when set, is called (from Run) once for each kind of
 	// failure to move a process, which then stays in the server's leaf.
-	OnError func(err error)
+	OnError func(err error) `json:"-"`
 
 	kills    map[string]int
 	empty    map[string]bool
+	comms    map[string]string
 	reported map[string]bool
+}
+
+// Looks at the leaf are MinEvery to MaxEvery apart: a new process can hurt
+// the server only by what it takes in the leaf before it is moved, so the
+// next look comes when FillRate (bytes a second) could fill its headroom.
+const (
+	MinEvery = 10 * time.Millisecond
+	MaxEvery = time.Second
+	FillRate = 400 << 20
+)
+
+// next is the time to the next look: Every when set; MinEvery after a move
+// (what the moved one forked before may follow); else from the headroom.
+func (w *Watcher) next(moved int) time.Duration {
+	switch {
+	case w.Every > 0:
+		return w.Every
+	case moved > 0:
+		return MinEvery
+	case w.LeafMax == 0 || w.LeafMax == Unlimited:
+		return MaxEvery
+	}
+	cur, _ := readValue(filepath.Join(w.Leaf, "memory.current"))
+	room := float64(w.LeafMax) - float64(cur)
+	return min(max(time.Duration(room/FillRate*float64(time.Second)), MinEvery), MaxEvery)
 }
 
 // report passes err to OnError the first time its text is seen.
@@ -70,91 +96,99 @@ func (w *Watcher) report(err error) {
 	w.OnError(err)
 }
 
-// stillThere reports whether pid is still to be moved: between the look
-// and the move it may have ended, or, exec'd as claude-launch, moved
-// itself into an agent cgroup below Agents, which a move would undo.
-func (w *Watcher) stillThere(pid int) bool {
-	loc, err := Locate(pid)
-	return err == nil && !kernfile.SameCgroup(w.Agents, path.Dir(loc.V2))
-}
-
-// DefaultWatchEvery is how often the watcher looks: a process is moved
-// within this of its birth. Each look reads one cgroup file.
-const DefaultWatchEvery = 10 * time.Millisecond
-
-// Once moves every process in the leaf but the server, and returns how
-// many it moved. One that already holds more than a quarter of the leaf's
-// bound stays: moved, it would leave that much charged to the leaf.
-func (w *Watcher) Once() (int, error) {
+// Once moves every process in the leaf but the server, a parent before
+// its children (the family stays together), and returns how many it moved.
+func (w *Watcher) Once() (moved int, err error) {
 	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
 	if err != nil {
 		return 0, err
 	}
-	here := map[int]bool{}
+	todo := map[int]int{} // pid → parent, of those to move
 	for _, f := range strings.Fields(string(b)) {
 		if pid, err := strconv.Atoi(f); err == nil && pid != w.Server {
-			here[pid] = true
+			if ppid, ok := w.classify(pid); ok {
+				todo[pid] = ppid
+			}
 		}
 	}
-	pids := make([]int, 0, len(here))
-	for pid := range here {
-		pids = append(pids, pid)
-	}
-	sort.Ints(pids)
-	moved := 0
-	done := map[int]bool{}
-	var move func(pid int, depth int)
-	move = func(pid, depth int) {
-		if done[pid] {
-			return
-		}
-		done[pid] = true
-		if comm(pid) == w.SelfMoving {
-			return // it joins an agent cgroup itself
-		}
-		st, err := kernfile.ReadStat(pid)
-		if err != nil || st.State == "Z" || st.State == "X" {
-			return // ended: nothing to move, nothing it can take
-		}
-		ppid := st.PPID
-		_, _ = kernfile.RaiseOOMScoreAdj(pid, w.Adj) // one that ended, or setuid, is skipped
-		if w.LeafMax != 0 && w.LeafMax != Unlimited && resident(pid) > w.LeafMax/4 {
-			// Already big where it was born: what it took stays charged
-			// to the server's leaf, so it stays there too, as a candidate
-			// where its memory is counted, with its raised score.
-			return
-		}
-		if here[ppid] && depth < 64 {
-			move(ppid, depth+1) // the parent first: the family stays together
-		}
-		dir := ""
-		if ppid > 0 && ppid != w.Server {
-			dir = w.procDir(ppid)
-		}
-		if dir == "" {
-			dir = filepath.Join(w.Agents, ProcPrefix+strconv.Itoa(pid))
-			if err := w.makeProc(dir); err != nil {
+	for progress := true; progress; {
+		progress = false
+		for _, pid := range slices.Sorted(maps.Keys(todo)) {
+			if _, waits := todo[todo[pid]]; waits {
+				continue
+			}
+			if dir, err := w.target(pid, todo[pid]); err != nil {
 				w.report(err)
-				return
+			} else if w.move(pid, dir) {
+				moved++
 			}
+			delete(todo, pid)
+			progress = true
 		}
-		if !w.stillThere(pid) {
-			_ = syscall.Rmdir(dir) // ended, or joined an agent cgroup: an empty cgroup goes
-			return
-		}
-		if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err == nil {
-			moved++
-		} else {
-			_ = syscall.Rmdir(dir) // an empty cgroup goes
-			if w.stillThere(pid) {
-				w.report(fmt.Errorf("move a process of the server's into %s: %w", dir, err))
-			}
-		}
-	}
-	for _, pid := range pids {
-		move(pid, 0)
 	}
 	return moved, nil
+}
+
+// classify raises pid's score and says whether to move it, with its
+// parent. It stays when it ended, when it is the launcher (it joins an
+// agent cgroup itself), and when it already holds more than a quarter of
+// the leaf: moved, it would leave that much charged to the server's leaf.
+func (w *Watcher) classify(pid int) (ppid int, ok bool) {
+	if w.Launcher != "" && comm(pid) == w.Launcher {
+		return 0, false
+	}
+	st, err := kernfile.ReadStat(pid)
+	if err != nil || st.State == "Z" || st.State == "X" {
+		return 0, false // ended: nothing to move, nothing it can take
+	}
+	ppid = st.PPID
+	_, _ = kernfile.RaiseOOMScoreAdj(pid, w.Adj) // one that ended, or setuid, is skipped
+	return ppid, w.LeafMax == 0 || w.LeafMax == Unlimited || resident(pid) <= w.LeafMax/4
+}
+
+// target is the cgroup pid goes to: its parent's proc-PID when the
+// parent has one, else a new one of its own.
+func (w *Watcher) target(pid, ppid int) (string, error) {
+	if ppid > 0 && ppid != w.Server {
+		if dir := w.procDir(ppid); dir != "" {
+			return dir, nil
+		}
+	}
+	dir := filepath.Join(w.Agents, ProcPrefix+strconv.Itoa(pid))
+	if err := mkdirCgroup(dir); err != nil {
+		return "", err
+	}
+	// Bounded, never throttled, no swap; an OOM kill takes the one process
+	// that grew (a terminal's shell lives on when its build is killed).
+	if err := kernfile.Bound(dir, w.Limit, 0, false); err != nil {
+		_ = syscall.Rmdir(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+// move puts pid into dir, unless it ended or joined an agent cgroup
+// meanwhile; an empty cgroup left by a failed move goes.
+func (w *Watcher) move(pid int, dir string) bool {
+	if w.stillThere(pid) {
+		err := kernfile.WriteFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid))
+		if err == nil {
+			return true
+		}
+		if w.stillThere(pid) {
+			w.report(errors.New("move a process of the server's into " + dir + ": " + err.Error()))
+		}
+	}
+	_ = syscall.Rmdir(dir)
+	return false
+}
+
+// stillThere reports whether pid is still to be moved: between the look
+// and the move it may have ended, or, exec'd as the launcher, moved
+// itself into an agent cgroup below Agents, which a move would undo.
+func (w *Watcher) stillThere(pid int) bool {
+	loc, err := Locate(pid)
+	return err == nil && !kernfile.SameCgroup(w.Agents, path.Dir(loc.V2))
 }
 
 // procDir is the cgroup of the watcher's that pid is in, "" if none.
@@ -166,46 +200,34 @@ func (w *Watcher) procDir(pid int) string {
 	return ""
 }
 
-// makeProc makes a process's cgroup: bounded by w.Limit, never throttled,
-// no swap, and an OOM kill takes the one process that grew (a terminal's
-// shell lives on when its build is killed).
-func (w *Watcher) makeProc(dir string) error {
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	if err := kernfile.Bound(dir, w.Limit, 0, false); err != nil {
-		_ = syscall.Rmdir(dir)
-		return err
-	}
-	return nil
-}
-
 // Sweep removes the processes' and the agents' cgroups that were empty at
 // the last sweep too (a second to read what became of a process that
 // ended), so that an ended session leaves no cgroup behind, and reports
-// the OOM kills in each that it has not reported yet. (claude-launch
-// also removes empty agent cgroups when it starts an agent; rmdir takes
-// only an empty cgroup, so the two cannot remove a live one.)
+// each OOM kill in them once.
 func (w *Watcher) Sweep() {
 	entries, err := os.ReadDir(w.Agents)
 	if err != nil {
 		return
 	}
 	if w.kills == nil {
-		w.kills, w.empty = map[string]int{}, map[string]bool{}
+		w.kills, w.empty, w.comms = map[string]int{}, map[string]bool{}, map[string]string{}
 	}
 	for _, e := range entries {
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), ProcPrefix) && !strings.HasPrefix(e.Name(), agentcg.AgentPrefix) {
 			continue
 		}
 		dir := filepath.Join(w.Agents, e.Name())
-		if n := oomKills(dir); n > w.kills[dir] {
-			w.kills[dir] = n
+		procs, perr := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+		if first, _, _ := strings.Cut(string(procs), "\n"); w.comms[dir] == "" && first != "" {
+			pid, _ := strconv.Atoi(first)
+			w.comms[dir] = comm(pid) // its command name, for a kill's report
+		}
+		for n := oomKills(dir); w.kills[dir] < n; w.kills[dir]++ {
 			if w.OnKill != nil {
-				w.OnKill(dir, n)
+				w.OnKill(dir, w.comms[dir])
 			}
 		}
-		if procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err != nil || len(procs) > 0 {
+		if perr != nil || len(procs) > 0 {
 			delete(w.empty, dir)
 			continue
 		}
@@ -216,34 +238,32 @@ func (w *Watcher) Sweep() {
 		if syscall.Rmdir(dir) == nil {
 			delete(w.kills, dir)
 			delete(w.empty, dir)
+			delete(w.comms, dir)
 		}
 	}
 }
 
-// Run looks at the leaf every w.Every, and sweeps every second, until the
+// Run looks at the leaf as next says, and sweeps each second, until the
 // server ends or ctx is done. ready, when not nil, is called after the
 // first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
-	if w.Every <= 0 {
-		w.Every = DefaultWatchEvery
-	}
-	if _, err := w.Once(); err != nil {
+	moved, err := w.Once()
+	if err != nil {
 		return err
 	}
 	if ready != nil {
 		ready()
 	}
-	gone, done := serverGone(w.Server, w.Every)
+	gone, done := serverGone(w.Server)
 	defer done()
 	swept := time.Now()
 	for ctx.Err() == nil {
-		if gone() {
+		if gone(max(min(w.next(moved), time.Until(swept.Add(time.Second))), 0)) {
 			return nil
 		}
-		if _, err := w.Once(); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil // the leaf is gone: so is the unit
-			}
+		if moved, err = w.Once(); errors.Is(err, os.ErrNotExist) {
+			return nil // the leaf is gone: so is the unit
+		} else if err != nil {
 			return err
 		}
 		if time.Since(swept) >= time.Second {
@@ -254,22 +274,21 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 	return ctx.Err()
 }
 
-// serverGone returns a function that waits up to every and reports
-// whether the server has ended: on a pidfd, which cannot name a later
-// process of the same PID; without pidfds (Linux before 5.3), by signal 0.
+// serverGone returns a function that waits up to d and reports whether
+// the server has ended: on a pidfd, which cannot name a later process of
+// the same PID; without pidfds (Linux before 5.3), by signal 0. A plain
+// poll(2) costs fewer wake-ups than Go's timers and poller (BenchmarkWatcherIdle).
 // done releases the pidfd.
-func serverGone(pid int, every time.Duration) (gone func() bool, done func()) {
+func serverGone(pid int) (gone func(d time.Duration) bool, done func()) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return func() bool {
-			time.Sleep(every)
+		return func(d time.Duration) bool {
+			time.Sleep(d)
 			return syscall.Kill(pid, 0) == syscall.ESRCH
 		}, func() {}
 	}
-	ms := int(every / time.Millisecond)
-	return func() bool {
-			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-			n, err := unix.Poll(fds, ms)
+	return func(d time.Duration) bool {
+			n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(d/time.Millisecond))
 			return err == nil && n > 0
 		}, func() {
 			_ = unix.Close(fd)
@@ -302,11 +321,10 @@ func oomKills(dir string) int {
 	if err != nil {
 		return -1
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
-			n, _ := strconv.Atoi(v)
-			return n
-		}
+	_, v, ok := strings.Cut(string(b), "oom_kill ")
+	v, _, _ = strings.Cut(v, "\n")
+	if n, err := strconv.Atoi(v); ok && err == nil {
+		return n
 	}
 	return -1
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -176,5 +177,165 @@ func TestWatcherLeavesBigOnes(t *testing.T) {
 	}
 	if got := adjOf(t, big.Process.Pid); got != 500 {
 		t.Errorf("its oom_score_adj is %d, want 500", got)
+	}
+}
+
+// TestWatchInterval: the look follows the leaf's headroom, from MinEvery
+// when it is nearly full to MaxEvery when a second of FillRate fits; right
+// after a move, and with a fixed Every, the policy gives way.
+func TestWatchInterval(t *testing.T) {
+	leaf := t.TempDir()
+	for _, tc := range []struct {
+		max, current uint64
+		moved        int
+		every, want  time.Duration
+	}{
+		{64 << 20, 24 << 20, 0, 0, 100 * time.Millisecond}, // the guest's leaf, 40M free
+		{64 << 20, 63 << 20, 0, 0, MinEvery},
+		{64 << 20, 80 << 20, 0, 0, MinEvery}, // above its bound: as soon as allowed
+		{3 << 30, 1 << 30, 0, 0, MaxEvery},   // the default leaf, 2G free
+		{Unlimited, 1 << 30, 0, 0, MaxEvery},
+		{0, 0, 0, 0, MaxEvery},
+		{3 << 30, 1 << 30, 1, 0, MinEvery}, // just moved one: its family may follow
+		{3 << 30, 1 << 30, 0, 10 * time.Millisecond, 10 * time.Millisecond},
+	} {
+		if err := os.WriteFile(filepath.Join(leaf, "memory.current"), []byte(strconv.FormatUint(tc.current, 10)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w := &Watcher{Leaf: leaf, LeafMax: tc.max, Every: tc.every}
+		if got := w.next(tc.moved); got != tc.want {
+			t.Errorf("max %d, current %d, moved %d, Every %s: next look in %s, want %s", tc.max, tc.current, tc.moved, tc.every, got, tc.want)
+		}
+	}
+}
+
+// TestWatchClassify: the launcher and a process that ended stay where
+// they are, unraised; a big one is raised and stays; any other is raised
+// and goes, with its parent named.
+func TestWatchClassify(t *testing.T) {
+	a := sleeper(t)
+	zombie := exec.Command("true")
+	if err := zombie.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = zombie.Wait() })
+	time.Sleep(100 * time.Millisecond) // it exits, unreaped: a zombie
+	w := &Watcher{Adj: 500}
+	if ppid, ok := w.classify(a.Process.Pid); !ok || ppid != os.Getpid() || adjOf(t, a.Process.Pid) != 500 {
+		t.Errorf("classify(a child) = %d, %v, score %d; want %d, true, 500", ppid, ok, adjOf(t, a.Process.Pid), os.Getpid())
+	}
+	if _, ok := w.classify(zombie.Process.Pid); ok {
+		t.Error("a process that ended is to be moved")
+	}
+	b := sleeper(t)
+	w.Launcher = "sleep"
+	if _, ok := w.classify(b.Process.Pid); ok || adjOf(t, b.Process.Pid) != 0 {
+		t.Errorf("the launcher is to be moved (%v) or was raised (%d)", ok, adjOf(t, b.Process.Pid))
+	}
+	w.Launcher, w.LeafMax = "", 16<<10
+	if _, ok := w.classify(b.Process.Pid); ok || adjOf(t, b.Process.Pid) != 500 {
+		t.Errorf("a big one is to be moved (%v), or not raised (%d)", ok, adjOf(t, b.Process.Pid))
+	}
+}
+
+// TestWatchMoveEnded: a process that ended before its move leaves no
+// cgroup behind.
+func TestWatchMoveEnded(t *testing.T) {
+	agents := t.TempDir()
+	fakeProc(t, agents, 999999999)
+	w := &Watcher{Agents: agents, Limit: 48 << 20}
+	dir, err := w.target(999999999, 1)
+	if err != nil || read(t, filepath.Join(dir, "memory.max")) != "50331648" {
+		t.Fatalf("target: %s, %v; want a bounded cgroup", dir, err)
+	}
+	for _, f := range []string{"cgroup.procs", "memory.max", "memory.high", "memory.swap.max", "memory.oom.group"} {
+		_ = os.Remove(filepath.Join(dir, f)) // a real cgroup's files go with it
+	}
+	if w.move(999999999, dir) {
+		t.Error("moved a process that ended")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("its cgroup stayed: %v", err)
+	}
+}
+
+// TestWatchSweepKills: each new OOM kill in a process's or an agent's
+// cgroup is reported once, with the command name read while it ran.
+func TestWatchSweepKills(t *testing.T) {
+	a := sleeper(t)
+	agents := t.TempDir()
+	dir := fakeProc(t, agents, a.Process.Pid)
+	var got []string
+	w := &Watcher{Agents: agents, OnKill: func(cg, comm string) { got = append(got, cg+" "+comm) }}
+	events := func(n int) {
+		if err := os.WriteFile(filepath.Join(dir, "memory.events"), []byte("oom 1\noom_kill "+strconv.Itoa(n)+"\noom_group_kill 0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(a.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events(0)
+	w.Sweep()
+	events(2)
+	w.Sweep()
+	w.Sweep()
+	if want := []string{dir + " sleep", dir + " sleep"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("reported %q, want %q", got, want)
+	}
+}
+
+// BenchmarkWatcherIdle: the watcher's CPU over quiet seconds (the server
+// alone in its leaf, three idle children already moved), at today's fixed
+// 10 ms and with looks from the headroom, for the guest's leaf (64M, 40M
+// free) and the default one (3G, 2G free). -benchtime=10x: ten seconds.
+func BenchmarkWatcherIdle(b *testing.B) {
+	for _, bc := range []struct {
+		name         string
+		every        time.Duration
+		max, current uint64
+	}{
+		{"fixed-10ms", 10 * time.Millisecond, 64 << 20, 24 << 20},
+		{"headroom-64M", 0, 64 << 20, 24 << 20},
+		{"headroom-3G", 0, 3 << 30, 1 << 30},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			server := exec.Command("sleep", "600")
+			if err := server.Start(); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = server.Process.Kill(); _ = server.Wait() }()
+			leaf, agents := b.TempDir(), b.TempDir()
+			for f, v := range map[string]string{"cgroup.procs": strconv.Itoa(server.Process.Pid) + "\n", "memory.current": strconv.FormatUint(bc.current, 10) + "\n"} {
+				if err := os.WriteFile(filepath.Join(leaf, f), []byte(v), 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i := range 3 {
+				dir := filepath.Join(agents, ProcPrefix+strconv.Itoa(i+1))
+				_ = os.Mkdir(dir, 0o755)
+				for f, v := range map[string]string{"cgroup.procs": strconv.Itoa(server.Process.Pid) + "\n", "memory.events": "oom_kill 0\n"} {
+					_ = os.WriteFile(filepath.Join(dir, f), []byte(v), 0o644)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ready := make(chan struct{})
+			w := &Watcher{Leaf: leaf, Agents: agents, Limit: 24 << 20, LeafMax: bc.max, Server: server.Process.Pid, Adj: 500, Every: bc.every}
+			go func() { _ = w.Run(ctx, func() { close(ready) }) }()
+			<-ready
+			var before, after syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			start := time.Now()
+			b.ResetTimer()
+			for range b.N {
+				time.Sleep(time.Second)
+			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+			secs := time.Since(start).Seconds()
+			cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+			b.ReportMetric(float64(cpu.Microseconds())/1e3/secs, "cpu-ms/s")
+			b.ReportMetric(float64(after.Nvcsw+after.Nivcsw-before.Nvcsw-before.Nivcsw)/secs, "switches/s")
+		})
 	}
 }

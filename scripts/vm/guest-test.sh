@@ -8,7 +8,7 @@ echo "RESULT cgroupfs=$(stat -fc %T /sys/fs/cgroup)"
 bin=/usr/local/bin
 sim="T3_SERVE_LAUNCH_SERVER=$bin/t3sim CLAUDE_LAUNCH_CLAUDE=$bin/t3sim PATH=$bin:/usr/bin:/bin"
 caps="--memory-high 224M --memory-max 256M --server-memory-max 64M --agent-memory-max 24M --server-memory-low 16M --log-level info"
-scenarios="creep burst child-creep child-burst grandchild together"
+scenarios="quiet creep burst child-creep child-burst grandchild together"
 
 # agents USER: how many t3sim processes USER runs (minbase has no pgrep).
 agents() {
@@ -57,7 +57,9 @@ MemoryMax=256M
 ExecStart=
 ExecStart=$bin/t3-serve-launch $caps -- server $scenarios
 Environment=$sim
+Environment=CLAUDE_LAUNCH_METRICS_FILE=/var/lib/node_exporter/textfile/claude-auth-root.prom
 EOC
+mkdir -p /var/lib/node_exporter/textfile
 systemctl daemon-reload
 systemctl start t3-serve@root.service
 waitfor t3-serve@root.service "RESULT server.alive" || echo "server did not finish"
@@ -66,6 +68,11 @@ for p in ActiveState OOMPolicy Delegate NRestarts; do
 	echo "RESULT unit.$p=$(systemctl show -p $p --value t3-serve@root.service)"
 done
 systemctl stop t3-serve@root.service
+# Every kill at a cap, recorded and counted (internal/kills).
+rec=/root/.local/state/claude-auth-sync/oom-kills.jsonl
+echo "RESULT kills.agent=$(grep -c '"kind":"agent"' $rec)"
+echo "RESULT kills.process=$(grep -c '"kind":"process"' $rec)"
+echo "RESULT kills.metrics=$(grep '^claude_oom_kills_total' /var/lib/node_exporter/textfile/claude-oom-kills-0.prom | tr '\n' ' ')"
 
 # C1: the server itself grows, once: the kernel kills it at its leaf's
 # bound; systemd restarts the unit (Restart=on-failure), and the restarted

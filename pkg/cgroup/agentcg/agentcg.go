@@ -45,8 +45,7 @@ type Limits struct {
 }
 
 // Join moves this process into a new cgroup agents/agent-PID with the
-// limits, after removing the empty cgroups of agents that have ended. It
-// does so only when this process is still in the server's leaf: a claude
+// limits. It does so only when this process is still in the server's leaf: a claude
 // that an agent starts (a tool running claude -p) stays in its agent's
 // cgroup, which counts it. agents is the agents directory's full path
 // under the cgroup2 mount.
@@ -90,10 +89,8 @@ func Join(agents string, l Limits) (joined bool, err error) {
 const cgroup2Magic = 0x63677270
 
 // join makes the agent's cgroup below agents and moves this process in.
-// Another agent's launcher, sweeping at the same moment, can remove the
-// new cgroup while it is still empty: then it is made again.
+// The watcher removes it once empty (t3-serve-launch, cgroup.Watcher).
 func join(agents string, l Limits) (bool, error) {
-	sweep(agents)
 	dir := agents + "/" + AgentPrefix + strconv.Itoa(syscall.Getpid())
 	var err error
 	for range 3 {
@@ -116,28 +113,4 @@ func tryJoin(dir string, l Limits) error {
 		return err
 	}
 	return kernfile.WriteFile(dir+"/cgroup.procs", "0")
-}
-
-// sweep removes the agent cgroups that are empty: their agents ended.
-// rmdir refuses a cgroup that still has processes, so it only ever takes
-// the empty ones.
-func sweep(agents string) {
-	fd, err := syscall.Open(agents, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	defer syscall.Close(fd)
-	var buf [8192]byte
-	for {
-		n, err := syscall.ReadDirent(fd, buf[:])
-		if err != nil || n <= 0 {
-			return
-		}
-		_, _, names := syscall.ParseDirent(buf[:n], -1, nil)
-		for _, name := range names {
-			if strings.HasPrefix(name, AgentPrefix) {
-				_ = syscall.Rmdir(agents + "/" + name)
-			}
-		}
-	}
 }

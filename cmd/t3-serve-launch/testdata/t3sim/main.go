@@ -219,6 +219,10 @@ func server(scenarios []string) {
 			grow(p)
 			continue
 		}
+		if s == "quiet" {
+			quiet(unit)
+			continue
+		}
 		run(s, unit, p)
 	}
 	// Every agent and process has ended: the watcher removes their
@@ -228,6 +232,74 @@ func server(scenarios []string) {
 	result("server", "alive", true)
 	// Stay up, as a server does: the unit's state is read from outside.
 	hold()
+}
+
+// quiet measures the watcher's CPU over a quiet minute (three idle
+// children, moved), beside a second watcher of the same leaf at today's
+// fixed 10 ms (its spec's Every), each in a cgroup of its own.
+func quiet(unit string) {
+	env := os.Environ()
+	kids := []*exec.Cmd{child(env, "idle", "4M"), child(env, "idle", "4M"), child(env, "idle", "4M")}
+	for _, k := range kids {
+		moved(k.Process.Pid)
+	}
+	// watcher starts a second watcher of this leaf in dir, as t3-serve-launch does.
+	self := ownCgroup("self")
+	watcher := func(dir, leafMax string, every int) *exec.Cmd {
+		_ = os.Mkdir(dir, 0o755)
+		spec := fmt.Sprintf(`{"WatchDir":%q,"Level":2,"Leaf":%q,"Agents":%q,"Limit":25165824,"LeafMax":%s,"Server":%d,"Adj":500,"Every":%d}`,
+			dir, self, filepath.Join(unit, "agents"), leafMax, os.Getpid(), every)
+		r, w, _ := os.Pipe()
+		cmd := exec.Command("/usr/local/bin/t3-serve-launch")
+		cmd.Args[0] = "t3-serve-launch-watch"
+		cmd.Env, cmd.ExtraFiles, cmd.Stderr = []string{"T3_SERVE_LAUNCH_WATCH=" + spec}, []*os.File{w}, os.Stderr
+		if d, err := os.Open(dir); err == nil {
+			defer d.Close()
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(d.Fd())}
+		}
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "t3sim: a second watcher:", err)
+		}
+		w.Close()
+		buf := make([]byte, 16)
+		n, _ := r.Read(buf)
+		result("quiet", filepath.Base(dir)+"_ready", strings.TrimSpace(string(buf[:n])))
+		return cmd
+	}
+	// Today's loop (a fixed 10 ms), and the new one as it looks at the
+	// default caps' leaf (3G, here as good as empty).
+	old, big := filepath.Join(unit, "watch-fixed"), filepath.Join(unit, "watch-3g")
+	watchers := []*exec.Cmd{watcher(old, read(filepath.Join(self, "memory.max")), 10000000), watcher(big, "3221225472", 0)}
+	time.Sleep(2 * time.Second)
+	usage := func(dir string) int {
+		for _, line := range strings.Split(read(filepath.Join(dir, "cpu.stat")), "\n") {
+			if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+				n, _ := strconv.Atoi(v)
+				return n
+			}
+		}
+		return -1
+	}
+	dirs := []string{filepath.Join(unit, "watch"), old, big}
+	before, start := make([]int, 3), time.Now()
+	for i, d := range dirs {
+		before[i] = usage(d)
+	}
+	time.Sleep(60 * time.Second)
+	secs := time.Since(start).Seconds()
+	for i, d := range dirs {
+		result("quiet", filepath.Base(d)+"_cpu_ms_per_min", int(float64(usage(d)-before[i])/1000/secs*60))
+	}
+	result("quiet", "leaf_current", read(filepath.Join(self, "memory.current")))
+	for i, w := range watchers {
+		_ = w.Process.Kill()
+		_ = w.Wait()
+		_ = syscall.Rmdir(dirs[i+1])
+	}
+	for _, k := range kids {
+		_ = k.Process.Kill()
+		_ = k.Wait()
+	}
 }
 
 // run runs one scenario: quiet processes (two agents through
