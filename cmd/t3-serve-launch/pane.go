@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
+	"github.com/claude-launch/claude-launch/internal/kills"
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
 )
@@ -45,7 +46,7 @@ func runPane(cfg *config.Config, problems []config.Problem, session string, args
 	signal.Notify(intr, os.Interrupt) // claude's own while it runs; the pane's in the back-off
 	for wait := 2; ; n++ {
 		start := time.Now()
-		why := runAgent(args, scope, cfg.PaneMemoryMax)
+		why := runAgent(args, scope, cfg, logger)
 		if wait = min(wait*2, 60); time.Since(start) >= 10*time.Second { // a claude that cannot start does not spin
 			wait = 2
 		}
@@ -63,9 +64,10 @@ func runPane(cfg *config.Config, problems []config.Problem, session string, args
 }
 
 // runAgent runs args once, in the scope that scope puts it in, and says
-// how it ended. It waits at a gate until it is there: nothing it starts may
-// be born outside.
-func runAgent(args []string, scope func(pid int) string, limit uint64) string {
+// how it ended; a kill at the cap is recorded (internal/kills). It waits at
+// a gate until it is there: nothing it starts may be born outside.
+func runAgent(args []string, scope func(pid int) string, cfg *config.Config, logger *launch.Logger) string {
+	limit := cfg.PaneMemoryMax
 	cmd := exec.Command("/bin/sh", append([]string{"-c", `read -r _ <&3 && exec "$@" 3<&-`, "sh"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	gate, release, err := os.Pipe()
@@ -87,6 +89,10 @@ func runAgent(args []string, scope func(pid int) string, limit uint64) string {
 		status = 128 + int(ws.Signal())
 	}
 	if name != "" && status == 137 && oomKilled(name) {
+		k := kills.Kill{Time: time.Now(), Kind: kills.Pane, Comm: "claude", Cgroup: name, Max: limit}
+		if err := kills.Record(cfg.StateDir, kills.MetricsFile(cfg.MetricsFile), k); err != nil {
+			logger.Warn("the kill is not recorded: " + err.Error())
+		}
 		return fmt.Sprintf("claude was killed at its memory cap (MemoryMax=%s), status %d,", cgroup.FormatSize(limit), status)
 	}
 	return fmt.Sprintf("claude exited with status %d", status)

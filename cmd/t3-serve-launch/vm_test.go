@@ -120,6 +120,7 @@ func TestCgroupV2Guest(t *testing.T) {
 		"panes.scope.memory.swap.max":  "0",
 		"panes.scope.memory.oom.group": "1",
 		"panes.failed":                 "0",
+		"panes.recorded":               "yes",
 		// G: no user manager: said once, the agents run uncapped.
 		"uncapped.exit":   "0",
 		"uncapped.said":   "1",

@@ -162,6 +162,7 @@ done
 for i in $(seq 100); do [ "$(agents alice)" = 3 ] && break; sleep 0.2; done
 for p in 0 1 2; do $as_alice tmux capture-pane -p -J -t lab:agents.$p | grep . | sed "s/^/[pane $p] /"; done
 echo "RESULT panes.killed_line=$($as_alice tmux capture-pane -p -J -t lab:agents.${killed:-0} | grep -o "claude was killed at its memory cap (MemoryMax=[^)]*), status [0-9]*" | head -1)"
+grep -q '"kind":"pane"' /home/alice/.local/state/claude-auth-sync/oom-kills.jsonl 2>/dev/null && echo "RESULT panes.recorded=yes"
 kill=$(journalctl -k -o short-unix --since "$since" | grep -m1 "Memory cgroup out of memory: Killed process")
 echo "[panes] $kill"
 echo "RESULT panes.killed_after_ms=$(( $(echo "$kill" | awk '{printf "%.0f", $1 * 1000}') - $(cut -d" " -f1 /tmp/t3sim-pane-runaway) ))"
