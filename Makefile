@@ -12,6 +12,11 @@
 #   make fuzz    every parser of untrusted bytes, fuzzed
 #   make cover   coverage of the unit and the end-to-end tests, merged
 
+# Every go command here, the tools' builds and the tests' included, runs
+# go1.27.3, which the go command fetches from the module proxy once: its
+# standard library has none of the vulnerabilities of go1.26.8 that our
+# code reaches (scripts/vulncheck.sh), and one Go gives the same bytes.
+export GOTOOLCHAIN := go1.27.3
 GO        ?= go
 BIN       ?= bin
 PREFIX    ?= $(HOME)/.local
@@ -19,9 +24,9 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 GOFLAGS_BUILD = -trimpath -ldflags='-s -w -X github.com/claude-launch/claude-launch/internal/version.version=$(VERSION)'
 CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/claude-launch)
 STATICCHECK_VERSION = 0.8.2
-STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)-$(GOTOOLCHAIN)/staticcheck
 DEADCODE_VERSION = 0.52.0
-DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
+DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)-$(GOTOOLCHAIN)/deadcode
 
 .PHONY: all build install install-unit demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
 
