@@ -11,6 +11,7 @@
 #   make race-lab  the refresh race, reproduced and ended: a table and a plot
 #   make fuzz    every parser of untrusted bytes, fuzzed
 #   make cover   coverage of the unit and the end-to-end tests, merged
+#   make deb     the Debian package, in $(BIN) (scripts/deb/build.sh)
 
 # Every go command here, the tools' builds and the tests' included, runs
 # go1.27.3, which the go command fetches from the module proxy once: its
@@ -20,20 +21,33 @@ export GOTOOLCHAIN := go1.27.3
 GO        ?= go
 BIN       ?= bin
 PREFIX    ?= $(HOME)/.local
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-GOFLAGS_BUILD = -trimpath -ldflags='-s -w -X github.com/claude-launch/claude-launch/internal/version.version=$(VERSION)'
+# The Debian version (scripts/deb/build.sh version) and the commit, which
+# --version prints; two builds of one commit are byte-identical: static, no
+# paths, no build ID, no VCS stamp, file times from the commit.
+VERSION   ?= $(shell scripts/deb/build.sh version)
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+GOFLAGS_BUILD = -trimpath -buildvcs=false \
+  -ldflags='-s -w -buildid= -X "github.com/claude-launch/claude-launch/internal/version.version=$(VERSION) (commit $(COMMIT))"'
 CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/claude-launch)
 STATICCHECK_VERSION = 0.8.2
 STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)-$(GOTOOLCHAIN)/staticcheck
 DEADCODE_VERSION = 0.52.0
 DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)-$(GOTOOLCHAIN)/deadcode
 
-.PHONY: all build install install-unit demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
+.PHONY: all build deb install install-unit demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
 
 all: build
 
 build:
-	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
+
+# claude-launch_$(VERSION)_amd64.deb in $(BIN): the programs, units,
+# examples, and the man pages and completions in $(BIN)/share when a
+# target of DEB_DEPS made them.
+DEB_DEPS = build
+deb: $(DEB_DEPS)
+	BIN=$(BIN) VERSION='$(VERSION)' COMMIT=$(COMMIT) scripts/deb/build.sh
 
 # For one user: the programs and scripts/claude-agents in $(PREFIX)/bin,
 # the sync's user timer in ~/.config/systemd/user, a commented config file
@@ -77,9 +91,9 @@ agent-sdk:
 	scripts/install-agent-sdk.sh >/dev/null
 
 # Debian's packages that tests run for real: promtool (prometheus), the
-# textfile collector (prometheus-node-exporter), tmux. Installed as root
+# textfile collector (prometheus-node-exporter), tmux, lintian. Installed as root
 # when missing; otherwise their tests skip, saying so.
-DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux
+DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux lintian:lintian
 debian-tools:
 	@missing=; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
