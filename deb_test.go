@@ -29,8 +29,11 @@ func TestDeb(t *testing.T) {
 		}
 	}
 	a, b := t.TempDir(), t.TempDir()
-	deb := makeDeb(t, a)
-	if again := makeDeb(t, b, "GOCACHE="+t.TempDir()); filepath.Base(again) != filepath.Base(deb) {
+	deb, err := testenv.Deb(".", a)
+	must(t, err)
+	again, err := testenv.Deb(".", b, "GOCACHE="+t.TempDir())
+	must(t, err)
+	if filepath.Base(again) != filepath.Base(deb) {
 		t.Fatalf("two builds named %s and %s", deb, again)
 	}
 	for _, f := range []string{filepath.Base(deb), "claude-launch", "claude-auth-sync", "t3-serve-launch"} {
@@ -145,13 +148,8 @@ func dpkgLifecycle(t *testing.T, bin, deb, version string) {
 	must(t, os.MkdirAll(filepath.Dir(wants), 0o755))
 	must(t, os.Symlink(filepath.Join(root, "usr/lib/systemd/system/t3-serve@.service"), wants))
 
-	second := filepath.Join(t.TempDir(), "second.deb")
-	build := exec.Command("scripts/deb/build.sh")
-	build.Env = append(os.Environ(), "BIN="+bin, "VERSION="+version+"+1")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("scripts/deb/build.sh: %v\n%s", err, out)
-	}
-	must(t, os.Rename(filepath.Join(bin, "claude-launch_"+version+"+1_amd64.deb"), second))
+	second, err := testenv.Deb(".", bin, "VERSION="+version+"+1")
+	must(t, err)
 	if out := dpkg("-i", second); !strings.Contains(out, "systemctl --user daemon-reload") {
 		t.Errorf("the upgrade does not tell users to reload their units:\n%s", out)
 	}
@@ -175,19 +173,6 @@ func dpkgLifecycle(t *testing.T, bin, deb, version string) {
 	if _, err := os.Lstat(wants); err == nil {
 		t.Error("the purge left the dangling enable link of t3-serve@alice")
 	}
-}
-
-// makeDeb runs `make deb` into bin with env added and returns the package.
-func makeDeb(t *testing.T, bin string, env ...string) string {
-	t.Helper()
-	cmd := exec.Command("make", "--no-print-directory", "deb", "BIN="+bin)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("make deb: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return lines[len(lines)-1]
 }
 
 func run(t *testing.T, name string, args ...string) string {
