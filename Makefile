@@ -79,8 +79,10 @@ demo: build claude
 
 tools: vault claude agent-sdk staticcheck debian-tools vm-image
 
+# Vault is a test tool in a module of its own, built with the Go it was
+# tested with (the machine's default), not the release toolchain above.
 vault:
-	scripts/install-vault.sh >/dev/null
+	env -u GOTOOLCHAIN scripts/install-vault.sh >/dev/null
 
 claude:
 	scripts/install-claude.sh >/dev/null
