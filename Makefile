@@ -13,20 +13,32 @@
 #   make cover   coverage of the unit and the end-to-end tests, merged
 #   make install, uninstall, install-unit, uninstall-unit, docs: README and
 #                docs/contributing.md
+#   make deb     the Debian package, in $(BIN) (scripts/deb/build.sh)
 
+# Every go command here, the tools' builds and the tests' included, runs
+# go1.27.3, which the go command fetches from the module proxy once: its
+# standard library has none of the vulnerabilities of go1.26.8 that our
+# code reaches (scripts/vulncheck.sh), and one Go gives the same bytes.
+export GOTOOLCHAIN := go1.27.3
 GO        ?= go
 BIN       ?= bin
 LAB        = internal/racelab
 PREFIX    ?= $(HOME)/.local
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-GOFLAGS_BUILD = -trimpath -ldflags='-s -w -X github.com/claude-launch/claude-launch/internal/version.version=$(VERSION)'
+# The Debian version (scripts/deb/build.sh version) and the commit, which
+# --version prints; two builds of one commit are byte-identical: static, no
+# paths, no build ID, no VCS stamp, file times from the commit.
+VERSION   ?= $(shell scripts/deb/build.sh version)
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+GOFLAGS_BUILD = -trimpath -buildvcs=false \
+  -ldflags='-s -w -buildid= -X "github.com/claude-launch/claude-launch/internal/version.version=$(VERSION) (commit $(COMMIT))"'
 CACHE     ?= $(or $(CLAUDE_LAUNCH_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/claude-launch)
 STATICCHECK_VERSION = 0.8.2
-STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+STATICCHECK = $(CACHE)/staticcheck-$(STATICCHECK_VERSION)-$(GOTOOLCHAIN)/staticcheck
 DEADCODE_VERSION = 0.52.0
-DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)/deadcode
+DEADCODE = $(CACHE)/deadcode-$(DEADCODE_VERSION)-$(GOTOOLCHAIN)/deadcode
 
-.PHONY: all build install uninstall install-unit uninstall-unit docs
+.PHONY: all build deb install uninstall install-unit uninstall-unit docs
 .PHONY: demo test check tools vault claude agent-sdk staticcheck debian-tools vm-image deadcode bench bench-vault race-lab race-lab-docs fuzz cover clean
 
 all: build
@@ -34,9 +46,14 @@ all: build
 # Then the man pages and completions, from the programs' own flags, in
 # $(BIN)/share (man/man1, bash-completion, zsh, fish).
 build:
-	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./cmd/...
 	$(BIN)/claude-auth-sync --generate-docs $(BIN)/share
 	$(BIN)/t3-serve-launch --generate-docs $(BIN)/share
+
+# claude-launch_$(VERSION)_amd64.deb in $(BIN): the programs, units,
+# examples, and the man pages and completions that build makes.
+deb: build
+	BIN=$(BIN) VERSION='$(VERSION)' COMMIT=$(COMMIT) scripts/deb/build.sh
 
 # For one user (README, "Install"): the programs and scripts/claude-agents in
 # $(PREFIX)/bin, the man pages and completions of $(BIN)/share (when built)
@@ -108,8 +125,10 @@ demo: build claude
 
 tools: vault claude agent-sdk staticcheck debian-tools vm-image
 
+# Vault is a test tool in a module of its own, built with the Go it was
+# tested with (the machine's default), not the release toolchain above.
 vault:
-	scripts/install-vault.sh >/dev/null
+	env -u GOTOOLCHAIN scripts/install-vault.sh >/dev/null
 
 claude:
 	scripts/install-claude.sh >/dev/null
@@ -120,10 +139,10 @@ agent-sdk:
 	scripts/install-agent-sdk.sh >/dev/null
 
 # Debian's packages that tests run for real: promtool (prometheus), the
-# textfile collector (prometheus-node-exporter), tmux; zsh, fish, groff and
-# man check the generated completions and man pages. Installed as root
-# when missing; otherwise their tests skip, saying so.
-DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux zsh:zsh fish:fish groff:groff-base man:man-db
+# textfile collector (prometheus-node-exporter), tmux, lintian; zsh, fish,
+# groff and man check the generated completions and man pages. Installed as
+# root when missing; otherwise their tests skip, saying so.
+DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux lintian:lintian zsh:zsh fish:fish groff:groff-base man:man-db
 debian-tools:
 	@missing=; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

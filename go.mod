@@ -2,6 +2,8 @@ module github.com/claude-launch/claude-launch
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/charmbracelet/log v1.0.0

@@ -11,6 +11,7 @@
 #   COUNT=20 scripts/bench.sh   # steadier
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=go1.27.3 # the Go releases are built with (Makefile)
 count=${COUNT:-10}
 benchtime=${BENCHTIME:-300x}
 out=${BENCH_OUT:-bench.out}

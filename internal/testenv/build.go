@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -57,4 +58,17 @@ func BuildCommands(dir string, pkgs ...string) error {
 		return errors.New("build " + dir + ": " + err.Error() + "\n" + string(out))
 	}
 	return nil
+}
+
+// Deb runs `make deb` in root (the module's root) into bin, env added, and
+// returns the package's path.
+func Deb(root, bin string, env ...string) (string, error) {
+	cmd := exec.Command("make", "--no-print-directory", "-C", root, "deb", "BIN="+bin)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", errors.New("make deb: " + err.Error() + "\n" + string(out))
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return lines[len(lines)-1], nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	sd "github.com/coreos/go-systemd/v22/dbus"
 	godbus "github.com/godbus/dbus/v5"
@@ -15,8 +16,17 @@ import (
 // Connect opens the systemd manager that owns this process's session: the
 // system manager for root, through its private socket
 // (/run/systemd/private, no dbus-daemon needed); otherwise the user
-// manager, through $XDG_RUNTIME_DIR/systemd/private, else the session bus.
+// manager, through $XDG_RUNTIME_DIR/systemd/private, else the session bus;
+// in a system service run as a user (t3-serve@USER), the system manager on
+// the system bus, as its private socket is root's.
 func Connect(ctx context.Context) (*sd.Conn, error) {
+	if loc, err := Locate(0); err == nil && os.Geteuid() != 0 && loc.V2 != "" && !strings.HasPrefix(loc.V2, "/user.slice/") {
+		c, err := sd.NewSystemConnectionContext(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("connect to systemd on the system bus: %w", err)
+		}
+		return c, nil
+	}
 	if os.Geteuid() == 0 {
 		c, err := sd.NewSystemdConnectionContext(ctx)
 		if err != nil {
