@@ -133,7 +133,11 @@ func readmeSteps(t *testing.T, home string) []string {
 	var steps []string
 	for _, section := range []string{"\n## Install\n", "\n## Enable"} {
 		_, s, _ := strings.Cut(string(b), section)
-		_, s, _ = strings.Cut(s, "```sh\n")
+		if c, rest, ok := strings.Cut(s, "```sh\ngit clone"); ok && !strings.Contains(c, "\n## ") {
+			s = "git clone" + rest // one person's install, from a clone
+		} else {
+			_, s, _ = strings.Cut(s, "```sh\n")
+		}
 		s, _, _ = strings.Cut(s, "```")
 		for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
 			cmd, _, _ := strings.Cut(line, "  #")
