@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -11,73 +12,85 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
+// Fields written next to the setup token by claude-auth-sync enable.
+const (
+	FieldCreatedAt = "created_at"
+	FieldExpiresAt = "expires_at"
+)
+
+// TokenLifetime is how long a setup token lives (`claude setup-token` mints
+// it with expires_in 31536000); no public API tells a token's expiry.
+const TokenLifetime = 365 * 24 * time.Hour
+
+// Expiry is when the token expires, and how that was learned: expires_at,
+// else created_at + 365 days, else the KV v2 version's created_time + 365
+// days; zero and "unknown" when none is there.
+func (f Found) Expiry() (time.Time, string) {
+	if t, err := time.Parse(time.RFC3339, f.Fields[FieldExpiresAt]); err == nil {
+		return t, "the expires_at field"
+	}
+	if t, err := time.Parse(time.RFC3339, f.Fields[FieldCreatedAt]); err == nil {
+		return t.Add(TokenLifetime), "created_at + 365 days"
+	}
+	if !f.CreatedTime.IsZero() {
+		return f.CreatedTime.Add(TokenLifetime), "the secret version's created_time + 365 days"
+	}
+	return time.Time{}, "unknown"
+}
+
 // Store writes tok into the user's secret with its created_at and
-// expires_at, keeping every other field: on KV v2 a merge patch, or, where
-// the policy does not allow patch, a read and a write guarded by
-// check-and-set; on KV v1 a read and a write. This is the one place a
-// token goes to Vault, and the third place (after the env file and the
-// child's environment) Reveal is called.
+// expires_at, keeping every other field (see write). This is the one place
+// a token goes to Vault, and the third place Reveal is called.
 func (c *Client) Store(ctx context.Context, tok token.Secret, created, expires time.Time) error {
-	fields := map[string]any{
+	return c.write(ctx, map[string]any{
 		c.cfg.VaultField: tok.Reveal(),
 		FieldCreatedAt:   created.UTC().Format(time.RFC3339),
 		FieldExpiresAt:   expires.UTC().Format(time.RFC3339),
-	}
-	return c.write(ctx, func(old map[string]any) map[string]any {
-		for k, v := range fields {
-			old[k] = v
-		}
-		return old
-	}, fields)
+	})
 }
 
 // Remove deletes the token and its two dates from the user's secret,
 // keeping every other field. A secret already without them is left alone.
 func (c *Client) Remove(ctx context.Context) error {
-	drop := map[string]any{c.cfg.VaultField: nil, FieldCreatedAt: nil, FieldExpiresAt: nil}
-	return c.write(ctx, func(old map[string]any) map[string]any {
-		for k := range drop {
-			delete(old, k)
-		}
-		return old
-	}, drop)
+	return c.write(ctx, map[string]any{c.cfg.VaultField: nil, FieldCreatedAt: nil, FieldExpiresAt: nil})
 }
 
-// write changes the secret's fields: patch is the merge patch for KV v2
-// (a nil value deletes a field), change the same edit on a copy of the
-// fields for a read-modify-write.
-func (c *Client) write(ctx context.Context, change func(map[string]any) map[string]any, patch map[string]any) error {
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+// write applies patch (a nil value deletes a field) to the secret's fields:
+// on KV v2 as a merge patch, or, where the policy does not allow patch, a
+// read and a write guarded by check-and-set; on KV v1 a read and a write.
+func (c *Client) write(ctx context.Context, patch map[string]any) error {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
 	m, err := c.mount(ctx)
 	if err != nil {
 		return err
 	}
+	removal := true
+	for _, v := range patch {
+		removal = removal && v == nil
+	}
+	change := func(old map[string]any) map[string]any {
+		for k, v := range patch {
+			if v == nil {
+				delete(old, k)
+			} else {
+				old[k] = v
+			}
+		}
+		return old
+	}
 	if m.version == 2 {
 		kv := c.api.KVv2(c.cfg.VaultMount)
 		_, err := kv.Patch(ctx, c.path, patch)
-		var re *api.ResponseError
-		switch {
-		case err == nil:
+		if errors.Is(err, api.ErrSecretNotFound) && removal {
 			return nil
-		case errors.Is(err, api.ErrSecretNotFound):
-			// Nothing there yet: create it, unless someone just did.
-			if isRemoval(patch) {
-				return nil
-			}
+		} else if errors.Is(err, api.ErrSecretNotFound) { // create it, unless someone just did
 			_, err = kv.Put(ctx, c.path, change(map[string]any{}), api.WithCheckAndSet(0))
-			return c.explainWrite(ctx, err)
-		case errors.As(err, &re) && re.StatusCode == http.StatusForbidden:
+		} else if st := asStatus(err); st != nil && st.status == http.StatusForbidden {
 			// No patch capability: read, change, write if unchanged since.
-			cur, gerr := kv.Get(ctx, c.path)
-			if gerr != nil {
-				return c.explainWrite(ctx, err)
+			if cur, gerr := kv.Get(ctx, c.path); gerr == nil {
+				_, err = kv.Put(ctx, c.path, change(cur.Data), api.WithCheckAndSet(cur.VersionMetadata.Version))
 			}
-			_, err = kv.Put(ctx, c.path, change(cur.Data), api.WithCheckAndSet(cur.VersionMetadata.Version))
-			return c.explainWrite(ctx, err)
 		}
 		return c.explainWrite(ctx, err)
 	}
@@ -87,40 +100,27 @@ func (c *Client) write(ctx context.Context, change func(map[string]any) map[stri
 	switch {
 	case err == nil:
 		old = cur.Data
-	case errors.Is(err, api.ErrSecretNotFound):
-		if isRemoval(patch) {
-			return nil
-		}
-	default:
+	case !errors.Is(err, api.ErrSecretNotFound):
 		return c.explainWrite(ctx, err)
+	case removal:
+		return nil
 	}
-	fields := change(old)
-	if len(fields) == 0 {
-		return c.explainWrite(ctx, kv.Delete(ctx, c.path))
+	if fields := change(old); len(fields) > 0 {
+		return c.explainWrite(ctx, kv.Put(ctx, c.path, fields))
 	}
-	return c.explainWrite(ctx, kv.Put(ctx, c.path, fields))
-}
-
-func isRemoval(patch map[string]any) bool {
-	for _, v := range patch {
-		if v != nil {
-			return false
-		}
-	}
-	return true
+	return c.explainWrite(ctx, kv.Delete(ctx, c.path))
 }
 
 // explainWrite says what to do about a failed write; nil stays nil.
 func (c *Client) explainWrite(ctx context.Context, err error) error {
-	if err == nil {
+	switch st := asStatus(err); {
+	case err == nil:
 		return nil
+	case st != nil && st.status == http.StatusForbidden:
+		return fmt.Errorf("vault denied writing %s (403): your Vault token may read it but not write it; ask for a policy with create, "+
+			"update and patch on it, or store the token there yourself (`vault kv patch`)", c.SecretPath())
+	case st != nil && st.status == http.StatusBadRequest:
+		return fmt.Errorf("vault rejected writing %s (400: %s); it changed meanwhile: try again", c.SecretPath(), strings.Join(st.errs, "; "))
 	}
-	var re *api.ResponseError
-	if errors.As(err, &re) && re.StatusCode == http.StatusForbidden {
-		return errors.New("vault denied writing " + c.SecretPath() + " (403): your Vault token may read it but not write it; ask for a policy with create, update and patch on it, or store the token there yourself (`vault kv patch`)")
-	}
-	if errors.As(err, &re) && re.StatusCode == http.StatusBadRequest {
-		return errors.New("vault rejected writing " + c.SecretPath() + " (400: " + strings.Join(re.Errors, "; ") + "); it changed meanwhile: try again")
-	}
-	return c.explainAs(ctx, "writing", err)
+	return c.explain(ctx, "writing", err)
 }
