@@ -1,3 +1,8 @@
+// Package store writes what package token reads: the env file (atomically,
+// 0600), the negative cache, the lock that lets one of many concurrent callers
+// ask Vault, and claude-auth-sync's state. Kept apart from package token so the
+// per-launch program, which only reads, cannot link it (docs/startup.md). It
+// creates a directory only when missing, and refuses one others could write in.
 package store
 
 import (
@@ -6,15 +11,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"golang.org/x/sys/unix"
 )
 
-// Lookup asks the source of truth (Vault) for the token. It returns
-// token.ErrNoToken, wrapped or not, only when the source answered, in its
-// own terms, that there is none; any other error means no such answer was
-// had, and nothing on disk may change because of it.
+// Lookup asks the source of truth (Vault) for the token. Its error wraps
+// token.ErrNoToken only when the source answered that there is none; any
+// other error means no answer, and nothing on disk may change because of it.
 type Lookup func(ctx context.Context) (token.Secret, error)
 
 // Action is what Sync did.
@@ -40,17 +46,12 @@ type SyncResult struct {
 // CLAUDE_LAUNCH_ENV_FILE.
 var ErrNoEnvFile = errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 
-// Sync makes the env file match the source, under the lock, so that any
-// number of concurrent callers do one look-up between them. ctx bounds it
-// all, the wait for the lock included.
-//
-// With onMiss (the launcher's call), it first checks again, under the lock,
-// whether the env file appeared or a fresh negative result was recorded
-// while it waited, and if so does nothing.
-//
-// A token from the source replaces the file atomically; an authoritative
-// "none" removes it and is remembered in the negative cache; a failed
-// look-up leaves the file exactly as it was.
+// Sync makes the env file match the source, under the lock, so that
+// concurrent callers do one look-up between them; ctx bounds it all. With
+// onMiss (the launcher's call) it does nothing if, once it holds the lock,
+// the file exists or a fresh negative result is recorded. A token replaces
+// the file atomically; an authoritative "none" removes it and is recorded in
+// the negative cache; a failed look-up leaves the file as it was.
 func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (SyncResult, error) {
 	if c.EnvFile == "" {
 		return SyncResult{}, ErrNoEnvFile
@@ -63,7 +64,6 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		return SyncResult{}, err
 	}
 	defer unlock()
-
 	neg := c.NegativeCache()
 	if onMiss {
 		if _, err := os.Lstat(c.EnvFile); err == nil {
@@ -73,7 +73,6 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 			return SyncResult{Action: ActionCached}, nil
 		}
 	}
-
 	tok, err := lookup(ctx)
 	if errors.Is(err, token.ErrNoToken) {
 		_, statErr := os.Lstat(c.EnvFile)
@@ -105,4 +104,54 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		return SyncResult{}, fmt.Errorf("env file written, but: %w", err)
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
+}
+
+// Lock takes an exclusive flock on path, waiting until ctx ends, so that
+// launchers missing the env file together take turns: the first fetches and
+// writes it, the rest find it written. The returned function releases it, as
+// the kernel does when the process exits, so a crashed holder wedges no one.
+func Lock(ctx context.Context, path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+		}
+	}()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("lock file %s: %w: it is not a regular file; remove it", path, token.ErrInsecureFile)
+	}
+	fd := int(f.Fd())
+	for {
+		switch err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err {
+		case nil:
+			return func() { _ = f.Close() }, nil
+		case unix.EWOULDBLOCK, unix.EINTR:
+		default:
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("another look-up holds %s and did not finish in time: %w", path, ctx.Err())
+		case <-time.After(10 * time.Millisecond): // poll the held lock
+		}
+	}
+}
+
+// RecordNegative remembers outcome in n as of now.
+func RecordNegative(n *token.NegativeCache, o token.Outcome) error {
+	if err := WriteAtomic(n.Path, n.Entry(o)); err != nil {
+		return fmt.Errorf("record negative result: %w", err)
+	}
+	return nil
+}
+
+// ClearNegative forgets any recorded outcome of n.
+func ClearNegative(n *token.NegativeCache) error {
+	if err := os.Remove(n.Path); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("clear negative result: %w", err)
+	}
+	return nil
 }

@@ -12,14 +12,13 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// testHookBeforeRename, when set by a test, runs after the temporary file is
-// written and before it replaces the target; an error aborts the write.
+// testHookBeforeRename, set by a test, runs between writing the temporary
+// file and renaming it; an error aborts the write.
 var testHookBeforeRename func() error
 
 // WriteEnvFile atomically replaces the env file at path with one holding s,
-// mode 0600, in a directory EnsureDir accepts. On any failure the old file
-// is left as it was. A target that is a symlink or not a regular file is
-// refused.
+// in a directory EnsureDir accepts; a target that is a symlink or not a
+// regular file is refused. On any failure the old file is left as it was.
 func WriteEnvFile(path string, s token.Secret) error {
 	if s.IsZero() {
 		return fmt.Errorf("write env file %s: %w: it is empty", path, token.ErrInvalidToken)
@@ -50,18 +49,18 @@ func WriteAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	// CreateTemp already uses 0600; Chmod makes that independent of it.
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	step := ""
+	if err = tmp.Chmod(0o600); err == nil { // whatever CreateTemp's mode
+		_, err = tmp.Write(data)
 	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err == nil {
+		step, err = "sync: ", tmp.Sync()
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+	if err == nil {
+		step, err = "close: ", tmp.Close()
 	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: close: %w", path, err)
+	if err != nil {
+		return fmt.Errorf("write %s: %s%w", path, step, err)
 	}
 	if testHookBeforeRename != nil {
 		if err = testHookBeforeRename(); err != nil {
@@ -77,49 +76,41 @@ func WriteAtomic(path string, data []byte) (err error) {
 // SyncDir makes a rename in dir durable.
 func SyncDir(dir string) error {
 	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+	if err == nil {
+		defer d.Close()
+		err = d.Sync()
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err != nil {
 		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	return nil
 }
 
 // EnsureDir makes sure dir can hold a file of this user's that nobody else
-// may replace. A missing dir is created, mode 0700 (with any missing
-// parents), as the XDG base directory spec asks. An existing dir is never
-// changed: it must be a real directory (not a symlink), owned by this user,
-// and not writable by group or others, or it is refused with a hint, since
-// whoever can write in it could swap the file inside. The hint is the env
-// file's; EnsureStateDir is the same for claude-auth-sync's state.
-func EnsureDir(dir string) error { return ensureDir(dir, envFileDir) }
+// may replace: a missing dir is created, mode 0700 (XDG); an existing one is
+// never changed, and refused with a hint unless it is a real directory owned
+// by this user that group and others cannot write in.
+func EnsureDir(dir string) error { return ensureDir(dir, envFileHint) }
 
-// EnsureStateDir is EnsureDir for the state directory and what lives
-// below it (the backups).
-func EnsureStateDir(dir string) error { return ensureDir(dir, stateDir) }
+// EnsureStateDir is EnsureDir for the state directory and the backups below it.
+func EnsureStateDir(dir string) error { return ensureDir(dir, stateHint) }
 
-// CheckDir applies EnsureDir's rules to dir without changing anything: it
-// returns an error wrapping fs.ErrNotExist when dir is missing (EnsureDir
-// would create it), nil when it may be used. Commands check it before a
-// step that cannot be undone (a Vault write), so that nothing is left
-// half done.
-func CheckDir(dir string) error { return checkDir(dir, envFileDir) }
+// CheckDir applies EnsureDir's rules without changing anything: an error
+// wrapping fs.ErrNotExist when dir is missing, nil when it may be used.
+// Commands check it before a step that cannot be undone (a Vault write).
+func CheckDir(dir string) error { return checkDir(dir, envFileHint) }
 
 // CheckStateDir is CheckDir for the state directory.
-func CheckStateDir(dir string) error { return checkDir(dir, stateDir) }
+func CheckStateDir(dir string) error { return checkDir(dir, stateHint) }
 
-// dirUse says what a directory is for, in the hint of a refusal.
-type dirUse struct{ what, setting string }
-
+// The hints of a refusal, by what the directory holds.
 var (
-	envFileDir = dirUse{"the env file", config.EnvEnvFile}
-	stateDir   = dirUse{"claude-auth-sync's state", config.EnvStateDir}
+	envFileHint = "keep the env file in a directory of your own (" + config.EnvEnvFile + ")"
+	stateHint   = "keep claude-auth-sync's state in a directory of your own (" + config.EnvStateDir + ")"
 )
 
-func ensureDir(dir string, use dirUse) error {
-	err := checkDir(dir, use)
+func ensureDir(dir, hint string) error {
+	err := checkDir(dir, hint)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("create directory %s: %w", dir, err)
@@ -129,12 +120,11 @@ func ensureDir(dir string, use dirUse) error {
 	return err
 }
 
-func checkDir(dir string, use dirUse) error {
+func checkDir(dir, hint string) error {
 	var st syscall.Stat_t
 	if err := syscall.Lstat(dir, &st); err != nil {
 		return fmt.Errorf("directory %s: %w", dir, &fs.PathError{Op: "lstat", Path: dir, Err: err})
 	}
-	hint := "keep " + use.what + " in a directory of your own (" + use.setting + ")"
 	switch mode := token.FileMode(&st); {
 	case !mode.IsDir():
 		return fmt.Errorf("directory %s: %w: it is a %s, not a directory; %s", dir, token.ErrInsecureFile, token.DescribeType(mode), hint)
@@ -147,8 +137,8 @@ func checkDir(dir string, use dirUse) error {
 	return nil
 }
 
-// RemoveEnvFile removes the env file at path; a missing file is no error.
-// It removes a symlink itself, never what it points to.
+// RemoveEnvFile removes the env file at path (a symlink itself, never what it
+// points to); a missing file is no error.
 func RemoveEnvFile(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove env file: %w", err)
