@@ -58,10 +58,9 @@ func ParseState(data []byte) (State, error) {
 	return s, nil
 }
 
-// UpdateState loads the state file at path, lets change modify it, and saves
-// it atomically, under a lock so that concurrent syncs keep each other's
-// counts; ctx bounds the wait for the lock. A state file that does not parse
-// is set aside as path.corrupt and a fresh state begins; warn says so.
+// UpdateState lets change modify the state file at path, under a lock (ctx bounds
+// the wait) so concurrent syncs keep each other's counts. One that does not
+// parse is set aside as path.corrupt and a fresh state begins; warn says so.
 func UpdateState(ctx context.Context, path string, change func(*State) error) (warn error, err error) {
 	if err := EnsureStateDir(filepath.Dir(path)); err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
-// Package store writes what package token reads: the env file (atomically,
-// 0600), the negative cache, the lock that lets one of many concurrent callers
-// ask Vault, and claude-auth-sync's state. Kept apart from package token so the
-// per-launch program, which only reads, cannot link it (docs/startup.md). It
-// creates a directory only when missing, and refuses one others could write in.
+// Package store writes what package token reads (the env file, the negative
+// cache), the lock, and claude-auth-sync's state; apart from package token so
+// that claude-launch, which only reads, cannot link it (docs/startup.md).
 package store
 
 import (
@@ -38,12 +36,10 @@ const (
 // SyncResult reports a Sync.
 type SyncResult struct {
 	Action Action
-	// Token is the token now in the env file, zero if none.
-	Token token.Secret
+	Token  token.Secret // now in the env file, zero if none
 }
 
-// ErrNoEnvFile means no env file path is known: no home directory and no
-// CLAUDE_LAUNCH_ENV_FILE.
+// ErrNoEnvFile means no env file path is known: no home directory and no CLAUDE_LAUNCH_ENV_FILE.
 var ErrNoEnvFile = errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 
 // Sync makes the env file match the source, under the lock, so that
@@ -75,22 +71,21 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 	}
 	tok, err := lookup(ctx)
 	if errors.Is(err, token.ErrNoToken) {
-		_, statErr := os.Lstat(c.EnvFile)
+		res := SyncResult{Action: ActionAbsent}
+		if _, err := os.Lstat(c.EnvFile); err == nil {
+			res.Action = ActionRemoved
+		}
 		if err := RemoveEnvFile(c.EnvFile); err != nil {
 			return SyncResult{}, err
 		}
 		if err := RecordNegative(neg, token.OutcomeAbsent); err != nil {
 			return SyncResult{}, err
 		}
-		if statErr == nil {
-			return SyncResult{Action: ActionRemoved}, nil
-		}
-		return SyncResult{Action: ActionAbsent}, nil
+		return res, nil
 	}
 	if err != nil {
 		if onMiss {
-			// Spare the launchers queued behind this one the same wait.
-			_ = RecordNegative(neg, token.OutcomeError)
+			_ = RecordNegative(neg, token.OutcomeError) // spares the launchers queued behind this one the same wait
 		}
 		return SyncResult{}, err
 	}
@@ -106,10 +101,9 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
 }
 
-// Lock takes an exclusive flock on path, waiting until ctx ends, so that
-// launchers missing the env file together take turns: the first fetches and
-// writes it, the rest find it written. The returned function releases it, as
-// the kernel does when the process exits, so a crashed holder wedges no one.
+// Lock takes an exclusive flock on path, waiting until ctx ends, so that callers
+// take turns. The returned function releases it, as the kernel does when the
+// process exits, so a crashed holder wedges no one.
 func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o600)
 	if err != nil {

@@ -12,13 +12,11 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// testHookBeforeRename, set by a test, runs between writing the temporary
-// file and renaming it; an error aborts the write.
+// testHookBeforeRename, set by a test, runs before the rename; an error aborts the write.
 var testHookBeforeRename func() error
 
-// WriteEnvFile atomically replaces the env file at path with one holding s,
-// in a directory EnsureDir accepts; a target that is a symlink or not a
-// regular file is refused. On any failure the old file is left as it was.
+// WriteEnvFile atomically replaces the env file at path with one holding s, in
+// a directory EnsureDir accepts; a target that is not a regular file is refused.
 func WriteEnvFile(path string, s token.Secret) error {
 	if s.IsZero() {
 		return fmt.Errorf("write env file %s: %w: it is empty", path, token.ErrInvalidToken)
@@ -33,10 +31,8 @@ func WriteEnvFile(path string, s token.Secret) error {
 	return WriteAtomic(path, token.EnvFileContent("Written by claude-auth-sync; run `"+config.SyncCommand+"` to refresh it.", s))
 }
 
-// WriteAtomic writes data to path, mode 0600: a temporary file in the same
-// directory is written, synced and renamed over the target, then the
-// directory is synced. On any failure the old file is left as it was and
-// the temporary file is removed.
+// WriteAtomic writes data to path, mode 0600, through a temporary file in the
+// same directory, synced and renamed over it; on failure the old file stays.
 func WriteAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
@@ -86,18 +82,15 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-// EnsureDir makes sure dir can hold a file of this user's that nobody else
-// may replace: a missing dir is created, mode 0700 (XDG); an existing one is
-// never changed, and refused with a hint unless it is a real directory owned
-// by this user that group and others cannot write in.
+// EnsureDir creates dir (0700) if missing; an existing one is never changed, and
+// refused unless it is a real directory of this user's that no one else can write in.
 func EnsureDir(dir string) error { return ensureDir(dir, envFileHint) }
 
 // EnsureStateDir is EnsureDir for the state directory and the backups below it.
 func EnsureStateDir(dir string) error { return ensureDir(dir, stateHint) }
 
-// CheckDir applies EnsureDir's rules without changing anything: an error
-// wrapping fs.ErrNotExist when dir is missing, nil when it may be used.
-// Commands check it before a step that cannot be undone (a Vault write).
+// CheckDir applies EnsureDir's rules without changing anything (fs.ErrNotExist
+// when dir is missing), before a step that cannot be undone (a Vault write).
 func CheckDir(dir string) error { return checkDir(dir, envFileHint) }
 
 // CheckStateDir is CheckDir for the state directory.

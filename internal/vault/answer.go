@@ -14,14 +14,12 @@ import (
 // body and an empty error list, a KV v2 version deleted or destroyed, and a
 // secret without the field. Anything else (a proxy's empty 404, a 200 with {}
 // or null, a 204, a wrapped response) says nothing about the secret.
-
-// errNotVault means a response did not have the shape Vault gives it.
-var errNotVault = errors.New("not an answer Vault gives")
-
-// errWrapped means Vault wrapped its answer in a single-use token: we never
-// ask for that (VAULT_WRAP_TTL), so a policy demands it.
-var errWrapped = errors.New("the answer came back response-wrapped (a policy requires wrapping for this path), " +
-	"and claude-auth-sync reads secrets unwrapped")
+var (
+	errNotVault = errors.New("not an answer Vault gives") // a response without the shape Vault gives it
+	// errWrapped: we never ask for wrapping (VAULT_WRAP_TTL), so a policy demands it.
+	errWrapped = errors.New("the answer came back response-wrapped (a policy requires wrapping for this path), " +
+		"and claude-auth-sync reads secrets unwrapped")
+)
 
 // envelope is the top of every JSON body Vault sends.
 type envelope struct {
@@ -30,8 +28,7 @@ type envelope struct {
 	WrapInfo json.RawMessage `json:"wrap_info"`
 }
 
-// parseEnvelope decodes body as Vault's JSON object; anything else (empty,
-// HTML, a JSON array, null) is errNotVault.
+// parseEnvelope decodes body as Vault's JSON object; anything else (empty, HTML, an array, null) is errNotVault.
 func parseEnvelope(body []byte) (e envelope, err error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' || decodeNumbers(trimmed, &e) != nil {
@@ -66,54 +63,51 @@ type kvv2Data struct {
 	} `json:"metadata"`
 }
 
-// readAnswer classifies the response to a read of the secret (KV version
-// v). A nil error means Vault answered: the secret's fields, or why there
-// is none.
+// readAnswer classifies the response to a read of the secret (KV version v).
+// A nil error means Vault answered: the secret's fields, or why there is none.
 func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 	e, perr := parseEnvelope(body)
 	if perr == nil && !isNull(e.WrapInfo) {
 		return secretAnswer{}, errWrapped
 	}
+	var a secretAnswer
 	var d kvv2Data
 	isKV2 := func() bool { return decodeNumbers(e.Data, &d) == nil && d.Metadata != nil }
 	switch {
 	case status == http.StatusOK && (perr != nil || isNull(e.Data)):
-		return secretAnswer{}, errShape("a 200 without the secret's data")
+		return a, &shapeError{"a 200 without the secret's data"}
+	case status == http.StatusOK && v == 1 && decodeNumbers(e.Data, &a.fields) != nil:
+		return secretAnswer{}, &shapeError{"a 200 whose data is not an object"}
 	case status == http.StatusOK && v == 1:
-		var fields map[string]any
-		if decodeNumbers(e.Data, &fields) != nil {
-			return secretAnswer{}, errShape("a 200 whose data is not an object")
-		}
-		return secretAnswer{fields: fields}, nil
+		return a, nil
 	case status == http.StatusOK && !isKV2():
-		return secretAnswer{}, errShape("a 200 that is not a KV version 2 secret (no metadata)")
+		return secretAnswer{}, &shapeError{"a 200 that is not a KV version 2 secret (no metadata)"}
 	case status == http.StatusOK && d.Data != nil:
-		a := secretAnswer{fields: d.Data}
+		a.fields = d.Data
 		if n, err := d.Metadata.Version.Int64(); err == nil {
 			a.version = int(n)
 		}
 		a.created, _ = time.Parse(time.RFC3339Nano, d.Metadata.CreatedTime)
 		return a, nil
 	case status == http.StatusOK && deleted(d) == "":
-		return secretAnswer{}, errShape("a 200 with a KV version 2 secret without data that is neither deleted nor destroyed")
+		return secretAnswer{}, &shapeError{"a 200 with a KV version 2 secret without data that is neither deleted nor destroyed"}
 	case status == http.StatusOK:
 		return secretAnswer{absent: deleted(d)}, nil
 	case status == http.StatusNotFound && perr != nil:
-		return secretAnswer{}, errShape("a 404 without Vault's JSON body")
+		return secretAnswer{}, &shapeError{"a 404 without Vault's JSON body"}
 	case status == http.StatusNotFound && v == 2 && !isNull(e.Data):
 		if isKV2() && deleted(d) != "" {
 			return secretAnswer{absent: deleted(d)}, nil
 		}
-		return secretAnswer{}, errShape("a 404 with data that is not a deleted KV version 2 secret")
+		return secretAnswer{}, &shapeError{"a 404 with data that is not a deleted KV version 2 secret"}
 	case status == http.StatusNotFound && e.Errors == nil:
-		return secretAnswer{}, errShape("a 404 without Vault's error list")
+		return secretAnswer{}, &shapeError{"a 404 without Vault's error list"}
 	case status == http.StatusNotFound && len(*e.Errors) == 0:
 		return secretAnswer{absent: "no secret"}, nil
 	case status == http.StatusNoContent:
-		return secretAnswer{}, errShape("a 204, no content")
+		return secretAnswer{}, &shapeError{"a 204, no content"}
 	}
-	// A 404 with errors is about something else than the secret (a mount
-	// that is gone: "no handler for route").
+	// A 404 with errors is not about the secret (a mount that is gone: "no handler for route").
 	return secretAnswer{}, &statusError{status: status, errs: errorList(e, perr)}
 }
 
@@ -134,9 +128,8 @@ type mountAnswer struct {
 	version    int
 }
 
-// mountsAnswer classifies the preflight's response as the Vault CLI does:
-// a 200 describes the mount; a 404 in Vault's JSON is a server too old to
-// have the endpoint, which runs KV version 1.
+// mountsAnswer classifies sys/internal/ui/mounts' answer as the Vault CLI does: a 200
+// describes the mount; a 404 in Vault's JSON is a server too old to have it (KV v1).
 func mountsAnswer(status int, body []byte) (mountAnswer, error) {
 	e, perr := parseEnvelope(body)
 	var d struct {
@@ -146,13 +139,13 @@ func mountsAnswer(status int, body []byte) (mountAnswer, error) {
 	}
 	switch {
 	case status == http.StatusOK && (perr != nil || isNull(e.Data) || decodeNumbers(e.Data, &d) != nil || d.Type == ""):
-		return mountAnswer{}, errShape("a 200 that does not describe a mount")
+		return mountAnswer{}, &shapeError{"a 200 that does not describe a mount"}
 	case status == http.StatusOK && d.Options["version"] == "2":
 		return mountAnswer{path: d.Path, kind: d.Type, version: 2}, nil
 	case status == http.StatusOK:
 		return mountAnswer{path: d.Path, kind: d.Type, version: 1}, nil
 	case status == http.StatusNotFound && (perr != nil || e.Errors == nil):
-		return mountAnswer{}, errShape("a 404 without Vault's JSON body")
+		return mountAnswer{}, &shapeError{"a 404 without Vault's JSON body"}
 	case status == http.StatusNotFound:
 		return mountAnswer{version: 1}, nil
 	}
@@ -177,8 +170,6 @@ type shapeError struct{ what string }
 
 func (e *shapeError) Error() string { return e.what }
 func (e *shapeError) Unwrap() error { return errNotVault }
-
-func errShape(what string) error { return &shapeError{what: what} }
 
 // statusError is an error status with Vault's error list, if any.
 type statusError struct {

@@ -19,26 +19,17 @@ const TokenWarning = 3 * 24 * time.Hour
 // 5 min): a token renewed at half its TTL needs a TTL over twice this.
 const TimerGap = 65 * time.Minute
 
-// TokenInfo is what Vault says of the user's own Vault token (lookup-self):
-// never the token.
+// TokenInfo is what Vault says of the user's own Vault token (lookup-self), never the token.
 type TokenInfo struct {
-	// Expires is when the token ends unless renewed; zero if it never expires.
-	Expires time.Time `json:"expires,omitzero"`
-	// Ends is when it ends whatever the timer does (Expires when no run will
-	// renew it, else its explicit max TTL's end); zero when renewals carry it on.
-	Ends time.Time `json:"ends,omitzero"`
-	// TTL is the time left; CreationTTL what each renewal asks for (a periodic token's period).
-	TTL         time.Duration `json:"ttl"`
-	CreationTTL time.Duration `json:"creation_ttl"`
-	// Periodic: a period and no max TTL, renewable for ever; Short: too short
-	// a TTL for the timer to catch it at half.
-	Renewable bool `json:"renewable"`
-	Periodic  bool `json:"periodic"`
-	Short     bool `json:"ttl_too_short_for_timer,omitempty"`
-	// Renewed by this look-up; Capped: the renewal gave less than asked, as
-	// the max TTL is near, so it ends at Expires.
-	Renewed bool `json:"renewed,omitempty"`
-	Capped  bool `json:"capped,omitempty"`
+	Expires     time.Time     `json:"expires,omitzero"` // unless renewed; zero if it never expires
+	Ends        time.Time     `json:"ends,omitzero"`    // whatever the timer does; zero when renewals carry it on
+	TTL         time.Duration `json:"ttl"`              // left
+	CreationTTL time.Duration `json:"creation_ttl"`     // what each renewal asks for (a periodic token's period)
+	Renewable   bool          `json:"renewable"`
+	Periodic    bool          `json:"periodic"`                          // no max TTL: renewable for ever
+	Short       bool          `json:"ttl_too_short_for_timer,omitempty"` // for the timer to catch it at half
+	Renewed     bool          `json:"renewed,omitempty"`                 // by this look-up
+	Capped      bool          `json:"capped,omitempty"`                  // given less than asked: the max TTL is near
 }
 
 // Ending says whether the token ends for good within TokenWarning of now.
@@ -61,10 +52,9 @@ var ErrTokenDead = errors.New("does not know the Vault token")
 // LookupToken asks Vault about the user's own token, changing nothing.
 func (c *Client) LookupToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, false) }
 
-// KeepToken renews the user's own token once half its TTL has passed, asking
-// for its creation TTL (or period) again, as Vault Agent does; one that cannot
-// be renewed is left as it is. Run by the timer, never by a launch. A failed
-// renewal returns the look-up's info with the error.
+// KeepToken renews the user's own token once half its TTL has passed, for its
+// creation TTL (or period) again, as Vault Agent does; run by the timer, never
+// a launch. A failed renewal returns the look-up's info with the error.
 func (c *Client) KeepToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, true) }
 
 func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err error) {
@@ -98,7 +88,7 @@ func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err err
 // tokenInfo reads lookup-self's answer.
 func tokenInfo(s *api.Secret) (TokenInfo, error) {
 	if s == nil || s.Data == nil {
-		return TokenInfo{}, errShape("a token look-up without data")
+		return TokenInfo{}, &shapeError{"a token look-up without data"}
 	}
 	num := func(k string) time.Duration { // absent, or of another type: 0
 		n, _ := s.Data[k].(json.Number)
@@ -113,16 +103,14 @@ func tokenInfo(s *api.Secret) (TokenInfo, error) {
 	if p := num("period"); p > 0 {
 		i.CreationTTL, i.Periodic = p, num("explicit_max_ttl") == 0
 	}
-	if e, ok := s.Data["expire_time"].(string); ok && e != "" {
-		if t, err := time.Parse(time.RFC3339Nano, e); err == nil {
-			i.Expires = t
-		}
+	e, _ := s.Data["expire_time"].(string)
+	if t, err := time.Parse(time.RFC3339Nano, e); err == nil {
+		i.Expires = t
 	}
 	return i, nil
 }
 
-// explainToken says what to do about a failed look-up or renewal (verb:
-// "looking up", "renewing"); the reading hints (mount, path) do not apply.
+// explainToken says what to do about a failed look-up or renewal (verb: "looking up", "renewing").
 func (c *Client) explainToken(ctx context.Context, verb string, err error) error {
 	st := asStatus(err)
 	switch {

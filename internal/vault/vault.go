@@ -1,15 +1,11 @@
-// Package vault reads, stores and removes a user's setup token at their own
-// path in Vault's KV engine (version 1 or 2), and keeps the user's Vault token
-// alive (renew.go). The per-launch program does not link it (docs/startup.md).
-//
-// The client is built deliberately: api.NewClient adopts VAULT_TOKEN and
-// VAULT_WRAP_TTL, so the token is set explicitly, wrapping is off, and one
-// timeout bounds a look-up. Only an answer in Vault's own terms means "no
-// setup token" (answer.go): anything else is an error, which must never make
-// a caller delete the user's env file.
+// Package vault reads, stores and removes a user's setup token in Vault's KV
+// engine (v1 or v2) and keeps the user's Vault token alive; claude-launch does
+// not link it (docs/startup.md). Only an answer in Vault's own terms means "no
+// setup token" (answer.go): anything else is an error, never a deleted env file.
 package vault
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -58,22 +54,18 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	if cfg.Error != nil {
 		return nil, fmt.Errorf("vault configuration: %w", cfg.Error)
 	}
-	cfg.Address = config.DefaultVaultAddr
-	if c.VaultAddr != "" {
-		cfg.Address = c.VaultAddr
-	}
+	cfg.Address = cmp.Or(c.VaultAddr, config.DefaultVaultAddr)
 	if c.VaultCACert != "" || c.VaultCAPath != "" {
 		if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: c.VaultCACert, CAPath: c.VaultCAPath}); err != nil {
 			return nil, fmt.Errorf("vault TLS configuration (%s, %s): %w", config.EnvVaultCACert, config.EnvVaultCAPath, err)
 		}
 	}
-	// One attempt inside the bound a launcher waits on; the timer retries.
-	cfg.Timeout, cfg.MaxRetries = c.VaultTimeout, 0
+	cfg.Timeout, cfg.MaxRetries = c.VaultTimeout, 0 // one attempt inside the bound a launcher waits on; the timer retries
 	client, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("vault client: %w", err)
 	}
-	client.SetToken(vtoken)
+	client.SetToken(vtoken)                                                 // explicitly: NewClient adopts VAULT_TOKEN
 	client.SetWrappingLookupFunc(func(string, string) string { return "" }) // whatever VAULT_WRAP_TTL says
 	if c.VaultNamespace != "" {
 		client.SetNamespace(c.VaultNamespace)
@@ -99,19 +91,16 @@ func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc
 	return ctx, func() {}
 }
 
-// Found is what a successful look-up found.
+// Found is what a successful look-up found: the token, the secret's other
+// string fields, the mount's KV version, and on KV v2 the secret version's.
 type Found struct {
-	Token token.Secret
-	// Fields are the secret's other string fields (created_at, expires_at).
-	Fields map[string]string
-	// KVVersion is the mount's; Version and CreatedTime the secret version's, on KV v2.
-	KVVersion   int
-	Version     int
-	CreatedTime time.Time
+	Token              token.Secret
+	Fields             map[string]string
+	KVVersion, Version int
+	CreatedTime        time.Time
 }
 
-// Lookup reads the token. Its error wraps token.ErrNoToken only when Vault
-// answered, in its own terms, that there is none.
+// Lookup reads the token; its error wraps token.ErrNoToken only when Vault answered that there is none.
 func (c *Client) Lookup(ctx context.Context) (token.Secret, error) {
 	f, err := c.Fetch(ctx)
 	return f.Token, err
@@ -163,9 +152,114 @@ func (c *Client) Fetch(ctx context.Context) (Found, error) {
 	return f, nil
 }
 
-// mount asks which KV version the mount runs, as the Vault CLI does
-// (sys/internal/ui/mounts, which any token may read for the paths it can
-// use), and checks that it is the mount configured and a KV one.
+// Fields written next to the setup token by claude-auth-sync enable.
+const (
+	FieldCreatedAt = "created_at"
+	FieldExpiresAt = "expires_at"
+)
+
+// TokenLifetime is how long a setup token lives (`claude setup-token` mints
+// it with expires_in 31536000); no public API tells a token's expiry.
+const TokenLifetime = 365 * 24 * time.Hour
+
+// Expiry is when the token expires and how that was learned: the first there of expires_at,
+// created_at + 365 days, the KV v2 created_time + 365 days; else zero, "unknown".
+func (f Found) Expiry() (time.Time, string) {
+	if t, err := time.Parse(time.RFC3339, f.Fields[FieldExpiresAt]); err == nil {
+		return t, "the expires_at field"
+	}
+	if t, err := time.Parse(time.RFC3339, f.Fields[FieldCreatedAt]); err == nil {
+		return t.Add(TokenLifetime), "created_at + 365 days"
+	}
+	if !f.CreatedTime.IsZero() {
+		return f.CreatedTime.Add(TokenLifetime), "the secret version's created_time + 365 days"
+	}
+	return time.Time{}, "unknown"
+}
+
+// Store writes tok with its created_at and expires_at into the user's secret,
+// keeping every other field: the one place a token goes to Vault.
+func (c *Client) Store(ctx context.Context, tok token.Secret, created, expires time.Time) error {
+	return c.write(ctx, map[string]any{
+		c.cfg.VaultField: tok.Reveal(),
+		FieldCreatedAt:   created.UTC().Format(time.RFC3339),
+		FieldExpiresAt:   expires.UTC().Format(time.RFC3339),
+	})
+}
+
+// Remove deletes the token and its two dates from the user's secret, keeping every other field.
+func (c *Client) Remove(ctx context.Context) error {
+	return c.write(ctx, map[string]any{c.cfg.VaultField: nil, FieldCreatedAt: nil, FieldExpiresAt: nil})
+}
+
+// write applies patch (nil deletes a field): on KV v2 as a merge patch, or a
+// read and a check-and-set write where patch is denied; on KV v1 read and write.
+func (c *Client) write(ctx context.Context, patch map[string]any) error {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
+	m, err := c.mount(ctx)
+	if err != nil {
+		return err
+	}
+	removal := patch[c.cfg.VaultField] == nil // Remove's patch, not Store's
+	change := func(old map[string]any) map[string]any {
+		for k, v := range patch {
+			if v == nil {
+				delete(old, k)
+			} else {
+				old[k] = v
+			}
+		}
+		return old
+	}
+	if m.version == 2 {
+		kv := c.api.KVv2(c.cfg.VaultMount)
+		_, err := kv.Patch(ctx, c.path, patch)
+		if errors.Is(err, api.ErrSecretNotFound) && removal {
+			return nil
+		} else if errors.Is(err, api.ErrSecretNotFound) { // create it, unless someone just did
+			_, err = kv.Put(ctx, c.path, change(map[string]any{}), api.WithCheckAndSet(0))
+		} else if st := asStatus(err); st != nil && st.status == http.StatusForbidden {
+			// No patch capability: read, change, write if unchanged since.
+			if cur, gerr := kv.Get(ctx, c.path); gerr == nil {
+				_, err = kv.Put(ctx, c.path, change(cur.Data), api.WithCheckAndSet(cur.VersionMetadata.Version))
+			}
+		}
+		return c.explainWrite(ctx, err)
+	}
+	kv := c.api.KVv1(c.cfg.VaultMount)
+	cur, err := kv.Get(ctx, c.path)
+	old := map[string]any{}
+	switch {
+	case err == nil:
+		old = cur.Data
+	case !errors.Is(err, api.ErrSecretNotFound):
+		return c.explainWrite(ctx, err)
+	case removal:
+		return nil
+	}
+	if fields := change(old); len(fields) > 0 {
+		return c.explainWrite(ctx, kv.Put(ctx, c.path, fields))
+	}
+	return c.explainWrite(ctx, kv.Delete(ctx, c.path))
+}
+
+// explainWrite says what to do about a failed write; nil stays nil.
+func (c *Client) explainWrite(ctx context.Context, err error) error {
+	switch st := asStatus(err); {
+	case err == nil:
+		return nil
+	case st != nil && st.status == http.StatusForbidden:
+		return fmt.Errorf("vault denied writing %s (403): your Vault token may read it but not write it; ask for a policy with create, "+
+			"update and patch on it, or store the token there yourself (`vault kv patch`)", c.SecretPath())
+	case st != nil && st.status == http.StatusBadRequest:
+		return fmt.Errorf("vault rejected writing %s (400: %s); it changed meanwhile: try again", c.SecretPath(), strings.Join(st.errs, "; "))
+	}
+	return c.explain(ctx, "writing", err)
+}
+
+// mount asks which KV version the mount runs, as the Vault CLI does, and
+// checks that it is the mount configured and a KV one.
 func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
 	status, body, err := c.get(ctx, "sys/internal/ui/mounts/"+c.SecretPath())
 	m := mountAnswer{}
@@ -205,8 +299,7 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	return resp.StatusCode, body, nil
 }
 
-// explain turns a failed request (verb: reading, writing) into one error
-// that says what to check.
+// explain turns a failed request (verb: reading, writing) into one error that says what to check.
 func (c *Client) explain(ctx context.Context, verb string, err error) error {
 	addr := c.Addr()
 	var se *shapeError
@@ -284,8 +377,7 @@ func (c *Client) explainSealed(ctx context.Context) error {
 	return fmt.Errorf("vault at %s is sealed; it can answer once an operator unseals it", c.Addr())
 }
 
-// visibleMounts lists the secret mounts this token can see, without
-// slashes; ok is false when Vault would not say.
+// visibleMounts lists the secret mounts this token can see; ok is false when Vault would not say.
 func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 	status, body, err := c.get(ctx, "sys/internal/ui/mounts")
 	e, perr := parseEnvelope(body)
@@ -302,20 +394,16 @@ func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 	return out, true
 }
 
-// explainTransport says why no HTTP answer came back. A request that failed
-// at another address than addr was sent on there by addr: a standby
-// redirects to its cluster's active node, which may be the one that is down.
+// explainTransport says why no HTTP answer came back; a failure at another
+// address than addr is at the active node a standby redirected to.
 func explainTransport(addr string, unset bool, ue *url.Error) error {
 	err := ue.Err
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var ci x509.CertificateInvalidError
 	switch {
-	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &ci):
+	case errors.As(err, new(*tls.CertificateVerificationError)), errors.As(err, new(x509.UnknownAuthorityError)),
+		errors.As(err, new(x509.CertificateInvalidError)):
 		return fmt.Errorf("vault at %s presented a certificate that is not trusted here (%w); "+
 			"set VAULT_CACERT to the CA certificate that signed it", addr, err)
-	case errors.As(err, &he):
+	case errors.As(err, new(x509.HostnameError)):
 		return fmt.Errorf("vault at %s presented a certificate for another name (%w); use the name the certificate is for in VAULT_ADDR", addr, err)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("vault at %s speaks plain HTTP; set VAULT_ADDR to http://…", addr)
@@ -339,9 +427,8 @@ func origin(rawURL string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// ExpandPath replaces {user} in a path template with the login name of the
-// effective uid from the user database: $USER is not trusted, since it
-// would let one user's environment point at another user's secret.
+// ExpandPath replaces {user} in a path template with the effective uid's login
+// name from the user database ($USER could point at another user's secret).
 func ExpandPath(tmpl string) (string, error) {
 	if !strings.Contains(tmpl, "{user}") {
 		return tmpl, nil
