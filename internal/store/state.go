@@ -20,12 +20,11 @@ const StateFile = "state.json"
 // State is what claude-auth-sync remembers between runs: what it last
 // fetched, when it last succeeded, and the metrics' counters (which only grow).
 type State struct {
-	Version     int         `json:"version"`               // of this format
-	Token       *TokenState `json:"setup_token,omitempty"` // the env file's setup token, nil when none
-	LastSuccess time.Time   `json:"last_success,omitzero"` // when a sync last ended well
-	// SyncFailures counts failed syncs; Restores damaged logins put back from a backup.
-	SyncFailures uint64 `json:"sync_failures_total"`
-	Restores     uint64 `json:"restores_total"`
+	Version      int         `json:"version"`               // of this format
+	Token        *TokenState `json:"setup_token,omitempty"` // the env file's setup token, nil when none
+	LastSuccess  time.Time   `json:"last_success,omitzero"` // when a sync last ended well
+	SyncFailures uint64      `json:"sync_failures_total"`   // failed syncs
+	Restores     uint64      `json:"restores_total"`        // damaged logins put back from a backup
 }
 
 // TokenState describes a fetched setup token, never holding it.
@@ -33,13 +32,11 @@ type TokenState struct {
 	Fingerprint   string    `json:"fingerprint"`
 	SecretVersion int       `json:"secret_version,omitempty"` // the KV v2 version, 0 on KV v1
 	FetchedAt     time.Time `json:"fetched_at"`
-	// ExpiresAt is when it expires, zero if unknown; ExpirySource how that was learned.
-	ExpiresAt    time.Time `json:"expires_at,omitzero"`
-	ExpirySource string    `json:"expiry_source,omitempty"`
+	ExpiresAt     time.Time `json:"expires_at,omitzero"`     // zero if unknown
+	ExpirySource  string    `json:"expiry_source,omitempty"` // how ExpiresAt was learned
 }
 
-// stateVersion is the format written.
-const stateVersion = 1
+const stateVersion = 1 // the format written
 
 // ParseState reads a state file's content. An empty file is a fresh state.
 func ParseState(data []byte) (State, error) {

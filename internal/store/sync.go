@@ -109,25 +109,22 @@ func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-		}
-	}()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close()
 		return nil, fmt.Errorf("lock file %s: %w: it is not a regular file; remove it", path, token.ErrInsecureFile)
 	}
-	fd := int(f.Fd())
 	for {
-		switch err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err {
+		switch err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err {
 		case nil:
 			return func() { _ = f.Close() }, nil
 		case unix.EWOULDBLOCK, unix.EINTR:
 		default:
+			_ = f.Close()
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 		select {
 		case <-ctx.Done():
+			_ = f.Close()
 			return nil, fmt.Errorf("another look-up holds %s and did not finish in time: %w", path, ctx.Err())
 		case <-time.After(10 * time.Millisecond): // poll the held lock
 		}
@@ -143,9 +140,4 @@ func RecordNegative(n *token.NegativeCache, o token.Outcome) error {
 }
 
 // ClearNegative forgets any recorded outcome of n.
-func ClearNegative(n *token.NegativeCache) error {
-	if err := os.Remove(n.Path); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("clear negative result: %w", err)
-	}
-	return nil
-}
+func ClearNegative(n *token.NegativeCache) error { return remove(n.Path, "clear negative result") }

@@ -103,14 +103,13 @@ var (
 )
 
 func ensureDir(dir, hint string) error {
-	err := checkDir(dir, hint)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("create directory %s: %w", dir, err)
-		}
-		return nil
+	if err := checkDir(dir, hint); !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	return err
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 func checkDir(dir, hint string) error {
@@ -130,11 +129,13 @@ func checkDir(dir, hint string) error {
 	return nil
 }
 
-// RemoveEnvFile removes the env file at path (a symlink itself, never what it
-// points to); a missing file is no error.
-func RemoveEnvFile(path string) error {
+// RemoveEnvFile removes the env file at path (a symlink itself, never what it points to), if there.
+func RemoveEnvFile(path string) error { return remove(path, "remove env file") }
+
+// remove removes path (a symlink itself); a missing file is no error.
+func remove(path, what string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove env file: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

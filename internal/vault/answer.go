@@ -10,10 +10,8 @@ import (
 	"time"
 )
 
-// Only three answers mean "no setup token": a 404 with Vault's JSON error
-// body and an empty error list, a KV v2 version deleted or destroyed, and a
-// secret without the field. Anything else (a proxy's empty 404, a 200 with {}
-// or null, a 204, a wrapped response) says nothing about the secret.
+// Only three answers mean "no setup token" (docs/how-it-works.md): a 404 with Vault's JSON
+// body and no errors, a KV v2 version deleted or destroyed, a secret without the field.
 var (
 	errNotVault = errors.New("not an answer Vault gives") // a response without the shape Vault gives it
 	// errWrapped: we never ask for wrapping (VAULT_WRAP_TTL), so a policy demands it.
@@ -185,14 +183,10 @@ func (e *statusError) detail() string {
 	return strconv.Itoa(e.status) + ": " + strings.Join(e.errs, "; ")
 }
 
-// sealed reports a sealed (or uninitialised) node's 503.
-func (e *statusError) sealed() bool {
-	return e.status == http.StatusServiceUnavailable && strings.Contains(strings.Join(e.errs, " "), "sealed")
-}
-
-// unknownToken reports Vault's 403 for a token it does not know ("invalid token").
-func (e *statusError) unknownToken() bool {
-	return e.status == http.StatusForbidden && strings.Contains(strings.Join(e.errs, " "), "invalid token")
+// is reports whether this is status with s in Vault's errors: 503 "sealed" (or
+// uninitialised), 403 "invalid token" (a token Vault does not know).
+func (e *statusError) is(status int, s string) bool {
+	return e.status == status && strings.Contains(strings.Join(e.errs, " "), s)
 }
 
 func (e *statusError) Error() string {

@@ -11,12 +11,10 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
-// TokenWarning is how long before the user's Vault token ends for good
-// status warns (and the alert fires): time to run `vault login`.
+// TokenWarning is how long before the user's Vault token ends for good status warns (and the alert fires).
 const TokenWarning = 3 * 24 * time.Hour
 
-// TimerGap is the longest time between two runs of the timer (1h, plus up to
-// 5 min): a token renewed at half its TTL needs a TTL over twice this.
+// TimerGap is the longest time between two timer runs (1h + up to 5 min): renewal at half a TTL needs one over twice it.
 const TimerGap = 65 * time.Minute
 
 // TokenInfo is what Vault says of the user's own Vault token (lookup-self), never the token.
@@ -45,16 +43,14 @@ func (i *TokenInfo) settle() {
 	}
 }
 
-// ErrTokenDead means Vault does not know the user's Vault token: it
-// expired, was revoked, or was never issued (Vault cannot tell which).
+// ErrTokenDead means Vault does not know the user's Vault token (expired, revoked or never issued: it cannot tell).
 var ErrTokenDead = errors.New("does not know the Vault token")
 
 // LookupToken asks Vault about the user's own token, changing nothing.
 func (c *Client) LookupToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, false) }
 
-// KeepToken renews the user's own token once half its TTL has passed, for its
-// creation TTL (or period) again, as Vault Agent does; run by the timer, never
-// a launch. A failed renewal returns the look-up's info with the error.
+// KeepToken renews the user's own token past half its TTL for its creation TTL (or period), as Vault
+// Agent does; the timer's sync runs it, never a launch. A failed renewal returns the look-up's info too.
 func (c *Client) KeepToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, true) }
 
 func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err error) {
@@ -80,8 +76,8 @@ func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err err
 		return info, fmt.Errorf("vault at %s renewed your Vault token without saying for how long", c.Addr())
 	}
 	ttl := time.Duration(r.Auth.LeaseDuration) * time.Second
-	info.Renewed, info.TTL, info.Expires = true, ttl, time.Now().Add(ttl)
-	info.Capped = ttl < info.CreationTTL*9/10 // the max TTL cut it short
+	// Less than asked for means the max TTL cut it short.
+	info.Renewed, info.TTL, info.Expires, info.Capped = true, ttl, time.Now().Add(ttl), ttl < info.CreationTTL*9/10
 	return info, nil
 }
 
@@ -116,12 +112,12 @@ func (c *Client) explainToken(ctx context.Context, verb string, err error) error
 	switch {
 	case st == nil:
 		return c.explain(ctx, "reading", err)
-	case st.unknownToken():
+	case st.is(http.StatusForbidden, "invalid token"):
 		return c.deadToken()
 	case st.status == http.StatusForbidden:
 		return fmt.Errorf("vault at %s denied %s your Vault token (403), so the timer cannot keep it alive: "+
 			"ask the operator for the `default` policy next to yours, or log in again (`vault login`) before it ends", c.Addr(), verb)
-	case st.sealed():
+	case st.is(http.StatusServiceUnavailable, "sealed"):
 		return c.explainSealed(ctx)
 	}
 	return fmt.Errorf("vault at %s failed %s your Vault token (%s); try again later", c.Addr(), verb, st.detail())

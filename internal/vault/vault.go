@@ -1,7 +1,5 @@
-// Package vault reads, stores and removes a user's setup token in Vault's KV
-// engine (v1 or v2) and keeps the user's Vault token alive; claude-launch does
-// not link it (docs/startup.md). Only an answer in Vault's own terms means "no
-// setup token" (answer.go): anything else is an error, never a deleted env file.
+// Package vault reads, stores and removes a user's setup token in Vault's KV engine (v1 or v2)
+// and keeps the user's Vault token alive; claude-launch does not link it (docs/startup.md).
 package vault
 
 import (
@@ -158,8 +156,7 @@ const (
 	FieldExpiresAt = "expires_at"
 )
 
-// TokenLifetime is how long a setup token lives (`claude setup-token` mints
-// it with expires_in 31536000); no public API tells a token's expiry.
+// TokenLifetime is a setup token's life (`claude setup-token` mints it with expires_in 31536000).
 const TokenLifetime = 365 * 24 * time.Hour
 
 // Expiry is when the token expires and how that was learned: the first there of expires_at,
@@ -204,10 +201,9 @@ func (c *Client) write(ctx context.Context, patch map[string]any) error {
 	removal := patch[c.cfg.VaultField] == nil // Remove's patch, not Store's
 	change := func(old map[string]any) map[string]any {
 		for k, v := range patch {
+			old[k] = v
 			if v == nil {
 				delete(old, k)
-			} else {
-				old[k] = v
 			}
 		}
 		return old
@@ -215,12 +211,12 @@ func (c *Client) write(ctx context.Context, patch map[string]any) error {
 	if m.version == 2 {
 		kv := c.api.KVv2(c.cfg.VaultMount)
 		_, err := kv.Patch(ctx, c.path, patch)
-		if errors.Is(err, api.ErrSecretNotFound) && removal {
+		switch st := asStatus(err); {
+		case errors.Is(err, api.ErrSecretNotFound) && removal:
 			return nil
-		} else if errors.Is(err, api.ErrSecretNotFound) { // create it, unless someone just did
+		case errors.Is(err, api.ErrSecretNotFound): // create it, unless someone just did
 			_, err = kv.Put(ctx, c.path, change(map[string]any{}), api.WithCheckAndSet(0))
-		} else if st := asStatus(err); st != nil && st.status == http.StatusForbidden {
-			// No patch capability: read, change, write if unchanged since.
+		case st != nil && st.status == http.StatusForbidden: // no patch capability: read, change, write if unchanged since
 			if cur, gerr := kv.Get(ctx, c.path); gerr == nil {
 				_, err = kv.Put(ctx, c.path, change(cur.Data), api.WithCheckAndSet(cur.VersionMetadata.Version))
 			}
@@ -342,7 +338,7 @@ func asStatus(err error) *statusError {
 func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError) error {
 	addr, path, detail := c.Addr(), c.SecretPath(), st.detail()
 	switch {
-	case st.unknownToken():
+	case st.is(http.StatusForbidden, "invalid token"):
 		return c.deadToken()
 	case st.status == http.StatusForbidden:
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
@@ -355,7 +351,7 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 	case st.status == http.StatusNotFound:
 		return fmt.Errorf("vault at %s answered %s %s with a 404 about something else than the secret (%s): "+
 			"the mount may have been removed or renamed; check %s", addr, verb, path, strings.Join(st.errs, "; "), config.EnvVaultMount)
-	case st.sealed():
+	case st.is(http.StatusServiceUnavailable, "sealed"):
 		return c.explainSealed(ctx)
 	case st.status == http.StatusInternalServerError && slices.ContainsFunc(st.errs, isNoActiveNode):
 		return fmt.Errorf("vault at %s is a standby that knows no active node to send the request on to (%s): "+
