@@ -9,46 +9,34 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// StateFile is the name of claude-auth-sync's state file in its state
-// directory.
+// StateFile is the name of claude-auth-sync's state file in its state directory.
 const StateFile = "state.json"
 
 // State is what claude-auth-sync remembers between runs: what it last
-// fetched, when it last succeeded, and counters that must survive across
-// runs for the metrics (Prometheus counters only ever grow).
+// fetched, when it last succeeded, and the metrics' counters (which only grow).
 type State struct {
-	// Version of this format.
-	Version int `json:"version"`
-	// Token describes the setup token in the env file, nil when none.
-	Token *TokenState `json:"setup_token,omitempty"`
-	// LastSuccess is when a sync last ended well.
-	LastSuccess time.Time `json:"last_success,omitzero"`
-	// SyncFailures counts syncs that failed; Restores counts damaged
-	// logins put back from a backup.
-	SyncFailures uint64 `json:"sync_failures_total"`
-	Restores     uint64 `json:"restores_total"`
+	Version      int         `json:"version"`               // of this format
+	Token        *TokenState `json:"setup_token,omitempty"` // the env file's setup token, nil when none
+	LastSuccess  time.Time   `json:"last_success,omitzero"` // when a sync last ended well
+	SyncFailures uint64      `json:"sync_failures_total"`   // failed syncs
+	Restores     uint64      `json:"restores_total"`        // damaged logins put back from a backup
 }
 
 // TokenState describes a fetched setup token, never holding it.
 type TokenState struct {
-	Fingerprint string `json:"fingerprint"`
-	// SecretVersion is the KV v2 version it came from, 0 on KV v1.
-	SecretVersion int       `json:"secret_version,omitempty"`
+	Fingerprint   string    `json:"fingerprint"`
+	SecretVersion int       `json:"secret_version,omitempty"` // the KV v2 version, 0 on KV v1
 	FetchedAt     time.Time `json:"fetched_at"`
-	// ExpiresAt is when it expires, zero if unknown; ExpirySource says
-	// how that was learned.
-	ExpiresAt    time.Time `json:"expires_at,omitzero"`
-	ExpirySource string    `json:"expiry_source,omitempty"`
+	ExpiresAt     time.Time `json:"expires_at,omitzero"`     // zero if unknown
+	ExpirySource  string    `json:"expiry_source,omitempty"` // how ExpiresAt was learned
 }
 
-// stateVersion is the format written.
-const stateVersion = 1
+const stateVersion = 1 // the format written
 
 // ParseState reads a state file's content. An empty file is a fresh state.
 func ParseState(data []byte) (State, error) {
@@ -62,16 +50,14 @@ func ParseState(data []byte) (State, error) {
 		return State{}, err
 	}
 	if s.Version != stateVersion {
-		return State{}, errors.New("version " + itoa(s.Version) + ", not " + itoa(stateVersion))
+		return State{}, fmt.Errorf("version %d, not %d", s.Version, stateVersion)
 	}
 	return s, nil
 }
 
-// UpdateState loads the state file at path, lets change modify it, and
-// saves it atomically (0600), under a lock so that concurrent syncs do not
-// lose each other's counts; ctx bounds the wait for the lock. A state file
-// that does not parse is set aside as path.corrupt (not lost) and a fresh
-// state begins; warn says so.
+// UpdateState lets change modify the state file at path, under a lock (ctx bounds
+// the wait) so concurrent syncs keep each other's counts. One that does not
+// parse is set aside as path.corrupt and a fresh state begins; warn says so.
 func UpdateState(ctx context.Context, path string, change func(*State) error) (warn error, err error) {
 	if err := EnsureStateDir(filepath.Dir(path)); err != nil {
 		return nil, err
@@ -81,7 +67,14 @@ func UpdateState(ctx context.Context, path string, change func(*State) error) (w
 		return nil, err
 	}
 	defer unlock()
-	s, warn := loadState(path)
+	s, err := LoadState(path)
+	if err != nil {
+		s, warn = State{Version: stateVersion}, fmt.Errorf("%w; set aside as %s.corrupt, starting afresh (counters restart from 0)",
+			err, filepath.Base(path))
+		if rerr := os.Rename(path, path+".corrupt"); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			warn = fmt.Errorf("%w; starting afresh (could not set it aside: %w)", err, rerr)
+		}
+	}
 	if err := change(&s); err != nil {
 		return warn, err
 	}
@@ -108,16 +101,3 @@ func LoadState(path string) (State, error) {
 	}
 	return s, nil
 }
-
-func loadState(path string) (State, error) {
-	s, err := LoadState(path)
-	if err == nil {
-		return s, nil
-	}
-	if rerr := os.Rename(path, path+".corrupt"); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-		return State{Version: stateVersion}, fmt.Errorf("%w; starting afresh (could not set it aside: %w)", err, rerr)
-	}
-	return State{Version: stateVersion}, fmt.Errorf("%w; set aside as %s.corrupt, starting afresh (counters restart from 0)", err, filepath.Base(path))
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }

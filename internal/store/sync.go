@@ -1,3 +1,6 @@
+// Package store writes what package token reads (the env file, the negative
+// cache), the lock, and claude-auth-sync's state; apart from package token so
+// that claude-launch, which only reads, cannot link it (docs/startup.md).
 package store
 
 import (
@@ -6,15 +9,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
+	"golang.org/x/sys/unix"
 )
 
-// Lookup asks the source of truth (Vault) for the token. It returns
-// token.ErrNoToken, wrapped or not, only when the source answered, in its
-// own terms, that there is none; any other error means no such answer was
-// had, and nothing on disk may change because of it.
+// Lookup asks the source of truth (Vault) for the token. Its error wraps
+// token.ErrNoToken only when the source answered that there is none; any
+// other error means no answer, and nothing on disk may change because of it.
 type Lookup func(ctx context.Context) (token.Secret, error)
 
 // Action is what Sync did.
@@ -32,25 +36,18 @@ const (
 // SyncResult reports a Sync.
 type SyncResult struct {
 	Action Action
-	// Token is the token now in the env file, zero if none.
-	Token token.Secret
+	Token  token.Secret // now in the env file, zero if none
 }
 
-// ErrNoEnvFile means no env file path is known: no home directory and no
-// CLAUDE_LAUNCH_ENV_FILE.
+// ErrNoEnvFile means no env file path is known: no home directory and no CLAUDE_LAUNCH_ENV_FILE.
 var ErrNoEnvFile = errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 
-// Sync makes the env file match the source, under the lock, so that any
-// number of concurrent callers do one look-up between them. ctx bounds it
-// all, the wait for the lock included.
-//
-// With onMiss (the launcher's call), it first checks again, under the lock,
-// whether the env file appeared or a fresh negative result was recorded
-// while it waited, and if so does nothing.
-//
-// A token from the source replaces the file atomically; an authoritative
-// "none" removes it and is remembered in the negative cache; a failed
-// look-up leaves the file exactly as it was.
+// Sync makes the env file match the source, under the lock, so that
+// concurrent callers do one look-up between them; ctx bounds it all. With
+// onMiss (the launcher's call) it does nothing if, once it holds the lock,
+// the file exists or a fresh negative result is recorded. A token replaces
+// the file atomically; an authoritative "none" removes it and is recorded in
+// the negative cache; a failed look-up leaves the file as it was.
 func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (SyncResult, error) {
 	if c.EnvFile == "" {
 		return SyncResult{}, ErrNoEnvFile
@@ -63,7 +60,6 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		return SyncResult{}, err
 	}
 	defer unlock()
-
 	neg := c.NegativeCache()
 	if onMiss {
 		if _, err := os.Lstat(c.EnvFile); err == nil {
@@ -73,25 +69,23 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 			return SyncResult{Action: ActionCached}, nil
 		}
 	}
-
 	tok, err := lookup(ctx)
 	if errors.Is(err, token.ErrNoToken) {
-		_, statErr := os.Lstat(c.EnvFile)
+		res := SyncResult{Action: ActionAbsent}
+		if _, err := os.Lstat(c.EnvFile); err == nil {
+			res.Action = ActionRemoved
+		}
 		if err := RemoveEnvFile(c.EnvFile); err != nil {
 			return SyncResult{}, err
 		}
 		if err := RecordNegative(neg, token.OutcomeAbsent); err != nil {
 			return SyncResult{}, err
 		}
-		if statErr == nil {
-			return SyncResult{Action: ActionRemoved}, nil
-		}
-		return SyncResult{Action: ActionAbsent}, nil
+		return res, nil
 	}
 	if err != nil {
 		if onMiss {
-			// Spare the launchers queued behind this one the same wait.
-			_ = RecordNegative(neg, token.OutcomeError)
+			_ = RecordNegative(neg, token.OutcomeError) // spares the launchers queued behind this one the same wait
 		}
 		return SyncResult{}, err
 	}
@@ -106,3 +100,44 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
 }
+
+// Lock takes an exclusive flock on path, waiting until ctx ends, so that callers
+// take turns. The returned function releases it, as the kernel does when the
+// process exits, so a crashed holder wedges no one.
+func Lock(ctx context.Context, path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, fmt.Errorf("lock file %s: %w: it is not a regular file; remove it", path, token.ErrInsecureFile)
+	}
+	for {
+		switch err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err {
+		case nil:
+			return func() { _ = f.Close() }, nil
+		case unix.EWOULDBLOCK, unix.EINTR:
+		default:
+			_ = f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			_ = f.Close()
+			return nil, fmt.Errorf("another look-up holds %s and did not finish in time: %w", path, ctx.Err())
+		case <-time.After(10 * time.Millisecond): // poll the held lock
+		}
+	}
+}
+
+// RecordNegative remembers outcome in n as of now.
+func RecordNegative(n *token.NegativeCache, o token.Outcome) error {
+	if err := WriteAtomic(n.Path, n.Entry(o)); err != nil {
+		return fmt.Errorf("record negative result: %w", err)
+	}
+	return nil
+}
+
+// ClearNegative forgets any recorded outcome of n.
+func ClearNegative(n *token.NegativeCache) error { return remove(n.Path, "clear negative result") }

@@ -12,14 +12,11 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// testHookBeforeRename, when set by a test, runs after the temporary file is
-// written and before it replaces the target; an error aborts the write.
+// testHookBeforeRename, set by a test, runs before the rename; an error aborts the write.
 var testHookBeforeRename func() error
 
-// WriteEnvFile atomically replaces the env file at path with one holding s,
-// mode 0600, in a directory EnsureDir accepts. On any failure the old file
-// is left as it was. A target that is a symlink or not a regular file is
-// refused.
+// WriteEnvFile atomically replaces the env file at path with one holding s, in
+// a directory EnsureDir accepts; a target that is not a regular file is refused.
 func WriteEnvFile(path string, s token.Secret) error {
 	if s.IsZero() {
 		return fmt.Errorf("write env file %s: %w: it is empty", path, token.ErrInvalidToken)
@@ -34,10 +31,8 @@ func WriteEnvFile(path string, s token.Secret) error {
 	return WriteAtomic(path, token.EnvFileContent("Written by claude-auth-sync; run `"+config.SyncCommand+"` to refresh it.", s))
 }
 
-// WriteAtomic writes data to path, mode 0600: a temporary file in the same
-// directory is written, synced and renamed over the target, then the
-// directory is synced. On any failure the old file is left as it was and
-// the temporary file is removed.
+// WriteAtomic writes data to path, mode 0600, through a temporary file in the
+// same directory, synced and renamed over it; on failure the old file stays.
 func WriteAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
@@ -50,18 +45,18 @@ func WriteAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	// CreateTemp already uses 0600; Chmod makes that independent of it.
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	step := ""
+	if err = tmp.Chmod(0o600); err == nil { // whatever CreateTemp's mode
+		_, err = tmp.Write(data)
 	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err == nil {
+		step, err = "sync: ", tmp.Sync()
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+	if err == nil {
+		step, err = "close: ", tmp.Close()
 	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: close: %w", path, err)
+	if err != nil {
+		return fmt.Errorf("write %s: %s%w", path, step, err)
 	}
 	if testHookBeforeRename != nil {
 		if err = testHookBeforeRename(); err != nil {
@@ -77,64 +72,51 @@ func WriteAtomic(path string, data []byte) (err error) {
 // SyncDir makes a rename in dir durable.
 func SyncDir(dir string) error {
 	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+	if err == nil {
+		defer d.Close()
+		err = d.Sync()
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err != nil {
 		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	return nil
 }
 
-// EnsureDir makes sure dir can hold a file of this user's that nobody else
-// may replace. A missing dir is created, mode 0700 (with any missing
-// parents), as the XDG base directory spec asks. An existing dir is never
-// changed: it must be a real directory (not a symlink), owned by this user,
-// and not writable by group or others, or it is refused with a hint, since
-// whoever can write in it could swap the file inside. The hint is the env
-// file's; EnsureStateDir is the same for claude-auth-sync's state.
-func EnsureDir(dir string) error { return ensureDir(dir, envFileDir) }
+// EnsureDir creates dir (0700) if missing; an existing one is never changed, and
+// refused unless it is a real directory of this user's that no one else can write in.
+func EnsureDir(dir string) error { return ensureDir(dir, envFileHint) }
 
-// EnsureStateDir is EnsureDir for the state directory and what lives
-// below it (the backups).
-func EnsureStateDir(dir string) error { return ensureDir(dir, stateDir) }
+// EnsureStateDir is EnsureDir for the state directory and the backups below it.
+func EnsureStateDir(dir string) error { return ensureDir(dir, stateHint) }
 
-// CheckDir applies EnsureDir's rules to dir without changing anything: it
-// returns an error wrapping fs.ErrNotExist when dir is missing (EnsureDir
-// would create it), nil when it may be used. Commands check it before a
-// step that cannot be undone (a Vault write), so that nothing is left
-// half done.
-func CheckDir(dir string) error { return checkDir(dir, envFileDir) }
+// CheckDir applies EnsureDir's rules without changing anything (fs.ErrNotExist
+// when dir is missing), before a step that cannot be undone (a Vault write).
+func CheckDir(dir string) error { return checkDir(dir, envFileHint) }
 
 // CheckStateDir is CheckDir for the state directory.
-func CheckStateDir(dir string) error { return checkDir(dir, stateDir) }
+func CheckStateDir(dir string) error { return checkDir(dir, stateHint) }
 
-// dirUse says what a directory is for, in the hint of a refusal.
-type dirUse struct{ what, setting string }
-
+// The hints of a refusal, by what the directory holds.
 var (
-	envFileDir = dirUse{"the env file", config.EnvEnvFile}
-	stateDir   = dirUse{"claude-auth-sync's state", config.EnvStateDir}
+	envFileHint = "keep the env file in a directory of your own (" + config.EnvEnvFile + ")"
+	stateHint   = "keep claude-auth-sync's state in a directory of your own (" + config.EnvStateDir + ")"
 )
 
-func ensureDir(dir string, use dirUse) error {
-	err := checkDir(dir, use)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("create directory %s: %w", dir, err)
-		}
-		return nil
+func ensureDir(dir, hint string) error {
+	if err := checkDir(dir, hint); !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	return err
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+	return nil
 }
 
-func checkDir(dir string, use dirUse) error {
+func checkDir(dir, hint string) error {
 	var st syscall.Stat_t
 	if err := syscall.Lstat(dir, &st); err != nil {
 		return fmt.Errorf("directory %s: %w", dir, &fs.PathError{Op: "lstat", Path: dir, Err: err})
 	}
-	hint := "keep " + use.what + " in a directory of your own (" + use.setting + ")"
 	switch mode := token.FileMode(&st); {
 	case !mode.IsDir():
 		return fmt.Errorf("directory %s: %w: it is a %s, not a directory; %s", dir, token.ErrInsecureFile, token.DescribeType(mode), hint)
@@ -147,11 +129,13 @@ func checkDir(dir string, use dirUse) error {
 	return nil
 }
 
-// RemoveEnvFile removes the env file at path; a missing file is no error.
-// It removes a symlink itself, never what it points to.
-func RemoveEnvFile(path string) error {
+// RemoveEnvFile removes the env file at path (a symlink itself, never what it points to), if there.
+func RemoveEnvFile(path string) error { return remove(path, "remove env file") }
+
+// remove removes path (a symlink itself); a missing file is no error.
+func remove(path, what string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove env file: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -1,22 +1,9 @@
-// Package vault reads, stores and removes a user's setup token at their
-// own path in HashiCorp Vault's KV secrets engine, version 1 or 2
-// (vault.go, answer.go, write.go, expiry.go), and keeps the user's Vault
-// token alive (renew.go).
-//
-// The per-launch program does not link it (the Vault client alone roughly
-// doubles a Go program's start-up; docs/startup.md): on a miss it
-// runs claude-auth-sync, which does.
-//
-// It protects against two failures. The client is built deliberately:
-// api.NewClient silently adopts VAULT_TOKEN and VAULT_WRAP_TTL from the
-// environment, so the token is set explicitly and wrapping is turned off,
-// and one timeout bounds a look-up as a whole. And only an answer Vault
-// gives in its own terms means "no setup token" (answer.go): a proxy's
-// empty 404, a 200 with {}, or a wrapped response is an error, which must
-// never make a caller delete the user's env file.
+// Package vault reads, stores and removes a user's setup token in Vault's KV engine (v1 or v2)
+// and keeps the user's Vault token alive; claude-launch does not link it (docs/startup.md).
 package vault
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -33,31 +20,25 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/hashicorp/vault/api"
 )
 
-// maxBody bounds what is read of a response: a secret is a few hundred
-// bytes. errTooLarge is a response past it, never parsed cut.
+// maxBody bounds what is read of a response (a secret is a few hundred bytes).
 const maxBody = 1 << 20
 
 var errTooLarge = errors.New("more than 1 MiB, which is not a setup token and its dates")
 
 // Client reads setup tokens from Vault.
 type Client struct {
-	api     *api.Client
-	cfg     *config.Config
-	path    string // VaultPath with {user} expanded
-	from    string // where the Vault token came from, for messages
-	timeout time.Duration
+	api  *api.Client
+	cfg  *config.Config
+	path string // VaultPath with {user} expanded
+	from string // where the Vault token came from, for messages
 }
 
-// New builds a client from the settings (VAULT_ADDR, VAULT_CACERT,
-// VAULT_CAPATH and VAULT_NAMESPACE as the config resolved them; the rest of
-// Vault's variables as the Vault CLI reads them) and the Vault token that
-// token.ReadVaultToken finds through getenv. It returns
-// token.ErrNoVaultToken when there is no token at all.
+// New builds a client from the settings and the Vault token that
+// token.ReadVaultToken finds through getenv (token.ErrNoVaultToken if none).
 func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	vtoken, err := token.ReadVaultToken(getenv)
 	if err != nil {
@@ -69,28 +50,21 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	}
 	cfg := api.DefaultConfig()
 	if cfg.Error != nil {
-		return nil, errs.Wrap("vault configuration: ", cfg.Error, "")
+		return nil, fmt.Errorf("vault configuration: %w", cfg.Error)
 	}
-	cfg.Address = config.DefaultVaultAddr
-	if c.VaultAddr != "" {
-		cfg.Address = c.VaultAddr
-	}
+	cfg.Address = cmp.Or(c.VaultAddr, config.DefaultVaultAddr)
 	if c.VaultCACert != "" || c.VaultCAPath != "" {
 		if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: c.VaultCACert, CAPath: c.VaultCAPath}); err != nil {
-			return nil, errs.Wrap("vault TLS configuration ("+config.EnvVaultCACert+", "+config.EnvVaultCAPath+"): ", err, "")
+			return nil, fmt.Errorf("vault TLS configuration (%s, %s): %w", config.EnvVaultCACert, config.EnvVaultCAPath, err)
 		}
 	}
-	cfg.Timeout = c.VaultTimeout
-	// A launcher waits on this look-up: one attempt inside the bound beats
-	// retries that the bound would cut short anyway. The timer retries.
-	cfg.MaxRetries = 0
+	cfg.Timeout, cfg.MaxRetries = c.VaultTimeout, 0 // one attempt inside the bound a launcher waits on; the timer retries
 	client, err := api.NewClient(cfg)
 	if err != nil {
-		return nil, errs.Wrap("vault client: ", err, "")
+		return nil, fmt.Errorf("vault client: %w", err)
 	}
-	client.SetToken(vtoken)
-	// Never ask for a wrapped answer, whatever VAULT_WRAP_TTL says.
-	client.SetWrappingLookupFunc(func(string, string) string { return "" })
+	client.SetToken(vtoken)                                                 // explicitly: NewClient adopts VAULT_TOKEN
+	client.SetWrappingLookupFunc(func(string, string) string { return "" }) // whatever VAULT_WRAP_TTL says
 	if c.VaultNamespace != "" {
 		client.SetNamespace(c.VaultNamespace)
 	}
@@ -98,7 +72,7 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	if strings.TrimSpace(getenv("VAULT_TOKEN")) == "" {
 		from = "~/.vault-token"
 	}
-	return &Client{api: client, cfg: c, path: path, timeout: c.VaultTimeout, from: from}, nil
+	return &Client{api: client, cfg: c, path: path, from: from}, nil
 }
 
 // Addr is the Vault server's address.
@@ -107,23 +81,24 @@ func (c *Client) Addr() string { return c.api.Address() }
 // SecretPath is the full path looked up, mount included, for messages.
 func (c *Client) SecretPath() string { return c.cfg.VaultMount + "/" + c.path }
 
-// Found is what a successful look-up found.
-type Found struct {
-	// Token is the setup token.
-	Token token.Secret
-	// Fields are the secret's other fields that are strings (created_at,
-	// expires_at), never the token.
-	Fields map[string]string
-	// KVVersion is the mount's KV version; Version and CreatedTime are the
-	// secret version's, on KV version 2.
-	KVVersion   int
-	Version     int
-	CreatedTime time.Time
+// bound applies the one timeout that bounds a call as a whole.
+func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.cfg.VaultTimeout > 0 {
+		return context.WithTimeout(ctx, c.cfg.VaultTimeout)
+	}
+	return ctx, func() {}
 }
 
-// Lookup reads the token. It returns an error wrapping token.ErrNoToken
-// only when Vault answered, in its own terms, that there is none; any other
-// error says what to check.
+// Found is what a successful look-up found: the token, the secret's other
+// string fields, the mount's KV version, and on KV v2 the secret version's.
+type Found struct {
+	Token              token.Secret
+	Fields             map[string]string
+	KVVersion, Version int
+	CreatedTime        time.Time
+}
+
+// Lookup reads the token; its error wraps token.ErrNoToken only when Vault answered that there is none.
 func (c *Client) Lookup(ctx context.Context) (token.Secret, error) {
 	f, err := c.Fetch(ctx)
 	return f.Token, err
@@ -131,76 +106,174 @@ func (c *Client) Lookup(ctx context.Context) (token.Secret, error) {
 
 // Fetch reads the token and what Vault says about its version.
 func (c *Client) Fetch(ctx context.Context) (Found, error) {
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
 	m, err := c.mount(ctx)
 	if err != nil {
 		return Found{}, err
 	}
-	apiPath := c.cfg.VaultMount + "/" + c.path
+	apiPath := c.SecretPath()
 	if m.version == 2 {
 		apiPath = c.cfg.VaultMount + "/data/" + c.path
 	}
 	status, body, err := c.get(ctx, apiPath)
-	if err != nil {
-		return Found{}, c.explain(ctx, err)
+	ans := secretAnswer{}
+	if err == nil {
+		ans, err = readAnswer(m.version, status, body)
 	}
-	ans, err := readAnswer(m.version, status, body)
 	if err != nil {
-		return Found{}, c.explain(ctx, err)
+		return Found{}, c.explain(ctx, "reading", err)
 	}
 	if ans.absent != "" {
-		return Found{}, errs.Wrap("", token.ErrNoToken, ": vault at "+c.Addr()+" says "+c.SecretPath()+": "+ans.absent)
+		return Found{}, fmt.Errorf("%w: vault at %s says %s: %s", token.ErrNoToken, c.Addr(), c.SecretPath(), ans.absent)
 	}
 	field := c.cfg.VaultField
 	raw, ok := ans.fields[field]
 	if !ok { // a field that is there but null is not Vault's "none": an error below
-		return Found{}, errs.Wrap("", token.ErrNoToken, ": vault at "+c.Addr()+" says "+c.SecretPath()+" has no field "+strconv.Quote(field))
+		return Found{}, fmt.Errorf("%w: vault at %s says %s has no field %q", token.ErrNoToken, c.Addr(), c.SecretPath(), field)
 	}
 	s, ok := raw.(string)
 	if !ok {
-		return Found{}, errors.New("vault " + c.SecretPath() + ": field " + strconv.Quote(field) + " is not text (JSON null, a number or an object);" +
-			" store the setup token with `claude-auth-sync rotate`, or remove the field to opt out")
+		return Found{}, fmt.Errorf("vault %s: field %q is not text (JSON null, a number or an object);"+
+			" store the setup token with `claude-auth-sync rotate`, or remove the field to opt out", c.SecretPath(), field)
 	}
 	tok, err := token.NewSecret(s)
 	if err != nil {
-		return Found{}, errs.Wrap("vault "+c.SecretPath()+" field "+strconv.Quote(field)+": ", err, "; store a fresh one with `claude-auth-sync rotate`")
+		return Found{}, fmt.Errorf("vault %s field %q: %w; store a fresh one with `claude-auth-sync rotate`", c.SecretPath(), field, err)
 	}
-	f := Found{Token: tok, KVVersion: m.version, Fields: map[string]string{}}
+	f := Found{Token: tok, KVVersion: m.version, Version: ans.version, CreatedTime: ans.created, Fields: map[string]string{}}
 	for k, v := range ans.fields {
 		if s, ok := v.(string); ok && k != field {
 			f.Fields[k] = s
 		}
 	}
-	if m.version == 2 {
-		f.Version, f.CreatedTime = ans.version, ans.created
-	}
 	return f, nil
 }
 
-// mount asks which KV version the mount runs, as the Vault CLI does,
-// through sys/internal/ui/mounts, which any token may read for the paths it
-// can use; and checks that the mount is the one configured and a KV one.
-func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
-	status, body, err := c.get(ctx, "sys/internal/ui/mounts/"+c.cfg.VaultMount+"/"+c.path)
-	if err != nil {
-		return mountAnswer{}, c.explain(ctx, err)
+// Fields written next to the setup token by claude-auth-sync enable.
+const (
+	FieldCreatedAt = "created_at"
+	FieldExpiresAt = "expires_at"
+)
+
+// TokenLifetime is a setup token's life (`claude setup-token` mints it with expires_in 31536000).
+const TokenLifetime = 365 * 24 * time.Hour
+
+// Expiry is when the token expires and how that was learned: the first there of expires_at,
+// created_at + 365 days, the KV v2 created_time + 365 days; else zero, "unknown".
+func (f Found) Expiry() (time.Time, string) {
+	if t, err := time.Parse(time.RFC3339, f.Fields[FieldExpiresAt]); err == nil {
+		return t, "the expires_at field"
 	}
-	m, err := mountsAnswer(status, body)
+	if t, err := time.Parse(time.RFC3339, f.Fields[FieldCreatedAt]); err == nil {
+		return t.Add(TokenLifetime), "created_at + 365 days"
+	}
+	if !f.CreatedTime.IsZero() {
+		return f.CreatedTime.Add(TokenLifetime), "the secret version's created_time + 365 days"
+	}
+	return time.Time{}, "unknown"
+}
+
+// Store writes tok with its created_at and expires_at into the user's secret,
+// keeping every other field: the one place a token goes to Vault.
+func (c *Client) Store(ctx context.Context, tok token.Secret, created, expires time.Time) error {
+	return c.write(ctx, map[string]any{
+		c.cfg.VaultField: tok.Reveal(),
+		FieldCreatedAt:   created.UTC().Format(time.RFC3339),
+		FieldExpiresAt:   expires.UTC().Format(time.RFC3339),
+	})
+}
+
+// Remove deletes the token and its two dates from the user's secret, keeping every other field.
+func (c *Client) Remove(ctx context.Context) error {
+	return c.write(ctx, map[string]any{c.cfg.VaultField: nil, FieldCreatedAt: nil, FieldExpiresAt: nil})
+}
+
+// write applies patch (nil deletes a field): on KV v2 as a merge patch, or a
+// read and a check-and-set write where patch is denied; on KV v1 read and write.
+func (c *Client) write(ctx context.Context, patch map[string]any) error {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
+	m, err := c.mount(ctx)
 	if err != nil {
-		return mountAnswer{}, c.explain(ctx, err)
+		return err
+	}
+	removal := patch[c.cfg.VaultField] == nil // Remove's patch, not Store's
+	change := func(old map[string]any) map[string]any {
+		for k, v := range patch {
+			old[k] = v
+			if v == nil {
+				delete(old, k)
+			}
+		}
+		return old
+	}
+	if m.version == 2 {
+		kv := c.api.KVv2(c.cfg.VaultMount)
+		_, err := kv.Patch(ctx, c.path, patch)
+		switch st := asStatus(err); {
+		case errors.Is(err, api.ErrSecretNotFound) && removal:
+			return nil
+		case errors.Is(err, api.ErrSecretNotFound): // create it, unless someone just did
+			_, err = kv.Put(ctx, c.path, change(map[string]any{}), api.WithCheckAndSet(0))
+		case st != nil && st.status == http.StatusForbidden: // no patch capability: read, change, write if unchanged since
+			if cur, gerr := kv.Get(ctx, c.path); gerr == nil {
+				_, err = kv.Put(ctx, c.path, change(cur.Data), api.WithCheckAndSet(cur.VersionMetadata.Version))
+			}
+		}
+		return c.explainWrite(ctx, err)
+	}
+	kv := c.api.KVv1(c.cfg.VaultMount)
+	cur, err := kv.Get(ctx, c.path)
+	old := map[string]any{}
+	switch {
+	case err == nil:
+		old = cur.Data
+	case !errors.Is(err, api.ErrSecretNotFound):
+		return c.explainWrite(ctx, err)
+	case removal:
+		return nil
+	}
+	if fields := change(old); len(fields) > 0 {
+		return c.explainWrite(ctx, kv.Put(ctx, c.path, fields))
+	}
+	return c.explainWrite(ctx, kv.Delete(ctx, c.path))
+}
+
+// explainWrite says what to do about a failed write; nil stays nil.
+func (c *Client) explainWrite(ctx context.Context, err error) error {
+	switch st := asStatus(err); {
+	case err == nil:
+		return nil
+	case st != nil && st.status == http.StatusForbidden:
+		return fmt.Errorf("vault denied writing %s (403): your Vault token may read it but not write it; ask for a policy with create, "+
+			"update and patch on it, or store the token there yourself (`vault kv patch`)", c.SecretPath())
+	case st != nil && st.status == http.StatusBadRequest:
+		return fmt.Errorf("vault rejected writing %s (400: %s); it changed meanwhile: try again", c.SecretPath(), strings.Join(st.errs, "; "))
+	}
+	return c.explain(ctx, "writing", err)
+}
+
+// mount asks which KV version the mount runs, as the Vault CLI does, and
+// checks that it is the mount configured and a KV one.
+func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
+	status, body, err := c.get(ctx, "sys/internal/ui/mounts/"+c.SecretPath())
+	m := mountAnswer{}
+	if err == nil {
+		m, err = mountsAnswer(status, body)
+	}
+	if err != nil {
+		return mountAnswer{}, c.explain(ctx, "reading", err)
 	}
 	if m.kind == "" { // a Vault too old to say: version 1, as the CLI assumes
 		return m, nil
 	}
 	if got := strings.Trim(m.path, "/"); got != c.cfg.VaultMount {
-		return m, errors.New("vault at " + c.Addr() + ": the mount that holds " + c.SecretPath() + " is " + strconv.Quote(got) + ", not " + strconv.Quote(c.cfg.VaultMount) + "; set " + config.EnvVaultMount + "=" + got + " and " + config.EnvVaultPath + " to the path below it")
+		return m, fmt.Errorf("vault at %s: the mount that holds %s is %q, not %q; set %s=%s and %s to the path below it",
+			c.Addr(), c.SecretPath(), got, c.cfg.VaultMount, config.EnvVaultMount, got, config.EnvVaultPath)
 	}
 	if m.kind != "kv" && m.kind != "generic" {
-		return m, errors.New("vault at " + c.Addr() + ": " + strconv.Quote(c.cfg.VaultMount) + " is a " + m.kind + " mount, not a KV one; check " + config.EnvVaultMount)
+		return m, fmt.Errorf("vault at %s: %q is a %s mount, not a KV one; check %s", c.Addr(), c.cfg.VaultMount, m.kind, config.EnvVaultMount)
 	}
 	return m, nil
 }
@@ -212,9 +285,9 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if rerr != nil {
-		return 0, nil, rerr
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return 0, nil, err
 	}
 	if len(body) > maxBody {
 		return resp.StatusCode, nil, errTooLarge
@@ -222,103 +295,94 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	return resp.StatusCode, body, nil
 }
 
-// explain turns a failed read into one error that says what to check.
-func (c *Client) explain(ctx context.Context, err error) error {
-	return c.explainAs(ctx, "reading", err)
-}
-
-// explainAs turns a failed request (verb: reading, writing) into one error
-// that says what to check.
-func (c *Client) explainAs(ctx context.Context, verb string, err error) error {
+// explain turns a failed request (verb: reading, writing) into one error that says what to check.
+func (c *Client) explain(ctx context.Context, verb string, err error) error {
 	addr := c.Addr()
-	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+	var se *shapeError
+	var ue *url.Error
+	var te interface{ Timeout() bool }
+	switch {
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		return errors.New(c.cfg.NoAnswer())
-	}
-	if errors.Is(err, errTooLarge) {
+	case errors.Is(err, errTooLarge):
 		return fmt.Errorf("vault at %s answered %s %s with %w: remove what else fills that secret (`vault kv get`), "+
 			"or keep the token at a path of its own (%s)", addr, verb, c.SecretPath(), err, config.EnvVaultPath)
-	}
-	var se *shapeError
-	if errors.As(err, &se) {
-		return errors.New("vault at " + addr + " gave " + se.what + " for " + c.SecretPath() + ", which is not an answer Vault gives; check that VAULT_ADDR is your Vault server and not a proxy or another service")
-	}
-	if errors.Is(err, errWrapped) {
+	case errors.As(err, &se):
+		return fmt.Errorf("vault at %s gave %s for %s, which is not an answer Vault gives; "+
+			"check that VAULT_ADDR is your Vault server and not a proxy or another service", addr, se.what, c.SecretPath())
+	case errors.Is(err, errWrapped):
 		return fmt.Errorf("vault at %s: %s %s: %w", addr, verb, c.SecretPath(), err)
+	case asStatus(err) != nil:
+		return c.explainStatus(ctx, verb, asStatus(err))
+	case errors.As(err, &ue):
+		return explainTransport(addr, c.cfg.VaultAddr == "", ue)
+	case errors.As(err, &te) && te.Timeout():
+		return errors.New(c.cfg.NoAnswer())
 	}
+	return fmt.Errorf("vault at %s: %s %s: %w", addr, verb, c.SecretPath(), err)
+}
+
+// asStatus is err's error status with Vault's error list, nil if it has none.
+func asStatus(err error) *statusError {
 	var st *statusError
 	if errors.As(err, &st) {
-		return c.explainStatus(ctx, verb, st)
+		return st
 	}
 	var re *api.ResponseError
 	if errors.As(err, &re) {
-		return c.explainStatus(ctx, verb, &statusError{status: re.StatusCode, errs: re.Errors})
+		return &statusError{status: re.StatusCode, errs: re.Errors}
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return explainTransport(addr, c.cfg.VaultAddr == "", ue)
-	}
-	var te interface{ Timeout() bool }
-	if errors.As(err, &te) && te.Timeout() {
-		return errors.New(c.cfg.NoAnswer())
-	}
-	return errs.Wrap("vault at "+addr+": "+verb+" "+c.SecretPath()+": ", err, "")
+	return nil
 }
 
 func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError) error {
-	detail := st.detail()
+	addr, path, detail := c.Addr(), c.SecretPath(), st.detail()
 	switch {
-	case st.unknownToken():
+	case st.is(http.StatusForbidden, "invalid token"):
 		return c.deadToken()
 	case st.status == http.StatusForbidden:
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
-			return errors.New("vault at " + c.Addr() + " has no mount " + strconv.Quote(c.cfg.VaultMount) + " that your token can see (it sees " + strings.Join(mounts, ", ") + "); check " + config.EnvVaultMount)
+			return fmt.Errorf("vault at %s has no mount %q that your token can see (it sees %s); check %s",
+				addr, c.cfg.VaultMount, strings.Join(mounts, ", "), config.EnvVaultMount)
 		}
-		return errors.New("vault denied " + verb + " " + c.SecretPath() + " (403): your Vault token's policies do not allow it; " +
-			"ask the operator for one that does")
+		return fmt.Errorf("vault denied %s %s (403): your Vault token's policies do not allow it; ask the operator for one that does", verb, path)
 	case st.status == http.StatusBadRequest || st.status == http.StatusMethodNotAllowed:
-		return errors.New("vault rejected " + verb + " " + c.SecretPath() + " (" + detail + "); check " + config.EnvVaultMount + " and " + config.EnvVaultPath)
+		return fmt.Errorf("vault rejected %s %s (%s); check %s and %s", verb, path, detail, config.EnvVaultMount, config.EnvVaultPath)
 	case st.status == http.StatusNotFound:
-		return errors.New("vault at " + c.Addr() + " answered " + verb + " " + c.SecretPath() + " with a 404 about something else than the secret (" + strings.Join(st.errs, "; ") + "): the mount may have been removed or renamed; check " + config.EnvVaultMount)
-	case st.sealed():
+		return fmt.Errorf("vault at %s answered %s %s with a 404 about something else than the secret (%s): "+
+			"the mount may have been removed or renamed; check %s", addr, verb, path, strings.Join(st.errs, "; "), config.EnvVaultMount)
+	case st.is(http.StatusServiceUnavailable, "sealed"):
 		return c.explainSealed(ctx)
 	case st.status == http.StatusInternalServerError && slices.ContainsFunc(st.errs, isNoActiveNode):
-		return errors.New("vault at " + c.Addr() + " is a standby that knows no active node to send the request on to (" + detail +
-			"): its cluster is electing a new leader; try again in a few seconds, and if it lasts ask the operator about the cluster")
+		return fmt.Errorf("vault at %s is a standby that knows no active node to send the request on to (%s): "+
+			"its cluster is electing a new leader; try again in a few seconds, and if it lasts ask the operator about the cluster", addr, detail)
 	}
-	return errors.New("vault at " + c.Addr() + " failed " + verb + " " + c.SecretPath() + " (" + detail + "); try again later")
+	return fmt.Errorf("vault at %s failed %s %s (%s); try again later", addr, verb, path, detail)
 }
 
 // isNoActiveNode reports Vault's answer from a standby during an election.
 func isNoActiveNode(e string) bool { return strings.Contains(e, "active cluster node not found") }
 
-// explainSealed tells a sealed node from one that was never initialised,
-// which answers the same 503: a node not yet joined to its cluster, or
-// one started afresh.
+// explainSealed tells a sealed node from one never initialised (not yet
+// joined to its cluster, or started afresh), which answers the same 503.
 func (c *Client) explainSealed(ctx context.Context) error {
 	if s, err := c.api.Sys().SealStatusWithContext(ctx); err == nil && !s.Initialized {
-		return errors.New("vault at " + c.Addr() + " is not initialised: it is a node that has not joined its cluster yet, or a new server; set VAULT_ADDR to a node of your running cluster, or ask the operator to join this one")
+		return fmt.Errorf("vault at %s is not initialised: it is a node that has not joined its cluster yet, or a new server; "+
+			"set VAULT_ADDR to a node of your running cluster, or ask the operator to join this one", c.Addr())
 	}
-	return errors.New("vault at " + c.Addr() + " is sealed; it can answer once an operator unseals it")
+	return fmt.Errorf("vault at %s is sealed; it can answer once an operator unseals it", c.Addr())
 }
 
-// visibleMounts lists the secret mounts this token can see, without
-// slashes; ok is false when Vault would not say.
-func (c *Client) visibleMounts(ctx context.Context) ([]string, bool) {
+// visibleMounts lists the secret mounts this token can see; ok is false when Vault would not say.
+func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 	status, body, err := c.get(ctx, "sys/internal/ui/mounts")
-	if err != nil || status != http.StatusOK {
-		return nil, false
-	}
-	e, err := parseEnvelope(body)
-	if err != nil {
-		return nil, false
-	}
+	e, perr := parseEnvelope(body)
 	var d struct {
 		Secret map[string]any `json:"secret"`
 	}
-	if decodeNumbers(e.Data, &d) != nil || d.Secret == nil {
+	if err != nil || status != http.StatusOK || perr != nil || decodeNumbers(e.Data, &d) != nil || d.Secret == nil {
 		return nil, false
 	}
-	var out []string
 	for k := range d.Secret {
 		out = append(out, strings.Trim(k, "/"))
 	}
@@ -326,24 +390,19 @@ func (c *Client) visibleMounts(ctx context.Context) ([]string, bool) {
 	return out, true
 }
 
-// explainTransport says why no HTTP answer came back. A request that
-// failed at another address than addr was sent on there by addr: a
-// standby redirects to its cluster's active node, which may be the one
-// that is down.
+// explainTransport says why no HTTP answer came back; a failure at another
+// address than addr is at the active node a standby redirected to.
 func explainTransport(addr string, unset bool, ue *url.Error) error {
 	err := ue.Err
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var ci x509.CertificateInvalidError
 	switch {
-	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &ci):
+	case errors.As(err, new(*tls.CertificateVerificationError)), errors.As(err, new(x509.UnknownAuthorityError)),
+		errors.As(err, new(x509.CertificateInvalidError)):
 		return fmt.Errorf("vault at %s presented a certificate that is not trusted here (%w); "+
 			"set VAULT_CACERT to the CA certificate that signed it", addr, err)
-	case errors.As(err, &he):
+	case errors.As(err, new(x509.HostnameError)):
 		return fmt.Errorf("vault at %s presented a certificate for another name (%w); use the name the certificate is for in VAULT_ADDR", addr, err)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return errors.New("vault at " + addr + " speaks plain HTTP; set VAULT_ADDR to http://…")
+		return fmt.Errorf("vault at %s speaks plain HTTP; set VAULT_ADDR to http://…", addr)
 	}
 	if to := origin(ue.URL); to != "" && to != origin(addr) {
 		return fmt.Errorf("vault at %s sent the request on to its cluster's active node at %s, which is unreachable (%w); "+
@@ -364,9 +423,8 @@ func origin(rawURL string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// ExpandPath replaces {user} in a path template with the login name of the
-// effective uid, from the user database: $USER is not trusted, since it
-// would let one user's environment point at another user's secret.
+// ExpandPath replaces {user} in a path template with the effective uid's login
+// name from the user database ($USER could point at another user's secret).
 func ExpandPath(tmpl string) (string, error) {
 	if !strings.Contains(tmpl, "{user}") {
 		return tmpl, nil
@@ -374,7 +432,7 @@ func ExpandPath(tmpl string) (string, error) {
 	uid := strconv.Itoa(os.Geteuid())
 	u, err := user.LookupId(uid)
 	if err != nil {
-		return "", errs.Wrap("find the login name of uid "+uid+" for "+config.EnvVaultPath+": ", err, "; set "+config.EnvVaultPath+" without {user}")
+		return "", fmt.Errorf("find the login name of uid %s for %s: %w; set %s without {user}", uid, config.EnvVaultPath, err, config.EnvVaultPath)
 	}
 	return strings.ReplaceAll(tmpl, "{user}", u.Username), nil
 }
