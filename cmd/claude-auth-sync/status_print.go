@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"io"
 	"strconv"
 	"strings"
@@ -11,8 +12,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/vault"
 )
 
-// printStatus writes the status for a person: the verdict first, then
-// what to act on, then what was found.
+// printStatus writes the status for a person: the verdict, what to act on, then what was found.
 func printStatus(w io.Writer, st Status) {
 	var b strings.Builder
 	b.WriteString(map[bool]string{true: "healthy\n", false: "NOT healthy\n"}[st.Healthy])
@@ -78,11 +78,7 @@ func printStatus(w io.Writer, st Status) {
 		c = st.Claude.Error
 	}
 	line("claude", c)
-	if len(st.Overrides) == 0 {
-		line("overrides", "none")
-	} else {
-		line("overrides", strings.Join(st.Overrides, ", "))
-	}
+	line("overrides", cmp.Or(strings.Join(st.Overrides, ", "), "none"))
 	line("running agents", strconv.Itoa(len(st.Agents)))
 	for _, a := range st.Agents {
 		b.WriteString("    " + agentLine(a, st.EnvFile.Fingerprint) + "\n")
@@ -94,8 +90,7 @@ func printStatus(w io.Writer, st Status) {
 	_, _ = io.WriteString(w, b.String())
 }
 
-// agentLine says where agent a runs, since when, and on what: current is
-// the fingerprint of the token in use.
+// agentLine says where agent a runs, since when, and on what (current: the token in use).
 func agentLine(a agents.Agent, current string) string {
 	where := a.TTY
 	if a.Pane != "" {

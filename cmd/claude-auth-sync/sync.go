@@ -56,7 +56,7 @@ func tokenEnding(i vault.TokenInfo) string {
 }
 
 // Run syncs the env file from Vault (a Vault error changes nothing on disk), guards the
-// rotating login when no setup token is in use, then writes the metrics (docs/commands.md).
+// rotating login when no setup token is in use, then writes the metrics (docs/how-it-works.md).
 // On a miss (claude-launch's call) it only fetches, within the launcher's deadline.
 func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if cfg.Disabled {
