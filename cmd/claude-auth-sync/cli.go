@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/alecthomas/kong"
 	"github.com/claude-launch/claude-launch/internal/cli"
+	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -38,29 +44,65 @@ func (h *HelpCmd) Run(kctx *kong.Context) error {
 	return ctx.PrintUsage(false)
 }
 
+// StatusCmd says what the next claude will use and whether it is healthy.
+type StatusCmd struct {
+	JSON bool `name:"json" help:"Print the status as JSON, for scripts."`
+}
+
+// Run gathers the status, prints it, and fails unless healthy.
+func (s *StatusCmd) Run(cfg *config.Config, stdout io.Writer) error {
+	st := gatherStatus(context.Background(), cfg)
+	if s.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(st); err != nil {
+			return err
+		}
+	} else {
+		printStatus(stdout, st)
+	}
+	if !st.Healthy {
+		return errReported
+	}
+	return nil
+}
+
+// SettingsCmd shows the settings in effect, as `git config --show-origin`.
+type SettingsCmd struct{}
+
+// Run prints a line per setting: where its value came from, then NAME=value.
+func (SettingsCmd) Run(kctx *kong.Context, stdout io.Writer) error {
+	origins := map[string]config.Origin{}
+	config.Load(config.Input{Environ: os.Environ(), Flags: cli.FlagValues(kctx), Origins: origins})
+	w := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	for _, s := range config.Settings {
+		o := origins[s.Name]
+		if config.MayBeSecret(o.Value) {
+			o.Value = "(not shown: it could be a credential)"
+		}
+		_, _ = io.WriteString(w, o.Source+"\t"+s.Name+"="+o.Value+"\n")
+	}
+	return w.Flush()
+}
+
 // errUsage is a usage error found after parsing; main exits 2.
 type errUsage struct{ msg string }
 
 func (e errUsage) Error() string { return e.msg }
 
-// tokenOnArgv is the message for a token given on the command line, which
-// is refused before it is parsed, and never echoed.
-const tokenOnArgv = "a setup token on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; pipe it in (`claude-auth-sync enable < file`) or paste it at the prompt of `claude-auth-sync enable`, then make a new one (`claude setup-token`): this one has been exposed"
-
-// keyOnArgv is the message for another Anthropic credential (an API key,
-// a refresh token) on the command line, refused the same way.
-const keyOnArgv = "an Anthropic key or token (sk-ant-…) on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; claude-auth-sync takes none on its command line, and nothing was run: revoke it and make a new one"
-
-// secretOnArgv returns the message for an argument that holds what looks
-// like a setup token or another Anthropic credential, "" for none.
+// secretOnArgv returns the message for an argument that looks like a setup token or another
+// Anthropic credential (an API key, a refresh token), "" for none; it never echoes it.
 func secretOnArgv(args []string) string {
+	const exposed = " on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; "
 	msg := ""
 	for _, a := range args {
 		switch {
 		case strings.Contains(a, token.Prefix):
-			return tokenOnArgv
+			return "a setup token" + exposed + "pipe it in (`claude-auth-sync enable < file`) or paste it at the prompt of " +
+				"`claude-auth-sync enable`, then make a new one (`claude setup-token`): this one has been exposed"
 		case strings.Contains(a, "sk-ant-"):
-			msg = keyOnArgv
+			msg = "an Anthropic key or token (sk-ant-…)" + exposed +
+				"claude-auth-sync takes none on its command line, and nothing was run: revoke it and make a new one"
 		}
 	}
 	return msg

@@ -1,7 +1,5 @@
-// Command claude-auth-sync keeps a user's Claude Code setup token where
-// every launcher finds it: it reads the token from the user's own Vault
-// path and materializes it in the env file. claude-launch runs it on a miss;
-// a systemd user timer and people run it by hand.
+// Command claude-auth-sync keeps a user's Claude Code setup token where every launcher finds
+// it: it reads the token from the user's own Vault path and writes it to the env file.
 package main
 
 import (
@@ -20,22 +18,18 @@ func main() {
 }
 
 func run(args []string) int {
-	if msg := secretOnArgv(args); msg != "" {
-		// Refused before kong could echo it in an error.
+	if msg := secretOnArgv(args); msg != "" { // refused before kong could echo it
 		os.Stderr.WriteString("claude-auth-sync: error: " + msg + "\n")
 		return launch.ExitUsage
 	}
 	var c CLI
-	kctx, cfg, problems, ok := cli.Parse(&c, config.ForSync, "claude-auth-sync",
-		"Keep your Claude Code setup token where every claude-launch finds it, guard claude's rotating login when you have none, and say which your agents use.", args)
+	kctx, cfg, problems, ok := cli.Parse(&c, config.ForSync, "claude-auth-sync", "Keep your Claude Code setup token where every claude-launch "+
+		"finds it, guard claude's rotating login when you have none, and say which your agents use.", args)
 	if !ok {
 		return launch.ExitUsage
 	}
-	// Run by claude-launch on a miss, the launcher has already reported
-	// the settings' problems.
-	onMiss := c.Sync.OnMiss
 	logger := cli.NewLogger("claude-auth-sync", cfg.LogLevel)
-	if !onMiss {
+	if !c.Sync.OnMiss { // on a miss, claude-launch has already reported them
 		cli.Warn(logger, problems)
 	}
 	if msg := homeProblem(&cfg); msg != "" {
@@ -58,15 +52,12 @@ func run(args []string) int {
 	return launch.ExitFailed
 }
 
-// homeProblem says why the files every command needs cannot be found, ""
-// when they can: HOME unset (and the paths not given another way), or
-// naming a directory that does not exist, which no command may create.
+// homeProblem says why the env file and state cannot be found ("" when they can): HOME unset
+// and no paths given, or naming a directory that does not exist, which no command may create.
 func homeProblem(cfg *config.Config) string {
-	// claude's login is needed only without a setup token: guard says so
-	// then, if CLAUDE_CONFIG_DIR is missing too.
 	if cfg.EnvFile == "" || cfg.StateDir == "" {
-		return "HOME is not set, or not an absolute path, so claude-auth-sync cannot find your env file or its state: set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set " +
-			config.EnvEnvFile + " and " + config.EnvStateDir
+		return "HOME is not set, or not an absolute path, so claude-auth-sync cannot find your env file or its state: " +
+			"set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set " + config.EnvEnvFile + " and " + config.EnvStateDir
 	}
 	if home := os.Getenv("HOME"); home != "" {
 		if _, err := os.Stat(home); errors.Is(err, fs.ErrNotExist) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -25,12 +26,8 @@ type authReport struct {
 	token         *tokenReport // nil when Vault was not asked
 }
 
-// writeMetrics writes the metrics for node_exporter's textfile collector
-// to path, through a registry of this program's own (no Go runtime
-// metrics), atomically: client_golang's WriteToTextfile writes a temporary
-// file beside it and renames it. The names follow Prometheus' conventions:
-// base units, _timestamp_seconds for times, _total for counters, _info for
-// metadata.
+// writeMetrics writes the metrics for node_exporter's textfile collector to path, atomically,
+// from a registry of its own (no Go runtime metrics); names follow Prometheus' conventions.
 func writeMetrics(path string, r authReport) error {
 	reg := prometheus.NewRegistry()
 	gauge := func(name, help string, v float64) {
@@ -43,10 +40,13 @@ func writeMetrics(path string, r authReport) error {
 		c.Add(float64(v))
 		reg.MustRegister(c)
 	}
-	valid := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "claude_auth_valid",
-		Help: "1 when the next claude has a usable credential: the setup token, or a healthy rotating login; mode says which."}, []string{"mode"})
-	valid.WithLabelValues(r.mode).Set(b2f(r.valid))
-	reg.MustRegister(valid)
+	labelled := func(name, help string, v float64, labels []string, values ...string) {
+		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+		g.WithLabelValues(values...).Set(v)
+		reg.MustRegister(g)
+	}
+	labelled("claude_auth_valid", "1 when the next claude has a usable credential: the setup token, or a healthy rotating login; mode says which.",
+		b2f(r.valid), []string{"mode"}, r.mode)
 	gauge("claude_auth_setup_token_present", "1 when the env file holds a setup token that every new claude uses.", b2f(r.mode == ModeSetupToken))
 	if t := r.state.Token; t != nil && !t.ExpiresAt.IsZero() {
 		gauge("claude_auth_setup_token_expiry_timestamp_seconds", "When the setup token expires (Unix time).", unix(t.ExpiresAt))
@@ -65,14 +65,8 @@ func writeMetrics(path string, r authReport) error {
 	}
 	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)
 	counter("claude_auth_restores_total", "Damaged rotating logins put back from a backup.", r.state.Restores)
-	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "claude_auth_info",
-		Help: "The installed claude's version and claude-auth-sync's; always 1."}, []string{"claude_version", "version"})
-	cv := r.claudeVersion
-	if cv == "" {
-		cv = "unknown"
-	}
-	info.WithLabelValues(cv, version.String()).Set(1)
-	reg.MustRegister(info)
+	labelled("claude_auth_info", "The installed claude's version and claude-auth-sync's; always 1.",
+		1, []string{"claude_version", "version"}, cmp.Or(r.claudeVersion, "unknown"), version.String())
 	if err := prometheus.WriteToTextfile(path, reg); err != nil {
 		return fmt.Errorf("write metrics: %w; check CLAUDE_LAUNCH_METRICS_FILE: its directory must exist and be writable by you", err)
 	}

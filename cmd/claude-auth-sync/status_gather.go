@@ -22,8 +22,7 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
-// expiryWarning is how long before a setup token expires status warns
-// (and the alert fires).
+// expiryWarning is how long before a setup token expires status warns (and the alert fires).
 const expiryWarning = 30 * 24 * time.Hour
 
 // Status is what status found. Nothing in it is a token: only fingerprints.
@@ -31,8 +30,7 @@ type Status struct {
 	Healthy  bool     `json:"healthy"`
 	Problems []string `json:"problems"`
 	Warnings []string `json:"warnings"`
-	// Mode is what the next claude uses: setup_token, login (claude's own
-	// rotating login), or disabled (the kill switch is on).
+	// Mode is what the next claude uses: setup_token, login (claude's own), or disabled.
 	Mode       string            `json:"mode"`
 	ConfigFile string            `json:"config_file,omitempty"`
 	EnvFile    envFileStatus     `json:"env_file"`
@@ -68,8 +66,7 @@ type vaultStatus struct {
 	Version     int    `json:"secret_version,omitempty"`
 	Error       string `json:"error,omitempty"`
 	err         error  // Error's cause, to tell it apart
-	// Token is the user's Vault token, as lookup-self says (never renewed
-	// by status), or why Vault would not say.
+	// Token is the user's Vault token as lookup-self says (status never renews it), or why not.
 	Token      *vault.TokenInfo `json:"vault_token,omitempty"`
 	TokenError string           `json:"vault_token_error,omitempty"`
 }
@@ -79,13 +76,12 @@ type loginStatus struct {
 	Checked bool   `json:"checked"`
 	State   string `json:"state,omitempty"`
 	Detail  string `json:"detail,omitempty"`
-	// Lock is what is wrong with claude's refresh lock, if anything: one
-	// left by a dead holder, or dated in the future.
+	// Lock is what is wrong with claude's refresh lock: left by a dead holder, or dated in the future.
 	Lock string `json:"refresh_lock_problem,omitempty"`
 }
 
-// gatherStatus asks everything it can, each question bounded, and changes
-// nothing. Each step reads what the ones before it found.
+// gatherStatus asks everything it can, each question bounded, and changes nothing; each step
+// reads what the ones before it found.
 func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	st := &Status{Mode: ModeLogin, ConfigFile: cfg.File, Problems: []string{}, Warnings: []string{}, Overrides: []string{}}
 	st.judgeEnvFile(cfg)
@@ -102,8 +98,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 func (st *Status) problem(s string) { st.Problems = append(st.Problems, s) }
 func (st *Status) warn(s string)    { st.Warnings = append(st.Warnings, s) }
 
-// judgeEnvFile: the env file, what the next claude uses, and the
-// recorded expiry of its token.
+// judgeEnvFile: the env file, what the next claude uses, and its token's recorded expiry.
 func (st *Status) judgeEnvFile(cfg *config.Config) {
 	st.EnvFile = envFileOf(cfg.EnvFile)
 	switch {
@@ -160,8 +155,7 @@ func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 	}
 }
 
-// judgeLogin: the rotating login, judged from its file, and claude's
-// refresh lock; only when no setup token is in use.
+// judgeLogin: the rotating login's file and claude's refresh lock, unless a setup token is in use.
 func (st *Status) judgeLogin(cfg *config.Config) {
 	st.Login.File = filepath.Join(cfg.ClaudeConfigDir, creds.FileName)
 	if st.Mode == ModeSetupToken || cfg.ClaudeConfigDir == "" {
@@ -185,8 +179,7 @@ func (st *Status) judgeLogin(cfg *config.Config) {
 	}
 }
 
-// judgeOverrides: what would make claude use something else than the
-// setup token.
+// judgeOverrides: what would make claude use something else than the setup token.
 func (st *Status) judgeOverrides(cfg *config.Config) {
 	for _, name := range launch.OverridingVars {
 		if os.Getenv(name) != "" {
@@ -210,9 +203,7 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 		st.problem("claude " + st.Claude.Version +
 			" is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
 	}
-	// Asked only with the setup token in use: on a stored login the
-	// question could refresh it (authThroughLauncher), and the file
-	// itself, judged before, says what claude would find.
+	// Asked only with the setup token in use: on a stored login it could refresh it.
 	if st.Claude.Error != "" || st.Mode != ModeSetupToken {
 		return
 	}
@@ -323,9 +314,8 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	return vs
 }
 
-// apiKeyHelpers names the claude settings files that set an apiKeyHelper,
-// which claude prefers to CLAUDE_CODE_OAUTH_TOKEN: the user's, the managed
-// one, and the project's in the current directory.
+// apiKeyHelpers names the claude settings files (the user's, the managed one, the current
+// directory's) that set an apiKeyHelper, which claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
 func apiKeyHelpers(cfg *config.Config) []string {
 	files := []string{"/etc/claude-code/managed-settings.json", ".claude/settings.json", ".claude/settings.local.json"}
 	if cfg.ClaudeConfigDir != "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -13,8 +14,7 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/cgroup/memsize"
 )
 
-// printStatus writes the status for a person: the verdict first, then
-// what to act on, then what was found.
+// printStatus writes the status for a person: the verdict, what to act on, then what was found.
 func printStatus(w io.Writer, st Status) {
 	var b strings.Builder
 	b.WriteString(map[bool]string{true: "healthy\n", false: "NOT healthy\n"}[st.Healthy])
@@ -80,11 +80,7 @@ func printStatus(w io.Writer, st Status) {
 		c = st.Claude.Error
 	}
 	line("claude", c)
-	if len(st.Overrides) == 0 {
-		line("overrides", "none")
-	} else {
-		line("overrides", strings.Join(st.Overrides, ", "))
-	}
+	line("overrides", cmp.Or(strings.Join(st.Overrides, ", "), "none"))
 	var procs []string
 	for _, a := range st.Agents {
 		if a.ServerProcess {
@@ -113,8 +109,7 @@ func printStatus(w io.Writer, st Status) {
 	_, _ = io.WriteString(w, b.String())
 }
 
-// agentLine says where agent a runs, since when, and on what: current is
-// the fingerprint of the token in use.
+// agentLine says where agent a runs, since when, and on what (current: the token in use).
 func agentLine(a agents.Agent, current string) string {
 	where := a.TTY
 	if a.Pane != "" {

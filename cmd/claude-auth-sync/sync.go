@@ -22,9 +22,10 @@ import (
 // errReported is an error already logged; main only sets the exit code.
 var errReported = errors.New("reported")
 
-// guardTimeout bounds the guard's wait for claude's own refresh lock: a
-// refresh takes seconds; past this the next sync tries again.
-const guardTimeout = 15 * time.Second
+const (
+	guardTimeout = 15 * time.Second // for claude's own refresh lock; the next sync tries again
+	stateWait    = 5 * time.Second  // for the state file's lock, held for milliseconds
+)
 
 // SyncCmd makes the env file match Vault and guards the rotating login.
 type SyncCmd struct {
@@ -38,8 +39,7 @@ type tokenReport struct {
 	dead bool
 }
 
-// tokenEnding says when a Vault token that no renewal will carry on ends,
-// why, and what to do.
+// tokenEnding says when a Vault token no renewal will carry on ends, why, and what to do.
 func tokenEnding(i vault.TokenInfo) string {
 	why := "reaches its max TTL then"
 	switch {
@@ -55,18 +55,9 @@ func tokenEnding(i vault.TokenInfo) string {
 		": log in again (`vault login`) before then, or every sync stops"
 }
 
-// Run syncs. By hand and on the timer:
-//   - a setup token in Vault is written to the env file (or left, if
-//     unchanged), and its version, fingerprint and expiry recorded;
-//   - Vault's own "no setup token" removes the env file;
-//   - a Vault error changes nothing on disk and counts as a failure;
-//   - while a setup token is in use, claude's rotating login is neither
-//     read nor judged, and auth is valid; without one, the login is
-//     guarded (backed up when healthy, restored when damaged);
-//   - the metrics are written last.
-//
-// On a miss (claude-launch's call) it only fetches, bounded by the
-// launcher's deadline.
+// Run syncs the env file from Vault (a Vault error changes nothing on disk), guards the
+// rotating login when no setup token is in use, then writes the metrics (docs/how-it-works.md).
+// On a miss (claude-launch's call) it only fetches, within the launcher's deadline.
 func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if cfg.Disabled {
 		logger.Info("disabled; nothing to do", "var", config.EnvDisable)
@@ -79,16 +70,13 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if s.OnMiss {
-		return s.onMiss(ctx, cfg, logger)
+		return onMiss(ctx, cfg, logger)
 	}
-
 	res, found, vaultToken, syncErr := fetch(ctx, cfg, logger)
 	if syncErr != nil {
 		logger.Error("sync: " + syncErr.Error() + "; the env file was left as it was")
 	}
-
-	// What will the next claude use?
-	r := authReport{mode: ModeLogin, token: vaultToken}
+	r := authReport{mode: ModeLogin, token: vaultToken} // what the next claude will use
 	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
 		r.mode, r.valid = ModeSetupToken, true
 		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", fingerprint.Of(tok))
@@ -100,12 +88,10 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		state, restored, guardErr = s.guard(cfg, logger)
 		r.valid, broken = state.Healthy(), state == creds.Damaged
 	}
-
 	warn, err := updateState(cfg, func(st *store.State) error {
-		switch {
-		case syncErr != nil || guardErr != nil:
+		if syncErr != nil || guardErr != nil {
 			st.SyncFailures++
-		default:
+		} else {
 			st.LastSuccess = time.Now()
 		}
 		if restored {
@@ -133,17 +119,15 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 			err = merr
 		}
 	}
-	// A damaged login that nothing here could mend fails the run too (it
-	// is not counted as a failed sync: the alert is on claude_auth_valid).
+	// A damaged login nothing could mend fails the run, uncounted (the alert is on claude_auth_valid).
 	if syncErr != nil || guardErr != nil || err != nil || broken {
 		return errReported
 	}
 	return nil
 }
 
-// fetch syncs the env file from Vault and prints what it did, and returns
-// what it learned of the Vault token (nil if Vault was not asked); no
-// Vault token is no error (Vault is not set up for this user).
+// fetch syncs the env file from Vault, prints what it did, and returns what it learned of
+// the Vault token (nil if Vault was not asked); no Vault token is no error.
 func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, found vault.Found, tr *tokenReport, err error) {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
@@ -153,9 +137,8 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 	if err != nil {
 		return res, found, nil, err
 	}
-	// Keep the user's Vault token alive (the timer runs this, a launch
-	// never does). Only the read's own answer says whether the token
-	// works: a failed look-up or renewal is said after a read that worked.
+	// Keep the Vault token alive; only the read says whether it works, so a failed
+	// look-up or renewal is said after a read that worked.
 	info, terr := client.KeepToken(ctx)
 	if terr == nil || !info.Expires.IsZero() { // looked up, maybe not renewed
 		tr = &tokenReport{info: info}
@@ -196,22 +179,19 @@ func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onM
 	return res, found, err
 }
 
-// guard looks after the rotating login and says, on stdout, in what state
-// it is; a restore is said loudly on stderr too.
+// guard looks after the rotating login and says its state on stdout; a restore is said on stderr too.
 func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.State, restored bool, err error) {
 	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
 		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
 	}
-	// Backups go below the state directory: refuse it (a symlink, say)
-	// before anything is written there.
-	if err := store.CheckStateDir(cfg.StateDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		logger.Error(err.Error())
-		return creds.Damaged, false, err
+	// Refuse the state directory (a symlink, say) before a backup is written below it.
+	err = store.CheckStateDir(cfg.StateDir)
+	var rep creds.Report
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
+		defer cancel()
+		rep, err = guardOf(cfg).Run(ctx)
 	}
-	g := guardOf(cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
-	defer cancel()
-	rep, err := g.Run(ctx)
 	if err != nil {
 		logger.Error(err.Error())
 		return creds.Damaged, false, err
@@ -220,10 +200,12 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 		logger.Warn("cleared claude's refresh lock, left by a process that is gone", "lock", rep.ClearedLock)
 	}
 	line, damage := rep.File+": "+rep.Verdict.String(), strings.Join(rep.Verdict.Damage, ", ")
+	state = rep.Verdict.State
 	switch {
 	case rep.Restored != "":
 		logger.Warn("the rotating login was damaged ("+damage+"); restored it from a backup", "backup", rep.Restored, "now", rep.After.String())
 		line += "; restored from " + rep.Restored + ": " + rep.After.String()
+		state = rep.After.State
 	case rep.NoBackup:
 		logger.Error("the rotating login is damaged (" + damage +
 			") and no backup is healthy: log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
@@ -232,10 +214,6 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 		line += "; backed up"
 	}
 	os.Stdout.WriteString(line + "\n")
-	state = rep.Verdict.State
-	if rep.Restored != "" {
-		state = rep.After.State
-	}
 	return state, rep.Restored != "", nil
 }
 
@@ -251,10 +229,9 @@ func tokenState(tok token.Secret, f vault.Found) *store.TokenState {
 	return ts
 }
 
-// onMiss is claude-launch's fetch: the env file only, within the
-// launcher's deadline; a failure is a warning, for claude starts all the
-// same, with its own login.
-func (s *SyncCmd) onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
+// onMiss is claude-launch's fetch: the env file only; a failure is a warning, for claude
+// starts all the same, with its own login.
+func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
 		return nil
@@ -262,12 +239,8 @@ func (s *SyncCmd) onMiss(ctx context.Context, cfg *config.Config, logger *log.Lo
 	if err == nil {
 		var res store.SyncResult
 		var found vault.Found
-		res, found, err = syncFrom(ctx, cfg, client, true)
-		if err == nil && res.Action == store.ActionWritten {
-			_, _ = updateState(cfg, func(st *store.State) error {
-				st.Token = tokenState(res.Token, found)
-				return nil
-			})
+		if res, found, err = syncFrom(ctx, cfg, client, true); err == nil && res.Action == store.ActionWritten {
+			_, _ = updateState(cfg, func(st *store.State) error { st.Token = tokenState(res.Token, found); return nil })
 		}
 	}
 	if err != nil {
@@ -277,12 +250,7 @@ func (s *SyncCmd) onMiss(ctx context.Context, cfg *config.Config, logger *log.Lo
 	return nil
 }
 
-// stateWait bounds the wait for the state file's lock: another sync
-// holds it for a few milliseconds.
-const stateWait = 5 * time.Second
-
-// updateState changes the state file of these settings; without a home
-// directory there is none.
+// updateState changes the state file of these settings; without a home directory there is none.
 func updateState(cfg *config.Config, change func(*store.State) error) (warn, err error) {
 	if cfg.StateDir == "" {
 		var st store.State
