@@ -2,8 +2,7 @@ package config
 
 import "time"
 
-// Names of the settings. Users, scripts and units rely on them; they are
-// part of the interface.
+// Names of the settings: part of the interface, as users, scripts and units rely on them.
 const (
 	EnvConfig        = "CLAUDE_LAUNCH_CONFIG"
 	EnvDisable       = "CLAUDE_LAUNCH_DISABLE"
@@ -22,14 +21,12 @@ const (
 	EnvBackups       = "CLAUDE_LAUNCH_BACKUPS"
 	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
 
-	// claude's own: where it keeps its login. Read from the environment
-	// only, as claude reads it: a value in the config file would guard a
-	// directory claude does not use.
+	// claude's own: where it keeps its login. From the environment only, as claude reads it: one in
+	// the config file would guard a directory claude does not use.
 	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
 
-	// Vault's own variables, as the Vault CLI reads them. They may stand in
-	// the config file too, so that a timer that never saw a shell finds
-	// Vault. VAULT_TOKEN is a secret and may not.
+	// Vault's own, as its CLI reads them; they may stand in the config file too, so that a timer that
+	// never saw a shell finds Vault. VAULT_TOKEN is a secret and may not.
 	EnvVaultAddr      = "VAULT_ADDR"
 	EnvVaultCACert    = "VAULT_CACERT"
 	EnvVaultCAPath    = "VAULT_CAPATH"
@@ -49,8 +46,7 @@ const (
 	EnvT3ServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
 	EnvT3ServerMemoryMax  = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 
-	// Set by t3-serve-launch for the agents its server starts: the
-	// directory of the agents' cgroups, and each agent's memory limit.
+	// Set by t3-serve-launch for its server's agents: their cgroups' directory, each one's memory limit.
 	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
 	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
 )
@@ -73,7 +69,6 @@ const (
 	DefaultServerMemoryLow  = 512 << 20
 	DefaultPaneMemoryMax    = 4 << 30
 
-	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT: the bound exists
-	// so that no agent waits long for Vault.
+	// MaxVaultTimeout bounds CLAUDE_LAUNCH_VAULT_TIMEOUT, so that no agent waits long for Vault.
 	MaxVaultTimeout = time.Minute
 )
