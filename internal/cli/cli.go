@@ -1,9 +1,5 @@
-// Package cli is what claude-auth-sync and t3-serve-launch share around
-// kong: the flags of the settings, derived from package config's table
-// (their help, placeholders and defaults come from it; their values go
-// through its one parser), the version flag, and the logger. claude-launch
-// reads the same settings through package config alone and links neither
-// kong nor the logger.
+// Package cli is what claude-auth-sync and t3-serve-launch share around kong: the settings' flags,
+// derived from package config's table and parsed by it, the version flag, and the logger.
 package cli
 
 import (
@@ -29,8 +25,7 @@ type Base struct {
 // shared holds the flags every command takes, listed after a command's own.
 var shared = &kong.Group{Key: "shared", Title: "Shared flags (a setting's flag wins over its variable, which wins over the config file):"}
 
-// addFlags adds to the model a flag for each setting of prog, its help,
-// placeholder and name from the table: a flag is named there alone.
+// addFlags adds to the model a flag for each setting of prog, named and described by the table alone.
 func addFlags(prog config.Prog) kong.Option {
 	return kong.PostBuild(func(k *kong.Kong) error {
 		mappers := kong.NewRegistry().RegisterDefaults()
@@ -54,8 +49,7 @@ func addFlags(prog config.Prog) kong.Option {
 	})
 }
 
-// New is the parser of cli, a kong CLI embedding Base, with the flags of
-// prog's settings.
+// New is the parser of cli, a kong CLI embedding Base, with the flags of prog's settings.
 func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 	parser, err := kong.New(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags(prog),
 		kong.Vars{"version": version.String()}, kong.ConfigureHelp(kong.HelpOptions{FlagsLast: true, Compact: true}))
@@ -65,11 +59,9 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 	return parser
 }
 
-// Parse parses args with New, then reads every setting: flags first, then
-// the environment, then the config file. A command line that does not
-// parse, or a bad flag value, is printed as a usage error and ok is false:
-// exit with launch.ExitUsage. Problems of the environment and the config
-// file come back for the caller to log, once.
+// Parse parses args with New, then reads every setting (config.Load). A command line that does not
+// parse, or a bad flag value, is printed as a usage error and ok is false: exit with
+// launch.ExitUsage. Problems of the environment and the config file come back to log, once.
 func Parse(cli any, prog config.Prog, name, description string, args []string) (
 	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
 	parser := New(cli, prog, name, description)
@@ -92,19 +84,16 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 		return nil, cfg, nil, false
 	}
 	cfg, problems = config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
-	var rest []config.Problem
 	for _, p := range problems {
 		if p.Flag {
 			parser.Errorf("%s", p.Error())
 			return nil, cfg, nil, false
 		}
-		rest = append(rest, p)
 	}
-	return kctx, cfg, rest, true
+	return kctx, cfg, problems, true
 }
 
-// FlagValues are the flags of settings given on the command line, as
-// config.Input.Flags wants them.
+// FlagValues are the flags of settings given on the command line, as config.Input.Flags wants them.
 func FlagValues(kctx *kong.Context) map[string]string {
 	out := map[string]string{}
 	for _, f := range kctx.Flags() {
@@ -115,18 +104,17 @@ func FlagValues(kctx *kong.Context) map[string]string {
 	return out
 }
 
-// NewLogger logs to stderr (stdout belongs to results or to the program
-// exec'd next) with prefix and without timestamps, like claude-launch's own
-// lines: a person at a terminal does not need them, and journald adds its
-// own to the timer's. It never queries the terminal (see Colour).
+// NewLogger logs to stderr (stdout belongs to results or to the program exec'd next) with prefix and
+// without timestamps, like claude-launch's own lines; journald adds its own. Colour only on a
+// terminal, with NO_COLOR empty and TERM not dumb (no-color.org).
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	// Not the *os.File itself: on a terminal, termenv would ask it for its
-	// colours and cursor and wait up to 10 s for answers nobody sends.
+	// Not the *os.File itself: on a terminal, termenv would ask it for its colours and cursor and
+	// wait up to 10 s for answers nobody sends.
 	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
 	l.SetColorProfile(termenv.Ascii)
-	if Colour(os.Stderr, os.Getenv) {
+	if term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
 		l.SetColorProfile(termenv.ANSI256)
 	}
 	return l
@@ -137,13 +125,6 @@ type stderr struct{}
 
 func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }
 
-// Colour reports whether diagnostics on f may be coloured: f is a terminal,
-// NO_COLOR is unset or empty, and TERM is not dumb (no-color.org; gh and
-// systemd follow the same rule).
-func Colour(f *os.File, getenv func(string) string) bool {
-	return term.IsTerminal(int(f.Fd())) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
-}
-
 // Warn logs each problem of the settings once.
 func Warn(logger *log.Logger, problems []config.Problem) {
 	for _, p := range problems {
@@ -151,9 +132,8 @@ func Warn(logger *log.Logger, problems []config.Problem) {
 	}
 }
 
-// redactArgs takes out of a parser's message every argument, or flag
-// value, that may be a credential (config.MayBeSecret): kong quotes the
-// argument it could not place.
+// redactArgs takes out of a parser's message every argument or flag value that may be a credential
+// (config.MayBeSecret): kong quotes the argument it could not place.
 func redactArgs(msg string, args []string) string {
 	for _, a := range args {
 		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {

@@ -17,19 +17,13 @@ import (
 //go:embed docs.tmpl
 var docsText string
 
-// WriteDocs writes app's man page and its bash, zsh and fish completions
-// under dir (a share/ tree), and claude-launch's man page, from the kong
-// model and the settings table through docs.tmpl.
+// WriteDocs writes app's man page and its bash, zsh and fish completions under dir (a share/ tree),
+// and claude-launch's man page, from the kong model and the settings table through docs.tmpl.
 func WriteDocs(dir string, app *kong.Application) error {
 	t, err := template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
 		"file": func(f *kong.Flag) bool { return slices.Contains([]string{"PATH", "DIR"}, f.FormatPlaceHolder()) },
-		"visible": func(flags []*kong.Flag) (out []*kong.Flag) {
-			for _, f := range flags {
-				if !f.Hidden {
-					out = append(out, f)
-				}
-			}
-			return out
+		"visible": func(flags []*kong.Flag) []*kong.Flag {
+			return slices.DeleteFunc(slices.Clone(flags), func(f *kong.Flag) bool { return f.Hidden })
 		}}).Parse(docsText)
 	if err != nil {
 		return err
