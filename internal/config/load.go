@@ -91,16 +91,22 @@ func (p Problem) Error() string {
 // never fails: every setting ends up with a usable value.
 func Load(in Input) (c Config, problems []Problem) {
 	getenv := Getenv(in.Environ)
-	var file map[string]fileValue
+	var file map[string]token.Assignment
 	// The config file's own path comes from a flag or the environment.
 	cfgSetting := Lookup(EnvConfig)
 	problems = apply(&c, cfgSetting, in, nil, getenv, problems)
 	if !in.NoFile && c.File != "" {
-		var fp []Problem
-		file, fp = readFile(c.File)
-		problems = append(problems, fp...)
-		if file == nil && len(fp) == 0 {
-			problems = append(problems, namedButMissing(c.File, cfgSetting, in, getenv)...)
+		n := len(problems)
+		file, problems = readFile(c.File, problems)
+		// One that a flag or the environment names must exist, or the settings meant silently do not
+		// apply (the default file may be absent).
+		reason := "does not exist, so none of its settings apply: create it, or "
+		switch {
+		case file != nil || len(problems) > n:
+		case in.Flags[cfgSetting.Flag] != "":
+			problems = append(problems, Problem{Name: "--" + cfgSetting.Flag, Value: c.File, Reason: reason + "leave the flag out", Flag: true})
+		case getenv(EnvConfig) != "":
+			problems = append(problems, Problem{Name: EnvConfig, Value: c.File, Reason: reason + "unset " + EnvConfig})
 		}
 	}
 	if file == nil {
@@ -111,20 +117,14 @@ func Load(in Input) (c Config, problems []Problem) {
 			problems = apply(&c, s, in, file, getenv, problems)
 		}
 	}
-	problems = append(problems, unknownVars(in.Environ)...)
+	problems = unknownVars(in.Environ, problems)
 	// The config file's, in line order after the others.
 	slices.SortStableFunc(problems, func(a, b Problem) int { return a.line - b.line })
 	return c, problems
 }
 
-// fileValue is a value from the config file and the line it stands on.
-type fileValue struct {
-	value string
-	line  int
-}
-
 // apply sets s from the first source that has a non-empty value.
-func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv func(string) string, problems []Problem) []Problem {
+func apply(c *Config, s *Setting, in Input, file map[string]token.Assignment, getenv env, problems []Problem) []Problem {
 	if s.Flag != "" {
 		if v := in.Flags[s.Flag]; v != "" {
 			if err := s.set(c, v, getenv); err != nil {
@@ -137,7 +137,7 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 	v, where, line := getenv(s.Name), "", 0
 	if v == "" {
 		if fv, ok := file[s.Name]; ok && !s.NotInFile {
-			v, where, line = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line), fv.line
+			v, where, line = fv.Value, "config file "+c.File+" line "+strconv.Itoa(fv.Line), fv.Line
 		}
 	}
 	using := cmp.Or(s.DefaultHelp, s.Default)
@@ -173,61 +173,47 @@ type Origin struct{ Source, Value string }
 // secrets may not stand in the config file, which need not be private.
 var secrets = []string{EnvVaultToken, token.EnvVar}
 
-// namedButMissing is the problem of a config file that a flag or the environment names and that
-// does not exist: the settings meant would silently not apply. (The default file may be absent.)
-func namedButMissing(path string, s *Setting, in Input, getenv func(string) string) []Problem {
-	reason := "does not exist, so none of its settings apply: create it, or "
-	switch {
-	case in.Flags[s.Flag] != "":
-		return []Problem{{Name: "--" + s.Flag, Value: path, Reason: reason + "leave the flag out", Flag: true}}
-	case getenv(s.Name) != "":
-		return []Problem{{Name: s.Name, Value: path, Reason: reason + "unset " + s.Name}}
-	}
-	return nil
-}
-
 // readFile reads the config file at path into values by name. A missing file is no problem here; an
 // unsafe one, or one in a directory others may write (they could replace it), is ignored with one.
-func readFile(path string) (map[string]fileValue, []Problem) {
+func readFile(path string, problems []Problem) (map[string]token.Assignment, []Problem) {
 	data, err := token.ReadSmallFile(path, "config file", token.Trusted, " or fix it")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, problems
 	}
 	if err == nil {
 		err = token.CheckDirOf(path, "config file")
 	}
 	if err != nil {
-		return nil, []Problem{{Reason: err.Error() + "; its settings are ignored"}}
+		return nil, append(problems, Problem{Reason: err.Error() + "; its settings are ignored"})
 	}
 	as, bad := token.ParseAssignments(data)
-	var problems []Problem
-	where := "config file " + path
+	where := "config file " + path + " line "
 	for _, e := range bad {
-		problems = append(problems, Problem{Where: where + " line " + strconv.Itoa(e.Line), Reason: e.Reason + "; that line is ignored", line: e.Line})
+		problems = append(problems, Problem{Where: where + strconv.Itoa(e.Line), Reason: e.Reason + "; that line is ignored", line: e.Line})
 	}
-	vals := make(map[string]fileValue, len(as))
+	vals := make(map[string]token.Assignment, len(as))
 	for _, a := range as {
-		at := where + " line " + strconv.Itoa(a.Line)
-		s := Lookup(a.Name)
-		switch {
+		var reason string
+		switch s := Lookup(a.Name); {
 		case slices.Contains(secrets, a.Name):
-			problems = append(problems, Problem{Where: at, Name: a.Name, line: a.Line,
-				Reason: "is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)"})
+			reason = "is a secret, and the config file is not a place for one; ignored " +
+				"(the Vault token belongs in ~/.vault-token, written by `vault login`)"
 		case s == nil:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is not a setting" + suggest(a.Name) + "; ignored", line: a.Line})
+			reason = "is not a setting" + suggest(a.Name) + "; ignored"
 		case s.NotInFile:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "cannot be set in the config file; ignored", line: a.Line})
+			reason = "cannot be set in the config file; ignored"
 		default:
-			vals[a.Name] = fileValue{value: a.Value, line: a.Line}
+			vals[a.Name] = a
+			continue
 		}
+		problems = append(problems, Problem{Where: where + strconv.Itoa(a.Line), Name: a.Name, Reason: reason, line: a.Line})
 	}
 	return vals, problems
 }
 
 // unknownVars reports variables with this project's prefixes that are a slip of a setting's name
 // (CLAUDE_LAUNCH_VALT_MOUNT), which would otherwise be ignored without a word.
-func unknownVars(environ []string) []Problem {
-	var problems []Problem
+func unknownVars(environ []string, problems []Problem) []Problem {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
 		if value == "" || !strings.HasPrefix(name, "CLAUDE_LAUNCH_") && !strings.HasPrefix(name, "T3_SERVE_LAUNCH_") || Lookup(name) != nil {
