@@ -1,6 +1,83 @@
+// Package config is the one definition of every setting of the three programs: its variable, flag,
+// default, parser, and what a bad value does. claude-launch reads it from the environment, the
+// others derive their kong flags from it, and all three read the same config file, so a value means
+// the same everywhere. A bad value from the environment or the file is a warning and keeps the
+// default (a typo never stops an agent); a bad flag is a usage error (docs/configuration.md).
+//
+// It links only the standard library, token and memsize: it runs on the start-up path of every agent
+// (docs/startup.md).
 package config
 
-import "time"
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// Names of the settings: part of the interface, as users, scripts and units rely on them.
+const (
+	EnvConfig        = "CLAUDE_LAUNCH_CONFIG"
+	EnvDisable       = "CLAUDE_LAUNCH_DISABLE"
+	EnvClaude        = "CLAUDE_LAUNCH_CLAUDE"
+	EnvEnvFile       = "CLAUDE_LAUNCH_ENV_FILE"
+	EnvVaultMount    = "CLAUDE_LAUNCH_VAULT_MOUNT"
+	EnvVaultPath     = "CLAUDE_LAUNCH_VAULT_PATH"
+	EnvVaultField    = "CLAUDE_LAUNCH_VAULT_FIELD"
+	EnvVaultTimeout  = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
+	EnvNegativeTTL   = "CLAUDE_LAUNCH_NEGATIVE_TTL"
+	EnvLogLevel      = "CLAUDE_LAUNCH_LOG_LEVEL"
+	EnvDepth         = "CLAUDE_LAUNCH_DEPTH"
+	EnvMetricsFile   = "CLAUDE_LAUNCH_METRICS_FILE"
+	EnvOOMScoreAdj   = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+	EnvStateDir      = "CLAUDE_LAUNCH_STATE_DIR"
+	EnvBackups       = "CLAUDE_LAUNCH_BACKUPS"
+	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
+
+	// claude's own: where it keeps its login. From the environment only, as claude reads it: one in
+	// the config file would guard a directory claude does not use.
+	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
+
+	// Vault's own, as its CLI reads them; they may stand in the config file too, so that a timer that
+	// never saw a shell finds Vault. VAULT_TOKEN is a secret and may not.
+	EnvVaultAddr      = "VAULT_ADDR"
+	EnvVaultCACert    = "VAULT_CACERT"
+	EnvVaultCAPath    = "VAULT_CAPATH"
+	EnvVaultNamespace = "VAULT_NAMESPACE"
+	EnvVaultToken     = "VAULT_TOKEN"
+
+	// t3-serve-launch's own.
+	EnvT3Server           = "T3_SERVE_LAUNCH_SERVER"
+	EnvT3MemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvT3MemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvT3SwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
+	EnvT3OOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvT3Scope            = "T3_SERVE_LAUNCH_SCOPE"
+	EnvT3AllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
+	EnvT3AgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
+	EnvT3AgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
+	EnvT3ServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
+	EnvT3ServerMemoryMax  = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
+
+	// Set by t3-serve-launch for its server's agents: their cgroups' directory, each one's memory limit.
+	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
+	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
+)
+
+// Defaults of the settings.
+const (
+	DefaultVaultAddr     = "https://127.0.0.1:8200" // the Vault CLI's, without VAULT_ADDR
+	DefaultVaultMount    = "secret"
+	DefaultVaultPath     = "users/{user}/claude"
+	DefaultVaultField    = "setup_token"
+	DefaultVaultTimeout  = 2 * time.Second
+	DefaultLogLevel      = LevelWarn
+	DefaultMemoryMax     = 16 << 30
+	DefaultOOMPolicy     = "continue"
+	DefaultPaneMemoryMax = 4 << 30
+)
 
 // Config is every setting, as read.
 type Config struct {
@@ -51,4 +128,70 @@ type T3 struct {
 	Scope            string // the transient scope's name; "" for t3-serve-launch-PID
 	AllowUncapped    bool   // start the server even without its caps
 	AgentOOMScoreAdj int    // given to agents started under the server
+}
+
+// LockFile is the lock that serialises look-ups for this env file.
+func (c *Config) LockFile() string { return c.EnvFile + ".lock" }
+
+// NegativeCache records the last "no setup_token" answer. Its key changes with any change of where
+// the token is looked up, which makes a recorded answer stale.
+func (c *Config) NegativeCache() *token.NegativeCache {
+	key := "v1 uid=" + strconv.Itoa(os.Geteuid()) + " addr=" + c.VaultAddr + " ns=" + c.VaultNamespace +
+		" mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField
+	return &token.NegativeCache{Path: c.EnvFile + ".negative", Key: key, TTL: c.NegativeTTL}
+}
+
+// SyncCommand rewrites the env file from Vault: the hint for a bad one.
+const SyncCommand = "claude-auth-sync sync"
+
+// Resolver resolves these settings: getenv reads the Vault token (never from the config file), fetch
+// runs on a miss.
+func (c *Config) Resolver(getenv func(string) string, fetch token.Fetcher) *token.Resolver {
+	return &token.Resolver{Disabled: c.Disabled, EnvFile: c.EnvFile, Rewrite: SyncCommand, Timeout: c.VaultTimeout,
+		Negative: c.NegativeCache, HasVaultToken: func() bool { return token.HasVaultToken(getenv) }, Fetch: fetch}
+}
+
+// NoAnswer is the message for a Vault that gave no answer within the bound, the same whichever
+// program gave up waiting.
+func (c *Config) NoAnswer() string {
+	addr, hint := c.VaultAddr, "check VAULT_ADDR and the network, or raise "+EnvVaultTimeout
+	if addr == "" {
+		addr, hint = DefaultVaultAddr, UnsetVaultAddr
+	}
+	return "vault at " + addr + " did not answer within " + FormatDuration(c.VaultTimeout) + "; " + hint
+}
+
+// UnsetVaultAddr is what to do when Vault's default address, taken as VAULT_ADDR is not set, gives no
+// answer.
+const UnsetVaultAddr = "that is the default address, as VAULT_ADDR is not set: set VAULT_ADDR to your Vault server in the config file " +
+	"(~/.config/claude-launch/config)"
+
+// DefaultEnvFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-auth-sync/claude-oauth.env, or "" when
+// neither variable gives an absolute path.
+func DefaultEnvFile(getenv func(string) string) string {
+	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-auth-sync", "claude-oauth.env")
+}
+
+// DefaultStateDir is ${XDG_STATE_HOME:-$HOME/.local/state}/claude-auth-sync, or "" likewise.
+func DefaultStateDir(getenv func(string) string) string {
+	return underHome(getenv, "XDG_STATE_HOME", ".local/state", "claude-auth-sync", "")
+}
+
+// DefaultConfigFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-launch/config, or "" likewise.
+func DefaultConfigFile(getenv func(string) string) string {
+	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-launch", "config")
+}
+
+// underHome is ${xdg:-$HOME/fallback}/dir/file, or "" when neither gives an absolute path (the XDG
+// spec says to ignore a relative one). With xdg HOME, it is $HOME/dir/file.
+func underHome(getenv env, xdg, fallback, dir, file string) string {
+	base := getenv(xdg)
+	if !filepath.IsAbs(base) {
+		home := getenv("HOME")
+		if !filepath.IsAbs(home) {
+			return ""
+		}
+		base = filepath.Join(home, fallback)
+	}
+	return filepath.Join(base, dir, file)
 }

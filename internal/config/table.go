@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -78,12 +79,12 @@ var Settings = []*Setting{
 	{Name: EnvVaultTimeout, Launch: true, Flag: "vault-timeout", Of: ForSync | ForT3, Placeholder: "DURATION", Default: "2s",
 		Help: "Bound on the whole Vault look-up, lock wait included.",
 		set: func(c *Config, v string, _ env) error {
-			return duration(&c.VaultTimeout, v, DefaultVaultTimeout, MaxVaultTimeout)
+			return duration(&c.VaultTimeout, v, DefaultVaultTimeout, time.Minute)
 		}},
 	{Name: EnvNegativeTTL, Launch: true, Flag: "negative-ttl", Of: ForSync | ForT3, Placeholder: "DURATION", Default: "10m",
 		Help: "How long an answer of \"no setup token\" is believed.",
 		set: func(c *Config, v string, _ env) error {
-			return duration(&c.NegativeTTL, v, DefaultNegativeTTL, 24*time.Hour)
+			return duration(&c.NegativeTTL, v, 10*time.Minute, 24*time.Hour)
 		}},
 	{Name: EnvLogLevel, Launch: true, Flag: "log-level", Of: ForSync | ForT3, Placeholder: "LEVEL", Default: "warn",
 		Help: "Least severe messages to show on stderr: debug, info, warn or error.",
@@ -97,7 +98,7 @@ var Settings = []*Setting{
 		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, DefaultStateDir, getenv) }},
 	{Name: EnvBackups, Flag: "backups", Of: ForSync, Placeholder: "N", Default: "5",
 		Help: "How many backups of your rotating login to keep.",
-		set:  func(c *Config, v string, _ env) error { return integer(&c.Backups, v, DefaultBackups, 1, 100) }},
+		set:  func(c *Config, v string, _ env) error { return integer(&c.Backups, v, 5, 1, 100) }},
 	{Name: EnvClaudeConfigDir, NotInFile: true, DefaultHelp: "~/.claude",
 		Help: "claude's own: the directory that holds its login, .credentials.json.",
 		set: func(c *Config, v string, getenv env) error {
@@ -134,7 +135,7 @@ var Settings = []*Setting{
 	{Name: EnvT3MemoryHigh, Flag: "memory-high", Of: ForT3, Placeholder: "SIZE", Default: "12G",
 		Help: "Throttle the server's cgroup above this (MemoryHigh).",
 		set: func(c *Config, v string, _ env) error {
-			err := size(&c.T3.MemoryHigh, v, DefaultMemoryHigh)
+			err := size(&c.T3.MemoryHigh, v, 12<<30)
 			c.T3.MemoryHighSet = v != "" && err == nil
 			return err
 		}},
@@ -143,7 +144,7 @@ var Settings = []*Setting{
 		set:  func(c *Config, v string, _ env) error { return size(&c.T3.MemoryMax, v, DefaultMemoryMax) }},
 	{Name: EnvT3SwapMax, Flag: "swap-max", Of: ForT3, Placeholder: "SIZE", Default: "0",
 		Help: "Swap the cgroup may use (MemorySwapMax); 0 forbids swapping, which is what froze the machine.",
-		set:  func(c *Config, v string, _ env) error { return size(&c.T3.SwapMax, v, DefaultSwapMax) }},
+		set:  func(c *Config, v string, _ env) error { return size(&c.T3.SwapMax, v, 0) }},
 	{Name: EnvT3OOMPolicy, Flag: "oom-policy", Of: ForT3, Placeholder: "POLICY", Default: DefaultOOMPolicy,
 		Help: "What systemd does to the unit when one of its processes is OOM-killed: continue, stop or kill; continue keeps the server running.",
 		set:  func(c *Config, v string, _ env) error { return or(&c.T3.OOMPolicy, v, DefaultOOMPolicy, oomPolicy) }},
@@ -159,7 +160,7 @@ var Settings = []*Setting{
 		set: func(c *Config, v string, _ env) error { return size(&c.T3.AgentMemoryMax, v, 0) }},
 	{Name: EnvT3ServerMemoryLow, Flag: "server-memory-low", Of: ForT3, Placeholder: "SIZE", Default: "512M",
 		Help: "Memory of the server's own that the kernel spares when the unit is short (memory.low, cgroup v2).",
-		set:  func(c *Config, v string, _ env) error { return size(&c.T3.ServerMemoryLow, v, DefaultServerMemoryLow) }},
+		set:  func(c *Config, v string, _ env) error { return size(&c.T3.ServerMemoryLow, v, 512<<20) }},
 	{Name: EnvT3ServerMemoryMax, Flag: "server-memory-max", Of: ForT3, Placeholder: "SIZE", DefaultHelp: "a quarter of MemoryHigh",
 		Help: "Bound on the server with every process it starts other than its agents (terminals, builds, codex, git; cgroup v2), " +
 			"which never throttles: past it the kernel kills the one that grew, before the server and before the unit reaches MemoryHigh.",
@@ -174,26 +175,21 @@ var Settings = []*Setting{
 		Help: "oom_score_adj that every process the server starts gets (agents through claude-launch give it themselves), " +
 			"so the kernel picks them before the server; 0 leaves them alone.",
 		set: func(c *Config, v string, _ env) error {
-			return integer(&c.T3.AgentOOMScoreAdj, v, DefaultAgentOOMScoreAdj, 0, 1000)
+			return integer(&c.T3.AgentOOMScoreAdj, v, 500, 0, 1000)
 		}},
 }
 
 // Lookup returns the setting called name (a variable), nil if none.
-func Lookup(name string) *Setting {
-	for _, s := range Settings {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
-}
+func Lookup(name string) *Setting { return find(func(s *Setting) bool { return s.Name == name }) }
 
 // LookupFlag returns the setting whose flag is flag, nil if none.
 func LookupFlag(flag string) *Setting {
-	for _, s := range Settings {
-		if s.Flag != "" && s.Flag == flag {
-			return s
-		}
+	return find(func(s *Setting) bool { return flag != "" && s.Flag == flag })
+}
+
+func find(match func(*Setting) bool) *Setting {
+	if i := slices.IndexFunc(Settings, match); i >= 0 {
+		return Settings[i]
 	}
 	return nil
 }
