@@ -153,14 +153,11 @@ var docsText string
 // WriteDocs writes app's man page and its bash, zsh and fish completions under dir (a share/ tree),
 // and claude-launch's man page, from the kong model and the settings table through docs.tmpl.
 func WriteDocs(dir string, app *kong.Application) error {
-	t, err := template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
+	t := template.Must(template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
 		"file": func(f *kong.Flag) bool { return slices.Contains([]string{"PATH", "DIR"}, f.FormatPlaceHolder()) },
 		"visible": func(flags []*kong.Flag) []*kong.Flag {
 			return slices.DeleteFunc(slices.Clone(flags), func(f *kong.Flag) bool { return f.Hidden })
-		}}).Parse(docsText)
-	if err != nil {
-		return err
-	}
+		}}).Parse(docsText))
 	n := app.Name
 	d := map[string]any{"App": app, "Func": "_" + strings.ReplaceAll(n, "-", "_"), "Version": version.String(), "Settings": config.Settings}
 	for name, tmpl := range map[string]string{"man/man1/" + n + ".1": "man", "bash-completion/completions/" + n: "bash",
@@ -194,14 +191,5 @@ func short(help string) string {
 	if i := strings.Index(help, ". "); i > 0 {
 		help = help[:i]
 	}
-	help = strings.ReplaceAll(strings.TrimSuffix(help, "."), ":", ",")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\'':
-			return '’'
-		case strings.ContainsRune("\"[]\\`$", r):
-			return -1
-		}
-		return r
-	}, help)
+	return strings.NewReplacer(":", ",", "'", "’", "\"", "", "[", "", "]", "", "\\", "", "`", "", "$", "").Replace(strings.TrimSuffix(help, "."))
 }

@@ -29,12 +29,8 @@ type Input struct {
 // What people type into settings (2s, ~/path, host:8200, 12884901888) is short or has a separator.
 func MayBeSecret(v string) bool {
 	for _, w := range strings.Fields(v) {
-		for _, m := range []string{"sk-ant-", "hvs.", "hvb.", "hvr."} {
-			if strings.Contains(w, m) {
-				return true
-			}
-		}
-		if (strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && tokenChars(w[2:]) ||
+		if strings.Contains(w, "sk-ant-") || strings.Contains(w, "hvs.") || strings.Contains(w, "hvb.") || strings.Contains(w, "hvr.") ||
+			(strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && tokenChars(w[2:]) ||
 			len(w) >= 24 && tokenChars(w) && strings.Trim(w, "0123456789") != "" {
 			return true
 		}
