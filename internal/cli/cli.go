@@ -29,8 +29,7 @@ type Base struct {
 // shared holds the flags every command takes, listed after a command's own.
 var shared = &kong.Group{Key: "shared", Title: "Shared flags (a setting's flag wins over its variable, which wins over the config file):"}
 
-// New is the parser of cli, a kong CLI embedding Base, with a flag for each setting of prog, named and
-// described by the table alone.
+// New is the parser of cli, a kong CLI embedding Base, with a flag for each setting of prog, from the table.
 func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 	addFlags := kong.PostBuild(func(k *kong.Kong) error {
 		mappers := kong.NewRegistry().RegisterDefaults()
@@ -60,9 +59,8 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 	return parser
 }
 
-// Parse parses args with New, then reads every setting (config.Load). A command line that does not
-// parse, or a bad flag value, is printed as a usage error and ok is false: exit with
-// launch.ExitUsage. Problems of the environment and the config file come back to log, once.
+// Parse parses args with New, then reads every setting (config.Load). A usage error is printed and ok is false
+// (exit launch.ExitUsage); problems of the environment and the config file come back to log, once.
 func Parse(cli any, prog config.Prog, name, description string, args []string) (
 	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
 	parser := New(cli, prog, name, description)
@@ -105,14 +103,12 @@ func FlagValues(kctx *kong.Context) map[string]string {
 	return out
 }
 
-// NewLogger logs to stderr (stdout belongs to results or to the program exec'd next) with prefix and
-// without timestamps, like claude-launch's own lines; journald adds its own. Colour only on a
-// terminal, with NO_COLOR empty and TERM not dumb (no-color.org).
+// NewLogger logs to stderr (stdout is for results) with prefix, without timestamps, like claude-launch;
+// in colour only on a terminal, with NO_COLOR empty and TERM not dumb (no-color.org).
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	// Not the *os.File itself: on a terminal, termenv would ask it for its colours and cursor and
-	// wait up to 10 s for answers nobody sends.
+	// Not the *os.File: termenv would query the terminal and wait up to 10 s for answers nobody sends.
 	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
 	l.SetColorProfile(termenv.Ascii)
 	if term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
@@ -133,8 +129,7 @@ func Warn(logger *log.Logger, problems []config.Problem) {
 	}
 }
 
-// redactArgs takes out of a parser's message every argument or flag value that may be a credential
-// (config.MayBeSecret): kong quotes the argument it could not place.
+// redactArgs takes out of kong's message (which quotes what it could not place) every config.MayBeSecret argument.
 func redactArgs(msg string, args []string) string {
 	for _, a := range args {
 		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
@@ -150,8 +145,7 @@ func redactArgs(msg string, args []string) string {
 //go:embed docs.tmpl
 var docsText string
 
-// WriteDocs writes app's man page and its bash, zsh and fish completions under dir (a share/ tree),
-// and claude-launch's man page, from the kong model and the settings table through docs.tmpl.
+// WriteDocs writes app's and claude-launch's man pages and app's completions under dir (a share/ tree), by docs.tmpl.
 func WriteDocs(dir string, app *kong.Application) error {
 	t := template.Must(template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
 		"file": func(f *kong.Flag) bool { return slices.Contains([]string{"PATH", "DIR"}, f.FormatPlaceHolder()) },

@@ -2,10 +2,8 @@
 // default, parser, and what a bad value does. claude-launch reads it from the environment, the
 // others derive their kong flags from it, and all three read the same config file, so a value means
 // the same everywhere. A bad value from the environment or the file is a warning and keeps the
-// default (a typo never stops an agent); a bad flag is a usage error (docs/configuration.md).
-//
-// It links only the standard library, token and memsize: it runs on the start-up path of every agent
-// (docs/startup.md).
+// default (a typo never stops an agent); a bad flag is a usage error (docs/configuration.md). It links
+// only the standard library, token and memsize: it runs on every agent's start-up (docs/startup.md).
 package config
 
 import (
@@ -36,12 +34,10 @@ const (
 	EnvBackups       = "CLAUDE_LAUNCH_BACKUPS"
 	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
 
-	// claude's own: where it keeps its login. From the environment only, as claude reads it: one in
-	// the config file would guard a directory claude does not use.
+	// claude's own login directory: from the environment only, as claude reads it, never the config file.
 	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
 
-	// Vault's own, as its CLI reads them; they may stand in the config file too, so that a timer that
-	// never saw a shell finds Vault. VAULT_TOKEN is a secret and may not.
+	// Vault's own; in the config file too, so that a timer finds Vault, except VAULT_TOKEN, a secret.
 	EnvVaultAddr      = "VAULT_ADDR"
 	EnvVaultCACert    = "VAULT_CACERT"
 	EnvVaultCAPath    = "VAULT_CAPATH"
@@ -114,8 +110,7 @@ type T3 struct {
 // LockFile is the lock that serialises look-ups for this env file.
 func (c *Config) LockFile() string { return c.EnvFile + ".lock" }
 
-// NegativeCache records the last "no setup_token" answer. Its key changes with any change of where
-// the token is looked up, which makes a recorded answer stale.
+// NegativeCache records the last "no setup_token" answer, keyed by where the token is looked up.
 func (c *Config) NegativeCache() *token.NegativeCache {
 	key := "v1 uid=" + strconv.Itoa(os.Geteuid()) + " addr=" + c.VaultAddr + " ns=" + c.VaultNamespace +
 		" mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField
@@ -125,15 +120,13 @@ func (c *Config) NegativeCache() *token.NegativeCache {
 // SyncCommand rewrites the env file from Vault: the hint for a bad one.
 const SyncCommand = "claude-auth-sync sync"
 
-// Resolver resolves these settings: getenv reads the Vault token (never from the config file), fetch
-// runs on a miss.
+// Resolver resolves these settings: getenv reads the Vault token (never the config file), fetch runs on a miss.
 func (c *Config) Resolver(getenv func(string) string, fetch token.Fetcher) *token.Resolver {
 	return &token.Resolver{Disabled: c.Disabled, EnvFile: c.EnvFile, Rewrite: SyncCommand, Timeout: c.VaultTimeout,
 		Negative: c.NegativeCache, HasVaultToken: func() bool { return token.HasVaultToken(getenv) }, Fetch: fetch}
 }
 
-// NoAnswer is the message for a Vault that gave no answer within the bound, the same whichever
-// program gave up waiting.
+// NoAnswer is the message for a Vault that gave no answer within the bound, whichever program waited.
 func (c *Config) NoAnswer() string {
 	addr, hint := c.VaultAddr, "check VAULT_ADDR and the network, or raise "+EnvVaultTimeout
 	if addr == "" {
@@ -142,23 +135,21 @@ func (c *Config) NoAnswer() string {
 	return "vault at " + addr + " did not answer within " + FormatDuration(c.VaultTimeout) + "; " + hint
 }
 
-// UnsetVaultAddr is what to do when Vault's default address, taken as VAULT_ADDR is not set, gives no
-// answer.
+// UnsetVaultAddr is what to do when Vault's default address, taken as VAULT_ADDR is not set, gives no answer.
 const UnsetVaultAddr = "that is the default address, as VAULT_ADDR is not set: set VAULT_ADDR to your Vault server in the config file " +
 	"(~/.config/claude-launch/config)"
 
-// DefaultEnvFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-auth-sync/claude-oauth.env, or "" when
-// neither variable gives an absolute path.
+// DefaultEnvFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-auth-sync/claude-oauth.env, or "" (underHome).
 func DefaultEnvFile(getenv func(string) string) string {
 	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-auth-sync", "claude-oauth.env")
 }
 
-// DefaultStateDir is ${XDG_STATE_HOME:-$HOME/.local/state}/claude-auth-sync, or "" likewise.
+// DefaultStateDir is ${XDG_STATE_HOME:-$HOME/.local/state}/claude-auth-sync, or "" (underHome).
 func DefaultStateDir(getenv func(string) string) string {
 	return underHome(getenv, "XDG_STATE_HOME", ".local/state", "claude-auth-sync", "")
 }
 
-// DefaultConfigFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-launch/config, or "" likewise.
+// DefaultConfigFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-launch/config, or "" (underHome).
 func DefaultConfigFile(getenv func(string) string) string {
 	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-launch", "config")
 }

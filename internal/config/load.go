@@ -14,8 +14,7 @@ import (
 // Input is what Load reads.
 type Input struct {
 	Environ []string // as received; a name given twice means its first value, as getenv says
-	// Flags maps a flag name ("vault-timeout") to its value on the command line. Flags win over
-	// everything, and a bad one is a usage error (Problem.Flag).
+	// Flags maps a flag name ("vault-timeout") to its value; they win, and a bad one is a usage error.
 	Flags  map[string]string
 	NoFile bool // skip the config file
 	// Launch loads only the settings claude-launch reads (Setting.Launch); the others stay zero.
@@ -23,10 +22,9 @@ type Input struct {
 	Origins map[string]Origin // if not nil, gets where each setting's value came from
 }
 
-// MayBeSecret says whether a value could be a credential pasted in the wrong place, and so must not
-// be echoed: a word of it holds a token's marker (sk-ant-, hvs., hvb., hvr.), looks like a legacy
-// Vault token (s. or b. and 24 or more token characters), or is a long run of token characters alone.
-// What people type into settings (2s, ~/path, host:8200, 12884901888) is short or has a separator.
+// MayBeSecret says whether a value could be a pasted credential, never to be echoed: a word of it holds a token's
+// marker (sk-ant-, hvs., hvb., hvr.), looks like a legacy Vault token (s. or b. and 24+ token characters), or is a
+// long run of token characters. What people type into settings (2s, ~/path, host:8200) is short or has a separator.
 func MayBeSecret(v string) bool {
 	for _, w := range strings.Fields(v) {
 		if strings.Contains(w, "sk-ant-") || strings.Contains(w, "hvs.") || strings.Contains(w, "hvb.") || strings.Contains(w, "hvr.") ||
@@ -45,8 +43,7 @@ func tokenChars(w string) bool {
 	})
 }
 
-// Problem is one setting that could not be used as given. Its message says where the value came
-// from, why it was refused, and what is used instead; the value only if not maybe a credential.
+// Problem is one setting that could not be used as given: where, why, what instead; the value unless MayBeSecret.
 type Problem struct {
 	Name  string // the variable or, for a flag, "--flag"
 	Value string // the value refused
@@ -94,8 +91,7 @@ func Load(in Input) (c Config, problems []Problem) {
 	if !in.NoFile && c.File != "" {
 		n := len(problems)
 		file, problems = readFile(c.File, problems)
-		// One that a flag or the environment names must exist, or the settings meant silently do not
-		// apply (the default file may be absent).
+		// One that a flag or the environment names must exist (the default may be absent).
 		reason := "does not exist, so none of its settings apply: create it, or "
 		switch {
 		case file != nil || len(problems) > n:
@@ -162,15 +158,13 @@ func (in Input) origin(s *Setting, source, value string) {
 	}
 }
 
-// Origin is where a setting's value came from ("flag --x", "environment", "config file PATH line N"
-// or "default") and the value as given.
+// Origin is where a setting's value came from ("flag --x", "environment", "config file PATH line N", "default"), and it.
 type Origin struct{ Source, Value string }
 
 // secrets may not stand in the config file, which need not be private.
 var secrets = []string{EnvVaultToken, token.EnvVar}
 
-// readFile reads the config file at path into values by name. A missing file is no problem here; an
-// unsafe one, or one in a directory others may write (they could replace it), is ignored with one.
+// readFile reads the config file by name; a missing one is no problem, an unsafe one (or its directory) is ignored.
 func readFile(path string, problems []Problem) (map[string]token.Assignment, []Problem) {
 	data, err := token.ReadSmallFile(path, "config file", token.Trusted, " or fix it")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -207,8 +201,7 @@ func readFile(path string, problems []Problem) (map[string]token.Assignment, []P
 	return vals, problems
 }
 
-// unknownVars reports variables with this project's prefixes that are a slip of a setting's name
-// (CLAUDE_LAUNCH_VALT_MOUNT), which would otherwise be ignored without a word.
+// unknownVars reports variables with this project's prefixes that are a slip of a setting's name (..._VALT_MOUNT).
 func unknownVars(environ []string, problems []Problem) []Problem {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")

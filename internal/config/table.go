@@ -44,8 +44,7 @@ func (s *Setting) FlagHelp() string {
 	return h + " ($" + s.Name + ")"
 }
 
-// Settings is every setting, in the order help lists them. Every entry is a constant (no captured
-// variables), so the table sits in the binary's data instead of being built on every launch.
+// Settings is every setting, in help's order; constant entries, so it is data, not built on every launch.
 var Settings = []*Setting{
 	{Name: EnvConfig, Launch: true, Flag: "config", Of: ForSync | ForT3, Placeholder: "PATH", NotInFile: true,
 		Help:        "Config file of settings, in the env file's NAME=value syntax.",

@@ -9,18 +9,15 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/cgroup/memsize"
 )
 
-// badValue is why a value was refused, said after the value, and what is used instead when that is
-// not the setting's default.
+// badValue is why a value was refused, and what is used instead when that is not the setting's default.
 type badValue struct{ why, using string }
 
 func (b *badValue) Error() string { return b.why }
 
 func bad(why string) error { return &badValue{why: why} }
 
-// The readers below put a setting's value into dst, or its default when the value is "" or refused;
-// they take only constants and top-level functions, so that the settings table stays static data.
-
-// or sets dst to parse(v), or to def when v is "" or parse refuses it.
+// or sets dst to parse(v), or to def when v is "" or refused. The readers take only constants and top-level
+// functions, so that the settings table stays static data.
 func or[T any](dst *T, v string, def T, parse func(string) (T, error)) error {
 	*dst = def
 	if v == "" {
@@ -49,8 +46,7 @@ func pathOr(dst *string, v string, def func(env) string, getenv env) error {
 	return err
 }
 
-// plainWord refuses blanks, control characters and quotes: a Vault field or mount name that holds
-// one is a paste accident.
+// plainWord refuses blanks, control characters and quotes: in a Vault name, a paste accident.
 func plainWord(v string) (string, error) {
 	if strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' || r == '\'' || r == '\\' }) {
 		return "", bad("holds a blank, a quote or a control character")
@@ -58,8 +54,7 @@ func plainWord(v string) (string, error) {
 	return v, nil
 }
 
-// vaultName checks a mount or a secret path: no blanks, no "." or ".." segments, surrounding slashes
-// dropped; a path may use {user} and no other placeholder.
+// vaultName checks a mount or secret path: no blank, "." or ".." segment; slashes trimmed; only a path has {user}.
 func vaultName(v string, path bool) (string, error) {
 	if _, err := plainWord(v); err != nil {
 		return "", err
@@ -84,8 +79,7 @@ func vaultName(v string, path bool) (string, error) {
 	return t, nil
 }
 
-// switchOn reads 1 or 0 (true, yes, on; false, no, off) into dst, false for "". Anything else sets
-// dst to ifBad and is refused; using says what that means when it is not the default.
+// switchOn reads 1 or 0 (true, yes, on; false, no, off), false for ""; anything else is refused, dst ifBad (using).
 func switchOn(dst *bool, v string, ifBad bool, using string) error {
 	switch v {
 	case "", "0", "false", "no", "off":
@@ -99,8 +93,8 @@ func switchOn(dst *bool, v string, ifBad bool, using string) error {
 	return nil
 }
 
-// program reads the real program to run into dst: an absolute path, or a name looked up in PATH; ""
-// for the default PATH search. A relative path is refused with why, the PATH search (using) instead.
+// program reads an absolute path or a name to look up in PATH, "" for the PATH search, which (using) replaces a
+// relative path, refused with why.
 func program(dst *string, v, why, using string) error {
 	*dst = ""
 	if !filepath.IsAbs(v) && strings.Contains(v, "/") {
@@ -141,8 +135,7 @@ func size(dst *uint64, v string, def uint64) error {
 	})
 }
 
-// unitName accepts what systemd accepts in a unit name: ASCII letters, digits and ":-_.\", with
-// ".scope" optional at the end.
+// unitName accepts what systemd accepts in a unit name: ASCII letters, digits and ":-_.\" (".scope" optional).
 func unitName(v string) (string, error) {
 	if len(v) > 240 {
 		return "", bad("is longer than a unit name may be")
