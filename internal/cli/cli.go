@@ -1,17 +1,17 @@
-// Package cli is what claude-auth-sync and t3-serve-launch share around
-// kong: the flags of the settings, derived from package config's table
-// (their help, placeholders and defaults come from it; their values go
-// through its one parser), the version flag, and the logger. claude-launch
-// reads the same settings through package config alone and links neither
-// kong nor the logger.
+// Package cli is what claude-auth-sync and t3-serve-launch share around kong: the settings' flags,
+// derived from package config's table and parsed by it, the version flag, and the logger.
 package cli
 
 import (
+	"bytes"
+	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"text/template"
 
 	"github.com/alecthomas/kong"
 	"github.com/charmbracelet/log"
@@ -29,10 +29,9 @@ type Base struct {
 // shared holds the flags every command takes, listed after a command's own.
 var shared = &kong.Group{Key: "shared", Title: "Shared flags (a setting's flag wins over its variable, which wins over the config file):"}
 
-// addFlags adds to the model a flag for each setting of prog, its help,
-// placeholder and name from the table: a flag is named there alone.
-func addFlags(prog config.Prog) kong.Option {
-	return kong.PostBuild(func(k *kong.Kong) error {
+// New is the parser of cli, a kong CLI embedding Base, with a flag for each setting of prog, from the table.
+func New(cli any, prog config.Prog, name, description string) *kong.Kong {
+	addFlags := kong.PostBuild(func(k *kong.Kong) error {
 		mappers := kong.NewRegistry().RegisterDefaults()
 		for _, f := range k.Model.Flags {
 			f.Group = shared
@@ -52,12 +51,7 @@ func addFlags(prog config.Prog) kong.Option {
 		}
 		return nil
 	})
-}
-
-// New is the parser of cli, a kong CLI embedding Base, with the flags of
-// prog's settings.
-func New(cli any, prog config.Prog, name, description string) *kong.Kong {
-	parser, err := kong.New(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags(prog),
+	parser, err := kong.New(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags,
 		kong.Vars{"version": version.String()}, kong.ConfigureHelp(kong.HelpOptions{FlagsLast: true, Compact: true}))
 	if err != nil {
 		panic(err) // the CLI struct itself is wrong: a programming error
@@ -65,11 +59,8 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 	return parser
 }
 
-// Parse parses args with New, then reads every setting: flags first, then
-// the environment, then the config file. A command line that does not
-// parse, or a bad flag value, is printed as a usage error and ok is false:
-// exit with launch.ExitUsage. Problems of the environment and the config
-// file come back for the caller to log, once.
+// Parse parses args with New, then reads every setting (config.Load). A usage error is printed and ok is false
+// (exit launch.ExitUsage); problems of the environment and the config file come back to log, once.
 func Parse(cli any, prog config.Prog, name, description string, args []string) (
 	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
 	parser := New(cli, prog, name, description)
@@ -92,19 +83,16 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 		return nil, cfg, nil, false
 	}
 	cfg, problems = config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
-	var rest []config.Problem
 	for _, p := range problems {
 		if p.Flag {
 			parser.Errorf("%s", p.Error())
 			return nil, cfg, nil, false
 		}
-		rest = append(rest, p)
 	}
-	return kctx, cfg, rest, true
+	return kctx, cfg, problems, true
 }
 
-// FlagValues are the flags of settings given on the command line, as
-// config.Input.Flags wants them.
+// FlagValues are the flags of settings given on the command line, as config.Input.Flags wants them.
 func FlagValues(kctx *kong.Context) map[string]string {
 	out := map[string]string{}
 	for _, f := range kctx.Flags() {
@@ -115,18 +103,15 @@ func FlagValues(kctx *kong.Context) map[string]string {
 	return out
 }
 
-// NewLogger logs to stderr (stdout belongs to results or to the program
-// exec'd next) with prefix and without timestamps, like claude-launch's own
-// lines: a person at a terminal does not need them, and journald adds its
-// own to the timer's. It never queries the terminal (see Colour).
+// NewLogger logs to stderr (stdout is for results) with prefix, without timestamps, like claude-launch;
+// in colour only on a terminal, with NO_COLOR empty and TERM not dumb (no-color.org).
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	// Not the *os.File itself: on a terminal, termenv would ask it for its
-	// colours and cursor and wait up to 10 s for answers nobody sends.
+	// Not the *os.File: termenv would query the terminal and wait up to 10 s for answers nobody sends.
 	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
 	l.SetColorProfile(termenv.Ascii)
-	if Colour(os.Stderr, os.Getenv) {
+	if term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
 		l.SetColorProfile(termenv.ANSI256)
 	}
 	return l
@@ -137,13 +122,6 @@ type stderr struct{}
 
 func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }
 
-// Colour reports whether diagnostics on f may be coloured: f is a terminal,
-// NO_COLOR is unset or empty, and TERM is not dumb (no-color.org; gh and
-// systemd follow the same rule).
-func Colour(f *os.File, getenv func(string) string) bool {
-	return term.IsTerminal(int(f.Fd())) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
-}
-
 // Warn logs each problem of the settings once.
 func Warn(logger *log.Logger, problems []config.Problem) {
 	for _, p := range problems {
@@ -151,9 +129,7 @@ func Warn(logger *log.Logger, problems []config.Problem) {
 	}
 }
 
-// redactArgs takes out of a parser's message every argument, or flag
-// value, that may be a credential (config.MayBeSecret): kong quotes the
-// argument it could not place.
+// redactArgs takes out of kong's message (which quotes what it could not place) every config.MayBeSecret argument.
 func redactArgs(msg string, args []string) string {
 	for _, a := range args {
 		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
@@ -164,4 +140,50 @@ func redactArgs(msg string, args []string) string {
 		}
 	}
 	return msg
+}
+
+//go:embed docs.tmpl
+var docsText string
+
+// WriteDocs writes app's and claude-launch's man pages and app's completions under dir (a share/ tree), by docs.tmpl.
+func WriteDocs(dir string, app *kong.Application) error {
+	t := template.Must(template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
+		"file": func(f *kong.Flag) bool { return slices.Contains([]string{"PATH", "DIR"}, f.FormatPlaceHolder()) },
+		"visible": func(flags []*kong.Flag) []*kong.Flag {
+			return slices.DeleteFunc(slices.Clone(flags), func(f *kong.Flag) bool { return f.Hidden })
+		}}).Parse(docsText))
+	n := app.Name
+	d := map[string]any{"App": app, "Func": "_" + strings.ReplaceAll(n, "-", "_"), "Version": version.String(), "Settings": config.Settings}
+	for name, tmpl := range map[string]string{"man/man1/" + n + ".1": "man", "bash-completion/completions/" + n: "bash",
+		"zsh/site-functions/_" + n: "zsh", "fish/vendor_completions.d/" + n + ".fish": "fish", "man/man1/claude-launch.1": "launch"} {
+		var b bytes.Buffer
+		p := filepath.Join(dir, name)
+		if err := t.ExecuteTemplate(&b, tmpl, d); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// roff escapes s as one line of man page text.
+func roff(s string) string {
+	s = strings.NewReplacer("\\", "\\e", "-", "\\-", "\n", " ", "/", "/\\:").Replace(s)
+	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
+		s = "\\&" + s
+	}
+	return s
+}
+
+// short is the first sentence of help, without what a shell would read.
+func short(help string) string {
+	if i := strings.Index(help, ". "); i > 0 {
+		help = help[:i]
+	}
+	return strings.NewReplacer(":", ",", "'", "’", "\"", "", "[", "", "]", "", "\\", "", "`", "", "$", "").Replace(strings.TrimSuffix(help, "."))
 }

@@ -1,79 +1,169 @@
+// Package config is the one definition of every setting of the three programs: its variable, flag,
+// default, parser, and what a bad value does. claude-launch reads it from the environment, the
+// others derive their kong flags from it, and all three read the same config file, so a value means
+// the same everywhere. A bad value from the environment or the file is a warning and keeps the
+// default (a typo never stops an agent); a bad flag is a usage error (docs/configuration.md). It links
+// only the standard library, token and memsize: it runs on every agent's start-up (docs/startup.md).
 package config
 
-import "time"
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
 
-// Config is every setting, as read.
+	"github.com/claude-launch/claude-launch/pkg/token"
+)
+
+// Names of the settings: part of the interface, as users, scripts and units rely on them.
+const (
+	EnvConfig        = "CLAUDE_LAUNCH_CONFIG"
+	EnvDisable       = "CLAUDE_LAUNCH_DISABLE"
+	EnvClaude        = "CLAUDE_LAUNCH_CLAUDE"
+	EnvEnvFile       = "CLAUDE_LAUNCH_ENV_FILE"
+	EnvVaultMount    = "CLAUDE_LAUNCH_VAULT_MOUNT"
+	EnvVaultPath     = "CLAUDE_LAUNCH_VAULT_PATH"
+	EnvVaultField    = "CLAUDE_LAUNCH_VAULT_FIELD"
+	EnvVaultTimeout  = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
+	EnvNegativeTTL   = "CLAUDE_LAUNCH_NEGATIVE_TTL"
+	EnvLogLevel      = "CLAUDE_LAUNCH_LOG_LEVEL"
+	EnvDepth         = "CLAUDE_LAUNCH_DEPTH"
+	EnvMetricsFile   = "CLAUDE_LAUNCH_METRICS_FILE"
+	EnvOOMScoreAdj   = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+	EnvStateDir      = "CLAUDE_LAUNCH_STATE_DIR"
+	EnvBackups       = "CLAUDE_LAUNCH_BACKUPS"
+	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
+
+	// claude's own login directory: from the environment only, as claude reads it, never the config file.
+	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
+
+	// Vault's own; in the config file too, so that a timer finds Vault, except VAULT_TOKEN, a secret.
+	EnvVaultAddr      = "VAULT_ADDR"
+	EnvVaultCACert    = "VAULT_CACERT"
+	EnvVaultCAPath    = "VAULT_CAPATH"
+	EnvVaultNamespace = "VAULT_NAMESPACE"
+	EnvVaultToken     = "VAULT_TOKEN"
+
+	// t3-serve-launch's own.
+	EnvT3Server           = "T3_SERVE_LAUNCH_SERVER"
+	EnvT3MemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvT3MemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvT3SwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
+	EnvT3OOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvT3Scope            = "T3_SERVE_LAUNCH_SCOPE"
+	EnvT3AllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
+	EnvT3AgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
+	EnvT3AgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
+	EnvT3ServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
+	EnvT3ServerMemoryMax  = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
+
+	// Set by t3-serve-launch for its server's agents: their cgroups' directory, each one's memory limit.
+	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
+	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
+)
+
+// Defaults of the settings.
+const (
+	DefaultVaultAddr     = "https://127.0.0.1:8200" // the Vault CLI's, without VAULT_ADDR
+	DefaultVaultMount    = "secret"
+	DefaultVaultPath     = "users/{user}/claude"
+	DefaultVaultField    = "setup_token"
+	DefaultVaultTimeout  = 2 * time.Second
+	DefaultLogLevel      = LevelWarn
+	DefaultMemoryMax     = 16 << 30
+	DefaultOOMPolicy     = "continue"
+	DefaultPaneMemoryMax = 4 << 30
+)
+
+// Config is every setting, as read; the table (Settings) says what each means. A path is "" when no
+// home directory is known; Claude and T3.Server are "" for the PATH search.
 type Config struct {
-	// File is the config file that was read, "" if none.
-	File string
-	// Disabled is the kill switch: resolve nothing, touch nothing.
-	Disabled bool
-	// Claude is the real claude: an absolute path, or a name to look up
-	// in PATH; "" for the PATH search for claude.
-	Claude string
-	// EnvFile is the env file; "" when no home directory is known.
-	EnvFile string
+	File     string // the config file that was read, "" if none
+	Disabled bool   // the kill switch: resolve nothing, touch nothing
 	// VaultMount, VaultPath (with {user}) and VaultField locate the token.
-	VaultMount, VaultPath, VaultField string
-	// VaultTimeout bounds the whole Vault look-up, lock wait included.
-	VaultTimeout time.Duration
-	// NegativeTTL is how long a "no setup_token" answer is believed.
-	NegativeTTL time.Duration
-	// LogLevel is the least severe message shown.
-	LogLevel Level
-	// MetricsFile is the textfile-collector output of a sync, "" for none.
-	MetricsFile string
-	// StateDir holds claude-auth-sync's state file and the login's
-	// backups; "" when no home directory is known.
-	StateDir string
-	// Backups is how many backups of the rotating login are kept.
-	Backups int
-	// ClaudeConfigDir is claude's config directory, which holds its login.
-	ClaudeConfigDir string
-	// OOMScoreAdj is the oom_score_adj a launcher raises itself to, when
-	// OOMScoreAdjSet.
-	OOMScoreAdj    int
-	OOMScoreAdjSet bool
-	// PaneMemoryMax is the memory cap of each claude-agents pane's agent
-	// (its scope's MemoryMax); Unlimited for none.
-	PaneMemoryMax uint64
-	// Depth is the recursion marker a launcher found.
-	Depth int
-	// AgentCgroup is the agents' cgroup directory a launcher started by
-	// t3-serve joins, with AgentCgroupMemoryMax as its memory.max; "" for
-	// none. t3-serve-launch sets both for its server's agents, from
-	// T3.AgentMemoryMax.
-	AgentCgroup          string
-	AgentCgroupMemoryMax uint64
-	// Vault's connection settings, as the Vault CLI names them.
+	Claude, EnvFile, VaultMount, VaultPath, VaultField, MetricsFile, StateDir, ClaudeConfigDir string
+	// OOMScoreAdjSet: OOMScoreAdj was given, and a launcher raises itself to it.
+	VaultTimeout, NegativeTTL   time.Duration
+	LogLevel                    Level
+	Backups, OOMScoreAdj, Depth int
+	OOMScoreAdjSet              bool
+	PaneMemoryMax               uint64 // Unlimited for none
+	// AgentCgroup is the agents' cgroup directory a launcher started by t3-serve joins, with
+	// AgentCgroupMemoryMax as its memory.max; "" for none. t3-serve-launch sets both.
+	AgentCgroup                                         string
+	AgentCgroupMemoryMax                                uint64
 	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
 
 	T3 T3
 }
 
-// T3 is t3-serve-launch's own part.
+// T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the
+// server's agents get it as Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh.
 type T3 struct {
-	// Server is the real t3-serve, as Claude is the real claude.
-	Server string
-	// MemoryHigh, MemoryMax and SwapMax are the caps in bytes;
-	// MemoryHighSet says MemoryHigh was given, not defaulted.
-	MemoryHigh, MemoryMax, SwapMax uint64
-	MemoryHighSet                  bool
-	// AgentMemoryMax is the memory limit of each agent's cgroup the user
-	// asks for (T3_SERVE_LAUNCH_AGENT_MEMORY_MAX), 0 for half of MemoryHigh;
-	// the server's agents get it as Config.AgentCgroupMemoryMax.
-	AgentMemoryMax uint64
-	// ServerMemoryLow protects the server's own memory (memory.low).
-	ServerMemoryLow uint64
-	// ServerMemoryMax bounds the server with every process it starts that
-	// is not an agent; 0 for a quarter of MemoryHigh.
-	ServerMemoryMax uint64
-	// OOMPolicy is the unit's OOMPolicy: continue, stop or kill.
-	OOMPolicy string
-	// Scope names the transient scope; "" for t3-serve-launch-PID.
-	Scope string
-	// AllowUncapped starts the server even without its caps.
-	AllowUncapped bool
-	// AgentOOMScoreAdj is given to agents started under the server.
-	AgentOOMScoreAdj int
+	// Scope is "" for t3-serve-launch-PID; MemoryHighSet says MemoryHigh was given.
+	Server, OOMPolicy, Scope                                                         string
+	MemoryHigh, MemoryMax, SwapMax, AgentMemoryMax, ServerMemoryLow, ServerMemoryMax uint64
+	MemoryHighSet, AllowUncapped                                                     bool
+	AgentOOMScoreAdj                                                                 int
+}
+
+// LockFile is the lock that serialises look-ups for this env file.
+func (c *Config) LockFile() string { return c.EnvFile + ".lock" }
+
+// NegativeCache records the last "no setup_token" answer, keyed by where the token is looked up.
+func (c *Config) NegativeCache() *token.NegativeCache {
+	key := "v1 uid=" + strconv.Itoa(os.Geteuid()) + " addr=" + c.VaultAddr + " ns=" + c.VaultNamespace +
+		" mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField
+	return &token.NegativeCache{Path: c.EnvFile + ".negative", Key: key, TTL: c.NegativeTTL}
+}
+
+// SyncCommand rewrites the env file from Vault: the hint for a bad one.
+const SyncCommand = "claude-auth-sync sync"
+
+// Resolver resolves these settings: getenv reads the Vault token (never the config file), fetch runs on a miss.
+func (c *Config) Resolver(getenv func(string) string, fetch token.Fetcher) *token.Resolver {
+	return &token.Resolver{Disabled: c.Disabled, EnvFile: c.EnvFile, Rewrite: SyncCommand, Timeout: c.VaultTimeout,
+		Negative: c.NegativeCache, HasVaultToken: func() bool { return token.HasVaultToken(getenv) }, Fetch: fetch}
+}
+
+// NoAnswer is the message for a Vault that gave no answer within the bound, whichever program waited.
+func (c *Config) NoAnswer() string {
+	addr, hint := c.VaultAddr, "check VAULT_ADDR and the network, or raise "+EnvVaultTimeout
+	if addr == "" {
+		addr, hint = DefaultVaultAddr, UnsetVaultAddr
+	}
+	return "vault at " + addr + " did not answer within " + FormatDuration(c.VaultTimeout) + "; " + hint
+}
+
+// UnsetVaultAddr is what to do when Vault's default address, taken as VAULT_ADDR is not set, gives no answer.
+const UnsetVaultAddr = "that is the default address, as VAULT_ADDR is not set: set VAULT_ADDR to your Vault server in the config file " +
+	"(~/.config/claude-launch/config)"
+
+// DefaultEnvFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-auth-sync/claude-oauth.env, or "" (underHome).
+func DefaultEnvFile(getenv func(string) string) string {
+	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-auth-sync", "claude-oauth.env")
+}
+
+// DefaultStateDir is ${XDG_STATE_HOME:-$HOME/.local/state}/claude-auth-sync, or "" (underHome).
+func DefaultStateDir(getenv func(string) string) string {
+	return underHome(getenv, "XDG_STATE_HOME", ".local/state", "claude-auth-sync", "")
+}
+
+// DefaultConfigFile is ${XDG_CONFIG_HOME:-$HOME/.config}/claude-launch/config, or "" (underHome).
+func DefaultConfigFile(getenv func(string) string) string {
+	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-launch", "config")
+}
+
+// underHome is ${xdg:-$HOME/fallback}/dir/file, or "" when neither gives an absolute path (the XDG
+// spec says to ignore a relative one). With xdg HOME, it is $HOME/dir/file.
+func underHome(getenv env, xdg, fallback, dir, file string) string {
+	base := getenv(xdg)
+	if !filepath.IsAbs(base) {
+		home := getenv("HOME")
+		if !filepath.IsAbs(home) {
+			return ""
+		}
+		base = filepath.Join(home, fallback)
+	}
+	return filepath.Join(base, dir, file)
 }

@@ -13,80 +13,46 @@ import (
 
 // Input is what Load reads.
 type Input struct {
-	// Environ is the environment as received, in order; a name given
-	// twice means its first value, as getenv says.
-	Environ []string
-	// Flags maps a flag name ("vault-timeout") to the value given on the
-	// command line. Flags win over everything, and a bad one is a usage
-	// error (Problem.Flag).
-	Flags map[string]string
-	// NoFile skips the config file.
-	NoFile bool
-	// Launch loads only the settings claude-launch reads (Setting.Launch);
-	// the others keep their zero values.
-	Launch bool
-	// Origins, if not nil, gets where each setting's value came from.
-	Origins map[string]Origin
+	Environ []string // as received; a name given twice means its first value, as getenv says
+	// Flags maps a flag name ("vault-timeout") to its value; they win, and a bad one is a usage error.
+	Flags  map[string]string
+	NoFile bool // skip the config file
+	// Launch loads only the settings claude-launch reads (Setting.Launch); the others stay zero.
+	Launch  bool
+	Origins map[string]Origin // if not nil, gets where each setting's value came from
 }
 
-// MayBeSecret says whether a value could be a credential pasted in the
-// wrong place, and so must not be echoed into a terminal or a journal:
-// any word of it that holds a Claude or Vault token's marker (sk-ant-,
-// hvs., hvb., hvr.), that looks like a legacy Vault token (s. or b. and
-// 24 or more letters and digits), or that is a long run of letters,
-// digits, - and _ alone. Settings' values that people type (2s, debug,
-// kv, ~/path, host:8200, 12884901888, a unit's name) are short, or hold
-// a separator no token has.
+// MayBeSecret says whether a value could be a pasted credential, never to be echoed: a word of it holds a token's
+// marker (sk-ant-, hvs., hvb., hvr.), looks like a legacy Vault token (s. or b. and 24+ token characters), or is a
+// long run of token characters. What people type into settings (2s, ~/path, host:8200) is short or has a separator.
 func MayBeSecret(v string) bool {
 	for _, w := range strings.Fields(v) {
-		if mayBeSecretWord(w) {
+		if strings.Contains(w, "sk-ant-") || strings.Contains(w, "hvs.") || strings.Contains(w, "hvb.") || strings.Contains(w, "hvr.") ||
+			(strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && tokenChars(w[2:]) ||
+			len(w) >= 24 && tokenChars(w) && strings.Trim(w, "0123456789") != "" {
 			return true
 		}
 	}
 	return false
 }
 
-func mayBeSecretWord(w string) bool {
-	for _, m := range []string{"sk-ant-", "hvs.", "hvb.", "hvr."} {
-		if strings.Contains(w, m) {
-			return true
-		}
-	}
-	if (strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && tokenChars(w[2:]) {
-		return true
-	}
-	return len(w) >= 24 && tokenChars(w) && strings.Trim(w, "0123456789") != ""
-}
-
-// tokenChars says w is letters, digits, - and _ alone: what tokens are
-// made of, and what no path, address or size is.
+// tokenChars says w is letters, digits, - and _ alone: what tokens are made of, and no path or size.
 func tokenChars(w string) bool {
-	for _, c := range w {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return !strings.ContainsFunc(w, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')
+	})
 }
 
-// Problem is one setting that could not be used as given. Its message says
-// where the value came from, why it was refused, and what is used instead;
-// the value only when it cannot be a credential (MayBeSecret).
+// Problem is one setting that could not be used as given: where, why, what instead; the value unless MayBeSecret.
 type Problem struct {
-	// Name is the variable or, for a flag, "--flag".
-	Name string
-	// Value is the value refused.
-	Value string
-	// Where is "" for the environment or a flag, else "config file PATH
-	// line N" or "config file PATH".
-	Where string
-	// Reason says what is wrong.
-	Reason string
-	// Using says what applies instead ("2s"); "" for a flag, which stops.
-	Using string
-	// Flag marks a bad flag: a usage error.
-	Flag bool
-	line int // in the config file, for the order of the messages
+	Name  string // the variable or, for a flag, "--flag"
+	Value string // the value refused
+	// Where is "" for the environment or a flag, else "config file PATH line N" or "config file PATH".
+	Where  string
+	Reason string // what is wrong
+	Using  string // what applies instead ("2s"); "" for a flag, which stops
+	Flag   bool   // a bad flag: a usage error
+	line   int    // in the config file, for the order of the messages
 }
 
 func (p Problem) Error() string {
@@ -112,24 +78,27 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
-// Load reads every setting: from a flag, else the environment, else the
-// config file, else its default. An empty value counts as unset, as it
-// does for the shell's ${VAR:-default}. A bad value from the environment
-// or the file keeps the default and is reported once in problems; a bad
-// flag is reported with Flag set. Load never fails: every setting ends up
-// with a usable value.
+// Load reads every setting: from a flag, else the environment, else the config file, else its
+// default; an empty value counts as unset, as for ${VAR:-default}. A bad value from the environment
+// or the file keeps the default and is reported once; a bad flag is reported with Flag set. Load
+// never fails: every setting ends up with a usable value.
 func Load(in Input) (c Config, problems []Problem) {
 	getenv := Getenv(in.Environ)
-	var file map[string]fileValue
+	var file map[string]token.Assignment
 	// The config file's own path comes from a flag or the environment.
 	cfgSetting := Lookup(EnvConfig)
 	problems = apply(&c, cfgSetting, in, nil, getenv, problems)
 	if !in.NoFile && c.File != "" {
-		var fp []Problem
-		file, fp = readFile(c.File)
-		problems = append(problems, fp...)
-		if file == nil && len(fp) == 0 {
-			problems = append(problems, namedButMissing(c.File, cfgSetting, in, getenv)...)
+		n := len(problems)
+		file, problems = readFile(c.File, problems)
+		// One that a flag or the environment names must exist (the default may be absent).
+		reason := "does not exist, so none of its settings apply: create it, or "
+		switch {
+		case file != nil || len(problems) > n:
+		case in.Flags[cfgSetting.Flag] != "":
+			problems = append(problems, Problem{Name: "--" + cfgSetting.Flag, Value: c.File, Reason: reason + "leave the flag out", Flag: true})
+		case getenv(EnvConfig) != "":
+			problems = append(problems, Problem{Name: EnvConfig, Value: c.File, Reason: reason + "unset " + EnvConfig})
 		}
 	}
 	if file == nil {
@@ -140,20 +109,14 @@ func Load(in Input) (c Config, problems []Problem) {
 			problems = apply(&c, s, in, file, getenv, problems)
 		}
 	}
-	problems = append(problems, unknownVars(in.Environ)...)
+	problems = unknownVars(in.Environ, problems)
 	// The config file's, in line order after the others.
 	slices.SortStableFunc(problems, func(a, b Problem) int { return a.line - b.line })
 	return c, problems
 }
 
-// fileValue is a value from the config file and the line it stands on.
-type fileValue struct {
-	value string
-	line  int
-}
-
 // apply sets s from the first source that has a non-empty value.
-func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv func(string) string, problems []Problem) []Problem {
+func apply(c *Config, s *Setting, in Input, file map[string]token.Assignment, getenv env, problems []Problem) []Problem {
 	if s.Flag != "" {
 		if v := in.Flags[s.Flag]; v != "" {
 			if err := s.set(c, v, getenv); err != nil {
@@ -166,7 +129,7 @@ func apply(c *Config, s *Setting, in Input, file map[string]fileValue, getenv fu
 	v, where, line := getenv(s.Name), "", 0
 	if v == "" {
 		if fv, ok := file[s.Name]; ok && !s.NotInFile {
-			v, where, line = fv.value, "config file "+c.File+" line "+strconv.Itoa(fv.line), fv.line
+			v, where, line = fv.Value, "config file "+c.File+" line "+strconv.Itoa(fv.Line), fv.Line
 		}
 	}
 	using := cmp.Or(s.DefaultHelp, s.Default)
@@ -195,78 +158,54 @@ func (in Input) origin(s *Setting, source, value string) {
 	}
 }
 
-// Origin is where a setting's value came from: "flag --x", "environment",
-// "config file PATH line N" or "default"; and the value as given.
+// Origin is where a setting's value came from ("flag --x", "environment", "config file PATH line N", "default"), and it.
 type Origin struct{ Source, Value string }
 
 // secrets may not stand in the config file, which need not be private.
 var secrets = []string{EnvVaultToken, token.EnvVar}
 
-// namedButMissing is the problem of a config file that a flag or the
-// environment names and that does not exist: the settings the user meant
-// would silently not apply. (The default file may well be absent.) A flag
-// is a usage error.
-func namedButMissing(path string, s *Setting, in Input, getenv func(string) string) []Problem {
-	reason := "does not exist, so none of its settings apply: create it, or "
-	switch {
-	case in.Flags[s.Flag] != "":
-		return []Problem{{Name: "--" + s.Flag, Value: path, Reason: reason + "leave the flag out", Flag: true}}
-	case getenv(s.Name) != "":
-		return []Problem{{Name: s.Name, Value: path, Reason: reason + "unset " + s.Name}}
-	}
-	return nil
-}
-
-// readFile reads the config file at path into values by name. A missing
-// file is no problem here; an unsafe one, or one in a directory others
-// may write (they could replace it), is ignored, with a problem saying so.
-func readFile(path string) (map[string]fileValue, []Problem) {
+// readFile reads the config file by name; a missing one is no problem, an unsafe one (or its directory) is ignored.
+func readFile(path string, problems []Problem) (map[string]token.Assignment, []Problem) {
 	data, err := token.ReadSmallFile(path, "config file", token.Trusted, " or fix it")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, problems
 	}
 	if err == nil {
 		err = token.CheckDirOf(path, "config file")
 	}
 	if err != nil {
-		return nil, []Problem{{Reason: err.Error() + "; its settings are ignored"}}
+		return nil, append(problems, Problem{Reason: err.Error() + "; its settings are ignored"})
 	}
 	as, bad := token.ParseAssignments(data)
-	var problems []Problem
-	where := "config file " + path
+	where := "config file " + path + " line "
 	for _, e := range bad {
-		problems = append(problems, Problem{Where: where + " line " + strconv.Itoa(e.Line), Reason: e.Reason + "; that line is ignored", line: e.Line})
+		problems = append(problems, Problem{Where: where + strconv.Itoa(e.Line), Reason: e.Reason + "; that line is ignored", line: e.Line})
 	}
-	vals := make(map[string]fileValue, len(as))
+	vals := make(map[string]token.Assignment, len(as))
 	for _, a := range as {
-		at := where + " line " + strconv.Itoa(a.Line)
-		s := Lookup(a.Name)
-		switch {
-		case contains(secrets, a.Name):
-			problems = append(problems, Problem{Where: at, Name: a.Name, line: a.Line,
-				Reason: "is a secret, and the config file is not a place for one; ignored (the Vault token belongs in ~/.vault-token, written by `vault login`)"})
+		var reason string
+		switch s := Lookup(a.Name); {
+		case slices.Contains(secrets, a.Name):
+			reason = "is a secret, and the config file is not a place for one; ignored " +
+				"(the Vault token belongs in ~/.vault-token, written by `vault login`)"
 		case s == nil:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "is not a setting" + suggest(a.Name) + "; ignored", line: a.Line})
+			reason = "is not a setting" + suggest(a.Name) + "; ignored"
 		case s.NotInFile:
-			problems = append(problems, Problem{Where: at, Name: a.Name, Reason: "cannot be set in the config file; ignored", line: a.Line})
+			reason = "cannot be set in the config file; ignored"
 		default:
-			vals[a.Name] = fileValue{value: a.Value, line: a.Line}
+			vals[a.Name] = a
+			continue
 		}
+		problems = append(problems, Problem{Where: where + strconv.Itoa(a.Line), Name: a.Name, Reason: reason, line: a.Line})
 	}
 	return vals, problems
 }
 
-// prefixes are the variable prefixes of this project.
-var prefixes = []string{"CLAUDE_LAUNCH_", "T3_SERVE_LAUNCH_"}
-
-// unknownVars reports variables with one of this project's prefixes that
-// are a slip of a setting's name (CLAUDE_LAUNCH_VALT_MOUNT), which would
-// otherwise be ignored without a word.
-func unknownVars(environ []string) []Problem {
-	var problems []Problem
+// unknownVars reports variables with this project's prefixes that are a slip of a setting's name (..._VALT_MOUNT).
+func unknownVars(environ []string, problems []Problem) []Problem {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if value == "" || !hasPrefix(name) || Lookup(name) != nil {
+		if value == "" || !strings.HasPrefix(name, "CLAUDE_LAUNCH_") && !strings.HasPrefix(name, "T3_SERVE_LAUNCH_") || Lookup(name) != nil {
 			continue
 		}
 		if s := suggest(name); s != "" {
@@ -276,17 +215,7 @@ func unknownVars(environ []string) []Problem {
 	return problems
 }
 
-func hasPrefix(name string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// suggest names the setting name is most likely a slip of, if any is
-// within a few edits.
+// suggest names the setting name is most likely a slip of, if any is within two edits.
 func suggest(name string) string {
 	best, bestD := "", 3 // a slip is one or two edits
 	for _, s := range Settings {
@@ -302,8 +231,7 @@ func suggest(name string) string {
 
 // distance is the Levenshtein distance of a and b.
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
@@ -319,15 +247,6 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Getenv looks name up in environ as getenv(3) does: the first value.
