@@ -21,6 +21,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -146,6 +147,14 @@ func readToken(stdin io.Reader) (token.Secret, error) {
 	var in []byte
 	var err error
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		// Echo off before the prompt: a paste that comes before ReadPassword
+		// turns it off would otherwise be shown.
+		if st, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+			quiet := *st
+			quiet.Lflag &^= unix.ECHO
+			_ = unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, &quiet)
+			defer unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, st)
+		}
 		os.Stderr.WriteString("Paste your setup token (from `claude setup-token`; it is not shown), then Enter: ")
 		in, err = term.ReadPassword(int(f.Fd()))
 		os.Stderr.WriteString("\n")

@@ -49,18 +49,18 @@ func writeMetrics(path string, r authReport) error {
 		b2f(r.valid), []string{"mode"}, r.mode)
 	gauge("claude_auth_setup_token_present", "1 when the env file holds a setup token that every new claude uses.", b2f(r.mode == ModeSetupToken))
 	if t := r.state.Token; t != nil && !t.ExpiresAt.IsZero() {
-		gauge("claude_auth_setup_token_expiry_timestamp_seconds", "When the setup token expires (Unix time).", unix(t.ExpiresAt))
+		gauge("claude_auth_setup_token_expiry_timestamp_seconds", "When the setup token expires (Unix time).", unixSeconds(t.ExpiresAt))
 	}
 	if !r.state.LastSuccess.IsZero() {
-		gauge("claude_auth_last_success_timestamp_seconds", "When a sync last ended well (Unix time).", unix(r.state.LastSuccess))
+		gauge("claude_auth_last_success_timestamp_seconds", "When a sync last ended well (Unix time).", unixSeconds(r.state.LastSuccess))
 	}
 	if t := r.token; t != nil {
 		gauge("claude_auth_vault_token_valid", "1 when Vault knows the user's Vault token; 0 when not (expired, revoked, never issued).", b2f(!t.dead))
 		if !t.info.Expires.IsZero() {
-			gauge("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed (Unix time).", unix(t.info.Expires))
+			gauge("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed (Unix time).", unixSeconds(t.info.Expires))
 		}
 		if !t.info.Ends.IsZero() {
-			gauge("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does (Unix time).", unix(t.info.Ends))
+			gauge("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does (Unix time).", unixSeconds(t.info.Ends))
 		}
 	}
 	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)
@@ -80,4 +80,4 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
