@@ -18,10 +18,10 @@ import (
 type CLI struct {
 	cli.Base
 
-	Sync     SyncCmd     `cmd:"" help:"Fetch the setup token from Vault and write, update or remove the env file; without one, guard claude's rotating login; write the metrics."`
-	Status   StatusCmd   `cmd:"" help:"Say what the next claude will use, whether it is healthy, and which running agents are on what; exit 0 only when healthy."`
+	Sync     SyncCmd     `cmd:"" help:"Sync the env file from Vault; without a setup token, guard claude's rotating login; write the metrics."`
+	Status   StatusCmd   `cmd:"" help:"Say what the next claude uses, if it is healthy, and what running agents are on; exit 0 only if healthy."`
 	Enable   EnableCmd   `cmd:"" help:"Store your setup token (read from stdin or a prompt, never the command line) in your Vault path, then sync."`
-	Rotate   RotateCmd   `cmd:"" help:"Replace the setup token as enable does, then list the running agents still on the old one and how to restart them."`
+	Rotate   RotateCmd   `cmd:"" help:"Replace the token as enable does; name the agents still on the old one and how to restart them."`
 	Disable  DisableCmd  `cmd:"" help:"Remove the setup token from Vault and the env file: new sessions use claude's own login again."`
 	Settings SettingsCmd `cmd:"" help:"Show each setting in effect and where it came from: flag, environment, config file line or default."`
 	Help     HelpCmd     `cmd:"" help:"Show the help of a command."`

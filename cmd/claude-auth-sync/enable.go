@@ -27,7 +27,7 @@ import (
 
 // EnableCmd stores a setup token in Vault and makes every new claude use it.
 type EnableCmd struct {
-	Expires string `name:"expires" placeholder:"DATE" help:"When the token expires (2027-11-28, or RFC 3339). Default: 365 days from now, as claude setup-token mints it."`
+	Expires string `name:"expires" placeholder:"DATE" help:"When the token expires (2027-11-28 or RFC 3339). Default: a year from now, as minted."`
 }
 
 // RotateCmd replaces the setup token and lists the agents still on the old one.

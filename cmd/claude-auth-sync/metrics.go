@@ -57,10 +57,12 @@ func writeMetrics(path string, r authReport) error {
 	if t := r.token; t != nil {
 		gauge("claude_auth_vault_token_valid", "1 when Vault knows the user's Vault token; 0 when not (expired, revoked, never issued).", b2f(!t.dead))
 		if !t.info.Expires.IsZero() {
-			gauge("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed (Unix time).", unixSeconds(t.info.Expires))
+			gauge("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed (Unix time).",
+				unixSeconds(t.info.Expires))
 		}
 		if !t.info.Ends.IsZero() {
-			gauge("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does (Unix time).", unixSeconds(t.info.Ends))
+			gauge("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does (Unix time).",
+				unixSeconds(t.info.Ends))
 		}
 	}
 	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)

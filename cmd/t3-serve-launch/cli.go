@@ -26,7 +26,7 @@ type CLI struct {
 	// Pane runs a pane of scripts/claude-agents instead (pane.go).
 	Pane string `name:"pane" hidden:""`
 
-	Args []string `arg:"" optional:"" help:"Arguments for the server, unchanged (for T3 Code: serve, and its flags); put them after -- when they look like flags, so that a mistyped flag of ours is an error, not an argument for the server."`
+	Args []string `arg:"" optional:"" help:"The server's arguments, unchanged (T3 Code: serve and its flags); after -- when they look like flags."`
 }
 
 // Run resolves the token, puts the caps in place, lays out the agents'
@@ -65,7 +65,8 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, ScopeName: name, Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, ScopeName: name,
+		Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
@@ -78,7 +79,8 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	case rep.Outcome == cgroup.InUnit:
 		logger.Info("caps in force in the unit", "unit", rep.Unit, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", rep.OOMPolicy)
 	default:
-		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", orRejected(rep.Scope))
+		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max),
+			"oom_policy", orRejected(rep.Scope))
 	}
 
 	checkT3Code(logger)
@@ -126,7 +128,8 @@ func capsOf(cfg *config.Config, logger *log.Logger) (cgroup.Caps, error) {
 	t := cfg.T3
 	if t.MemoryHigh > t.MemoryMax && t.MemoryMax != cgroup.Unlimited {
 		if t.MemoryHighSet {
-			return cgroup.Caps{}, errors.New("--memory-high (" + cgroup.FormatSize(t.MemoryHigh) + ") is above --memory-max (" + cgroup.FormatSize(t.MemoryMax) + "), so it would never throttle: lower --memory-high, or leave it out to take 3/4 of --memory-max")
+			return cgroup.Caps{}, errors.New("--memory-high (" + cgroup.FormatSize(t.MemoryHigh) + ") is above --memory-max (" +
+				cgroup.FormatSize(t.MemoryMax) + "), so it would never throttle: lower --memory-high, or leave it out to take 3/4 of --memory-max")
 		}
 		t.MemoryHigh = t.MemoryMax / 4 * 3
 		logger.Info("MemoryHigh follows --memory-max", "memory_high", cgroup.FormatSize(t.MemoryHigh))
