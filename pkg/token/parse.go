@@ -19,13 +19,10 @@ func (e *ParseError) Error() string { return "line " + strconv.Itoa(e.Line) + ":
 const maxLine = 64 << 10
 
 // ParseEnv reads assignments in the subset of syntax that both bash `.` and
-// systemd's EnvironmentFile= accept alike: blank lines, # comments,
-// an optional `export ` prefix, NAME=value where the value may mix bare
-// words, 'single-quoted' and "double-quoted" parts, and a trailing comment.
-// Anything whose meaning would differ between the two, or that bash would
-// run as a command (expansions, command substitution, words after the
-// value), is an error rather than a guess. A later assignment wins, as in
-// bash.
+// systemd's EnvironmentFile= read alike: blank lines, # comments, `export `,
+// NAME=value with bare, 'single-' and "double-quoted" parts, a trailing
+// comment. Anything else (expansions, words after the value) is an error,
+// not a guess. A later assignment wins, as in bash.
 func ParseEnv(r io.Reader) (map[string]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSmallFile+1))
 	if err != nil {
@@ -34,35 +31,31 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 	if len(data) > maxSmallFile {
 		return nil, &ParseError{Line: 1 + strings.Count(string(data), "\n"), Reason: "the file is larger than 1 MiB"}
 	}
-	return parseEnv(string(data))
-}
-
-// parseEnv parses a whole file held in memory; the first bad line is the
-// error.
-func parseEnv(data string) (map[string]string, error) {
 	vars := make(map[string]string)
-	var first *ParseError
-	parseLines(data, func(a Assignment) { vars[a.Name] = a.Value }, func(e *ParseError) bool { first = e; return false })
-	if first != nil {
-		return nil, first
+	if err := parseStrict(string(data), func(a Assignment) { vars[a.Name] = a.Value }); err != nil {
+		return nil, err
 	}
 	return vars, nil
 }
 
-// lookupEnv returns the value the file data gives name (the last
-// assignment wins, as in bash), with no map: the per-launch path reads one
-// variable of a one-line file. The first bad line is the error.
+// lookupEnv returns the value data gives name (the last assignment wins),
+// with no map: the per-launch path reads one variable of a one-line file.
 func lookupEnv(data, name string) (value string, found bool, err error) {
-	var first *ParseError
-	parseLines(data, func(a Assignment) {
+	err = parseStrict(data, func(a Assignment) {
 		if a.Name == name {
 			value, found = a.Value, true
 		}
-	}, func(e *ParseError) bool { first = e; return false })
-	if first != nil {
-		return "", false, first
+	})
+	return value, found, err
+}
+
+// parseStrict hands each assignment of data to good; the first bad line is the error.
+func parseStrict(data string, good func(Assignment)) error {
+	var first *ParseError
+	if parseLines(data, good, func(e *ParseError) bool { first = e; return false }); first != nil {
+		return first
 	}
-	return value, found, nil
+	return nil
 }
 
 // Assignment is one NAME=value line.
@@ -71,10 +64,9 @@ type Assignment struct {
 	Name, Value string
 }
 
-// ParseAssignments parses every line of data, in order, for a reader that
-// goes on past a bad line (the config file): the assignments of the good
-// lines, and an error for each bad one. Lines end at \n only: a \r before
-// it is, to bash, part of the value.
+// ParseAssignments parses every line of data, going on past a bad line (for
+// the config file): the good lines' assignments, and an error for each bad
+// one. Lines end at \n only: a \r before it is, to bash, part of the value.
 func ParseAssignments(data string) ([]Assignment, []*ParseError) {
 	var as []Assignment
 	var bad []*ParseError
@@ -88,19 +80,11 @@ func parseLines(data string, good func(Assignment), bad func(*ParseError) bool) 
 	for n := 1; data != ""; n++ {
 		line, rest, _ := strings.Cut(data, "\n")
 		data = rest
-		if len(line) > maxLine {
-			if !bad(&ParseError{Line: n, Reason: "line too long"}) {
-				return
-			}
-			continue
-		}
 		name, value, ok, reason := parseLine(line)
-		switch {
-		case reason != "":
-			if !bad(&ParseError{Line: n, Reason: reason}) {
-				return
-			}
-		case ok:
+		if reason != "" && !bad(&ParseError{Line: n, Reason: reason}) {
+			return
+		}
+		if ok {
 			good(Assignment{Line: n, Name: name, Value: value})
 		}
 	}
@@ -109,6 +93,9 @@ func parseLines(data string, good func(Assignment), bad func(*ParseError) bool) 
 // parseLine parses one line. ok is false for blank and comment lines;
 // reason is non-empty for a syntax error and never quotes the line.
 func parseLine(line string) (name, value string, ok bool, reason string) {
+	if len(line) > maxLine {
+		return "", "", false, "line too long"
+	}
 	if strings.HasSuffix(line, "\r") {
 		return "", "", false, "ends in a carriage return (Windows line endings): convert the file with dos2unix"
 	}

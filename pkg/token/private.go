@@ -9,37 +9,29 @@ import (
 	"unsafe"
 )
 
-// maxSmallFile bounds what the readers here read: every file they read is
-// a line or a few hundred bytes.
+// maxSmallFile bounds what the readers here read: a line or a few hundred bytes.
 const maxSmallFile = 1 << 20
 
 // Trust says how much a reader demands of a file's owner and mode.
 type Trust int
 
 const (
-	// Private is for a file that holds a secret and is ours alone, as ssh
-	// demands of a private key: not a symlink, a regular file, owned by
-	// this user, no access at all for group or others.
+	// Private: a secret that is ours alone, as ssh demands of a private key:
+	// not a symlink, a regular file of this user, no access for others.
 	Private Trust = iota
-	// Owned is for a secret another program keeps for this user (the Vault
-	// CLI's ~/.vault-token): a regular file owned by this user, symlinks
-	// followed, any mode.
+	// Owned: a secret another program keeps for this user (~/.vault-token):
+	// a regular file of this user, symlinks followed, any mode.
 	Owned
-	// Trusted is for settings that steer where a token goes (the config
-	// file): a regular file owned by this user or root that nobody else can
-	// write, symlinks followed (dotfile managers link them).
+	// Trusted: settings that steer where a token goes (the config file): a
+	// regular file of this user or root that nobody else can write, symlinks followed.
 	Trusted
 )
 
-// ReadSmallFile reads a small file under the given trust, refusing what it
-// does not meet with an error that wraps ErrInsecureFile and says how to
-// fix it. what names the file in messages; remedy (" and run `…`") follows
-// the advice to remove a file that cannot be mended in place. A missing file gives the
-// *fs.PathError as is, which matches fs.ErrNotExist. It never blocks: a
-// FIFO or device is refused, not opened for reading.
-//
-// It works on the raw descriptor: an os.File would set up the runtime's
-// network poller (epoll) on first use, start-up cost for one small read.
+// ReadSmallFile reads a small file under trust, refusing what does not meet
+// it with an error that wraps ErrInsecureFile and says how to fix it; what
+// names the file, remedy (" and run `…`") follows the advice to remove it. A
+// missing file gives the *fs.PathError. It never blocks on a FIFO or device.
+// It reads the raw descriptor: an os.File would start the network poller.
 func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error) {
 	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
 	if trust == Private {
@@ -75,22 +67,18 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 			return "", wrap("read "+what+" "+path+": ", err, "")
 		}
 		n += m
-		// Done at EOF, or once the size fstat gave is read: the one extra
-		// byte of buf still catches a file that grew in between.
-		if m == 0 || int64(n) == st.Size && n < len(buf) && m > 0 && st.Size > 0 {
+		// Done at EOF or at fstat's size; a file that grew fills the extra byte.
+		if m == 0 || int64(n) == st.Size && n > 0 {
 			break
 		}
 	}
-	if int64(n) != st.Size {
-		// It grew or shrank while being read: what was read may be cut
-		// anywhere.
+	if int64(n) != st.Size { // it grew or shrank while being read
 		return "", wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
 	}
 	if n == 0 {
 		return "", nil
 	}
-	// buf is never written again: the string may share it (one allocation
-	// fewer on every launch).
+	// buf is never written again: the string may share it.
 	return unsafe.String(&buf[0], n), nil
 }
 
@@ -109,8 +97,7 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 	if !mode.IsRegular() {
 		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is a "+DescribeType(mode)+", not a regular file; remove it"+remedy)
 	}
-	me := os.Geteuid()
-	owner := int(st.Uid)
+	me, owner := os.Geteuid(), int(st.Uid)
 	if owner != me && !(trust == Trusted && owner == 0) {
 		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(owner)+", not by you (uid "+strconv.Itoa(me)+"); remove it"+remedy)
 	}
@@ -125,9 +112,8 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 	return nil
 }
 
-// CheckDirOf refuses a file whose directory group or others may write:
-// they could replace the file, or, in a sticky one (/tmp), make it before
-// its owner does. internal/store refuses such a directory to write in.
+// CheckDirOf refuses a file whose directory group or others may write: they
+// could replace the file, or (in /tmp) make it before its owner does.
 func CheckDirOf(path, what string) error {
 	dir := "."
 	if i := strings.LastIndexByte(path, '/'); i == 0 {
