@@ -1,13 +1,12 @@
-// Package agents finds this user's running claude processes and which
-// credential each was started with: claude reads CLAUDE_CODE_OAUTH_TOKEN
-// once and keeps it for its life, so after a rotation /proc/PID/environ is
-// the only place that tells which agents still run on the old token. It
-// reads processes of the effective uid only, and never returns a token:
-// only its fingerprint.
+// Package agents finds this user's running claude processes and the
+// credential each was started with (/proc/PID/environ: claude keeps its
+// token for life). It reads the effective uid's processes only and returns
+// a token's fingerprint, never the token.
 package agents
 
 import (
 	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,21 +24,16 @@ import (
 // Agent is one running claude.
 type Agent struct {
 	PID int `json:"pid"`
-	// Fingerprint is that of the setup token it was started with, "" when
-	// it runs on its own login; Invalid is set when the variable held
-	// something that is not a setup token.
-	Fingerprint string `json:"fingerprint,omitempty"`
-	Invalid     bool   `json:"invalid_token,omitempty"`
-	// TTY is its terminal (pts/3), "" for none.
-	TTY string `json:"tty,omitempty"`
-	// Pane is its tmux pane (%3), "" when not in tmux.
-	Pane string `json:"tmux_pane,omitempty"`
-	// Started is when it started.
-	Started time.Time `json:"started"`
+	// Fingerprint is its setup token's, "" on its own login; Invalid: the
+	// variable held something that is not a setup token.
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	Invalid     bool      `json:"invalid_token,omitempty"`
+	TTY         string    `json:"tty,omitempty"`       // its terminal (pts/3), "" for none
+	Pane        string    `json:"tmux_pane,omitempty"` // its tmux pane (%3), "" for none
+	Started     time.Time `json:"started"`
 }
 
-// Credential names what a runs on, beside current, the fingerprint of the
-// setup token new agents get.
+// Credential names what a runs on; current is the fingerprint new agents get.
 func (a Agent) Credential(current string) string {
 	switch {
 	case a.Invalid:
@@ -56,10 +50,8 @@ func (a Agent) Credential(current string) string {
 const proc = "/proc"
 
 // List returns the running claude processes of the effective uid, oldest
-// first. A process counts as claude when it was started through a
-// launcher (its environment carries CLAUDE_LAUNCH_DEPTH) or its program is
-// claude; a child of such a process (a shell claude runs for a tool)
-// inherits that environment and does not count.
+// first: started through a launcher (CLAUDE_LAUNCH_DEPTH set) or running
+// claude, but not a child of one (a tool's shell inherits the environment).
 func List() ([]Agent, error) {
 	ents, err := os.ReadDir(proc)
 	if err != nil {
@@ -113,18 +105,8 @@ func List() ([]Agent, error) {
 			out = append(out, c.a)
 		}
 	}
-	slices.SortFunc(out, func(a, b Agent) int { return a.Started.Compare(b.Started)*2 + cmpInt(a.PID, b.PID) })
+	slices.SortFunc(out, func(a, b Agent) int { return a.Started.Compare(b.Started)*2 + cmp.Compare(a.PID, b.PID) })
 	return out, nil
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // isClaude: started through a launcher, or the program is claude.
@@ -157,8 +139,7 @@ func lookup(vars [][]byte, name string) string {
 // clockTicks is USER_HZ, 100 on every Linux that matters.
 const clockTicks = 100
 
-// ttyName names a terminal by its device number: pts/N for the
-// pseudo-terminals of tmux and ssh, ttyN for the console.
+// ttyName names a terminal by its device number: pts/N, or ttyN for the console.
 func ttyName(nr int) string {
 	major, minor := (nr>>8)&0xfff, (nr&0xff)|((nr>>12)&0xfff00)
 	switch {
@@ -179,10 +160,9 @@ func bootTime() time.Time {
 		return time.Time{}
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "btime "); ok {
-			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-				return time.Unix(n, 0)
-			}
+		v, ok := strings.CutPrefix(line, "btime ")
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); ok && err == nil {
+			return time.Unix(n, 0)
 		}
 	}
 	return time.Time{}

@@ -6,21 +6,11 @@ package launch
 // themselves, and t3-serve@.service lists them in RestartPreventExitStatus=
 // so that systemd does not restart what cannot start.
 const (
-	// ExitOK: done.
-	ExitOK = 0
-	// ExitFailed: claude-auth-sync failed and said why on stderr (a
-	// launcher that ran it adds nothing); status: not healthy.
-	ExitFailed = 1
-	// ExitUsage: a command line that does not parse.
-	ExitUsage = 2
-	// ExitRefused: t3-serve-launch refused to start the server (the caps
-	// cannot be put in force, or the unit is set up wrong): sysexits'
-	// EX_CONFIG.
-	ExitRefused = 78
-	// ExitRecursion: launchers exec'd each other MaxDepth times.
-	ExitRecursion = 125
-	// ExitCannotExec: the program was found but could not be executed.
-	ExitCannotExec = 126
-	// ExitNotFound: no real program was found.
-	ExitNotFound = 127
+	ExitOK         = 0   // done
+	ExitFailed     = 1   // claude-auth-sync failed and said why on stderr; status: not healthy
+	ExitUsage      = 2   // a command line that does not parse
+	ExitRefused    = 78  // t3-serve-launch refused to start the server (caps, unit set up wrong): EX_CONFIG
+	ExitRecursion  = 125 // launchers exec'd each other MaxDepth times
+	ExitCannotExec = 126 // the program was found but could not be executed
+	ExitNotFound   = 127 // no real program was found
 )

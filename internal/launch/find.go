@@ -20,17 +20,12 @@ type Found struct {
 	Argv0 string
 }
 
-// Find locates the real program called name. explicit, from the setting
-// called envName, is an absolute path or a name to look up in PATH
-// instead; "" means name. The PATH search takes the first executable that
-// is not a launcher (this very file, or any build of claude-launch, read
-// from its build info in a few small reads) and never looks in the current
-// directory: installing launchers as claude anywhere in PATH cannot make
-// them exec each other, and no ./claude in the directory a user stands in
-// ever receives the token.
+// Find locates the real program called name, or explicit (an absolute path
+// or a name to look up instead) from the setting envName. The PATH search
+// takes the first executable that is not a launcher and skips relative
+// entries: no ./claude where a user stands ever receives the token.
 func Find(name, explicit, envName, pathList string) (Found, error) {
-	// syscall.Stat, not os.Stat: no FileInfo to allocate on every launch.
-	var self syscall.Stat_t
+	var self syscall.Stat_t // syscall.Stat, not os.Stat: no FileInfo to allocate
 	selfErr := syscall.Stat("/proc/self/exe", &self)
 	isLauncher := func(p string, st *syscall.Stat_t) bool {
 		return selfErr == nil && st.Dev == self.Dev && st.Ino == self.Ino || IsLauncher(p)
@@ -48,11 +43,10 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 		}
 		return Found{Path: explicit, Argv0: explicit}, nil
 	}
-	want := name
+	want, skipped := name, false
 	if explicit != "" {
 		want = explicit // a bare name: searched like name
 	}
-	skipped := false
 	for _, dir := range filepath.SplitList(pathList) {
 		if !filepath.IsAbs(dir) { // "" and relative entries: never run from the current directory
 			continue
@@ -67,11 +61,10 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 		}
 		return Found{Path: p, Argv0: want}, nil
 	}
-	why := ""
 	if skipped {
-		why = " other than claude-launch"
+		want += " other than claude-launch"
 	}
-	return Found{}, errs.Wrap("", ErrNotFound, ": no "+want+why+" in PATH; install it or set "+envName+" to its path")
+	return Found{}, errs.Wrap("", ErrNotFound, ": no "+want+" in PATH; install it or set "+envName+" to its path")
 }
 
 func executable(st *syscall.Stat_t) bool {
