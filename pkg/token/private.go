@@ -132,42 +132,36 @@ func CheckDirOf(path, what string) error {
 	return nil
 }
 
+// fileTypes pairs stat's file types (0: the rest) with fs's, and names them for messages.
+var fileTypes = [...]struct {
+	ifmt uint32
+	mode fs.FileMode
+	name string
+}{{syscall.S_IFLNK, fs.ModeSymlink, "symlink"}, {syscall.S_IFDIR, fs.ModeDir, "directory"},
+	{syscall.S_IFIFO, fs.ModeNamedPipe, "named pipe"}, {syscall.S_IFSOCK, fs.ModeSocket, "socket"}, {0, fs.ModeDevice, "device"}}
+
 // FileMode turns a raw stat mode into an fs.FileMode.
 func FileMode(st *syscall.Stat_t) fs.FileMode {
-	mode := fs.FileMode(st.Mode & 0o777)
-	switch st.Mode & syscall.S_IFMT {
-	case syscall.S_IFREG:
-	case syscall.S_IFDIR:
-		mode |= fs.ModeDir
-	case syscall.S_IFLNK:
-		mode |= fs.ModeSymlink
-	case syscall.S_IFIFO:
-		mode |= fs.ModeNamedPipe
-	case syscall.S_IFSOCK:
-		mode |= fs.ModeSocket
-	default:
-		mode |= fs.ModeDevice
-	}
+	mode, ifmt := fs.FileMode(st.Mode&0o777), st.Mode&syscall.S_IFMT
 	if st.Mode&syscall.S_ISVTX != 0 {
 		mode |= fs.ModeSticky
+	}
+	for _, t := range fileTypes {
+		if ifmt != syscall.S_IFREG && (t.ifmt == ifmt || t.ifmt == 0) {
+			return mode | t.mode
+		}
 	}
 	return mode
 }
 
 // DescribeType names the kind of file m is, for messages.
 func DescribeType(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "symlink"
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m.IsRegular():
+	for _, t := range fileTypes {
+		if m&t.mode != 0 {
+			return t.name
+		}
+	}
+	if m.IsRegular() {
 		return "regular file"
 	}
 	return "special file"

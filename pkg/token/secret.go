@@ -47,11 +47,7 @@ func NewSecret(s string) (Secret, error) {
 // tokenByte reports whether c may appear in a token: base64(url) and a few
 // URL-safe marks, none of which needs quoting in bash or systemd.
 func tokenByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("-_.~+/=", c) >= 0
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~+/=", c) >= 0
 }
 
 // IsZero reports whether s holds no token.
@@ -76,11 +72,11 @@ func (s Secret) GoString() string { return "token.Secret(" + redacted + ")" }
 
 // Format implements fmt.Formatter: every verb, %x and %q too, prints it redacted.
 func (s Secret) Format(f fmt.State, verb rune) {
+	out := s.String()
 	if verb == 'v' && f.Flag('#') {
-		_, _ = f.Write([]byte(s.GoString()))
-		return
+		out = s.GoString()
 	}
-	_, _ = f.Write([]byte(s.String()))
+	_, _ = f.Write([]byte(out))
 }
 
 // MarshalText implements encoding.TextMarshaler with the redacted form.
