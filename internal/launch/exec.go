@@ -23,3 +23,18 @@ func Exec(exec ExecFunc, f Found, args, env []string) error {
 
 // SysExec is the real exec.
 var SysExec ExecFunc = syscall.Exec
+
+// Exit codes of all three programs, before they exec anything; after an
+// exec the program's own code is the only code. The launcher codes follow
+// the shell's conventions, which claude and t3-serve do not use for
+// themselves, and t3-serve@.service lists them in RestartPreventExitStatus=
+// so that systemd does not restart what cannot start.
+const (
+	ExitOK         = 0   // done
+	ExitFailed     = 1   // claude-auth-sync failed and said why on stderr; status: not healthy
+	ExitUsage      = 2   // a command line that does not parse
+	ExitRefused    = 78  // t3-serve-launch refused to start the server (caps, unit set up wrong): EX_CONFIG
+	ExitRecursion  = 125 // launchers exec'd each other MaxDepth times
+	ExitCannotExec = 126 // the program was found but could not be executed
+	ExitNotFound   = 127 // no real program was found
+)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/claude-launch/claude-launch/internal/buildinfo"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/errs"
 )
@@ -71,24 +72,26 @@ func executable(st *syscall.Stat_t) bool {
 	return st.Mode&syscall.S_IFMT == syscall.S_IFREG && st.Mode&0o111 != 0
 }
 
-// SelfDir is the directory of the running executable, "" if unknown.
-func SelfDir() string {
-	p, err := os.Readlink("/proc/self/exe")
-	if err != nil {
-		return ""
-	}
-	return filepath.Dir(strings.TrimSuffix(p, " (deleted)"))
-}
-
 // Beside finds the program name beside this executable, else in the
 // absolute entries of environ's PATH.
 func Beside(name string, environ []string) (string, bool) {
 	path, _ := config.LookupEnv(environ, "PATH")
-	for _, dir := range append([]string{SelfDir()}, filepath.SplitList(path)...) {
+	self, _ := os.Readlink("/proc/self/exe") // "" gives ".", which is skipped
+	for _, dir := range append([]string{filepath.Dir(strings.TrimSuffix(self, " (deleted)"))}, filepath.SplitList(path)...) {
 		var st syscall.Stat_t
 		if p := filepath.Join(dir, name); filepath.IsAbs(dir) && syscall.Stat(p, &st) == nil && executable(&st) {
 			return p, true
 		}
 	}
 	return "", false
+}
+
+// LauncherPackage is claude-launch's main package, as its build info records it.
+const LauncherPackage = "github.com/claude-launch/claude-launch/cmd/claude-launch"
+
+// IsLauncher reports whether the executable at path is any build of
+// claude-launch: the PATH search skips them all, so that launchers installed
+// as claude cannot exec each other.
+func IsLauncher(path string) bool {
+	return buildinfo.MainPackage(path) == LauncherPackage
 }

@@ -93,23 +93,22 @@ func openRetry(path string, flags int) (int, error) {
 
 // checkFile applies trust to what fstat said of path.
 func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string) error {
-	mode := FileMode(st)
-	if !mode.IsRegular() {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is a "+DescribeType(mode)+", not a regular file; remove it"+remedy)
-	}
+	mode, perm := FileMode(st), st.Mode&0o777
 	me, owner := os.Geteuid(), int(st.Uid)
-	if owner != me && !(trust == Trusted && owner == 0) {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(owner)+", not by you (uid "+strconv.Itoa(me)+"); remove it"+remedy)
-	}
-	perm := st.Mode & 0o777
+	var why string
 	switch {
+	case !mode.IsRegular():
+		why = ": it is a " + DescribeType(mode) + ", not a regular file; remove it" + remedy
+	case owner != me && !(trust == Trusted && owner == 0):
+		why = ": it is owned by uid " + strconv.Itoa(owner) + ", not by you (uid " + strconv.Itoa(me) + "); remove it" + remedy
 	case trust == Private && perm&0o077 != 0:
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can access it (mode "+Octal(perm)+"); run `chmod 600 "+path+"`")
+		why = ": group or others can access it (mode " + Octal(perm) + "); run `chmod 600 " + path + "`"
 	case trust == Trusted && perm&0o022 != 0:
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can write it (mode "+Octal(perm)+
-			"), and it decides where your token goes; run `chmod go-w "+path+"`")
+		why = ": group or others can write it (mode " + Octal(perm) + "), and it decides where your token goes; run `chmod go-w " + path + "`"
+	default:
+		return nil
 	}
-	return nil
+	return wrap(what+" "+path+": ", ErrInsecureFile, why)
 }
 
 // CheckDirOf refuses a file whose directory group or others may write: they

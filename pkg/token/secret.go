@@ -38,7 +38,8 @@ func NewSecret(s string) (Secret, error) {
 	}
 	for i := 0; i < len(s); i++ {
 		if !tokenByte(s[i]) {
-			return Secret{}, wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+" is whitespace, a control character or a character a setup token never has")
+			return Secret{}, wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+
+				" is whitespace, a control character or a character a setup token never has")
 		}
 	}
 	return Secret{value: s}, nil

@@ -11,15 +11,6 @@ import (
 // missing or blank: Vault is not set up, so there is nothing to ask.
 var ErrNoVaultToken = errors.New("no Vault token: set VAULT_TOKEN or run `vault login`")
 
-// VaultTokenFile is where `vault login` keeps the token: ~/.vault-token, or "" without a home.
-func VaultTokenFile(getenv func(string) string) string {
-	home := getenv("HOME")
-	if !filepath.IsAbs(home) {
-		return ""
-	}
-	return filepath.Join(home, ".vault-token")
-}
-
 // ReadVaultToken returns the Vault token as the Vault CLI finds it:
 // VAULT_TOKEN, else ~/.vault-token, blanks trimmed; ErrNoVaultToken for none.
 // Any other error is a token file that cannot be used. It never blocks on a FIFO.
@@ -27,11 +18,11 @@ func ReadVaultToken(getenv func(string) string) (string, error) {
 	if t := strings.TrimSpace(getenv("VAULT_TOKEN")); t != "" {
 		return t, nil
 	}
-	p := VaultTokenFile(getenv)
-	if p == "" {
+	home := getenv("HOME")
+	if !filepath.IsAbs(home) {
 		return "", ErrNoVaultToken
 	}
-	b, err := ReadSmallFile(p, "Vault token file", Owned, " and run `vault login`")
+	b, err := ReadSmallFile(filepath.Join(home, ".vault-token"), "Vault token file", Owned, " and run `vault login`")
 	t := strings.TrimSpace(b) // "" on an error
 	if errors.Is(err, fs.ErrNotExist) || err == nil && t == "" {
 		return "", ErrNoVaultToken
