@@ -6,8 +6,7 @@ import (
 	"strings"
 )
 
-// ParseError is a syntax error in an env file. It names the line, never its
-// content: the line may hold a secret.
+// ParseError is a syntax error in an env file: its line, never its content.
 type ParseError struct {
 	Line   int
 	Reason string
@@ -18,11 +17,9 @@ func (e *ParseError) Error() string { return "line " + strconv.Itoa(e.Line) + ":
 // maxLine bounds one line of an env file; a setup token is about 110 bytes.
 const maxLine = 64 << 10
 
-// ParseEnv reads assignments in the subset of syntax that both bash `.` and
-// systemd's EnvironmentFile= read alike: blank lines, # comments, `export `,
-// NAME=value with bare, 'single-' and "double-quoted" parts, a trailing
-// comment. Anything else (expansions, words after the value) is an error,
-// not a guess. A later assignment wins, as in bash.
+// ParseEnv reads assignments in the syntax that bash `.` and systemd's
+// EnvironmentFile= read alike (# comments, `export `, NAME=value in bare and
+// quoted parts); anything else is an error, not a guess. The last one wins.
 func ParseEnv(r io.Reader) (map[string]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSmallFile+1))
 	if err != nil {
@@ -32,7 +29,7 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 		return nil, &ParseError{Line: 1 + strings.Count(string(data), "\n"), Reason: "the file is larger than 1 MiB"}
 	}
 	vars := make(map[string]string)
-	if err := parseStrict(string(data), func(a Assignment) { vars[a.Name] = a.Value }); err != nil {
+	if parseLines(string(data), func(a Assignment) { vars[a.Name] = a.Value }, firstBad(&err)); err != nil {
 		return nil, err
 	}
 	return vars, nil
@@ -41,21 +38,17 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 // lookupEnv returns the value data gives name (the last assignment wins),
 // with no map: the per-launch path reads one variable of a one-line file.
 func lookupEnv(data, name string) (value string, found bool, err error) {
-	err = parseStrict(data, func(a Assignment) {
+	parseLines(data, func(a Assignment) {
 		if a.Name == name {
 			value, found = a.Value, true
 		}
-	})
+	}, firstBad(&err))
 	return value, found, err
 }
 
-// parseStrict hands each assignment of data to good; the first bad line is the error.
-func parseStrict(data string, good func(Assignment)) error {
-	var first *ParseError
-	if parseLines(data, good, func(e *ParseError) bool { first = e; return false }); first != nil {
-		return first
-	}
-	return nil
+// firstBad is a bad-line handler that sets *err to the first bad line and stops.
+func firstBad(err *error) func(*ParseError) bool {
+	return func(e *ParseError) bool { *err = e; return false }
 }
 
 // Assignment is one NAME=value line.
@@ -90,8 +83,7 @@ func parseLines(data string, good func(Assignment), bad func(*ParseError) bool) 
 	}
 }
 
-// parseLine parses one line. ok is false for blank and comment lines;
-// reason is non-empty for a syntax error and never quotes the line.
+// parseLine parses one line: ok for an assignment, reason (never quoting it) for an error.
 func parseLine(line string) (name, value string, ok bool, reason string) {
 	if len(line) > maxLine {
 		return "", "", false, "line too long"
@@ -128,8 +120,7 @@ func parseLine(line string) (name, value string, ok bool, reason string) {
 	return name, value, true, ""
 }
 
-// parseValue reads a value up to the first unquoted blank and returns the
-// rest of the line.
+// parseValue reads a value up to the first unquoted blank and returns the rest of the line.
 func parseValue(s string) (value, rest string, reason string) {
 	var b strings.Builder
 	b.Grow(len(s)) // the value is at most the rest of the line: one allocation

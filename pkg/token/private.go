@@ -15,23 +15,17 @@ const maxSmallFile = 1 << 20
 // Trust says how much a reader demands of a file's owner and mode.
 type Trust int
 
+// Every trust wants a regular file of this user; symlinks are followed but for Private.
 const (
-	// Private: a secret that is ours alone, as ssh demands of a private key:
-	// not a symlink, a regular file of this user, no access for others.
-	Private Trust = iota
-	// Owned: a secret another program keeps for this user (~/.vault-token):
-	// a regular file of this user, symlinks followed, any mode.
-	Owned
-	// Trusted: settings that steer where a token goes (the config file): a
-	// regular file of this user or root that nobody else can write, symlinks followed.
-	Trusted
+	Private Trust = iota // a secret that is ours alone, as ssh's keys: no access for others
+	Owned                // a secret another program keeps for us (~/.vault-token): any mode
+	Trusted              // settings that steer a token (the config file): root's too, nobody else may write it
 )
 
-// ReadSmallFile reads a small file under trust, refusing what does not meet
-// it with an error that wraps ErrInsecureFile and says how to fix it; what
-// names the file, remedy (" and run `…`") follows the advice to remove it. A
-// missing file gives the *fs.PathError. It never blocks on a FIFO or device.
-// It reads the raw descriptor: an os.File would start the network poller.
+// ReadSmallFile reads a small file under trust, refusing what fails it with an
+// ErrInsecureFile that says how to fix it (what names the file, remedy follows
+// "remove it"); a missing file gives the *fs.PathError. It never blocks on a
+// FIFO, and uses the raw descriptor: an os.File would start the network poller.
 func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error) {
 	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
 	if trust == Private {
