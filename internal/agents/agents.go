@@ -66,20 +66,14 @@ func List() ([]Agent, error) {
 	found := map[int]cand{}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
 		dir := filepath.Join(proc, e.Name())
 		var st syscall.Stat_t
-		if syscall.Stat(dir, &st) != nil || st.Uid != me {
-			continue // another user's: never read
+		if err != nil || syscall.Stat(dir, &st) != nil || st.Uid != me {
+			continue // not a process, or another user's: never read
 		}
 		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
-		if err != nil {
-			continue
-		}
 		vars := bytes.Split(environ, []byte{0})
-		if !isClaude(dir, vars) {
+		if err != nil || !isClaude(dir, vars) {
 			continue
 		}
 		ps, err := kernfile.ReadStat(pid)
@@ -116,8 +110,7 @@ func isClaude(dir string, vars [][]byte) bool {
 	}
 	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
 		argv0, _, _ := bytes.Cut(cmd, []byte{0})
-		switch filepath.Base(string(argv0)) {
-		case "claude", "claude.exe":
+		if b := filepath.Base(string(argv0)); b == "claude" || b == "claude.exe" {
 			return true
 		}
 	}

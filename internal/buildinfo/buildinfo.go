@@ -49,13 +49,12 @@ func dataStart(path string, buf []byte) []byte {
 	// The ELF header and the program headers right after it: one read.
 	var head [1024]byte // up to 17 program headers: Go writes 6 to 9
 	n := readAt(fd, head[:], 0)
-	eh := head[:n]
-	if n < 64 || string(eh[:4]) != "\x7fELF" || eh[4] != 2 || eh[5] != 1 {
+	if n < 64 || string(head[:4]) != "\x7fELF" || head[4] != 2 || head[5] != 1 {
 		return nil
 	}
-	phoff := binary.LittleEndian.Uint64(eh[0x20:])
-	phentsize := int(binary.LittleEndian.Uint16(eh[0x36:]))
-	phnum := int(binary.LittleEndian.Uint16(eh[0x38:]))
+	phoff := binary.LittleEndian.Uint64(head[0x20:])
+	phentsize := int(binary.LittleEndian.Uint16(head[0x36:]))
+	phnum := int(binary.LittleEndian.Uint16(head[0x38:]))
 	if phentsize != 56 || phnum == 0 || phnum > 32 || phoff > 1<<20 {
 		return nil
 	}
@@ -71,11 +70,9 @@ func dataStart(path string, buf []byte) []byte {
 	for i := 0; i < phnum; i++ {
 		p := ph[i*phentsize:]
 		const ptLoad, pfW = 1, 2
-		if binary.LittleEndian.Uint32(p) != ptLoad || binary.LittleEndian.Uint32(p[4:])&pfW == 0 {
-			continue
+		if binary.LittleEndian.Uint32(p) == ptLoad && binary.LittleEndian.Uint32(p[4:])&pfW != 0 {
+			return buf[:readAt(fd, buf, int64(binary.LittleEndian.Uint64(p[8:])))]
 		}
-		n := readAt(fd, buf, int64(binary.LittleEndian.Uint64(p[8:])))
-		return buf[:n]
 	}
 	return nil
 }
