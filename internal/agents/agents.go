@@ -1,7 +1,5 @@
-// Package agents finds this user's running claude processes and the
-// credential each was started with (/proc/PID/environ: claude keeps its
-// token for life). It reads the effective uid's processes only and returns
-// a token's fingerprint, never the token.
+// Package agents finds this user's running claude processes and the credential
+// each was started with (/proc/PID/environ), as a fingerprint, never the token.
 package agents
 
 import (

@@ -9,9 +9,8 @@ import (
 	"syscall"
 )
 
-// ModInfo returns the module information Go recorded in the executable at
-// path ("path\t…\nmod\t…\t…\nbuild\t…"), "" for anything but a 64-bit
-// little-endian ELF built by Go 1.18 or later.
+// ModInfo returns the module information ("path\t…\nmod\t…") of the executable
+// at path, "" for anything but a 64-bit little-endian ELF of Go 1.18 or later.
 func ModInfo(path string) string {
 	return parse(dataStart(path, make([]byte, 64<<10)))
 }
@@ -34,9 +33,8 @@ func MainPackage(path string) string {
 	return ""
 }
 
-// dataStart fills buf from the start of the first writable segment of the
-// 64-bit little-endian ELF at path, where the Go linker puts the build info
-// (as debug/buildinfo reads a stripped binary), and returns what it read.
+// dataStart fills buf from the start of the ELF's first writable segment, where
+// the Go linker puts the build info, and returns what it read.
 func dataStart(path string, buf []byte) []byte {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 	for err == syscall.EINTR {
@@ -80,9 +78,8 @@ func dataStart(path string, buf []byte) []byte {
 // magic starts Go's build info, 16-byte aligned.
 const magic = "\xff Go buildinf:"
 
-// parse returns the module information of the build info in data: in the
-// inline format (Go 1.18 on), the second of two uvarint-prefixed strings after
-// a 32-byte header, between 16-byte sentinels.
+// parse returns the module information in data: the second uvarint-prefixed
+// string after the 32-byte header, between 16-byte sentinels.
 func parse(data []byte) string {
 	rest, ok := afterVersion(data)
 	if !ok {

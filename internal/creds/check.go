@@ -47,15 +47,6 @@ func (v Verdict) String() string {
 	return string(v.State)
 }
 
-// oauth is the claudeAiOauth object of the file, as claude writes it.
-type oauth struct {
-	AccessToken      *string   `json:"accessToken"`
-	RefreshToken     *string   `json:"refreshToken"`
-	ExpiresAt        *float64  `json:"expiresAt"`
-	Scopes           *[]string `json:"scopes"`
-	SubscriptionType string    `json:"subscriptionType"`
-}
-
 // Check judges the content of a credentials file at time now: valid is JSON
 // whose claudeAiOauth has both tokens, expiresAt above 0 and scopes holding
 // RequiredScope. No Damage text ever holds a token.
@@ -67,7 +58,13 @@ func Check(data []byte, now time.Time) Verdict {
 		return damaged("the file is empty")
 	}
 	var f struct {
-		OAuth *oauth `json:"claudeAiOauth"`
+		OAuth *struct { // as claude writes it
+			AccessToken      *string   `json:"accessToken"`
+			RefreshToken     *string   `json:"refreshToken"`
+			ExpiresAt        *float64  `json:"expiresAt"`
+			Scopes           *[]string `json:"scopes"`
+			SubscriptionType string    `json:"subscriptionType"`
+		} `json:"claudeAiOauth"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		var se *json.SyntaxError

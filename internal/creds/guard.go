@@ -142,9 +142,8 @@ func withLogin(damaged, backup []byte) []byte {
 	return b
 }
 
-// ReadFile reads a credentials file (or a backup) as claude keeps it: a
-// regular file of this user, not a symlink, at most MaxFileSize. It refuses
-// anything else with an error that says so and never holds a token.
+// ReadFile reads a credentials file (or a backup) as claude keeps it: a regular
+// file of this user, not a symlink, at most MaxFileSize; it refuses anything else.
 func ReadFile(path string) ([]byte, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {

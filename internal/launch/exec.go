@@ -24,11 +24,8 @@ func Exec(exec ExecFunc, f Found, args, env []string) error {
 // SysExec is the real exec.
 var SysExec ExecFunc = syscall.Exec
 
-// Exit codes of all three programs, before they exec anything; after an
-// exec the program's own code is the only code. The launcher codes follow
-// the shell's conventions, which claude and t3-serve do not use for
-// themselves, and t3-serve@.service lists them in RestartPreventExitStatus=
-// so that systemd does not restart what cannot start.
+// Exit codes of all three programs before they exec anything; after an exec the
+// program's own code is the only code (docs/how-it-works.md, Exit codes).
 const (
 	ExitOK         = 0   // done
 	ExitFailed     = 1   // claude-auth-sync failed and said why on stderr; status: not healthy

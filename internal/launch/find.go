@@ -90,8 +90,7 @@ func Beside(name string, environ []string) (string, bool) {
 const LauncherPackage = "github.com/claude-launch/claude-launch/cmd/claude-launch"
 
 // IsLauncher reports whether the executable at path is any build of
-// claude-launch: the PATH search skips them all, so that launchers installed
-// as claude cannot exec each other.
+// claude-launch: the PATH search skips them all.
 func IsLauncher(path string) bool {
 	return buildinfo.MainPackage(path) == LauncherPackage
 }

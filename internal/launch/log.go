@@ -7,9 +7,8 @@ import (
 	"github.com/claude-launch/claude-launch/internal/config"
 )
 
-// Logger writes one-line diagnostics in charmbracelet/log's text format
-// without timestamps ("WARN claude-launch: message key=value"), without its
-// or fmt's start-up cost. Values print through String or Error: a token.Secret redacted.
+// Logger writes lines like charmbracelet/log's ("WARN claude-launch: msg key=value")
+// without its or fmt's start-up cost; a token.Secret prints redacted.
 type Logger struct {
 	w      io.Writer
 	prefix string

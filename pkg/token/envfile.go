@@ -12,10 +12,8 @@ var (
 	ErrChanged = errors.New("the file changed while it was read")
 )
 
-// ReadEnvFile reads the setup token from the env file at path, refusing an
-// unsafe file (ErrInsecureFile) and a malformed token (ErrInvalidToken); a
-// missing file matches fs.ErrNotExist. No error text holds the token or a
-// line of the file. Hints name rewrite, the command that rewrites the file.
+// ReadEnvFile reads the setup token from the env file at path (fs.ErrNotExist,
+// ErrInsecureFile, ErrInvalidToken); hints name rewrite, the command that rewrites it.
 func ReadEnvFile(path, rewrite string) (Secret, error) {
 	data, err := ReadSmallFile(path, "env file", Private, " and run `"+rewrite+"`")
 	if err != nil {

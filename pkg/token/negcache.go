@@ -20,9 +20,8 @@ const (
 // ErrorTTL caps how long a failed look-up is remembered.
 const ErrorTTL = 30 * time.Second
 
-// NegativeCache is a small file beside the env file that remembers that a
-// look-up found no token, keyed by every setting that locates the token.
-// This side reads it; package store writes it.
+// NegativeCache is a file beside the env file that remembers a look-up that
+// found no token, keyed by every setting that locates it; package store writes it.
 type NegativeCache struct {
 	Path string
 	Key  string
@@ -34,11 +33,8 @@ type NegativeCache struct {
 // problem reading the entry counts as not fresh.
 func (n *NegativeCache) Fresh() (bool, Outcome) {
 	b, err := ReadSmallFile(n.Path, "negative cache", Private, "")
-	if err != nil || len(b) > 4096 {
-		return false, ""
-	}
 	key, rest, ok := strings.Cut(b, "\n")
-	if !ok || key != n.Key {
+	if err != nil || len(b) > 4096 || !ok || key != n.Key {
 		return false, ""
 	}
 	kind, at, ok := strings.Cut(strings.TrimSpace(rest), " ")

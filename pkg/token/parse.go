@@ -57,9 +57,8 @@ type Assignment struct {
 	Name, Value string
 }
 
-// ParseAssignments parses every line of data, going on past a bad line (for
-// the config file): the good lines' assignments, and an error for each bad
-// one. Lines end at \n only: a \r before it is, to bash, part of the value.
+// ParseAssignments parses every line of data, going on past a bad line (for the
+// config file): the good lines' assignments and an error for each bad one.
 func ParseAssignments(data string) ([]Assignment, []*ParseError) {
 	var as []Assignment
 	var bad []*ParseError

@@ -24,9 +24,8 @@ type Result struct {
 	Reason string
 }
 
-// Fetcher materializes the env file from Vault on a miss, or records a
-// negative result, giving up at deadline (a deadline, not a context: the
-// per-launch binary does not link the context machinery).
+// Fetcher writes the env file from Vault on a miss, or records a negative
+// result, giving up at deadline (no context: the per-launch binary lacks it).
 type Fetcher func(deadline time.Time) error
 
 // Resolver runs the resolution order shared by every launcher: kill switch,
@@ -43,10 +42,8 @@ type Resolver struct {
 	Fetch         Fetcher // called on a miss; nil means never fetch
 }
 
-// Resolve finds the setup token. It always returns a usable Result; a
-// non-nil error is a warning for the user (an unsafe env file, a failed
-// look-up) and never contains the token. With SourceNone the caller must
-// leave the environment exactly as it was.
+// Resolve finds the setup token: always a usable Result, and an error is a
+// warning for the user. With SourceNone the caller leaves the environment as it was.
 func (r *Resolver) Resolve() (Result, error) {
 	if r.Disabled {
 		return Result{Source: SourceDisabled, Reason: "kill switch"}, nil

@@ -11,9 +11,8 @@ import (
 // missing or blank: Vault is not set up, so there is nothing to ask.
 var ErrNoVaultToken = errors.New("no Vault token: set VAULT_TOKEN or run `vault login`")
 
-// ReadVaultToken returns the Vault token as the Vault CLI finds it:
-// VAULT_TOKEN, else ~/.vault-token, blanks trimmed; ErrNoVaultToken for none.
-// Any other error is a token file that cannot be used. It never blocks on a FIFO.
+// ReadVaultToken returns the Vault token as the Vault CLI finds it (VAULT_TOKEN,
+// else ~/.vault-token), ErrNoVaultToken for none, or why the file is unusable.
 func ReadVaultToken(getenv func(string) string) (string, error) {
 	if t := strings.TrimSpace(getenv("VAULT_TOKEN")); t != "" {
 		return t, nil
@@ -30,9 +29,8 @@ func ReadVaultToken(getenv func(string) string) (string, error) {
 	return t, err
 }
 
-// HasVaultToken reports whether there is anything to ask Vault with, the one
-// rule for whether Vault is set up. An unusable token file counts, so that
-// the look-up reports it.
+// HasVaultToken is the one rule for whether Vault is set up; an unusable
+// token file counts, so that the look-up reports it.
 func HasVaultToken(getenv func(string) string) bool {
 	_, err := ReadVaultToken(getenv)
 	return !errors.Is(err, ErrNoVaultToken)
