@@ -75,11 +75,9 @@ func (g *Guard) Inspect() (Verdict, []byte, error) {
 	return Check(data, g.now()), data, nil
 }
 
-// Run judges the file, backs up a healthy state that differs from the
-// newest backup, and restores the newest healthy backup over a damaged file
-// under claude's refresh lock, waiting for it until ctx ends; a missing file
-// is left alone. A backup is restored once: it and every older one is then
-// spent, since its refresh token may be rotated away (docs/how-it-works.md).
+// Run backs up a healthy file that differs from the newest backup, or restores
+// the newest healthy unspent backup over a damaged one under claude's refresh
+// lock, waiting until ctx ends; a restored backup is spent (docs/how-it-works.md).
 func (g *Guard) Run(ctx context.Context) (Report, error) {
 	r := Report{File: g.File()}
 	// A lock the next claude would break anyway (file times: the real clock).

@@ -24,11 +24,9 @@ const (
 // ErrReported wraps a fetch failure that the fetcher already explained on stderr.
 var ErrReported = errors.New("reported by " + SyncProgram)
 
-// SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync
-// --on-miss` (beside this executable, else in PATH) with the environment as
-// received, stdin and stdout on /dev/null, stderr on stderr; killed at the
-// deadline, it says what claude-auth-sync would have. os.StartProcess, not
-// os/exec, which the per-launch binary does not link.
+// SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync --on-miss`
+// with the environment as received and only stderr open, killed at the deadline
+// (os.StartProcess: the per-launch binary does not link os/exec).
 func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fetcher {
 	return func(deadline time.Time) error {
 		path, ok := Beside(SyncProgram, environ)

@@ -21,10 +21,8 @@ type Found struct {
 	Argv0 string
 }
 
-// Find locates the real program called name, or explicit (an absolute path
-// or a name to look up instead) from the setting envName. The PATH search
-// takes the first executable that is not a launcher and skips relative
-// entries: no ./claude where a user stands ever receives the token.
+// Find locates the real program name, or explicit (a path or name) from the setting
+// envName: in PATH, the first executable that is not a launcher, never a relative entry.
 func Find(name, explicit, envName, pathList string) (Found, error) {
 	var self syscall.Stat_t // syscall.Stat, not os.Stat: no FileInfo to allocate
 	selfErr := syscall.Stat("/proc/self/exe", &self)

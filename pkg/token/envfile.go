@@ -1,17 +1,5 @@
 package token
 
-import "errors"
-
-var (
-	// ErrInsecureFile means a file that holds, or would hold, a token is unsafe
-	// (a symlink, not a regular file, another user's, open to others): refused.
-	ErrInsecureFile = errors.New("insecure file")
-	// ErrNoToken means the place looked at holds no setup token: an answer, not a failure.
-	ErrNoToken = errors.New("no setup token")
-	// ErrChanged means a file grew while it was read: refused, never used truncated.
-	ErrChanged = errors.New("the file changed while it was read")
-)
-
 // ReadEnvFile reads the setup token from the env file at path (fs.ErrNotExist,
 // ErrInsecureFile, ErrInvalidToken); hints name rewrite, the command that rewrites it.
 func ReadEnvFile(path, rewrite string) (Secret, error) {

@@ -159,3 +159,8 @@ func DescribeType(m fs.FileMode) string {
 	}
 	return "special file"
 }
+
+// Octal formats a mode's permission bits as chmod takes them: 0644, 1777.
+func Octal(mode uint32) string {
+	return strconv.FormatUint(uint64(mode&0o7777|0o10000), 8)[1:]
+}
