@@ -44,14 +44,10 @@ func (a Agent) Credential(current string) string {
 	return "an OLD setup token " + a.Fingerprint
 }
 
-// proc is where the process table is mounted.
-const proc = "/proc"
-
-// List returns the running claude processes of the effective uid, oldest
-// first: started through a launcher (CLAUDE_LAUNCH_DEPTH set) or running
-// claude, but not a child of one (a tool's shell inherits the environment).
+// List returns the effective uid's claude processes (launched or running claude,
+// not a child of one such as a tool's shell), oldest first.
 func List() ([]Agent, error) {
-	ents, err := os.ReadDir(proc)
+	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +60,7 @@ func List() ([]Agent, error) {
 	found := map[int]cand{}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
-		dir := filepath.Join(proc, e.Name())
+		dir := filepath.Join("/proc", e.Name())
 		var st syscall.Stat_t
 		if err != nil || syscall.Stat(dir, &st) != nil || st.Uid != me {
 			continue // not a process, or another user's: never read
@@ -146,7 +142,7 @@ func ttyName(nr int) string {
 
 // bootTime is when the machine booted, from /proc/stat.
 func bootTime() time.Time {
-	b, err := os.ReadFile(filepath.Join(proc, "stat"))
+	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return time.Time{}
 	}

@@ -1,6 +1,5 @@
-// Package buildinfo reads the Go build info of an executable in three small
-// reads, without debug/elf or runtime/debug (fmt and more): claude-launch
-// uses it on every launch (docs/startup.md).
+// Package buildinfo reads the Go build info of an executable in three small reads,
+// without debug/elf or runtime/debug: claude-launch uses it on every launch.
 package buildinfo
 
 import (

@@ -47,9 +47,8 @@ func (v Verdict) String() string {
 	return string(v.State)
 }
 
-// Check judges the content of a credentials file at time now: valid is JSON
-// whose claudeAiOauth has both tokens, expiresAt above 0 and scopes holding
-// RequiredScope. No Damage text ever holds a token.
+// Check judges a credentials file at time now: valid is a claudeAiOauth with both
+// tokens, expiresAt above 0 and RequiredScope. No Damage text holds a token.
 func Check(data []byte, now time.Time) Verdict {
 	var v Verdict
 	damage := func(what string) { v.Damage = append(v.Damage, what) }

@@ -42,14 +42,12 @@ type Guard struct {
 
 // Report is what a Guard run found and did; a name is "" for none.
 type Report struct {
-	File     string  // the credentials file
-	Verdict  Verdict // its state as found
-	BackedUp string  // the backup written of a healthy file
-	Restored string  // the backup put back over a damaged file, After its state then
-	After    Verdict
-	// NoBackup: the file was damaged and no unspent healthy backup was there
-	// to restore: only a new login helps.
-	NoBackup    bool
+	File        string  // the credentials file
+	Verdict     Verdict // its state as found
+	BackedUp    string  // the backup written of a healthy file
+	Restored    string  // the backup put back over a damaged file, After its state then
+	After       Verdict
+	NoBackup    bool   // the file was damaged and no unspent healthy backup was there: log in anew
 	ClearedLock string // claude's refresh lock, cleared as stale by claude's own rule
 }
 
@@ -122,9 +120,8 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	return r, nil
 }
 
-// withLogin is the damaged file with the backup's login put back and its
-// other entries (MCP and plugin secrets, maybe newer) kept; a file that is
-// not a JSON object has nothing to keep: the backup replaces it whole.
+// withLogin is the damaged file with the backup's login put back and its other
+// entries (MCP and plugin secrets) kept, or the backup whole if there are none.
 func withLogin(damaged, backup []byte) []byte {
 	const loginKey = "claudeAiOauth"
 	var cur, old map[string]json.RawMessage
@@ -187,13 +184,11 @@ func ReadClaudes(path string, flags int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// MaxFileSize bounds a credentials file and its backups (a few KiB);
-// a larger one is refused whole.
+// MaxFileSize bounds a credentials file and its backups (a few KiB); more is refused.
 const MaxFileSize = 16 << 20
 
-// replaceIfUnchanged puts want at path only if path still holds was: it
-// swaps the files (renameat2 RENAME_EXCHANGE) and swaps back what it swapped
-// out unless that is was. Without exchange, it compares just before a rename.
+// replaceIfUnchanged puts want at path only if path still holds was: it swaps them
+// (RENAME_EXCHANGE) and back unless it swapped out was; else it compares, then renames.
 func replaceIfUnchanged(path string, was, want []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.restore")
@@ -240,8 +235,7 @@ const (
 // backups lists the backups that may be restored, newest first.
 func (g *Guard) backups() ([]string, error) { return g.list(false) }
 
-// spend marks the backup restored, and every older one, as not to be
-// restored again; they still count for pruning and for telling states apart.
+// spend marks the backup restored and every older one as not to be restored again.
 func (g *Guard) spend(restored string) {
 	names, _ := g.backups()
 	for _, n := range names {

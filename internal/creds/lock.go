@@ -9,9 +9,8 @@ import (
 	"time"
 )
 
-// claude's refresh lock as the installed CLI takes it (proper-lockfile's
-// mkdir lock, stale after 60 s, touched every 5 s while held), beside the
-// legacy <realpath(config dir)>.lock; TestClaudeLockMatchesInstalledCLI checks.
+// claude's refresh lock as the installed CLI takes it (a mkdir lock touched every 5 s
+// while held), beside the legacy <realpath(dir)>.lock; TestClaudeLockMatchesInstalledCLI checks.
 const (
 	ClaudeLockName  = ".oauth_refresh.lock" // in the config dir
 	ClaudeLockStale = 60 * time.Second      // claude breaks a lock untouched this long
@@ -19,12 +18,10 @@ const (
 	lockPoll        = 50 * time.Millisecond // how often a held lock is retried
 )
 
-// ErrClaudeBusy means a live claude held its refresh lock for as long as the
-// caller would wait: a refresh is under way, so the file must not be touched.
+// ErrClaudeBusy means a live claude held its refresh lock for as long as the caller would wait.
 var ErrClaudeBusy = errors.New("claude holds its refresh lock")
 
-// Lock is claude's refresh lock of a config dir (or the legacy one), judged
-// by its mtime as claude judges it (claude's owner file is never read).
+// Lock is claude's refresh lock of a config dir, judged by its mtime as claude judges it.
 type Lock struct {
 	Path  string
 	Held  bool

@@ -11,8 +11,7 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// MaxDepth is how many launchers may stand in one chain of processes: a
-// claude that starts claude adds one, so does each hop of a loop of launchers.
+// MaxDepth is how many launchers may stand in one chain of processes (claude in claude, loops).
 const MaxDepth = 8
 
 // Environ is the environment exactly as the kernel handed it over, duplicates
@@ -28,7 +27,6 @@ func Environ() []string {
 		if len(buf) == cap(buf) {
 			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
 		}
-		room := cap(buf) - len(buf)
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
 			continue
@@ -37,7 +35,7 @@ func Environ() []string {
 			return os.Environ()
 		}
 		buf = buf[:len(buf)+n]
-		if n == 0 || n < room { // /proc answers with all that fits: a short read is the end
+		if n == 0 || len(buf) < cap(buf) { // /proc answers with all that fits: a short read is the end
 			break
 		}
 	}
@@ -69,8 +67,7 @@ func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 // OverridingVars are the variables claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
 var OverridingVars = []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
 
-// Overriding lists the OverridingVars set in environ, for a warning that the
-// setup token will not be used.
+// Overriding lists the OverridingVars set in environ: the setup token will not be used.
 func Overriding(environ []string) []string {
 	var out []string
 	for _, name := range OverridingVars {

@@ -22,10 +22,9 @@ const (
 	Trusted              // settings that steer a token (the config file): root's too, nobody else may write it
 )
 
-// ReadSmallFile reads a small file under trust, refusing what fails it with an
-// ErrInsecureFile that says how to fix it (what names the file, remedy follows
-// "remove it"); a missing file gives the *fs.PathError. It never blocks on a
-// FIFO, and uses the raw descriptor: an os.File would start the network poller.
+// ReadSmallFile reads a small file, refusing what fails trust with an ErrInsecureFile
+// that says how to fix it (remedy follows "remove it"); a missing file gives the
+// *fs.PathError. Never blocking, on a raw descriptor (an os.File starts the poller).
 func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error) {
 	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
 	if trust == Private {

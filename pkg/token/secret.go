@@ -19,9 +19,8 @@ const (
 // character that could break the env file or the environment.
 var ErrInvalidToken = errors.New("invalid setup token")
 
-// Secret holds a setup token. Its printing and marshalling methods (slog's
-// through MarshalText and MarshalJSON) all show a redacted form; Reveal is the
-// one way to the value. No slog.LogValuer: slog would cost every launch.
+// Secret holds a setup token: every printing and marshalling method shows it
+// redacted (slog's too, via MarshalText/JSON); Reveal is the one way to the value.
 type Secret struct {
 	value string
 }
