@@ -12,8 +12,7 @@ type Outcome string
 const (
 	// OutcomeAbsent: Vault answered that there is no setup token; believed for the TTL.
 	OutcomeAbsent Outcome = "absent"
-	// OutcomeError: Vault gave no answer it could stand behind (unreachable,
-	// denied, timed out); believed for at most ErrorTTL.
+	// OutcomeError: Vault gave no answer it could stand behind; believed for at most ErrorTTL.
 	OutcomeError Outcome = "error"
 )
 

@@ -57,8 +57,7 @@ type Assignment struct {
 	Name, Value string
 }
 
-// ParseAssignments parses every line of data, going on past a bad line (for the
-// config file): the good lines' assignments and an error for each bad one.
+// ParseAssignments parses every line of data: each good line's assignment, each bad one's error.
 func ParseAssignments(data string) ([]Assignment, []*ParseError) {
 	var as []Assignment
 	var bad []*ParseError

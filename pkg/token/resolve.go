@@ -35,8 +35,7 @@ type Resolver struct {
 	EnvFile  string        // the env file's path; "" without a home directory
 	Rewrite  string        // the command that rewrites the env file, for hints
 	Timeout  time.Duration // bounds the fetch on a miss
-	// Negative and HasVaultToken are asked only on a miss: the negative
-	// cache consulted before a fetch, and whether Vault is set up at all.
+	// Asked only on a miss: the negative cache to consult, and whether Vault is set up.
 	Negative      func() *NegativeCache
 	HasVaultToken func() bool
 	Fetch         Fetcher // called on a miss; nil means never fetch
