@@ -1,13 +1,10 @@
-// Package agents finds this user's running claude processes and which
-// credential each was started with: claude reads CLAUDE_CODE_OAUTH_TOKEN
-// once and keeps it for its life, so after a rotation /proc/PID/environ is
-// the only place that tells which agents still run on the old token. It
-// reads processes of the effective uid only, and never returns a token:
-// only its fingerprint.
+// Package agents finds this user's running claude processes and the credential
+// each was started with (/proc/PID/environ), as a fingerprint, never the token.
 package agents
 
 import (
 	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,24 +23,18 @@ import (
 // Agent is one running claude.
 type Agent struct {
 	PID int `json:"pid"`
-	// Fingerprint is that of the setup token it was started with, "" when
-	// it runs on its own login; Invalid is set when the variable held
-	// something that is not a setup token.
-	Fingerprint string `json:"fingerprint,omitempty"`
-	Invalid     bool   `json:"invalid_token,omitempty"`
-	// TTY is its terminal (pts/3), "" for none.
-	TTY string `json:"tty,omitempty"`
-	// Pane is its tmux pane (%3), "" when not in tmux.
-	Pane string `json:"tmux_pane,omitempty"`
-	// Started is when it started.
-	Started time.Time `json:"started"`
-	// ServerProcess is set for a process that T3 Code's server started
-	// other than an agent (in a proc-PID cgroup of the watcher's).
+	// Fingerprint is its setup token's, "" on its own login; Invalid: the
+	// variable held something that is not a setup token.
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	Invalid     bool      `json:"invalid_token,omitempty"`
+	TTY         string    `json:"tty,omitempty"`       // its terminal (pts/3), "" for none
+	Pane        string    `json:"tmux_pane,omitempty"` // its tmux pane (%3), "" for none
+	Started     time.Time `json:"started"`
+	// ServerProcess: T3 Code's server started it, not as an agent (a proc-PID cgroup).
 	ServerProcess bool `json:"server_process,omitempty"`
 }
 
-// Credential names what a runs on, beside current, the fingerprint of the
-// setup token new agents get.
+// Credential names what a runs on; current is the fingerprint new agents get.
 func (a Agent) Credential(current string) string {
 	switch {
 	case a.Invalid:
@@ -56,16 +47,10 @@ func (a Agent) Credential(current string) string {
 	return "an OLD setup token " + a.Fingerprint
 }
 
-// proc is where the process table is mounted.
-const proc = "/proc"
-
-// List returns the running claude processes of the effective uid, oldest
-// first. A process counts as claude when it was started through a
-// launcher (its environment carries CLAUDE_LAUNCH_DEPTH) or its program is
-// claude; a child of such a process (a shell claude runs for a tool)
-// inherits that environment and does not count.
+// List returns the effective uid's claude processes (launched or running claude,
+// not a child of one such as a tool's shell), oldest first.
 func List() ([]Agent, error) {
-	ents, err := os.ReadDir(proc)
+	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, err
 	}
@@ -78,20 +63,14 @@ func List() ([]Agent, error) {
 	found := map[int]cand{}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		dir := filepath.Join(proc, e.Name())
+		dir := filepath.Join("/proc", e.Name())
 		var st syscall.Stat_t
-		if syscall.Stat(dir, &st) != nil || st.Uid != me {
-			continue // another user's: never read
+		if err != nil || syscall.Stat(dir, &st) != nil || st.Uid != me {
+			continue // not a process, or another user's: never read
 		}
 		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
-		if err != nil {
-			continue
-		}
 		vars := bytes.Split(environ, []byte{0})
-		if !isClaude(dir, vars) {
+		if err != nil || !isClaude(dir, vars) {
 			continue
 		}
 		ps, err := kernfile.ReadStat(pid)
@@ -120,18 +99,8 @@ func List() ([]Agent, error) {
 			out = append(out, c.a)
 		}
 	}
-	slices.SortFunc(out, func(a, b Agent) int { return a.Started.Compare(b.Started)*2 + cmpInt(a.PID, b.PID) })
+	slices.SortFunc(out, func(a, b Agent) int { return a.Started.Compare(b.Started)*2 + cmp.Compare(a.PID, b.PID) })
 	return out, nil
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // isClaude: started through a launcher, or the program is claude.
@@ -141,8 +110,7 @@ func isClaude(dir string, vars [][]byte) bool {
 	}
 	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
 		argv0, _, _ := bytes.Cut(cmd, []byte{0})
-		switch filepath.Base(string(argv0)) {
-		case "claude", "claude.exe":
+		if b := filepath.Base(string(argv0)); b == "claude" || b == "claude.exe" {
 			return true
 		}
 	}
@@ -164,8 +132,7 @@ func lookup(vars [][]byte, name string) string {
 // clockTicks is USER_HZ, 100 on every Linux that matters.
 const clockTicks = 100
 
-// ttyName names a terminal by its device number: pts/N for the
-// pseudo-terminals of tmux and ssh, ttyN for the console.
+// ttyName names a terminal by its device number: pts/N, or ttyN for the console.
 func ttyName(nr int) string {
 	major, minor := (nr>>8)&0xfff, (nr&0xff)|((nr>>12)&0xfff00)
 	switch {
@@ -181,15 +148,14 @@ func ttyName(nr int) string {
 
 // bootTime is when the machine booted, from /proc/stat.
 func bootTime() time.Time {
-	b, err := os.ReadFile(filepath.Join(proc, "stat"))
+	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return time.Time{}
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "btime "); ok {
-			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-				return time.Unix(n, 0)
-			}
+		v, ok := strings.CutPrefix(line, "btime ")
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); ok && err == nil {
+			return time.Unix(n, 0)
 		}
 	}
 	return time.Time{}

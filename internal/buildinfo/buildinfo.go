@@ -1,7 +1,5 @@
-// Package buildinfo reads the Go build info of an executable file (its main
-// package, module version and VCS revision) in three small reads, without
-// debug/elf or runtime/debug, which link fmt and more: claude-launch uses
-// it on every launch (docs/startup.md).
+// Package buildinfo reads the Go build info of an executable in three small reads,
+// without debug/elf or runtime/debug: claude-launch uses it on every launch.
 package buildinfo
 
 import (
@@ -10,27 +8,21 @@ import (
 	"syscall"
 )
 
-// ModInfo returns the module information Go recorded in the executable at
-// path ("path\t…\nmod\t…\t…\nbuild\t…"), "" for anything that is not a
-// 64-bit little-endian ELF built by Go 1.18 or later. It reads it as
-// debug/buildinfo does for a stripped binary: from the start of the first
-// writable segment, where the linker puts it.
+// ModInfo returns the module information ("path\t…\nmod\t…") of the executable
+// at path, "" for anything but a 64-bit little-endian ELF of Go 1.18 or later.
 func ModInfo(path string) string {
 	return parse(dataStart(path, make([]byte, 64<<10)))
 }
 
 // MainPackage is the main package recorded in the executable at path, ""
-// for none. It reads only the first 256 bytes of the build info, where Go
-// puts the main package's line: claude-launch asks this of every candidate
-// on every launch, where stack growth and page faults are the cost.
+// for none. It reads only the first 256 bytes, where Go puts that line.
 func MainPackage(path string) string {
 	var buf [256]byte
 	rest, ok := afterVersion(dataStart(path, buf[:]))
 	if !ok {
 		return ""
 	}
-	// The module information's length prefix, its 16-byte sentinel, then
-	// "path\t<main package>\n".
+	// The length prefix, the 16-byte sentinel, then "path\t<main package>\n".
 	if _, w := binary.Uvarint(rest); w > 0 && len(rest) > w+16 {
 		line, _, _ := strings.Cut(string(rest[w+16:]), "\n")
 		if p, ok := strings.CutPrefix(line, "path\t"); ok {
@@ -40,26 +32,26 @@ func MainPackage(path string) string {
 	return ""
 }
 
-// dataStart fills buf from the start of the first writable segment of the
-// 64-bit little-endian ELF at path, where the Go linker puts the build
-// info, and returns what it read (nothing for anything else).
+// dataStart fills buf from the start of the ELF's first writable segment, where
+// the Go linker puts the build info, and returns what it read.
 func dataStart(path string, buf []byte) []byte {
-	fd, err := open(path)
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	for err == syscall.EINTR {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	}
 	if err != nil {
 		return nil
 	}
 	defer syscall.Close(fd)
-	// The ELF header and, right after it in every binary Go or the usual
-	// linkers write, the program headers: one read.
-	var head [1024]byte // the header and up to 17 program headers: Go writes 6 to 9
+	// The ELF header and the program headers right after it: one read.
+	var head [1024]byte // up to 17 program headers: Go writes 6 to 9
 	n := readAt(fd, head[:], 0)
-	eh := head[:n]
-	if n < 64 || string(eh[:4]) != "\x7fELF" || eh[4] != 2 || eh[5] != 1 {
+	if n < 64 || string(head[:4]) != "\x7fELF" || head[4] != 2 || head[5] != 1 {
 		return nil
 	}
-	phoff := binary.LittleEndian.Uint64(eh[0x20:])
-	phentsize := int(binary.LittleEndian.Uint16(eh[0x36:]))
-	phnum := int(binary.LittleEndian.Uint16(eh[0x38:]))
+	phoff := binary.LittleEndian.Uint64(head[0x20:])
+	phentsize := int(binary.LittleEndian.Uint16(head[0x36:]))
+	phnum := int(binary.LittleEndian.Uint16(head[0x38:]))
 	if phentsize != 56 || phnum == 0 || phnum > 32 || phoff > 1<<20 {
 		return nil
 	}
@@ -68,18 +60,16 @@ func dataStart(path string, buf []byte) []byte {
 		ph = head[phoff:end]
 	} else {
 		ph = make([]byte, phentsize*phnum) // rare: keep the stack small
-		if !pread(fd, ph, int64(phoff)) {
+		if readAt(fd, ph, int64(phoff)) != len(ph) {
 			return nil
 		}
 	}
 	for i := 0; i < phnum; i++ {
 		p := ph[i*phentsize:]
 		const ptLoad, pfW = 1, 2
-		if binary.LittleEndian.Uint32(p) != ptLoad || binary.LittleEndian.Uint32(p[4:])&pfW == 0 {
-			continue
+		if binary.LittleEndian.Uint32(p) == ptLoad && binary.LittleEndian.Uint32(p[4:])&pfW != 0 {
+			return buf[:readAt(fd, buf, int64(binary.LittleEndian.Uint64(p[8:])))]
 		}
-		n := readAt(fd, buf, int64(binary.LittleEndian.Uint64(p[8:])))
-		return buf[:n]
 	}
 	return nil
 }
@@ -87,10 +77,8 @@ func dataStart(path string, buf []byte) []byte {
 // magic starts Go's build info, 16-byte aligned.
 const magic = "\xff Go buildinf:"
 
-// parse finds the build info in data and returns its module information
-// string. Only the inline format (Go 1.18 and later) is read: two
-// length-prefixed strings after a 32-byte header, the Go version, then the
-// module information between 16-byte sentinels.
+// parse returns the module information in data: the second uvarint-prefixed
+// string after the 32-byte header, between 16-byte sentinels.
 func parse(data []byte) string {
 	rest, ok := afterVersion(data)
 	if !ok {
@@ -103,8 +91,7 @@ func parse(data []byte) string {
 	return string(mod[16 : len(mod)-16])
 }
 
-// afterVersion finds the build info in data and returns what follows its
-// Go version: the module information, length-prefixed.
+// afterVersion finds the build info in data and returns what follows its Go version.
 func afterVersion(data []byte) ([]byte, bool) {
 	for off := 0; off+32 <= len(data); off += 16 {
 		if string(data[off:off+len(magic)]) != magic {
@@ -129,8 +116,7 @@ func str(b []byte) (s, rest []byte, ok bool) {
 }
 
 // Version is the main module's version in modinfo: a tag or pseudo-version,
-// else "devel-REVISION" (with "-dirty" for uncommitted changes) from the
-// VCS stamp, else "devel".
+// else "devel-REVISION[-dirty]" from the VCS stamp, else "devel".
 func Version(modinfo string) string {
 	mod := field(modinfo, "mod\t")
 	if parts := strings.Split(mod, "\t"); len(parts) > 1 && parts[1] != "" && parts[1] != "(devel)" {
@@ -149,8 +135,7 @@ func Version(modinfo string) string {
 	return "devel-" + rev
 }
 
-// field returns the rest of the first line of modinfo that starts with
-// prefix.
+// field returns the rest of the first line of modinfo that starts with prefix.
 func field(modinfo, prefix string) string {
 	for _, line := range strings.Split(modinfo, "\n") {
 		if v, ok := strings.CutPrefix(line, prefix); ok {
@@ -159,18 +144,6 @@ func field(modinfo, prefix string) string {
 	}
 	return ""
 }
-
-func open(path string) (int, error) {
-	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
-		if err != syscall.EINTR {
-			return fd, err
-		}
-	}
-}
-
-// pread fills b from offset off, reporting whether it could.
-func pread(fd int, b []byte, off int64) bool { return readAt(fd, b, off) == len(b) }
 
 // readAt reads up to len(b) bytes at off and returns how many it read.
 func readAt(fd int, b []byte, off int64) int {

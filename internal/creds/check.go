@@ -16,15 +16,10 @@ const RequiredScope = "user:inference"
 type State string
 
 const (
-	// Valid: claude can use it as it is.
-	Valid State = "valid"
-	// Expired: the access token has expired but the refresh token is good;
-	// claude refreshes it. Healthy: report it, do not "fix" it.
-	Expired State = "expired"
-	// Damaged: what a lost refresh race leaves; see Verdict.Damage.
-	Damaged State = "damaged"
-	// Missing: no credentials file (never logged in, or logged out).
-	Missing State = "missing"
+	Valid   State = "valid"   // claude can use it as it is
+	Expired State = "expired" // the access token expired, the refresh token is good: healthy
+	Damaged State = "damaged" // what a lost refresh race leaves; see Verdict.Damage
+	Missing State = "missing" // no credentials file (never logged in, or logged out)
 )
 
 // Healthy reports whether claude can work with a file in state s.
@@ -32,14 +27,10 @@ func (s State) Healthy() bool { return s == Valid || s == Expired }
 
 // Verdict is what Check found.
 type Verdict struct {
-	State State
-	// Damage names what is wrong, for Damaged: "refresh token emptied",
-	// "tokens blanked", "expiresAt is 0", …
-	Damage []string
-	// ExpiresAt is the access token's expiry, zero if unknown.
-	ExpiresAt time.Time
-	// Subscription is subscriptionType, if any (for status).
-	Subscription string
+	State        State
+	Damage       []string  // what is wrong, for Damaged: "refresh token emptied", "expiresAt is 0", …
+	ExpiresAt    time.Time // the access token's expiry, zero if unknown
+	Subscription string    // subscriptionType, if any (for status)
 }
 
 func (v Verdict) String() string {
@@ -56,38 +47,34 @@ func (v Verdict) String() string {
 	return string(v.State)
 }
 
-// oauth is the claudeAiOauth object of the file, as claude writes it.
-type oauth struct {
-	AccessToken      *string   `json:"accessToken"`
-	RefreshToken     *string   `json:"refreshToken"`
-	ExpiresAt        *float64  `json:"expiresAt"`
-	Scopes           *[]string `json:"scopes"`
-	SubscriptionType string    `json:"subscriptionType"`
-}
-
-// Check judges the content of a credentials file at time now. valid means:
-// it parses; claudeAiOauth is present; accessToken and refreshToken are
-// non-empty; expiresAt is above 0; scopes is an array holding
-// user:inference. No error or Damage text ever holds a token.
+// Check judges a credentials file at time now: valid is a claudeAiOauth with both
+// tokens, expiresAt above 0 and RequiredScope. No Damage text holds a token.
 func Check(data []byte, now time.Time) Verdict {
 	var v Verdict
 	damage := func(what string) { v.Damage = append(v.Damage, what) }
+	damaged := func(what string) Verdict { return Verdict{State: Damaged, Damage: []string{what}} }
 	if len(strings.TrimSpace(string(data))) == 0 {
-		return Verdict{State: Damaged, Damage: []string{"the file is empty"}}
+		return damaged("the file is empty")
 	}
 	var f struct {
-		OAuth *oauth `json:"claudeAiOauth"`
+		OAuth *struct { // as claude writes it
+			AccessToken      *string   `json:"accessToken"`
+			RefreshToken     *string   `json:"refreshToken"`
+			ExpiresAt        *float64  `json:"expiresAt"`
+			Scopes           *[]string `json:"scopes"`
+			SubscriptionType string    `json:"subscriptionType"`
+		} `json:"claudeAiOauth"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return Verdict{State: Damaged, Damage: []string{"not JSON (at byte " + strconv.Itoa(int(se.Offset)) + ")"}}
+			return damaged("not JSON (at byte " + strconv.Itoa(int(se.Offset)) + ")")
 		}
-		return Verdict{State: Damaged, Damage: []string{"not the JSON claude writes (a field has the wrong type)"}}
+		return damaged("not the JSON claude writes (a field has the wrong type)")
 	}
 	o := f.OAuth
 	if o == nil {
-		return Verdict{State: Damaged, Damage: []string{"no claudeAiOauth login in it"}}
+		return damaged("no claudeAiOauth login in it")
 	}
 	v.Subscription = o.SubscriptionType
 	access := o.AccessToken != nil && *o.AccessToken != ""

@@ -22,48 +22,33 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// testHookBeforeReplace, when set by a test, runs between judging a
-// damaged file and replacing it: where claude could write it.
+// testHookBeforeReplace, set by a test, runs between judging a damaged file and replacing it.
 var testHookBeforeReplace func()
 
 // FileName is the credentials file in claude's config directory.
 const FileName = ".credentials.json"
 
-// ErrChanged means the file changed between being judged and being
-// replaced: claude (or a person) wrote it, so it was left as they left it.
+// ErrChanged means claude (or a person) wrote the file between its judging
+// and its replacing, so it was left as they left it.
 var ErrChanged = errors.New("the credentials file changed while it was being restored")
 
 // Guard keeps a rotating login in Dir.
 type Guard struct {
-	// Dir is claude's config directory: $CLAUDE_CONFIG_DIR or ~/.claude.
-	Dir string
-	// Backups is the private directory of backups.
-	Backups string
-	// Keep is how many backups are kept (at least 1).
-	Keep int
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	Dir     string           // claude's config directory: $CLAUDE_CONFIG_DIR or ~/.claude
+	Backups string           // the private directory of backups
+	Keep    int              // how many backups are kept (at least 1)
+	Now     func() time.Time // the clock; time.Now when nil
 }
 
-// Report is what a Guard run found and did.
+// Report is what a Guard run found and did; a name is "" for none.
 type Report struct {
-	// File is the credentials file.
-	File string
-	// Verdict is the file's state as found.
-	Verdict Verdict
-	// BackedUp is the backup written of a healthy file, "" for none.
-	BackedUp string
-	// Restored is the backup put back over a damaged file, "" for none;
-	// After is then the file's state.
-	Restored string
-	After    Verdict
-	// NoBackup is set when the file was damaged and no healthy backup was
-	// there to restore (or the one there was restored once already, and
-	// the login was damaged again): only a new login helps.
-	NoBackup bool
-	// ClearedLock is claude's refresh lock, cleared because it was stale
-	// under claude's own rule (Lock.Stale), "" for none.
-	ClearedLock string
+	File        string  // the credentials file
+	Verdict     Verdict // its state as found
+	BackedUp    string  // the backup written of a healthy file
+	Restored    string  // the backup put back over a damaged file, After its state then
+	After       Verdict
+	NoBackup    bool   // the file was damaged and no unspent healthy backup was there: log in anew
+	ClearedLock string // claude's refresh lock, cleared as stale by claude's own rule
 }
 
 // File is the credentials file Guard looks after.
@@ -88,24 +73,13 @@ func (g *Guard) Inspect() (Verdict, []byte, error) {
 	return Check(data, g.now()), data, nil
 }
 
-// Run judges the file, backs up a healthy state that differs from the
-// newest backup, and restores the newest healthy backup over a damaged
-// file, under claude's refresh lock, waiting for it until ctx ends. A
-// missing file (logged out) is left alone.
-//
-// A backup is restored once. Its refresh token may already have been
-// rotated away (the race's loser blanks the file just after the winner
-// wrote the new one, before any backup of it): then claude's next refresh
-// with it fails and damages the file again. Restoring it again would keep
-// the agents failing without ever telling the user to log in (and, where
-// the server revokes the whole login on a reused refresh token, present
-// a dead one again), so a restored backup, and every older one, is spent:
-// the next damage without a healthy state in between reports NoBackup.
+// Run backs up a healthy file that differs from the newest backup, or restores
+// the newest healthy unspent backup over a damaged one under claude's refresh
+// lock, waiting until ctx ends; a restored backup is spent (docs/how-it-works.md).
 func (g *Guard) Run(ctx context.Context) (Report, error) {
 	r := Report{File: g.File()}
-	if l, err := InspectLock(g.Dir); err == nil && l.Stale(time.Now()) { // file times: the real clock
-		// A lock older than claude's stale time: what the next claude
-		// would break anyway, cleared now so that no agent waits on it.
+	// A lock the next claude would break anyway (file times: the real clock).
+	if l, err := InspectLock(g.Dir); err == nil && l.Stale(time.Now()) {
 		if release, err := claudeLocks(ctx, g.Dir); err == nil {
 			release()
 			r.ClearedLock = l.Path
@@ -124,12 +98,9 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 		return r, nil
 	}
 	name, good, err := g.newestHealthy()
-	if err != nil {
+	if err != nil || name == "" {
+		r.NoBackup = err == nil
 		return r, err
-	}
-	if name == "" {
-		r.NoBackup = true
-		return r, nil
 	}
 	release, err := claudeLocks(ctx, g.Dir)
 	if err != nil {
@@ -149,17 +120,13 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	return r, nil
 }
 
-// withLogin is the damaged file with the backup's login put back and
-// every other entry kept as it is now: claude keeps other secrets beside
-// its login (MCP servers' OAuth logins, plugins'), which may be newer than
-// the backup. A damaged file that is not a JSON object has nothing to
-// keep: the backup replaces it whole.
+// withLogin is the damaged file with the backup's login put back and its other
+// entries (MCP and plugin secrets) kept, or the backup whole if there are none.
 func withLogin(damaged, backup []byte) []byte {
+	const loginKey = "claudeAiOauth"
 	var cur, old map[string]json.RawMessage
-	if json.Unmarshal(damaged, &cur) != nil || cur == nil || json.Unmarshal(backup, &old) != nil || old[loginKey] == nil {
-		return backup
-	}
-	if len(cur) == 1 && cur[loginKey] != nil || len(cur) == 0 {
+	if json.Unmarshal(damaged, &cur) != nil || json.Unmarshal(backup, &old) != nil || old[loginKey] == nil ||
+		len(cur) == 0 || len(cur) == 1 && cur[loginKey] != nil {
 		return backup // nothing beside the login: the backup, byte for byte
 	}
 	cur[loginKey] = old[loginKey]
@@ -170,13 +137,8 @@ func withLogin(damaged, backup []byte) []byte {
 	return b
 }
 
-// loginKey is the entry of the credentials file that holds claude's login.
-const loginKey = "claudeAiOauth"
-
-// ReadFile reads a credentials file (or a backup of one) as claude keeps
-// it: a regular file of this user, not a symlink (claude replaces it by
-// rename), opened without blocking, at most MaxFileSize. It refuses
-// anything else with an error that says so and never holds a token.
+// ReadFile reads a credentials file (or a backup) as claude keeps it: a regular
+// file of this user, not a symlink, at most MaxFileSize; it refuses anything else.
 func ReadFile(path string) ([]byte, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
@@ -222,44 +184,34 @@ func ReadClaudes(path string, flags int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// MaxFileSize bounds a credentials file and its backups alike: claude
-// keeps its login and MCP and plugin secrets in it, a few KiB. A larger
-// file is refused whole, never read in part.
+// MaxFileSize bounds a credentials file and its backups (a few KiB); more is refused.
 const MaxFileSize = 16 << 20
 
-// replaceIfUnchanged puts want at path only if path still holds was. It
-// swaps the files atomically (renameat2 RENAME_EXCHANGE) and then looks at
-// what it swapped out: if that is not was, someone wrote the file in the
-// meantime, and their file is swapped back. Where the file system cannot
-// exchange, it compares just before an ordinary rename.
-func replaceIfUnchanged(path string, was, want []byte) (err error) {
+// replaceIfUnchanged puts want at path only if path still holds was: it swaps them
+// (RENAME_EXCHANGE) and back unless it swapped out was; else it compares, then renames.
+func replaceIfUnchanged(path string, was, want []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.restore")
 	if err != nil {
 		return errs.Wrap("restore "+path+": ", err, "")
 	}
 	defer os.Remove(tmp.Name())
-	if err := writeSynced(tmp, want); err != nil {
-		return errs.Wrap("restore "+path+": ", err, "")
-	}
-	err = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
-	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
-		now, rerr := ReadFile(path)
-		if rerr != nil || !bytes.Equal(now, was) {
-			return ErrChanged
+	if err = writeSynced(tmp, want); err == nil {
+		err = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+			if now, rerr := ReadFile(path); rerr != nil || !bytes.Equal(now, was) {
+				return ErrChanged
+			}
+			err = os.Rename(tmp.Name(), path)
+		} else if err == nil {
+			if old, rerr := os.ReadFile(tmp.Name()); rerr != nil || !bytes.Equal(old, was) {
+				_ = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
+				return ErrChanged
+			}
 		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			return errs.Wrap("restore "+path+": ", err, "")
-		}
-		return store.SyncDir(dir)
 	}
 	if err != nil {
 		return errs.Wrap("restore "+path+": ", err, "")
-	}
-	old, rerr := os.ReadFile(tmp.Name())
-	if rerr != nil || !bytes.Equal(old, was) {
-		_ = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
-		return ErrChanged
 	}
 	return store.SyncDir(dir)
 }
@@ -275,19 +227,15 @@ func writeSynced(f *os.File, data []byte) error {
 	return f.Sync()
 }
 
-// backupPrefix starts every backup's name: credentials-<unix ns>.json;
-// spentSuffix ends a backup restored once (or older than one).
 const (
-	backupPrefix = "credentials-"
-	spentSuffix  = ".spent"
+	backupPrefix = "credentials-" // a backup is credentials-<unix ns>.json
+	spentSuffix  = ".spent"       // ends a backup restored once, or older than one
 )
 
 // backups lists the backups that may be restored, newest first.
 func (g *Guard) backups() ([]string, error) { return g.list(false) }
 
-// spend marks the backup restored, and every older one, as not to be
-// restored again; they still count as backups for pruning and for
-// telling a new state from one already seen.
+// spend marks the backup restored and every older one as not to be restored again.
 func (g *Guard) spend(restored string) {
 	names, _ := g.backups()
 	for _, n := range names {
@@ -321,8 +269,7 @@ func (g *Guard) list(spent bool) ([]string, error) {
 	return names, nil
 }
 
-// newestHealthy returns the newest backup claude could use, and its
-// content; "" when there is none.
+// newestHealthy returns the newest backup claude could use and its content; "" for none.
 func (g *Guard) newestHealthy() (string, []byte, error) {
 	names, err := g.backups()
 	if err != nil {
@@ -338,9 +285,8 @@ func (g *Guard) newestHealthy() (string, []byte, error) {
 	return "", nil, nil
 }
 
-// backup writes data as the newest backup unless the newest (spent or
-// not: a restored state is not backed up again) already holds it, then
-// keeps only the newest g.Keep.
+// backup writes data as the newest backup unless the newest (spent or not)
+// already holds it, then keeps only the newest g.Keep.
 func (g *Guard) backup(data []byte) (string, error) {
 	names, err := g.list(true)
 	if err != nil {

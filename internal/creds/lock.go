@@ -9,31 +9,19 @@ import (
 	"time"
 )
 
-// claude's own lock around a refresh, as the installed CLI (2.1.332) takes
-// it: proper-lockfile's mkdir lock on <config dir>/.oauth_refresh.lock,
-// stale after 60 s, its mtime refreshed every 5 s while held; and the
-// legacy lock of older versions, <realpath(config dir)>.lock.
-// TestClaudeLockMatchesInstalledCLI re-reads these from the installed
-// binary.
+// claude's refresh lock as the installed CLI takes it (a mkdir lock touched every 5 s
+// while held), beside the legacy <realpath(dir)>.lock; TestClaudeLockMatchesInstalledCLI checks.
 const (
-	ClaudeLockName  = ".oauth_refresh.lock"
-	ClaudeLockStale = 60 * time.Second
-	// lockFresh: a lock touched less long ago (or ahead) has a live holder
-	// (three of claude's 5 s heartbeats).
-	lockFresh = 15 * time.Second
+	ClaudeLockName  = ".oauth_refresh.lock" // in the config dir
+	ClaudeLockStale = 60 * time.Second      // claude breaks a lock untouched this long
+	lockFresh       = 15 * time.Second      // touched this recently: a live holder
+	lockPoll        = 50 * time.Millisecond // how often a held lock is retried
 )
 
-// ErrClaudeBusy means a live claude held its refresh lock for as long as
-// the caller would wait: a refresh is under way, so the file must not be
-// touched now.
+// ErrClaudeBusy means a live claude held its refresh lock for as long as the caller would wait.
 var ErrClaudeBusy = errors.New("claude holds its refresh lock")
 
-// lockPoll is how often a held lock is retried.
-const lockPoll = 50 * time.Millisecond
-
-// Lock is claude's refresh lock of a config dir (or the legacy one, which
-// an older claude takes alone), judged by its mtime as claude judges it:
-// claude's owner file beside it is its private format, never read here.
+// Lock is claude's refresh lock of a config dir, judged by its mtime as claude judges it.
 type Lock struct {
 	Path  string
 	Held  bool
@@ -46,15 +34,14 @@ func (l Lock) Live(now time.Time) bool {
 	return l.Held && age < lockFresh && age > -lockFresh
 }
 
-// Stale says claude's own rule lets anyone break the lock: no heartbeat
-// for longer than ClaudeLockStale.
+// Stale says claude's own rule lets anyone break the lock: untouched past ClaudeLockStale.
 func (l Lock) Stale(now time.Time) bool { return l.Held && now.Sub(l.MTime) > ClaudeLockStale }
 
-// Problem says, for a lock that no live claude keeps, what it does and how
-// to clear it; "" when it is not held or a live claude keeps it.
+// Problem says what a lock no live claude keeps does and how to clear it; "" for none.
 func (l Lock) Problem(now time.Time) string {
 	age := now.Sub(l.MTime)
 	rm := "; if no claude is refreshing now, run `rmdir " + l.Path + "`"
+	left := "claude's refresh lock " + l.Path + " was left " + age.Round(time.Second).String() + " ago by a claude that is gone: "
 	switch {
 	case !l.Held || l.Live(now):
 		return ""
@@ -62,11 +49,9 @@ func (l Lock) Problem(now time.Time) string {
 		return "claude's refresh lock " + l.Path + " is dated " + l.MTime.UTC().Format(time.RFC3339) +
 			", in the future, and no claude keeps it: it fails the refreshes of every claude that cannot tell its holder is gone (claude-code #95739)" + rm
 	case l.Stale(now):
-		return "claude's refresh lock " + l.Path + " was left " + age.Round(time.Second).String() +
-			" ago by a claude that is gone: claude takes it over, and `claude-auth-sync sync` clears it" + rm
+		return left + "claude takes it over, and `claude-auth-sync sync` clears it" + rm
 	}
-	return "claude's refresh lock " + l.Path + " was left " + age.Round(time.Second).String() +
-		" ago by a claude that is gone: the next claude takes it over" + rm
+	return left + "the next claude takes it over" + rm
 }
 
 // InspectLock reads claude's refresh lock of dir, else its legacy lock.
@@ -96,9 +81,8 @@ func lockPaths(dir string) []string {
 	return []string{filepath.Join(dir, ClaudeLockName), legacy}
 }
 
-// claudeLocks takes claude's refresh locks for dir, waiting until ctx
-// ends, and returns the function that releases them. A lock is broken
-// only when claude's own rule says it is stale.
+// claudeLocks takes claude's refresh locks for dir, waiting until ctx ends,
+// and returns their release; it breaks only a lock claude's rule calls stale.
 func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
 	var held []string
 	release = func() {
@@ -113,8 +97,7 @@ func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
 		}
 		held = append(held, p)
 	}
-	// Ours now: an owner file left beside it names a gone holder, which
-	// would let claude take our lock over.
+	// Ours now: a left owner file names a gone holder and lets claude take it over.
 	_ = os.Remove(filepath.Join(dir, ClaudeLockName+".owner"))
 	return release, nil
 }

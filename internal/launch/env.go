@@ -11,15 +11,11 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// MaxDepth is how many launchers may stand in one chain of processes. A
-// claude that starts claude (an agent's shell running claude -p) adds one;
-// a loop of launchers execing each other adds one per hop and stops here.
+// MaxDepth is how many launchers may stand in one chain of processes (claude in claude, loops).
 const MaxDepth = 8
 
-// Environ is the environment exactly as the kernel handed it to this
-// process: every entry, in order, duplicates included. os.Environ drops a
-// name's later duplicates, and claude must see what it would have seen.
-// Without /proc it falls back to os.Environ.
+// Environ is the environment exactly as the kernel handed it over, duplicates
+// included, which os.Environ drops; os.Environ without /proc.
 func Environ() []string {
 	fd, err := syscall.Open("/proc/self/environ", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -31,7 +27,6 @@ func Environ() []string {
 		if len(buf) == cap(buf) {
 			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
 		}
-		room := cap(buf) - len(buf)
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
 			continue
@@ -40,9 +35,7 @@ func Environ() []string {
 			return os.Environ()
 		}
 		buf = buf[:len(buf)+n]
-		// /proc answers a read with all that fits: a short read is the end,
-		// and saves the read that would return 0.
-		if n == 0 || n < room {
+		if n == 0 || len(buf) < cap(buf) { // /proc answers with all that fits: a short read is the end
 			break
 		}
 	}
@@ -54,10 +47,8 @@ func Environ() []string {
 	return strings.Split(s, "\x00")
 }
 
-// ChildEnv is the child's environment: environ exactly as received, in
-// order, duplicates included, with the recursion marker set to depth and,
-// when tok is set, exactly one CLAUDE_CODE_OAUTH_TOKEN holding it (appended
-// last). With a zero tok nothing else changes.
+// ChildEnv is environ as received with the recursion marker set to depth
+// and, when tok is set, exactly one CLAUDE_CODE_OAUTH_TOKEN holding it, last.
 func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	env := make([]string, 0, len(environ)+2)
 	for _, kv := range environ {
@@ -73,9 +64,10 @@ func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	return env
 }
 
-// Overriding lists the set variables that Claude Code prefers to
-// CLAUDE_CODE_OAUTH_TOKEN (its documented precedence), so that a launcher
-// can warn that the setup token will not be used.
+// OverridingVars are the variables claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
+var OverridingVars = []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
+
+// Overriding lists the OverridingVars set in environ: the setup token will not be used.
 func Overriding(environ []string) []string {
 	var out []string
 	for _, name := range OverridingVars {
@@ -86,11 +78,7 @@ func Overriding(environ []string) []string {
 	return out
 }
 
-// OverridingVars are the variables claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
-var OverridingVars = []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
-
-// Setenv returns a copy of environ in which name has exactly one value,
-// appended last.
+// Setenv returns a copy of environ in which name has exactly one value, last.
 func Setenv(environ []string, name, value string) []string {
 	env := make([]string, 0, len(environ)+1)
 	for _, kv := range environ {

@@ -6,21 +6,12 @@ import (
 	"github.com/claude-launch/claude-launch/internal/errs"
 )
 
-// ExecFunc replaces the process with path; syscall.Exec in production, a
-// recorder in tests (the seam that lets a launcher's run be tested in
-// process).
+// ExecFunc replaces the process with path: syscall.Exec, or a test's recorder.
 type ExecFunc func(path string, argv, env []string) error
 
-// Exec replaces this process with f through exec, keeping the PID, the
-// terminal, the open descriptors and so the exit code. It returns only on
-// failure.
-//
-// Signals the caller ignored are a partial exception: the Go runtime keeps
-// an inherited SIG_IGN only for SIGHUP and SIGINT and installs its own
-// handler for the others, which exec then resets to the default. So nohup's
-// SIGHUP stays ignored in the program, but a SIGTERM, SIGQUIT, SIGPIPE or
-// SIGUSR1 that the caller ignored arrives with its default action; no Go
-// program can read back the disposition it started with.
+// Exec replaces this process with f, keeping the PID, the terminal, the open
+// descriptors and so the exit code; it returns only on failure. Of ignored
+// signals only SIGHUP and SIGINT stay ignored (docs/how-it-works.md).
 func Exec(exec ExecFunc, f Found, args, env []string) error {
 	argv := append([]string{f.Argv0}, args...)
 	beforeExec()
@@ -32,3 +23,15 @@ func Exec(exec ExecFunc, f Found, args, env []string) error {
 
 // SysExec is the real exec.
 var SysExec ExecFunc = syscall.Exec
+
+// Exit codes of all three programs before they exec anything; after an exec the
+// program's own code is the only code (docs/how-it-works.md, Exit codes).
+const (
+	ExitOK         = 0   // done
+	ExitFailed     = 1   // claude-auth-sync failed and said why on stderr; status: not healthy
+	ExitUsage      = 2   // a command line that does not parse
+	ExitRefused    = 78  // t3-serve-launch refused to start the server (caps, unit set up wrong): EX_CONFIG
+	ExitRecursion  = 125 // launchers exec'd each other MaxDepth times
+	ExitCannotExec = 126 // the program was found but could not be executed
+	ExitNotFound   = 127 // no real program was found
+)

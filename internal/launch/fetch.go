@@ -12,30 +12,21 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-// SyncProgram is the program that reads Vault for a launcher on a miss.
-const SyncProgram = "claude-auth-sync"
+const (
+	// SyncProgram is the program that reads Vault for a launcher on a miss.
+	SyncProgram = "claude-auth-sync"
+	// DeadlineFlag passes the launcher's deadline to `sync --on-miss`, in Unix ms.
+	DeadlineFlag = "--deadline-unix-ms"
+	// ChildMargin is left to claude-auth-sync to report a failure before the deadline.
+	ChildMargin = 150 * time.Millisecond
+)
 
-// DeadlineFlag passes the launcher's deadline to claude-auth-sync sync
-// --on-miss, in Unix milliseconds: it stops in time to say why.
-const DeadlineFlag = "--deadline-unix-ms"
-
-// ErrReported wraps a fetch failure that the fetcher already explained on
-// stderr.
+// ErrReported wraps a fetch failure that the fetcher already explained on stderr.
 var ErrReported = errors.New("reported by " + SyncProgram)
 
-// ChildMargin is kept from the look-up bound for claude-auth-sync to report
-// a failure before the launcher stops waiting for it.
-const ChildMargin = 150 * time.Millisecond
-
-// SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync
-// --on-miss`, found beside this executable or else in PATH, with the
-// environment as received (the same settings, read by the same parser),
-// its stdin and stdout on /dev/null (stdout belongs to the program to come)
-// and its stderr on stderr. It is killed at the deadline, and then says
-// what claude-auth-sync would have said.
-//
-// It uses os.StartProcess rather than os/exec, which the per-launch binary
-// does not link.
+// SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync --on-miss`
+// with the environment as received and only stderr open, killed at the deadline
+// (os.StartProcess: the per-launch binary does not link os/exec).
 func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fetcher {
 	return func(deadline time.Time) error {
 		path, ok := Beside(SyncProgram, environ)

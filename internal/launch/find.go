@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/claude-launch/claude-launch/internal/buildinfo"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/errs"
 )
@@ -20,17 +21,10 @@ type Found struct {
 	Argv0 string
 }
 
-// Find locates the real program called name. explicit, from the setting
-// called envName, is an absolute path or a name to look up in PATH
-// instead; "" means name. The PATH search takes the first executable that
-// is not a launcher (this very file, or any build of claude-launch, read
-// from its build info in a few small reads) and never looks in the current
-// directory: installing launchers as claude anywhere in PATH cannot make
-// them exec each other, and no ./claude in the directory a user stands in
-// ever receives the token.
+// Find locates the real program name, or explicit (a path or name) from the setting
+// envName: in PATH, the first executable that is not a launcher, never a relative entry.
 func Find(name, explicit, envName, pathList string) (Found, error) {
-	// syscall.Stat, not os.Stat: no FileInfo to allocate on every launch.
-	var self syscall.Stat_t
+	var self syscall.Stat_t // syscall.Stat, not os.Stat: no FileInfo to allocate
 	selfErr := syscall.Stat("/proc/self/exe", &self)
 	isLauncher := func(p string, st *syscall.Stat_t) bool {
 		return selfErr == nil && st.Dev == self.Dev && st.Ino == self.Ino || IsLauncher(p)
@@ -48,11 +42,10 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 		}
 		return Found{Path: explicit, Argv0: explicit}, nil
 	}
-	want := name
+	want, skipped := name, false
 	if explicit != "" {
 		want = explicit // a bare name: searched like name
 	}
-	skipped := false
 	for _, dir := range filepath.SplitList(pathList) {
 		if !filepath.IsAbs(dir) { // "" and relative entries: never run from the current directory
 			continue
@@ -67,35 +60,35 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 		}
 		return Found{Path: p, Argv0: want}, nil
 	}
-	why := ""
 	if skipped {
-		why = " other than claude-launch"
+		want += " other than claude-launch"
 	}
-	return Found{}, errs.Wrap("", ErrNotFound, ": no "+want+why+" in PATH; install it or set "+envName+" to its path")
+	return Found{}, errs.Wrap("", ErrNotFound, ": no "+want+" in PATH; install it or set "+envName+" to its path")
 }
 
 func executable(st *syscall.Stat_t) bool {
 	return st.Mode&syscall.S_IFMT == syscall.S_IFREG && st.Mode&0o111 != 0
 }
 
-// SelfDir is the directory of the running executable, "" if unknown.
-func SelfDir() string {
-	p, err := os.Readlink("/proc/self/exe")
-	if err != nil {
-		return ""
-	}
-	return filepath.Dir(strings.TrimSuffix(p, " (deleted)"))
-}
-
 // Beside finds the program name beside this executable, else in the
 // absolute entries of environ's PATH.
 func Beside(name string, environ []string) (string, bool) {
 	path, _ := config.LookupEnv(environ, "PATH")
-	for _, dir := range append([]string{SelfDir()}, filepath.SplitList(path)...) {
+	self, _ := os.Readlink("/proc/self/exe") // "" gives ".", which is skipped
+	for _, dir := range append([]string{filepath.Dir(strings.TrimSuffix(self, " (deleted)"))}, filepath.SplitList(path)...) {
 		var st syscall.Stat_t
 		if p := filepath.Join(dir, name); filepath.IsAbs(dir) && syscall.Stat(p, &st) == nil && executable(&st) {
 			return p, true
 		}
 	}
 	return "", false
+}
+
+// LauncherPackage is claude-launch's main package, as its build info records it.
+const LauncherPackage = "github.com/claude-launch/claude-launch/cmd/claude-launch"
+
+// IsLauncher reports whether the executable at path is any build of
+// claude-launch: the PATH search skips them all.
+func IsLauncher(path string) bool {
+	return buildinfo.MainPackage(path) == LauncherPackage
 }

@@ -3,15 +3,12 @@ package launch
 import (
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/claude-launch/claude-launch/internal/config"
 )
 
-// Logger writes one-line diagnostics to stderr in charmbracelet/log's text
-// format without timestamps ("WARN claude-launch: message key=value"),
-// without that library's start-up cost, nor fmt's. Values print through
-// their String or Error method, so a token.Secret prints redacted.
+// Logger writes lines like charmbracelet/log's ("WARN claude-launch: msg key=value")
+// without its or fmt's start-up cost; a token.Secret prints redacted.
 type Logger struct {
 	w      io.Writer
 	prefix string
@@ -23,9 +20,7 @@ func NewLogger(w io.Writer, prefix string, level config.Level) *Logger {
 	return &Logger{w: w, prefix: prefix, level: level}
 }
 
-// Enabled reports whether lv is logged. Guard a Debug line with it when its
-// arguments cost something to compute: they are evaluated even when the
-// line is not printed, on every launch.
+// Enabled reports whether lv is logged: guard a Debug line whose arguments cost something.
 func (l *Logger) Enabled(lv config.Level) bool { return lv >= l.level }
 
 // Debug logs at debug level.
@@ -41,20 +36,11 @@ func (l *Logger) log(lv config.Level, tag, msg string, kv []any) {
 	if lv < l.level {
 		return
 	}
-	var b strings.Builder
-	b.WriteString(tag)
-	b.WriteByte(' ')
-	b.WriteString(l.prefix)
-	b.WriteString(": ")
-	b.WriteString(msg)
+	line := tag + " " + l.prefix + ": " + msg
 	for i := 0; i+1 < len(kv); i += 2 {
-		b.WriteByte(' ')
-		b.WriteString(text(kv[i]))
-		b.WriteByte('=')
-		b.WriteString(quote(text(kv[i+1])))
+		line += " " + text(kv[i]) + "=" + quote(text(kv[i+1]))
 	}
-	b.WriteByte('\n')
-	_, _ = io.WriteString(l.w, b.String())
+	_, _ = io.WriteString(l.w, line+"\n")
 }
 
 // text renders a logged value: strings, errors, Stringers (token.Secret

@@ -1,10 +1,18 @@
 package token
 
-import "strconv"
+import "errors"
 
-// wrapped is what fmt.Errorf("…%w…") builds, without fmt (which the
-// per-launch path does not link). The package keeps its own so that it
-// imports nothing of this module's internals.
+var (
+	// ErrInsecureFile means a file that holds, or would hold, a token is unsafe
+	// (a symlink, not a regular file, another user's, open to others): refused.
+	ErrInsecureFile = errors.New("insecure file")
+	// ErrNoToken means the place looked at holds no setup token: an answer, not a failure.
+	ErrNoToken = errors.New("no setup token")
+	// ErrChanged means a file grew while it was read: refused, never used truncated.
+	ErrChanged = errors.New("the file changed while it was read")
+)
+
+// wrapped is what fmt.Errorf("…%w…") builds, without fmt (off the per-launch path).
 type wrapped struct {
 	msg string
 	err error
@@ -13,17 +21,7 @@ type wrapped struct {
 func (e *wrapped) Error() string { return e.msg }
 func (e *wrapped) Unwrap() error { return e.err }
 
-// wrap returns an error reading prefix, err's text, then suffix, that
-// unwraps to err.
+// wrap returns an error reading prefix, err's text, then suffix, that unwraps to err.
 func wrap(prefix string, err error, suffix string) error {
 	return &wrapped{msg: prefix + err.Error() + suffix, err: err}
-}
-
-// Octal formats a mode's permission bits as chmod takes them: 0644, 1777.
-func Octal(mode uint32) string {
-	s := strconv.FormatUint(uint64(mode&0o7777), 8)
-	for len(s) < 4 {
-		s = "0" + s
-	}
-	return s
 }

@@ -10,24 +10,17 @@ import (
 type Outcome string
 
 const (
-	// OutcomeAbsent: Vault answered, in its own terms, that there is no
-	// setup token. Believed for the negative TTL.
+	// OutcomeAbsent: Vault answered that there is no setup token; believed for the TTL.
 	OutcomeAbsent Outcome = "absent"
-	// OutcomeError: Vault could not be asked, or gave no answer it could
-	// stand behind (unreachable, denied, timed out, not Vault at all).
-	// Believed for at most ErrorTTL, so that an outage does not cost every
-	// launch the full timeout, and a recovery is noticed soon.
+	// OutcomeError: Vault gave no answer it could stand behind; believed for at most ErrorTTL.
 	OutcomeError Outcome = "error"
 )
 
 // ErrorTTL caps how long a failed look-up is remembered.
 const ErrorTTL = 30 * time.Second
 
-// NegativeCache is a small file beside the env file that remembers that a
-// look-up found no token, so that a user without a setup token does not pay
-// a Vault round trip on every launch. Its entry is keyed by Key, built from
-// every setting that locates the token: changing any of them makes the entry
-// stale. This side reads it; package store writes it.
+// NegativeCache is a file beside the env file that remembers a look-up that
+// found no token, keyed by every setting that locates it; package store writes it.
 type NegativeCache struct {
 	Path string
 	Key  string
@@ -36,15 +29,11 @@ type NegativeCache struct {
 }
 
 // Fresh reports whether a recent look-up already found no token. Any
-// problem reading the entry counts as not fresh: the cost of a wrong "no" is
-// one look-up.
+// problem reading the entry counts as not fresh.
 func (n *NegativeCache) Fresh() (bool, Outcome) {
 	b, err := ReadSmallFile(n.Path, "negative cache", Private, "")
-	if err != nil || len(b) > 4096 {
-		return false, ""
-	}
 	key, rest, ok := strings.Cut(b, "\n")
-	if !ok || key != n.Key {
+	if err != nil || len(b) > 4096 || !ok || key != n.Key {
 		return false, ""
 	}
 	kind, at, ok := strings.Cut(strings.TrimSpace(rest), " ")
@@ -52,13 +41,10 @@ func (n *NegativeCache) Fresh() (bool, Outcome) {
 	if !ok || err != nil {
 		return false, ""
 	}
-	ttl := n.TTL
-	outcome := Outcome(kind)
-	switch outcome {
-	case OutcomeAbsent:
-	case OutcomeError:
+	ttl, outcome := n.TTL, Outcome(kind)
+	if outcome == OutcomeError {
 		ttl = min(ttl, ErrorTTL)
-	default:
+	} else if outcome != OutcomeAbsent {
 		return false, ""
 	}
 	age := n.now().Sub(time.Unix(0, ns))

@@ -6,8 +6,7 @@ import (
 	"strings"
 )
 
-// ParseError is a syntax error in an env file. It names the line, never its
-// content: the line may hold a secret.
+// ParseError is a syntax error in an env file: its line, never its content.
 type ParseError struct {
 	Line   int
 	Reason string
@@ -18,14 +17,9 @@ func (e *ParseError) Error() string { return "line " + strconv.Itoa(e.Line) + ":
 // maxLine bounds one line of an env file; a setup token is about 110 bytes.
 const maxLine = 64 << 10
 
-// ParseEnv reads assignments in the subset of syntax that both bash `.` and
-// systemd's EnvironmentFile= accept alike: blank lines, # comments,
-// an optional `export ` prefix, NAME=value where the value may mix bare
-// words, 'single-quoted' and "double-quoted" parts, and a trailing comment.
-// Anything whose meaning would differ between the two, or that bash would
-// run as a command (expansions, command substitution, words after the
-// value), is an error rather than a guess. A later assignment wins, as in
-// bash.
+// ParseEnv reads assignments in the syntax that bash `.` and systemd's
+// EnvironmentFile= read alike (# comments, `export `, NAME=value in bare and
+// quoted parts); anything else is an error, not a guess. The last one wins.
 func ParseEnv(r io.Reader) (map[string]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSmallFile+1))
 	if err != nil {
@@ -34,35 +28,27 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 	if len(data) > maxSmallFile {
 		return nil, &ParseError{Line: 1 + strings.Count(string(data), "\n"), Reason: "the file is larger than 1 MiB"}
 	}
-	return parseEnv(string(data))
-}
-
-// parseEnv parses a whole file held in memory; the first bad line is the
-// error.
-func parseEnv(data string) (map[string]string, error) {
 	vars := make(map[string]string)
-	var first *ParseError
-	parseLines(data, func(a Assignment) { vars[a.Name] = a.Value }, func(e *ParseError) bool { first = e; return false })
-	if first != nil {
-		return nil, first
+	if parseLines(string(data), func(a Assignment) { vars[a.Name] = a.Value }, firstBad(&err)); err != nil {
+		return nil, err
 	}
 	return vars, nil
 }
 
-// lookupEnv returns the value the file data gives name (the last
-// assignment wins, as in bash), with no map: the per-launch path reads one
-// variable of a one-line file. The first bad line is the error.
+// lookupEnv returns the value data gives name (the last assignment wins),
+// with no map: the per-launch path reads one variable of a one-line file.
 func lookupEnv(data, name string) (value string, found bool, err error) {
-	var first *ParseError
 	parseLines(data, func(a Assignment) {
 		if a.Name == name {
 			value, found = a.Value, true
 		}
-	}, func(e *ParseError) bool { first = e; return false })
-	if first != nil {
-		return "", false, first
-	}
-	return value, found, nil
+	}, firstBad(&err))
+	return value, found, err
+}
+
+// firstBad is a bad-line handler that sets *err to the first bad line and stops.
+func firstBad(err *error) func(*ParseError) bool {
+	return func(e *ParseError) bool { *err = e; return false }
 }
 
 // Assignment is one NAME=value line.
@@ -71,10 +57,7 @@ type Assignment struct {
 	Name, Value string
 }
 
-// ParseAssignments parses every line of data, in order, for a reader that
-// goes on past a bad line (the config file): the assignments of the good
-// lines, and an error for each bad one. Lines end at \n only: a \r before
-// it is, to bash, part of the value.
+// ParseAssignments parses every line of data: each good line's assignment, each bad one's error.
 func ParseAssignments(data string) ([]Assignment, []*ParseError) {
 	var as []Assignment
 	var bad []*ParseError
@@ -88,27 +71,21 @@ func parseLines(data string, good func(Assignment), bad func(*ParseError) bool) 
 	for n := 1; data != ""; n++ {
 		line, rest, _ := strings.Cut(data, "\n")
 		data = rest
-		if len(line) > maxLine {
-			if !bad(&ParseError{Line: n, Reason: "line too long"}) {
-				return
-			}
-			continue
-		}
 		name, value, ok, reason := parseLine(line)
-		switch {
-		case reason != "":
-			if !bad(&ParseError{Line: n, Reason: reason}) {
-				return
-			}
-		case ok:
+		if reason != "" && !bad(&ParseError{Line: n, Reason: reason}) {
+			return
+		}
+		if ok {
 			good(Assignment{Line: n, Name: name, Value: value})
 		}
 	}
 }
 
-// parseLine parses one line. ok is false for blank and comment lines;
-// reason is non-empty for a syntax error and never quotes the line.
+// parseLine parses one line: ok for an assignment, reason (never quoting it) for an error.
 func parseLine(line string) (name, value string, ok bool, reason string) {
+	if len(line) > maxLine {
+		return "", "", false, "line too long"
+	}
 	if strings.HasSuffix(line, "\r") {
 		return "", "", false, "ends in a carriage return (Windows line endings): convert the file with dos2unix"
 	}
@@ -141,8 +118,7 @@ func parseLine(line string) (name, value string, ok bool, reason string) {
 	return name, value, true, ""
 }
 
-// parseValue reads a value up to the first unquoted blank and returns the
-// rest of the line.
+// parseValue reads a value up to the first unquoted blank and returns the rest of the line.
 func parseValue(s string) (value, rest string, reason string) {
 	var b strings.Builder
 	b.Grow(len(s)) // the value is at most the rest of the line: one allocation

@@ -9,37 +9,22 @@ import (
 	"unsafe"
 )
 
-// maxSmallFile bounds what the readers here read: every file they read is
-// a line or a few hundred bytes.
+// maxSmallFile bounds what the readers here read: a line or a few hundred bytes.
 const maxSmallFile = 1 << 20
 
 // Trust says how much a reader demands of a file's owner and mode.
 type Trust int
 
+// Every trust wants a regular file of this user; symlinks are followed but for Private.
 const (
-	// Private is for a file that holds a secret and is ours alone, as ssh
-	// demands of a private key: not a symlink, a regular file, owned by
-	// this user, no access at all for group or others.
-	Private Trust = iota
-	// Owned is for a secret another program keeps for this user (the Vault
-	// CLI's ~/.vault-token): a regular file owned by this user, symlinks
-	// followed, any mode.
-	Owned
-	// Trusted is for settings that steer where a token goes (the config
-	// file): a regular file owned by this user or root that nobody else can
-	// write, symlinks followed (dotfile managers link them).
-	Trusted
+	Private Trust = iota // a secret that is ours alone, as ssh's keys: no access for others
+	Owned                // a secret another program keeps for us (~/.vault-token): any mode
+	Trusted              // settings that steer a token (the config file): root's too, nobody else may write it
 )
 
-// ReadSmallFile reads a small file under the given trust, refusing what it
-// does not meet with an error that wraps ErrInsecureFile and says how to
-// fix it. what names the file in messages; remedy (" and run `…`") follows
-// the advice to remove a file that cannot be mended in place. A missing file gives the
-// *fs.PathError as is, which matches fs.ErrNotExist. It never blocks: a
-// FIFO or device is refused, not opened for reading.
-//
-// It works on the raw descriptor: an os.File would set up the runtime's
-// network poller (epoll) on first use, start-up cost for one small read.
+// ReadSmallFile reads a small file, refusing what fails trust with an ErrInsecureFile
+// that says how to fix it (remedy follows "remove it"); a missing file gives the
+// *fs.PathError. Never blocking, on a raw descriptor (an os.File starts the poller).
 func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error) {
 	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
 	if trust == Private {
@@ -75,22 +60,18 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 			return "", wrap("read "+what+" "+path+": ", err, "")
 		}
 		n += m
-		// Done at EOF, or once the size fstat gave is read: the one extra
-		// byte of buf still catches a file that grew in between.
-		if m == 0 || int64(n) == st.Size && n < len(buf) && m > 0 && st.Size > 0 {
+		// Done at EOF or at fstat's size; a file that grew fills the extra byte.
+		if m == 0 || int64(n) == st.Size && n > 0 {
 			break
 		}
 	}
-	if int64(n) != st.Size {
-		// It grew or shrank while being read: what was read may be cut
-		// anywhere.
+	if int64(n) != st.Size { // it grew or shrank while being read
 		return "", wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
 	}
 	if n == 0 {
 		return "", nil
 	}
-	// buf is never written again: the string may share it (one allocation
-	// fewer on every launch).
+	// buf is never written again: the string may share it.
 	return unsafe.String(&buf[0], n), nil
 }
 
@@ -105,29 +86,26 @@ func openRetry(path string, flags int) (int, error) {
 
 // checkFile applies trust to what fstat said of path.
 func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string) error {
-	mode := FileMode(st)
-	if !mode.IsRegular() {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is a "+DescribeType(mode)+", not a regular file; remove it"+remedy)
-	}
-	me := os.Geteuid()
-	owner := int(st.Uid)
-	if owner != me && !(trust == Trusted && owner == 0) {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": it is owned by uid "+strconv.Itoa(owner)+", not by you (uid "+strconv.Itoa(me)+"); remove it"+remedy)
-	}
-	perm := st.Mode & 0o777
+	mode, perm := FileMode(st), st.Mode&0o777
+	me, owner := os.Geteuid(), int(st.Uid)
+	var why string
 	switch {
+	case !mode.IsRegular():
+		why = ": it is a " + DescribeType(mode) + ", not a regular file; remove it" + remedy
+	case owner != me && !(trust == Trusted && owner == 0):
+		why = ": it is owned by uid " + strconv.Itoa(owner) + ", not by you (uid " + strconv.Itoa(me) + "); remove it" + remedy
 	case trust == Private && perm&0o077 != 0:
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can access it (mode "+Octal(perm)+"); run `chmod 600 "+path+"`")
+		why = ": group or others can access it (mode " + Octal(perm) + "); run `chmod 600 " + path + "`"
 	case trust == Trusted && perm&0o022 != 0:
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": group or others can write it (mode "+Octal(perm)+
-			"), and it decides where your token goes; run `chmod go-w "+path+"`")
+		why = ": group or others can write it (mode " + Octal(perm) + "), and it decides where your token goes; run `chmod go-w " + path + "`"
+	default:
+		return nil
 	}
-	return nil
+	return wrap(what+" "+path+": ", ErrInsecureFile, why)
 }
 
-// CheckDirOf refuses a file whose directory group or others may write:
-// they could replace the file, or, in a sticky one (/tmp), make it before
-// its owner does. internal/store refuses such a directory to write in.
+// CheckDirOf refuses a file whose directory group or others may write: they
+// could replace the file, or (in /tmp) make it before its owner does.
 func CheckDirOf(path, what string) error {
 	dir := "."
 	if i := strings.LastIndexByte(path, '/'); i == 0 {
@@ -146,43 +124,42 @@ func CheckDirOf(path, what string) error {
 	return nil
 }
 
+// fileTypes pairs stat's file types (0: the rest) with fs's, and names them for messages.
+var fileTypes = [...]struct {
+	ifmt uint32
+	mode fs.FileMode
+	name string
+}{{syscall.S_IFLNK, fs.ModeSymlink, "symlink"}, {syscall.S_IFDIR, fs.ModeDir, "directory"},
+	{syscall.S_IFIFO, fs.ModeNamedPipe, "named pipe"}, {syscall.S_IFSOCK, fs.ModeSocket, "socket"}, {0, fs.ModeDevice, "device"}}
+
 // FileMode turns a raw stat mode into an fs.FileMode.
 func FileMode(st *syscall.Stat_t) fs.FileMode {
-	mode := fs.FileMode(st.Mode & 0o777)
-	switch st.Mode & syscall.S_IFMT {
-	case syscall.S_IFREG:
-	case syscall.S_IFDIR:
-		mode |= fs.ModeDir
-	case syscall.S_IFLNK:
-		mode |= fs.ModeSymlink
-	case syscall.S_IFIFO:
-		mode |= fs.ModeNamedPipe
-	case syscall.S_IFSOCK:
-		mode |= fs.ModeSocket
-	default:
-		mode |= fs.ModeDevice
-	}
+	mode, ifmt := fs.FileMode(st.Mode&0o777), st.Mode&syscall.S_IFMT
 	if st.Mode&syscall.S_ISVTX != 0 {
 		mode |= fs.ModeSticky
+	}
+	for _, t := range fileTypes {
+		if ifmt != syscall.S_IFREG && (t.ifmt == ifmt || t.ifmt == 0) {
+			return mode | t.mode
+		}
 	}
 	return mode
 }
 
 // DescribeType names the kind of file m is, for messages.
 func DescribeType(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "symlink"
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m.IsRegular():
+	for _, t := range fileTypes {
+		if m&t.mode != 0 {
+			return t.name
+		}
+	}
+	if m.IsRegular() {
 		return "regular file"
 	}
 	return "special file"
+}
+
+// Octal formats a mode's permission bits as chmod takes them: 0644, 1777.
+func Octal(mode uint32) string {
+	return strconv.FormatUint(uint64(mode&0o7777|0o10000), 8)[1:]
 }

@@ -10,57 +10,39 @@ import (
 type Source string
 
 const (
-	// SourceDisabled: the kill switch is on; nothing was looked at.
-	SourceDisabled Source = "disabled"
-	// SourceEnvFile: the env file was present and safe.
-	SourceEnvFile Source = "env-file"
-	// SourceVault: the env file was missing and a fetch wrote it.
-	SourceVault Source = "vault"
-	// SourceNone: no token; claude keeps its own login.
-	SourceNone Source = "none"
+	SourceDisabled Source = "disabled" // the kill switch is on; nothing was looked at
+	SourceEnvFile  Source = "env-file" // the env file was present and safe
+	SourceVault    Source = "vault"    // the env file was missing and a fetch wrote it
+	SourceNone     Source = "none"     // no token; claude keeps its own login
 )
 
-// Result is the outcome of a resolution.
+// Result is the outcome of a resolution: Token is set for SourceEnvFile and
+// SourceVault; Reason says, for logs, why there is none.
 type Result struct {
-	// Token is zero unless Source is SourceEnvFile or SourceVault.
 	Token  Secret
 	Source Source
-	// Reason says, for SourceNone and SourceDisabled, why; for logs.
 	Reason string
 }
 
-// Fetcher materializes the env file from Vault on a miss, or records a
-// negative result, giving up at deadline (the look-up bound). It takes a
-// deadline rather than a context so that the per-launch binary need not
-// link the context machinery.
+// Fetcher writes the env file from Vault on a miss, or records a negative
+// result, giving up at deadline (no context: the per-launch binary lacks it).
 type Fetcher func(deadline time.Time) error
 
 // Resolver runs the resolution order shared by every launcher: kill switch,
-// env file, a fetch on a miss, nothing. Package config builds one from the
-// settings.
+// env file, a fetch on a miss, nothing. Package config builds one.
 type Resolver struct {
-	// Disabled is the kill switch: resolve nothing, touch nothing.
-	Disabled bool
-	// EnvFile is the env file's path; "" when there is no home directory.
-	EnvFile string
-	// Rewrite is the command that rewrites the env file, for hints.
-	Rewrite string
-	// Timeout bounds the fetch on a miss.
-	Timeout time.Duration
-	// Negative returns the negative cache consulted before a fetch; asked
-	// only on a miss.
-	Negative func() *NegativeCache
-	// HasVaultToken reports whether Vault is set up at all; asked only on
-	// a miss.
+	Disabled bool          // the kill switch: resolve nothing, touch nothing
+	EnvFile  string        // the env file's path; "" without a home directory
+	Rewrite  string        // the command that rewrites the env file, for hints
+	Timeout  time.Duration // bounds the fetch on a miss
+	// Asked only on a miss: the negative cache to consult, and whether Vault is set up.
+	Negative      func() *NegativeCache
 	HasVaultToken func() bool
-	// Fetch is called on a miss; nil means never fetch.
-	Fetch Fetcher
+	Fetch         Fetcher // called on a miss; nil means never fetch
 }
 
-// Resolve finds the setup token. It always returns a usable Result; a
-// non-nil error is a warning for the user (an unsafe env file, a failed
-// look-up) and never contains the token. With SourceNone the caller must
-// leave the environment exactly as it was.
+// Resolve finds the setup token: always a usable Result, and an error is a
+// warning for the user. With SourceNone the caller leaves the environment as it was.
 func (r *Resolver) Resolve() (Result, error) {
 	if r.Disabled {
 		return Result{Source: SourceDisabled, Reason: "kill switch"}, nil

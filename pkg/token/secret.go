@@ -7,29 +7,20 @@ import (
 	"strings"
 )
 
-// Prefix starts every Claude Code setup token (`claude setup-token`).
-const Prefix = "sk-ant-oat01-"
-
-// EnvVar is the variable through which Claude Code takes a setup token.
-const EnvVar = "CLAUDE_CODE_OAUTH_TOKEN"
-
-// redacted is what every printing method of Secret shows.
-const redacted = "[REDACTED]"
+const (
+	// Prefix starts every Claude Code setup token (`claude setup-token`).
+	Prefix = "sk-ant-oat01-"
+	// EnvVar is the variable through which Claude Code takes a setup token.
+	EnvVar   = "CLAUDE_CODE_OAUTH_TOKEN"
+	redacted = "[REDACTED]" // what every printing method of Secret shows
+)
 
 // ErrInvalidToken means a token was empty, lacked Prefix, or held a
-// character that could break the env file or the environment (whitespace,
-// control characters, quotes).
+// character that could break the env file or the environment.
 var ErrInvalidToken = errors.New("invalid setup token")
 
-// Secret holds a setup token. Its printing and marshalling methods all show
-// a redacted form, so a Secret that reaches a log line, an error or a JSON
-// document does not leak; Reveal is the one way to the value.
-//
-// log/slog handlers redact it too, through MarshalText (text) and
-// MarshalJSON (JSON). It has no slog.LogValuer method on purpose: importing
-// log/slog here would link slog, fmt and reflection into claude-launch and
-// cost every agent start-up time; log package fingerprint's Of where a log
-// must tell tokens apart.
+// Secret holds a setup token: every printing and marshalling method shows it
+// redacted (slog's too, via MarshalText/JSON); Reveal is the one way to the value.
 type Secret struct {
 	value string
 }
@@ -46,28 +37,23 @@ func NewSecret(s string) (Secret, error) {
 	}
 	for i := 0; i < len(s); i++ {
 		if !tokenByte(s[i]) {
-			return Secret{}, wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+" is whitespace, a control character or a character a setup token never has")
+			return Secret{}, wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+
+				" is whitespace, a control character or a character a setup token never has")
 		}
 	}
 	return Secret{value: s}, nil
 }
 
-// tokenByte reports whether c may appear in a token: the base64 and
-// base64url alphabets and a few URL-safe marks, all of which need no quoting
-// in bash or in a systemd EnvironmentFile.
+// tokenByte reports whether c may appear in a token: base64(url) and a few
+// URL-safe marks, none of which needs quoting in bash or systemd.
 func tokenByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("-_.~+/=", c) >= 0
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~+/=", c) >= 0
 }
 
 // IsZero reports whether s holds no token.
 func (s Secret) IsZero() bool { return s.value == "" }
 
-// Reveal returns the token itself. Call it only to write the env file or to
-// build a child's environment.
+// Reveal returns the token: only to write the env file or a child's environment.
 func (s Secret) Reveal() string { return s.value }
 
 // Equal reports whether two secrets hold the same token.
@@ -84,14 +70,13 @@ func (s Secret) String() string {
 // GoString implements fmt.GoStringer with the redacted form.
 func (s Secret) GoString() string { return "token.Secret(" + redacted + ")" }
 
-// Format implements fmt.Formatter so that every verb, %x and %q included,
-// prints the redacted form.
+// Format implements fmt.Formatter: every verb, %x and %q too, prints it redacted.
 func (s Secret) Format(f fmt.State, verb rune) {
+	out := s.String()
 	if verb == 'v' && f.Flag('#') {
-		_, _ = f.Write([]byte(s.GoString()))
-		return
+		out = s.GoString()
 	}
-	_, _ = f.Write([]byte(s.String()))
+	_, _ = f.Write([]byte(out))
 }
 
 // MarshalText implements encoding.TextMarshaler with the redacted form.
