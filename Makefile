@@ -140,11 +140,13 @@ agent-sdk:
 
 # Debian's packages that tests run for real: promtool (prometheus), the
 # textfile collector (prometheus-node-exporter), tmux, lintian; zsh, fish,
-# groff and man check the generated completions and man pages. Installed as
+# bash-completion, groff and man check the generated completions and man
+# pages and that an install's are found. Installed as
 # root when missing; otherwise their tests skip, saying so.
-DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux lintian:lintian zsh:zsh fish:fish groff:groff-base man:man-db
+DEBIAN_TOOLS = promtool:prometheus prometheus-node-exporter:prometheus-node-exporter tmux:tmux lintian:lintian zsh:zsh fish:fish groff:groff-base man:man-db \
+  /usr/share/bash-completion/bash_completion:bash-completion
 debian-tools:
-	@missing=; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	@missing=; for t in $(DEBIAN_TOOLS); do { command -v $${t%%:*} || [ -e $${t%%:*} ]; } >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then echo "debian-tools: missing$$missing (apt-get install them as root); their tests will skip"; exit 0; fi; \
 	echo "installing$$missing" >&2; \

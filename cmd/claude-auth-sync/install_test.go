@@ -190,3 +190,42 @@ func TestMakeInstallUnit(t *testing.T) {
 		}
 	}
 }
+
+// TestInstalledDocsAreFound: after `make install` into ~/.local, man, bash
+// (bash-completion) and fish find the man page and the completions by
+// themselves, and zsh with the one fpath line the README gives.
+func TestInstalledDocsAreFound(t *testing.T) {
+	home := t.TempDir()
+	goDir := filepath.Dir(testenv.Tool(t, "go", "install Go"))
+	if out, err := makeRun(t, home, goDir+":/usr/bin:/bin", "install", "PREFIX="+home+"/.local", "BIN="+t.TempDir()); err != nil {
+		t.Fatalf("make install: %v\n%s", err, out)
+	}
+	path := home + "/.local/bin:/usr/bin:/bin"
+	completion := "/usr/share/bash-completion/bash_completion"
+	if _, err := os.Stat(completion); err != nil {
+		testenv.Missing(t, "bash-completion", "apt-get install bash-completion")
+	}
+	for _, c := range []struct{ tool, install, script, want string }{
+		{"man", "apt-get install man-db", "man -w claude-auth-sync", home + "/.local/share/man/man1/claude-auth-sync.1"},
+		{"bash", "apt-get install bash", ". " + completion + "; __load_completion claude-auth-sync; complete -p claude-auth-sync",
+			"complete -o default -F _claude_auth_sync claude-auth-sync"},
+		{"fish", "apt-get install fish", "complete -C 'claude-auth-sync sta'", "status\t"},
+		{"zsh", "apt-get install zsh", "fpath+=(~/.local/share/zsh/site-functions); autoload -Uz compinit; compinit -u; print -r -- $_comps[claude-auth-sync]",
+			"_claude-auth-sync"},
+	} {
+		shell := testenv.Tool(t, c.tool, c.install)
+		args := []string{"-c", c.script}
+		switch c.tool {
+		case "man":
+			shell, args = "/bin/sh", []string{"-c", c.script}
+		case "zsh":
+			args = []string{"-f", "-c", c.script}
+		}
+		cmd := exec.Command(shell, args...)
+		cmd.Env = []string{"HOME=" + home, "PATH=" + path, "TERM=dumb"}
+		out, err := cmd.CombinedOutput()
+		if !strings.Contains(string(out), c.want) {
+			t.Errorf("%s does not find what make install put in ~/.local: %v\n%s", c.tool, err, out)
+		}
+	}
+}
