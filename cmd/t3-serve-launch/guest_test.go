@@ -42,14 +42,14 @@ func newGuest(t *testing.T, script string) *guestVM {
 	}
 	// Static builds: the guest has none of this machine's libraries.
 	bins := t.TempDir()
-	for _, pkg := range []string{".", "../claude-launch", "./testdata/t3sim"} {
+	for _, pkg := range []string{".", "../claude-launch", "../claude-auth-sync", "./testdata/t3sim"} {
 		build := exec.Command("go", "build", "-o", bins, pkg)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("build %s: %v\n%s", pkg, err, out)
 		}
 	}
-	for _, name := range []string{"t3-serve-launch", "claude-launch", "t3sim"} {
+	for _, name := range []string{"t3-serve-launch", "claude-launch", "claude-auth-sync", "t3sim"} {
 		g.put("usr/local/bin/"+name, filepath.Join(bins, name), 0o755)
 	}
 	g.put("usr/local/bin/t3test", script, 0o755)

@@ -193,8 +193,10 @@ func TestCgroupV2Guest(t *testing.T) {
 	t.Logf("quiet minute, CPU ms: the watcher %s, today's fixed 10 ms %s, at a 3G leaf's headroom %s (leaf holding %s bytes)", got["quiet.watch_cpu_ms_per_min"],
 		got["quiet.watch-fixed_cpu_ms_per_min"], got["quiet.watch-3g_cpu_ms_per_min"], got["quiet.leaf_current"])
 	// Every kill of each kind is in the record and the metrics file.
-	if atoi(t, got, "kills.agent") < 2 || atoi(t, got, "kills.process") < 4 || !strings.Contains(got["kills.metrics"], `kind="process"`) {
-		t.Errorf("kills recorded: %s agents, %s processes; metrics %q", got["kills.agent"], got["kills.process"], got["kills.metrics"])
+	if atoi(t, got, "kills.agent") < 2 || atoi(t, got, "kills.process") < 4 || !strings.Contains(got["kills.metrics"], `kind="process"`) ||
+		got["kills.status.agent"] != got["kills.agent"] || got["kills.status.process"] != got["kills.process"] {
+		t.Errorf("kills recorded: %s agents, %s processes; metrics %q; status shows %s agents, %s processes", got["kills.agent"],
+			got["kills.process"], got["kills.metrics"], got["kills.status.agent"], got["kills.status.process"])
 	}
 	for _, w := range []string{
 		"no systemd user manager answers for you: /run/user/1001/systemd/private does not exist; `systemctl status user@1001.service`",

@@ -73,6 +73,11 @@ rec=/root/.local/state/claude-auth-sync/oom-kills.jsonl
 echo "RESULT kills.agent=$(grep -c '"kind":"agent"' $rec)"
 echo "RESULT kills.process=$(grep -c '"kind":"process"' $rec)"
 echo "RESULT kills.metrics=$(grep '^claude_oom_kills_total' /var/lib/node_exporter/textfile/claude-oom-kills-0.prom | tr '\n' ' ')"
+# and shown by status, agents and processes alike.
+st=$(HOME=/root $bin/claude-auth-sync status 2>&1)
+echo "$st" | grep "OOM kills\|: agent \|: process " | sed "s/^/[status] /"
+echo "RESULT kills.status.agent=$(echo "$st" | grep -c ': agent ')"
+echo "RESULT kills.status.process=$(echo "$st" | grep -c ': process ')"
 
 # C1: the server itself grows, once: the kernel kills it at its leaf's
 # bound; systemd restarts the unit (Restart=on-failure), and the restarted
