@@ -24,11 +24,12 @@ func TestDebGuest(t *testing.T) {
 		t.Skip("the qemu guest takes a few minutes; not in -short")
 	}
 	if _, err := exec.LookPath("dpkg-deb"); err != nil {
-		t.Skip("no dpkg-deb to build the package with")
+		testenv.Missing(t, "dpkg-deb", "apt-get install dpkg")
 	}
 	g := newGuest(t, "../../scripts/vm/deb-test.sh")
 	// The package's programs and unit, not the checkout's copies newGuest put in.
-	for _, p := range []string{"usr/local/bin/t3-serve-launch", "usr/local/bin/claude-launch", "etc/systemd/system/t3-serve@.service"} {
+	for _, p := range []string{"usr/local/bin/t3-serve-launch", "usr/local/bin/claude-launch", "usr/local/bin/claude-auth-sync",
+		"etc/systemd/system/t3-serve@.service"} {
 		if err := os.Remove(filepath.Join(g.overlay, p)); err != nil {
 			t.Fatal(err)
 		}
