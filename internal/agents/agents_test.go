@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/testenv"
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
@@ -89,7 +90,7 @@ func TestServerProcess(t *testing.T) {
 	}
 	parent, err := os.MkdirTemp(root, "agents-test-")
 	if err != nil {
-		t.Skipf("no writable cgroup2 mount: %v", err)
+		testenv.Missing(t, "a writable cgroup2 mount ("+err.Error()+")", "run the tests as root where cgroup2 is mounted")
 	}
 	dir := filepath.Join(parent, "proc-1")
 	sleep := exec.Command("sleep", "60")
@@ -107,7 +108,7 @@ func TestServerProcess(t *testing.T) {
 		_ = os.Remove(parent)
 	})
 	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(sleep.Process.Pid)), 0); err != nil {
-		t.Skipf("cannot move a process into a cgroup: %v", err)
+		testenv.Missing(t, "a cgroup a process can be moved into ("+err.Error()+")", "run the tests as root where cgroup2 is mounted")
 	}
 	list, err := List()
 	if err != nil {
