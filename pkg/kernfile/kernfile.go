@@ -1,7 +1,6 @@
-// Package kernfile reads and writes the kernel's small files: a process's
-// /proc/PID/stat and oom_score_adj, and cgroup v2 control files. It links
-// only the standard library, since claude-launch links it (README,
-// "Start-up cost"), and reads and writes through raw descriptors.
+// Package kernfile reads and writes the kernel's small files (/proc/PID/stat,
+// oom_score_adj, cgroup v2 control files) through raw descriptors; it links
+// only the standard library, since claude-launch links it (docs/startup.md).
 package kernfile
 
 import (
@@ -24,8 +23,7 @@ func WriteFile(path, value string) error {
 	return nil
 }
 
-// ReadSmall reads up to 4 KiB of path in one read: enough for every file
-// this package knows.
+// ReadSmall reads up to 4 KiB of path in one read: enough for every file here.
 func ReadSmall(path string) (string, error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -40,46 +38,29 @@ func ReadSmall(path string) (string, error) {
 	return string(buf[:n]), nil
 }
 
-// Value is one control file of a cgroup and what to write there.
-type Value struct {
-	File, Value string
-	// Optional: a file the kernel may not have (memory.swap.max without
-	// swap accounting) is skipped.
-	Optional bool
-}
-
-// WriteValues writes each value into the cgroup directory dir, in order.
-func WriteValues(dir string, vs []Value) error {
-	for _, v := range vs {
-		err := WriteFile(dir+"/"+v.File, v.Value)
-		if err != nil && !(v.Optional && os.IsNotExist(err) && exists(dir)) {
-			return err
-		}
-	}
-	return nil
-}
-
 // Bound makes the cgroup dir kill at max instead of throttling:
 // memory.max (unless ^uint64(0), no limit), memory.high=max, no swap,
 // memory.low when low > 0, and memory.oom.group: whether an OOM kill takes
 // the whole cgroup (an agent) or the one process that grew (the server's).
 func Bound(dir string, max, low uint64, oomGroup bool) error {
-	vs := []Value{{"memory.high", "max", false}, {"memory.swap.max", "0", true}, {"memory.oom.group", "0", false}}
+	vs := [][2]string{{"memory.high", "max"}, {"memory.swap.max", "0"}, {"memory.oom.group", "0"}}
 	if oomGroup {
-		vs[2].Value = "1"
+		vs[2][1] = "1"
 	}
 	if max != ^uint64(0) {
-		vs = append(vs, Value{"memory.max", strconv.FormatUint(max, 10), false})
+		vs = append(vs, [2]string{"memory.max", strconv.FormatUint(max, 10)})
 	}
 	if low > 0 {
-		vs = append(vs, Value{"memory.low", strconv.FormatUint(low, 10), false})
+		vs = append(vs, [2]string{"memory.low", strconv.FormatUint(low, 10)})
 	}
-	return WriteValues(dir, vs)
-}
-
-func exists(dir string) bool {
 	var st syscall.Stat_t
-	return syscall.Stat(dir, &st) == nil
+	for _, v := range vs {
+		// memory.swap.max is missing without swap accounting: skipped.
+		if err := WriteFile(dir+"/"+v[0], v[1]); err != nil && !(v[0] == "memory.swap.max" && os.IsNotExist(err) && syscall.Stat(dir, &st) == nil) {
+			return err
+		}
+	}
+	return nil
 }
 
 // SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it
@@ -162,10 +143,8 @@ func RaiseOOMScoreAdj(pid, adj int) (bool, error) {
 			return false, nil
 		}
 	}
-	if err := WriteFile(p, strconv.Itoa(adj)); err != nil {
-		return false, err
-	}
-	return true, nil
+	err := WriteFile(p, strconv.Itoa(adj))
+	return err == nil, err
 }
 
 func procPath(pid int, file string) string {
