@@ -12,10 +12,9 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 )
 
-// Connect opens the systemd manager that owns this process's session: the
-// system manager for root, through its private socket
-// (/run/systemd/private, no dbus-daemon needed); otherwise the user
-// manager, through $XDG_RUNTIME_DIR/systemd/private, else the session bus.
+// Connect opens the systemd manager of this process's session: root's system
+// manager at /run/systemd/private (no dbus-daemon needed), else the user
+// manager at $XDG_RUNTIME_DIR/systemd/private, else on the session bus.
 func Connect(ctx context.Context) (*sd.Conn, error) {
 	if os.Geteuid() == 0 {
 		c, err := sd.NewSystemdConnectionContext(ctx)
@@ -28,53 +27,51 @@ func Connect(ctx context.Context) (*sd.Conn, error) {
 	uid := strconv.Itoa(os.Getuid())
 	check := "`systemctl status user@" + uid + ".service` says why none runs " +
 		"(a user manager needs memory delegated to it: Delegate= on user@.service; `loginctl enable-linger` keeps one running)"
-	if rt != "" {
-		sock := filepath.Join(rt, "systemd", "private")
-		if _, err := os.Stat(sock); err == nil {
-			c, err := sd.NewConnection(func() (*godbus.Conn, error) { return dialPrivate(ctx, sock) })
+	sock := filepath.Join(rt, "systemd", "private")
+	private := rt != ""
+	if private {
+		_, err := os.Stat(sock)
+		private = err == nil
+	}
+	var c *sd.Conn
+	var err error
+	where := "at " + sock
+	switch {
+	case private: // EXTERNAL auth by uid, no Hello, as go-systemd talks to the system manager
+		c, err = sd.NewConnection(func() (*godbus.Conn, error) {
+			conn, err := godbus.Dial("unix:path="+sock, godbus.WithContext(ctx))
 			if err != nil {
-				return nil, fmt.Errorf("connect to your systemd user manager at %s: %w; %s", sock, err, check)
+				return nil, err
 			}
-			return c, nil
-		}
+			if err := conn.Auth([]godbus.Auth{godbus.AuthExternal(uid)}); err != nil {
+				conn.Close()
+				return nil, err
+			}
+			return conn, nil
+		})
+	case os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "":
+		where = "on the session bus"
+		c, err = sd.NewUserConnectionContext(ctx)
+	case rt == "": // without either, godbus would try to autolaunch a bus: no use
+		return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set " +
+			"(a login session sets it: start from one, or run the server as a system service)")
+	default:
+		return nil, errors.New("no systemd user manager answers for you: " + sock + " does not exist; " + check)
 	}
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		// Without either, godbus would try to autolaunch a bus: no use.
-		if rt == "" {
-			return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set " +
-				"(a login session sets it: start from one, or run the server as a system service)")
-		}
-		return nil, errors.New("no systemd user manager answers for you: " + filepath.Join(rt, "systemd", "private") + " does not exist; " + check)
-	}
-	c, err := sd.NewUserConnectionContext(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("connect to your systemd user manager on the session bus: %w; %s", err, check)
+		return nil, fmt.Errorf("connect to your systemd user manager %s: %w; %s", where, err, check)
 	}
 	return c, nil
-}
-
-// dialPrivate talks to a manager's private socket directly, as
-// go-systemd does for the system manager: EXTERNAL auth by uid, no Hello.
-func dialPrivate(ctx context.Context, sock string) (*godbus.Conn, error) {
-	conn, err := godbus.Dial("unix:path="+sock, godbus.WithContext(ctx))
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth([]godbus.Auth{godbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
 }
 
 // dbusErrorName returns the D-Bus error name of err, "" if none.
 func dbusErrorName(err error) string {
 	var de godbus.Error
-	if errors.As(err, &de) {
-		return de.Name
-	}
 	var dp *godbus.Error
-	if errors.As(err, &dp) {
+	switch {
+	case errors.As(err, &de):
+		return de.Name
+	case errors.As(err, &dp):
 		return dp.Name
 	}
 	return ""

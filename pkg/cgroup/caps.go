@@ -10,22 +10,15 @@ import (
 // Unlimited is a limit that does not limit ("max" in cgroup v2).
 const Unlimited = memsize.Unlimited
 
-// FormatSize prints a size as the cgroup files and systemd write it: 12G,
-// max.
+// FormatSize prints a size as the cgroup files and systemd write it: 12G, max.
 func FormatSize(n uint64) string { return memsize.Format(n) }
 
 // Caps are the limits a server must run under.
 type Caps struct {
-	// High is the throttling threshold (MemoryHigh, memory.high).
-	High uint64
-	// Max is the hard limit; past it the kernel OOM-kills inside the cgroup
-	// (MemoryMax, memory.max).
-	Max uint64
-	// SwapMax bounds swap use; 0 forbids swapping (MemorySwapMax,
-	// memory.swap.max).
-	SwapMax uint64
-	// OOMPolicy is what systemd does to the unit when one of its processes
-	// is OOM-killed; "continue" keeps the server running.
+	// High throttles (MemoryHigh), Max OOM-kills (MemoryMax), SwapMax bounds
+	// swap, 0 forbids it (MemorySwapMax).
+	High, Max, SwapMax uint64
+	// OOMPolicy is what systemd does to the unit at an OOM kill; "continue" keeps the server.
 	OOMPolicy string
 }
 

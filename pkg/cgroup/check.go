@@ -1,16 +1,15 @@
 package cgroup
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Gap is a cap that is not in force.
 type Gap struct {
-	// Cap is the systemd property: MemoryHigh, MemoryMax, MemorySwapMax,
-	// OOMPolicy.
-	Cap string
-	// Want and Have are the wanted and the effective values, as sizes.
-	Want, Have string
-	// Unenforceable is set when nothing here can put the cap in force
-	// (MemoryHigh and MemorySwapMax on cgroup v1).
+	// Cap is the systemd property; Want and Have the wanted and effective sizes.
+	Cap, Want, Have string
+	// Unenforceable: nothing here can put it in force (MemoryHigh, MemorySwapMax on v1).
 	Unenforceable bool
 }
 
@@ -22,8 +21,7 @@ func (g Gap) String() string {
 	return s
 }
 
-// Gaps lists the caps that the limits do not put in force. A limit
-// stricter than the cap counts as in force.
+// Gaps lists the caps that the limits do not put in force; a stricter limit counts as in force.
 func Gaps(l Limits, c Caps) []Gap {
 	var gaps []Gap
 	add := func(name string, want, have uint64, v1 bool) {
@@ -37,15 +35,9 @@ func Gaps(l Limits, c Caps) []Gap {
 	return gaps
 }
 
-// Satisfied reports whether gaps leave nothing that could be put in
-// force: on cgroup v1, MemoryMax is all the kernel can enforce.
+// Satisfied reports whether gaps leave nothing that could be put in force.
 func Satisfied(gaps []Gap) bool {
-	for _, g := range gaps {
-		if !g.Unenforceable {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(gaps, func(g Gap) bool { return !g.Unenforceable })
 }
 
 // Describe joins gaps for a message.

@@ -12,39 +12,23 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
-// WatchLeaf is the leaf of the watcher (Watcher) that bounds, with the
-// server, every process the server starts other than its agents; WatchMax
-// is its memory.max: the watcher is a small Go program.
+// WatchLeaf is the leaf of the Watcher, a small Go program; WatchMax its memory.max.
 const (
 	WatchLeaf = "watch"
 	WatchMax  = 16 << 20
 )
 
-// Layout is what LayOut writes.
+// Layout is what LayOut writes: the server leaf's memory.low and memory.max
+// (the server and every process it starts but agents), and all agents' memory.max.
 type Layout struct {
 	Wording
-	// ServerLow protects the server's leaf from reclaim (memory.low).
-	ServerLow uint64
-	// ServerMax bounds the server's leaf, the server with every process
-	// it starts that is not an agent (memory.max; memory.high stays max).
-	ServerMax uint64
-	// AgentsMax bounds all agents together (memory.max of agents/).
-	AgentsMax uint64
+	ServerLow, ServerMax, AgentsMax uint64
 }
 
-// LayOut turns the unit's delegated cgroup dir (cgroup v2) into the
-// layout package agentcg describes, with the watcher's leaf beside it:
-// it moves this process into the server leaf, bounded by l.ServerMax and
-// never throttled (memory.high=max, no swap), protected by l.ServerLow
-// (memory.low); makes the watcher's leaf, bounded by WatchMax; enables the
-// memory controller for the agents' cgroups, bounds all agents together
-// by l.AgentsMax, and returns the agents directory that claude-launch,
-// started by the server, joins.
-//
-// The three bounds add up to no more than the unit's MemoryHigh (Budget),
-// so that nothing below the unit can push it into the throttling that
-// would stall the server: past a bound the kernel OOM-kills inside that
-// bound, at once, and only there (docs/t3-serve.md, "Why it holds").
+// LayOut turns the unit's delegated cgroup dir (v2) into package agentcg's
+// layout, with the watcher's leaf beside it: this process moves into the
+// server's leaf; every leaf is bounded, never throttled, the bounds within
+// MemoryHigh (Budget; docs/t3-serve.md, "Why it holds"). It returns the agents directory.
 func LayOut(dir string, l Layout) (agents string, err error) {
 	leaf := filepath.Join(dir, agentcg.ServerLeaf)
 	agents = filepath.Join(dir, agentcg.AgentsDir)
@@ -52,8 +36,7 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	hint := "; the unit needs Delegate=yes (" + l.UnitFile + ")"
 	if err := mkdirCgroup(leaf); err != nil {
 		return "", fmt.Errorf("%w%s", err, hint)
-	}
-	if err := kernfile.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
+	} else if err := kernfile.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
 		return "", fmt.Errorf("move the server into %s: %w%s", leaf, err, hint)
 	}
 	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
@@ -69,14 +52,12 @@ func LayOut(dir string, l Layout) (agents string, err error) {
 	}
 	if err := mkdirCgroup(watch); err != nil {
 		return "", err
-	}
-	if err := kernfile.Bound(watch, WatchMax, 0, false); err != nil {
+	} else if err := kernfile.Bound(watch, WatchMax, 0, false); err != nil {
 		return "", fmt.Errorf("bound the watcher's leaf: %w", err)
 	}
 	if err := mkdirCgroup(agents); err != nil {
 		return "", err
-	}
-	if err := enableMemory(agents); err != nil {
+	} else if err := enableMemory(agents); err != nil {
 		return "", err
 	}
 	if l.AgentsMax != Unlimited {

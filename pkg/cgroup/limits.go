@@ -8,23 +8,17 @@ import (
 	"strings"
 )
 
-// v1Unlimited is the smallest value a v1 memory limit shows when it does
-// not limit (PAGE_COUNTER_MAX pages, rounded down to a page).
+// v1Unlimited is the least a v1 memory limit shows when it does not limit (PAGE_COUNTER_MAX pages).
 const v1Unlimited = 1 << 62
 
-// Limits are the memory limits set on one cgroup: its own, not its
-// ancestors' (OwnLimits says why).
+// Limits are the memory limits set on one cgroup (Dir) itself, on the memory
+// controller of cgroup Version 2 or 1. High, Max and SwapMax are Unlimited when
+// nothing limits (High and SwapMax always on v1); OOMGroup is memory.oom.group (v2).
 type Limits struct {
-	// Version is 2 when the memory controller is on cgroup v2, else 1.
-	Version int
-	// Dir is the cgroup's directory whose limits were read.
-	Dir string
-	// High, Max and SwapMax are Unlimited when nothing limits. On cgroup v1
-	// High and SwapMax cannot be enforced and read as Unlimited.
+	Version            int
+	Dir                string
 	High, Max, SwapMax uint64
-	// OOMGroup reports memory.oom.group (v2): when set, an OOM kill takes
-	// every process of the cgroup, not just the one.
-	OOMGroup bool
+	OOMGroup           bool
 }
 
 // readValue reads a cgroup file holding a number or "max".
@@ -45,22 +39,18 @@ func readValue(p string) (uint64, error) {
 }
 
 // OwnLimits reads the limits set on the cgroup at loc itself, not its
-// ancestors': a cap on a parent slice that other units share is not this
-// unit's cap.
+// ancestors': a cap on a parent slice that other units share is not this unit's.
 func OwnLimits(h Hierarchy, loc Location) (Limits, error) {
 	if h.V2 != "" && h.V2Memory {
 		dir := filepath.Join(h.V2, filepath.Clean("/"+loc.V2))
 		l := Limits{Version: 2, Dir: dir, High: Unlimited, Max: Unlimited, SwapMax: Unlimited}
-		for _, f := range []struct {
-			name string
-			dst  *uint64
-		}{{"memory.high", &l.High}, {"memory.max", &l.Max}, {"memory.swap.max", &l.SwapMax}} {
-			v, err := readValue(filepath.Join(dir, f.name))
-			if err != nil && !os.IsNotExist(err) {
+		dst := []*uint64{&l.High, &l.Max, &l.SwapMax}
+		for i, f := range []string{"memory.high", "memory.max", "memory.swap.max"} {
+			switch v, err := readValue(filepath.Join(dir, f)); {
+			case err == nil:
+				*dst[i] = v
+			case !os.IsNotExist(err):
 				return l, err
-			}
-			if err == nil {
-				*f.dst = v
 			}
 		}
 		if v, err := readValue(filepath.Join(dir, "memory.oom.group")); err == nil {

@@ -10,9 +10,8 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 )
 
-// ScopeProperties are the StartTransientUnit properties of the capped scope
-// req asks for. The memory limits must be D-Bus uint64 ("t"): systemd
-// rejects int64 with "Unexpected message contents".
+// ScopeProperties are the StartTransientUnit properties of the scope req asks
+// for; sizes are D-Bus uint64 ("t"): systemd rejects int64.
 func ScopeProperties(req ScopeRequest, withOOMPolicy bool) []sd.Property {
 	c := req.Caps
 	props := []sd.Property{
@@ -32,15 +31,11 @@ func ScopeProperties(req ScopeRequest, withOOMPolicy bool) []sd.Property {
 	return props
 }
 
-// Scope is a transient scope that was created.
+// Scope is a transient scope that was created: Name may differ from the one
+// asked for; OOMPolicy is what the manager reports, "" when Rejected.
 type Scope struct {
-	// Name is the unit name, which may differ from the one asked for if
-	// that was taken.
-	Name string
-	// OOMPolicy is the policy the manager reports for the scope once
-	// created, "" when it rejected the property (Rejected).
-	OOMPolicy string
-	Rejected  bool
+	Name, OOMPolicy string
+	Rejected        bool
 }
 
 // ScopeRequest describes the scope to create.
@@ -49,19 +44,15 @@ type ScopeRequest struct {
 	Description string
 	PID         uint32
 	Caps        Caps
-	// Agent asks for one agent's scope; otherwise a server's, its subtree
-	// delegated to it (for the agents' cgroups) and collected even when it
-	// fails. A failed agent's scope keeps its Result until reset.
+	// Agent asks for one agent's scope (kept when it fails, for its Result);
+	// otherwise a server's: delegated, and collected even when it fails.
 	Agent bool
 }
 
 // StartScope creates a transient scope holding req.PID under the caps and
-// waits for its job to finish with "done". A name already taken
-// (org.freedesktop.systemd1.UnitExists, for example a failed scope of an
-// earlier run) is reset and retried once under a fresh name. A manager
-// that rejects OOMPolicy gets the scope without it (Scope.Rejected); one
-// that accepts it is asked what it made of it (Scope.OOMPolicy). The
-// caller judges either answer.
+// waits for its job to be "done". A name taken (a failed scope of an earlier
+// run) is reset and retried once under a fresh name; a manager that rejects
+// OOMPolicy gets the scope without it. The caller judges the Scope.
 func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, error) {
 	s := Scope{Name: req.Name}
 	retried := false
@@ -70,31 +61,21 @@ func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, er
 		if err == nil {
 			break
 		}
-		name := dbusErrorName(err)
-		switch {
+		switch name := dbusErrorName(err); {
 		case name == "org.freedesktop.systemd1.UnitExists" && !retried:
 			_ = conn.ResetFailedUnitContext(ctx, s.Name)
-			s.Name = freshName(req.Name)
-			retried = true
-		case !s.Rejected && rejectsOOMPolicy(name, err):
+			s.Name, retried = freshName(req.Name), true
+		case !s.Rejected && (name == "org.freedesktop.DBus.Error.InvalidArgs" || name == "org.freedesktop.DBus.Error.PropertyReadOnly") &&
+			strings.Contains(err.Error(), "OOMPolicy"): // a manager that does not know OOMPolicy on scopes
 			s.Rejected = true
 		default:
 			return Scope{}, fmt.Errorf("create scope %s: %w", s.Name, err)
 		}
 	}
 	if !s.Rejected {
-		if p, err := conn.GetUnitTypePropertyContext(ctx, s.Name, "Scope", "OOMPolicy"); err == nil {
-			s.OOMPolicy, _ = p.Value.Value().(string)
-		}
+		s.OOMPolicy, _ = unitProperty(ctx, conn, s.Name, "Scope", "OOMPolicy").(string)
 	}
 	return s, nil
-}
-
-// rejectsOOMPolicy recognises a manager that does not know OOMPolicy on
-// scopes.
-func rejectsOOMPolicy(name string, err error) bool {
-	return (name == "org.freedesktop.DBus.Error.InvalidArgs" || name == "org.freedesktop.DBus.Error.PropertyReadOnly") &&
-		strings.Contains(err.Error(), "OOMPolicy")
 }
 
 func startAndWait(ctx context.Context, conn *sd.Conn, name string, props []sd.Property) error {
@@ -113,9 +94,7 @@ func startAndWait(ctx context.Context, conn *sd.Conn, name string, props []sd.Pr
 	}
 }
 
-// freshName appends a time stamp to a scope name: t3-serve.scope →
-// t3-serve-1732730000123.scope.
+// freshName appends a time stamp to a scope name: t3-serve.scope → t3-serve-1732730000123.scope.
 func freshName(name string) string {
-	base := strings.TrimSuffix(name, ".scope")
-	return fmt.Sprintf("%s-%d.scope", base, time.Now().UnixMilli())
+	return fmt.Sprintf("%s-%d.scope", strings.TrimSuffix(name, ".scope"), time.Now().UnixMilli())
 }

@@ -12,8 +12,7 @@ type Unit struct {
 	Name string
 	// Service: the unit is a service; Main: the process is its main one.
 	Service, Main bool
-	// OOMPolicy is the unit's, as the manager reports it ("" if it has
-	// none: a scope of a manager older than 252.5).
+	// OOMPolicy is the unit's ("" if none: a scope of a manager before 252.5).
 	OOMPolicy string
 	// Delegate: the unit's cgroup subtree is delegated to its processes.
 	Delegate bool
@@ -25,27 +24,25 @@ func UnitOf(ctx context.Context, conn *sd.Conn, pid uint32) (Unit, error) {
 	if err != nil {
 		return Unit{}, err
 	}
-	u := Unit{Name: name}
-	iface := ""
-	switch {
-	case strings.HasSuffix(name, ".service"):
-		u.Service, iface = true, "Service"
-	case strings.HasSuffix(name, ".scope"):
-		iface = "Scope"
-	default:
+	u := Unit{Name: name, Service: strings.HasSuffix(name, ".service")}
+	iface := "Scope"
+	if u.Service {
+		iface = "Service"
+		main, ok := unitProperty(ctx, conn, name, iface, "MainPID").(uint32)
+		u.Main = ok && main == pid
+	} else if !strings.HasSuffix(name, ".scope") {
 		return u, nil
 	}
-	if u.Service {
-		if p, err := conn.GetUnitTypePropertyContext(ctx, name, iface, "MainPID"); err == nil {
-			main, ok := p.Value.Value().(uint32)
-			u.Main = ok && main == pid
-		}
-	}
-	if p, err := conn.GetUnitTypePropertyContext(ctx, name, iface, "OOMPolicy"); err == nil {
-		u.OOMPolicy, _ = p.Value.Value().(string)
-	}
-	if p, err := conn.GetUnitTypePropertyContext(ctx, name, iface, "Delegate"); err == nil {
-		u.Delegate, _ = p.Value.Value().(bool)
-	}
+	u.OOMPolicy, _ = unitProperty(ctx, conn, name, iface, "OOMPolicy").(string)
+	u.Delegate, _ = unitProperty(ctx, conn, name, iface, "Delegate").(bool)
 	return u, nil
+}
+
+// unitProperty reads a property of unit's type iface (Service, Scope); nil if it cannot.
+func unitProperty(ctx context.Context, conn *sd.Conn, unit, iface, name string) any {
+	p, err := conn.GetUnitTypePropertyContext(ctx, unit, iface, name)
+	if err != nil {
+		return nil
+	}
+	return p.Value.Value()
 }

@@ -13,42 +13,30 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
-// Hierarchy says where the cgroup file systems that matter are mounted.
+// Hierarchy says where the cgroup file systems that matter are mounted: V2
+// is cgroup2's mount point, V2Memory whether it has the memory controller,
+// V1Memory the v1 memory controller's mount (hybrid hosts); "" for none.
 type Hierarchy struct {
-	// V2 is the mount point of cgroup2 ("" if none).
-	V2 string
-	// V2Memory reports whether the memory controller is on cgroup2.
+	V2       string
 	V2Memory bool
-	// V1Memory is the mount point of the v1 memory controller ("" if none),
-	// as on hybrid hosts.
 	V1Memory string
 }
 
 // DetectHierarchy finds the cgroup mounts under /sys/fs/cgroup: pure v2
-// (cgroup2 at the top), hybrid (cgroup2 at unified/, memory on v1) or
-// legacy v1.
+// (cgroup2 at the top), hybrid (cgroup2 at unified/, memory on v1) or legacy v1.
 func DetectHierarchy() (Hierarchy, error) {
-	return detectHierarchy("/sys/fs/cgroup")
-}
-
-func detectHierarchy(root string) (Hierarchy, error) {
+	const root = "/sys/fs/cgroup"
 	var h Hierarchy
-	for _, p := range []string{root, filepath.Join(root, "unified")} {
-		var st unix.Statfs_t
+	var st unix.Statfs_t
+	for _, p := range []string{root, root + "/unified"} {
 		if unix.Statfs(p, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
-			h.V2 = p
+			b, _ := os.ReadFile(filepath.Join(p, "cgroup.controllers"))
+			h.V2, h.V2Memory = p, slices.Contains(strings.Fields(string(b)), "memory")
 			break
 		}
 	}
-	if h.V2 != "" {
-		if b, err := os.ReadFile(filepath.Join(h.V2, "cgroup.controllers")); err == nil {
-			h.V2Memory = slices.Contains(strings.Fields(string(b)), "memory")
-		}
-	}
-	var st unix.Statfs_t
-	mem := filepath.Join(root, "memory")
-	if unix.Statfs(mem, &st) == nil && st.Type == unix.CGROUP_SUPER_MAGIC {
-		h.V1Memory = mem
+	if unix.Statfs(root+"/memory", &st) == nil && st.Type == unix.CGROUP_SUPER_MAGIC {
+		h.V1Memory = root + "/memory"
 	}
 	if h.V2 == "" && h.V1Memory == "" {
 		return h, errors.New("no cgroup file system under " + root + ": memory caps cannot be read or set here")
@@ -56,14 +44,9 @@ func detectHierarchy(root string) (Hierarchy, error) {
 	return h, nil
 }
 
-// Location is where a process is in each hierarchy: paths relative to the
-// hierarchy's root, as /proc/PID/cgroup gives them.
-type Location struct {
-	// V2 is the cgroup2 path (the "0::" line), "" if none.
-	V2 string
-	// V1Memory is the path in the v1 memory controller, "" if none.
-	V1Memory string
-}
+// Location is where a process is in each hierarchy, relative to its root as
+// /proc/PID/cgroup gives it: V2 the "0::" line, V1Memory the v1 memory path.
+type Location struct{ V2, V1Memory string }
 
 // Locate reads /proc/PID/cgroup (pid 0: this process).
 func Locate(pid int) (Location, error) {
