@@ -7,20 +7,24 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
-	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
-
 	sd "github.com/coreos/go-systemd/v22/dbus"
+
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
 // Ensure's errors: this process runs in a service but not as its main process
 // (a scope of its own would take it out of the service); the service it is
-// the main process of lacks caps; or a scope was made but the caps are not in force.
+// the main process of lacks caps; a scope was made but the caps are not in
+// force; the server's bound leaves nothing for the agents (Budget).
 var (
 	ErrNotMainProcess   = errors.New("this is not the main process of its service")
 	ErrServiceNotCapped = errors.New("the service does not set the caps")
 	ErrNotCapped        = errors.New("the memory caps are not in force")
+	ErrBudget           = errors.New("the server's bound does not fit below MemoryHigh")
 )
 
 // Outcome says how the caps came to be in force: InUnit, the main process of
@@ -107,20 +111,15 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 		}
 	}
 	rep.Warnings = append(rep.Warnings, kernelWarnings(rep.Limits, rep.Gaps)...)
-	if rep.Limits.Version == 2 {
-		rep.ServerMax, rep.AgentsMax, err = Budget(opts.Caps, opts.ServerMax, opts.ServerMaxSetting)
-		if err != nil {
-			return rep, err
-		}
-		rep.Leaf = filepath.Join(rep.Limits.Dir, agentcg.ServerLeaf)
-		rep.WatchDir = filepath.Join(rep.Limits.Dir, WatchLeaf)
-		rep.Agents, err = LayOut(rep.Limits.Dir, Layout{opts.Wording, opts.ServerLow, rep.ServerMax, rep.AgentsMax})
-		if err != nil {
-			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %w", ErrNotCapped, err)
-		}
-	} else {
-		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); "+
-			"each agent raises its oom_score_adj, so the kernel kills an agent first")
+	if rep.Limits.Version != 2 {
+		return rep, nil
+	}
+	if rep.ServerMax, rep.AgentsMax, err = Budget(opts.Caps, opts.ServerMax, opts.ServerMaxSetting); err != nil {
+		return rep, err
+	}
+	rep.Leaf, rep.WatchDir = filepath.Join(rep.Limits.Dir, agentcg.ServerLeaf), filepath.Join(rep.Limits.Dir, WatchLeaf)
+	if rep.Agents, err = LayOut(rep.Limits.Dir, opts.Wording, opts.ServerLow, rep.ServerMax, rep.AgentsMax); err != nil {
+		return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %w", ErrNotCapped, err)
 	}
 	return rep, nil
 }
@@ -173,7 +172,11 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	if err != nil {
 		return err
 	}
-	if !inScope(loc, h, rep.Scope.Name) {
+	in := loc.V1Memory // the hierarchy OwnLimits reads
+	if h.V2 != "" && h.V2Memory {
+		in = loc.V2
+	}
+	if path.Base(in) != rep.Scope.Name {
 		return fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
 	}
 	if rep.Limits, err = OwnLimits(h, loc); err != nil {
@@ -198,9 +201,6 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	}
 	return nil
 }
-
-// ErrBudget means the server's bound leaves nothing for the agents below MemoryHigh.
-var ErrBudget = errors.New("the server's bound does not fit below MemoryHigh")
 
 // Budget divides the unit's MemoryHigh (else MemoryMax) between the server's
 // leaf, serverMax (0: a quarter), the watcher's WatchMax and all agents, the
@@ -245,16 +245,75 @@ func kernelWarnings(l Limits, gaps []Gap) []string {
 		}
 	}
 	if l.Version == 1 {
-		w = append(w, "cgroup v1: OOMPolicy has no effect here, since systemd cannot see an OOM kill on cgroup v1; the kernel kills the one process")
+		w = append(w, "cgroup v1: OOMPolicy has no effect here, since systemd cannot see an OOM kill on cgroup v1; the kernel kills the one process",
+			"cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); "+
+				"each agent raises its oom_score_adj, so the kernel kills an agent first")
 	}
 	return w
 }
 
-// inScope reports whether loc is inside the scope called name.
-func inScope(loc Location, h Hierarchy, name string) bool {
-	p := loc.V2
-	if !(h.V2 != "" && h.V2Memory) {
-		p = loc.V1Memory
+// WatchLeaf is the leaf of the Watcher, a small Go program; WatchMax its memory.max.
+const (
+	WatchLeaf = "watch"
+	WatchMax  = 16 << 20
+)
+
+// LayOut turns the unit's delegated cgroup dir (v2) into package agentcg's
+// layout, with the watcher's leaf beside it: this process moves into the
+// server's leaf (memory.low serverLow; it and every process it starts but
+// agents within serverMax), all agents within agentsMax; every leaf is bounded,
+// never throttled, within MemoryHigh (Budget; docs/t3-serve.md, "Why it holds").
+// It returns the agents directory.
+func LayOut(dir string, w Wording, serverLow, serverMax, agentsMax uint64) (agents string, err error) {
+	leaf := filepath.Join(dir, agentcg.ServerLeaf)
+	agents = filepath.Join(dir, agentcg.AgentsDir)
+	watch := filepath.Join(dir, WatchLeaf)
+	hint := "; the unit needs Delegate=yes (" + w.UnitFile + ")"
+	if err := mkdirCgroup(leaf); err != nil {
+		return "", fmt.Errorf("%w%s", err, hint)
+	} else if err := kernfile.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
+		return "", fmt.Errorf("move the server into %s: %w%s", leaf, err, hint)
 	}
-	return path.Base(p) == name
+	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
+		return "", fmt.Errorf("the unit's cgroup %s still holds other processes (%s), so its agents cannot have cgroups of their own: "+
+			"start %s as the unit's only process (ExecStart=, no ExecStartPre= that lingers)",
+			dir, strings.Join(strings.Fields(string(procs)), " "), w.Program)
+	}
+	if err := enableMemory(dir); err != nil {
+		return "", fmt.Errorf("%w%s", err, hint)
+	}
+	if err := kernfile.Bound(leaf, serverMax, serverLow, false); err != nil {
+		return "", fmt.Errorf("bound the server's leaf: %w", err)
+	}
+	if err := mkdirCgroup(watch); err != nil {
+		return "", err
+	} else if err := kernfile.Bound(watch, WatchMax, 0, false); err != nil {
+		return "", fmt.Errorf("bound the watcher's leaf: %w", err)
+	}
+	if err := mkdirCgroup(agents); err != nil {
+		return "", err
+	} else if err := enableMemory(agents); err != nil {
+		return "", err
+	}
+	if agentsMax != Unlimited {
+		if err := kernfile.WriteFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(agentsMax, 10)); err != nil {
+			return "", fmt.Errorf("bound the agents together (memory.max): %w", err)
+		}
+	}
+	return agents, nil
+}
+
+func mkdirCgroup(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create cgroup %s: %w", dir, err)
+	}
+	return nil
+}
+
+// enableMemory gives the children of dir the memory controller.
+func enableMemory(dir string) error {
+	if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
+		return fmt.Errorf("enable the memory controller below %s: %w", dir, err)
+	}
+	return nil
 }
