@@ -102,13 +102,12 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, opts.Program, opts.UnitFile)
 	case err == nil && unit.Service:
 		rep.Outcome, rep.Unit, rep.OOMPolicy = InUnit, unit.Name, unit.OOMPolicy
-		if err := checkService(h, unit, opts, &rep); err != nil {
-			return rep, err
-		}
+		err = checkService(h, unit, opts, &rep)
 	default:
-		if err := createScope(ctx, conn, h, pid, opts, &rep); err != nil {
-			return rep, err
-		}
+		err = createScope(ctx, conn, h, pid, opts, &rep)
+	}
+	if err != nil {
+		return rep, err
 	}
 	rep.Warnings = append(rep.Warnings, kernelWarnings(rep.Limits, rep.Gaps)...)
 	if rep.Limits.Version != 2 {
@@ -158,11 +157,8 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 
 // createScope moves this process into a new capped scope and reads back what is in force.
 func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, opts Options, rep *Report) error {
-	name := opts.ScopeName
-	if !strings.HasSuffix(name, ".scope") {
-		name += ".scope"
-	}
 	var err error
+	name := strings.TrimSuffix(opts.ScopeName, ".scope") + ".scope"
 	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: name, Description: opts.Description, PID: pid, Caps: opts.Caps})
 	if err != nil {
 		return err
@@ -258,12 +254,10 @@ const (
 	WatchMax  = 16 << 20
 )
 
-// LayOut turns the unit's delegated cgroup dir (v2) into package agentcg's
-// layout, with the watcher's leaf beside it: this process moves into the
-// server's leaf (memory.low serverLow; it and every process it starts but
-// agents within serverMax), all agents within agentsMax; every leaf is bounded,
-// never throttled, within MemoryHigh (Budget; docs/t3-serve.md, "Why it holds").
-// It returns the agents directory.
+// LayOut turns the unit's delegated cgroup dir (v2) into package agentcg's layout
+// with the watcher's leaf beside it, moves this process into the server's leaf
+// (serverLow, serverMax: with all it starts but agents; agentsMax: all agents),
+// and returns the agents directory. The bounds fit MemoryHigh (Budget; docs/t3-serve.md).
 func LayOut(dir string, w Wording, serverLow, serverMax, agentsMax uint64) (agents string, err error) {
 	leaf := filepath.Join(dir, agentcg.ServerLeaf)
 	agents = filepath.Join(dir, agentcg.AgentsDir)

@@ -79,15 +79,12 @@ func dbusErrorName(err error) string {
 	return ""
 }
 
-// Unit is what the manager says of the unit that owns a process's cgroup.
+// Unit is what the manager says of the unit that owns a process's cgroup:
+// whether it is a service and the process its main one, its OOMPolicy ("" if
+// none: a scope before 252.5), and whether its subtree is delegated.
 type Unit struct {
-	Name string
-	// Service: the unit is a service; Main: the process is its main one.
-	Service, Main bool
-	// OOMPolicy is the unit's ("" if none: a scope of a manager before 252.5).
-	OOMPolicy string
-	// Delegate: the unit's cgroup subtree is delegated to its processes.
-	Delegate bool
+	Name, OOMPolicy         string
+	Service, Main, Delegate bool
 }
 
 // UnitOf asks the manager for the unit that owns pid's cgroup.
@@ -207,7 +204,18 @@ func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, er
 	s := Scope{Name: req.Name}
 	retried := false
 	for {
-		err := startAndWait(ctx, conn, s.Name, ScopeProperties(req, !s.Rejected))
+		ch := make(chan string, 1)
+		_, err := conn.StartTransientUnitContext(ctx, s.Name, "fail", ScopeProperties(req, !s.Rejected), ch)
+		if err == nil {
+			select {
+			case res := <-ch:
+				if res != "done" {
+					err = fmt.Errorf("job for %s finished with %q, not done", s.Name, res)
+				}
+			case <-ctx.Done():
+				err = fmt.Errorf("waiting for the job of %s: %w", s.Name, ctx.Err())
+			}
+		}
 		if err == nil {
 			break
 		}
@@ -226,22 +234,6 @@ func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, er
 		s.OOMPolicy, _ = unitProperty(ctx, conn, s.Name, "Scope", "OOMPolicy").(string)
 	}
 	return s, nil
-}
-
-func startAndWait(ctx context.Context, conn *sd.Conn, name string, props []sd.Property) error {
-	ch := make(chan string, 1)
-	if _, err := conn.StartTransientUnitContext(ctx, name, "fail", props, ch); err != nil {
-		return err
-	}
-	select {
-	case res := <-ch:
-		if res != "done" {
-			return fmt.Errorf("job for %s finished with %q, not done", name, res)
-		}
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for the job of %s: %w", name, ctx.Err())
-	}
 }
 
 // freshName appends a time stamp to a scope name: t3-serve.scope → t3-serve-1732730000123.scope.

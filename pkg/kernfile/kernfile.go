@@ -63,9 +63,8 @@ func Bound(dir string, max, low uint64, oomGroup bool) error {
 	return nil
 }
 
-// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it
-// (from the cgroup2 mount, with a leading slash), is the directory dir, a
-// full path below the mount.
+// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it (from
+// the cgroup2 mount, with a leading slash), is dir, a full path below the mount.
 func SameCgroup(dir, rel string) bool {
 	return strings.HasPrefix(rel, "/") && strings.HasSuffix(dir, rel)
 }
@@ -77,9 +76,8 @@ func Cgroups(pid int) (v2, v1Memory string, err error) {
 	return v2, v1Memory, err
 }
 
-// ParseCgroups reads the "ID:controllers:path" lines of /proc/PID/cgroup:
-// the cgroup v2 path (the "0::" line) and the v1 memory controller's, ""
-// for none.
+// ParseCgroups reads the "ID:controllers:path" lines of /proc/PID/cgroup: the
+// cgroup v2 path (the "0::" line) and the v1 memory controller's, "" for none.
 func ParseCgroups(s string) (v2, v1Memory string) {
 	for _, line := range strings.Split(s, "\n") {
 		parts := strings.SplitN(line, ":", 3)
@@ -119,11 +117,8 @@ func ReadStat(pid int) (Stat, error) {
 // in parentheses) may hold anything.
 func ParseStat(s string) (Stat, bool) {
 	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return Stat{}, false
-	}
 	f := strings.Fields(s[i+1:]) // field 3 (state) onward; starttime is field 22
-	if len(f) < 20 {
+	if i < 0 || len(f) < 20 {
 		return Stat{}, false
 	}
 	st := Stat{State: f[0]}
@@ -133,9 +128,8 @@ func ParseStat(s string) (Stat, bool) {
 	return st, true
 }
 
-// RaiseOOMScoreAdj raises the oom_score_adj of pid (0: this process) to
-// adj, and reports whether it wrote. A score already as high is left
-// alone: lowering one needs CAP_SYS_RESOURCE.
+// RaiseOOMScoreAdj raises the oom_score_adj of pid (0: this process) to adj and reports
+// whether it wrote; a score already as high is left alone (lowering needs CAP_SYS_RESOURCE).
 func RaiseOOMScoreAdj(pid, adj int) (bool, error) {
 	p := procPath(pid, "oom_score_adj")
 	if cur, err := ReadSmall(p); err == nil {

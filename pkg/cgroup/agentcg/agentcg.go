@@ -32,7 +32,7 @@ func Join(agents string, l Limits) (joined bool, err error) {
 		return false, errors.New("agent cgroup " + agents + ": not an agents directory, or no memory limit; ignored")
 	}
 	var fs syscall.Statfs_t
-	if err := syscall.Statfs(agents, &fs); err != nil || fs.Type != cgroup2Magic {
+	if err := syscall.Statfs(agents, &fs); err != nil || fs.Type != 0x63677270 { // CGROUP2_SUPER_MAGIC
 		return false, errors.New("agent cgroup " + agents + ": not a directory of the cgroup v2 filesystem; ignored (only a server's launcher sets it)")
 	}
 	leaf := agents[:len(agents)-len(AgentsDir)] + ServerLeaf
@@ -41,10 +41,8 @@ func Join(agents string, l Limits) (joined bool, err error) {
 		return false, err
 	}
 	// The watcher may have moved this fork of the server into proc-PID: the server's leaf still.
-	fresh := false
-	if i := strings.LastIndexByte(here, '/'); i > 0 {
-		fresh = here[i+1:] == ProcPrefix+strconv.Itoa(syscall.Getpid()) && kernfile.SameCgroup(agents, here[:i])
-	}
+	i := strings.LastIndexByte(here, '/')
+	fresh := i > 0 && here[i+1:] == ProcPrefix+strconv.Itoa(syscall.Getpid()) && kernfile.SameCgroup(agents, here[:i])
 	if !fresh && !kernfile.SameCgroup(leaf, here) {
 		return false, nil // not in the server's leaf (a claude an agent started): stay
 	}
@@ -68,9 +66,6 @@ func Join(agents string, l Limits) (joined bool, err error) {
 	return true, nil
 }
 
-// cgroup2Magic is CGROUP2_SUPER_MAGIC, statfs's f_type of cgroup2.
-const cgroup2Magic = 0x63677270
-
 // sweep removes the empty agent cgroups (rmdir refuses one with processes).
 func sweep(agents string) {
 	fd, err := syscall.Open(agents, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
@@ -79,11 +74,7 @@ func sweep(agents string) {
 	}
 	defer syscall.Close(fd)
 	var buf [8192]byte
-	for {
-		n, err := syscall.ReadDirent(fd, buf[:])
-		if err != nil || n <= 0 {
-			return
-		}
+	for n, err := syscall.ReadDirent(fd, buf[:]); err == nil && n > 0; n, err = syscall.ReadDirent(fd, buf[:]) {
 		_, _, names := syscall.ParseDirent(buf[:n], -1, nil)
 		for _, name := range names {
 			if strings.HasPrefix(name, AgentPrefix) {
