@@ -21,20 +21,17 @@ const Unlimited = memsize.Unlimited
 // FormatSize prints a size as the cgroup files and systemd write it: 12G, max.
 func FormatSize(n uint64) string { return memsize.Format(n) }
 
-// Caps are the limits a server must run under.
+// Caps are the limits a server must run under: High throttles (MemoryHigh), Max
+// OOM-kills (MemoryMax), SwapMax bounds swap, 0 forbids it (MemorySwapMax);
+// OOMPolicy is what systemd does to the unit at an OOM kill ("continue" keeps the server).
 type Caps struct {
-	// High throttles (MemoryHigh), Max OOM-kills (MemoryMax), SwapMax bounds
-	// swap, 0 forbids it (MemorySwapMax).
 	High, Max, SwapMax uint64
-	// OOMPolicy is what systemd does to the unit at an OOM kill; "continue" keeps the server.
-	OOMPolicy string
+	OOMPolicy          string
 }
 
 // Validate checks that the caps make sense together.
 func (c Caps) Validate() error {
-	switch c.OOMPolicy {
-	case "continue", "stop", "kill":
-	default:
+	if !slices.Contains([]string{"continue", "stop", "kill"}, c.OOMPolicy) {
 		return fmt.Errorf("OOM policy %q is not continue, stop or kill", c.OOMPolicy)
 	}
 	if c.Max == 0 {
@@ -46,12 +43,11 @@ func (c Caps) Validate() error {
 	return nil
 }
 
-// Gap is a cap that is not in force.
+// Gap is a cap not in force: the systemd property, the wanted and effective
+// sizes, and whether nothing here can enforce it (MemoryHigh, MemorySwapMax on v1).
 type Gap struct {
-	// Cap is the systemd property; Want and Have the wanted and effective sizes.
 	Cap, Want, Have string
-	// Unenforceable: nothing here can put it in force (MemoryHigh, MemorySwapMax on v1).
-	Unenforceable bool
+	Unenforceable   bool
 }
 
 func (g Gap) String() string {
@@ -94,9 +90,8 @@ func Describe(gaps []Gap) string {
 // is cgroup2's mount point, V2Memory whether it has the memory controller,
 // V1Memory the v1 memory controller's mount (hybrid hosts); "" for none.
 type Hierarchy struct {
-	V2       string
-	V2Memory bool
-	V1Memory string
+	V2, V1Memory string
+	V2Memory     bool
 }
 
 // DetectHierarchy finds the cgroup mounts under /sys/fs/cgroup: pure v2

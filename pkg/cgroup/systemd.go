@@ -70,13 +70,10 @@ func Connect(ctx context.Context) (*sd.Conn, error) {
 func dbusErrorName(err error) string {
 	var de godbus.Error
 	var dp *godbus.Error
-	switch {
-	case errors.As(err, &de):
-		return de.Name
-	case errors.As(err, &dp):
-		return dp.Name
+	if !errors.As(err, &de) && errors.As(err, &dp) {
+		de = *dp
 	}
-	return ""
+	return de.Name
 }
 
 // Unit is what the manager says of the unit that owns a process's cgroup:
@@ -187,10 +184,9 @@ type Scope struct {
 
 // ScopeRequest describes the scope to create.
 type ScopeRequest struct {
-	Name        string // unit name ending in .scope
-	Description string
-	PID         uint32
-	Caps        Caps
+	Name, Description string // Name: a unit name ending in .scope
+	PID               uint32
+	Caps              Caps
 	// Agent asks for one agent's scope (kept when it fails, for its Result);
 	// otherwise a server's: delegated, and collected even when it fails.
 	Agent bool

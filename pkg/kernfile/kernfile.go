@@ -103,14 +103,11 @@ type Stat struct {
 // ReadStat reads /proc/PID/stat ("self" for pid 0).
 func ReadStat(pid int) (Stat, error) {
 	s, err := ReadSmall(procPath(pid, "stat"))
-	if err != nil {
-		return Stat{}, err
-	}
 	st, ok := ParseStat(s)
-	if !ok {
-		return Stat{}, &os.PathError{Op: "parse", Path: procPath(pid, "stat"), Err: syscall.EINVAL}
+	if err == nil && !ok {
+		err = &os.PathError{Op: "parse", Path: procPath(pid, "stat"), Err: syscall.EINVAL}
 	}
-	return st, nil
+	return st, err
 }
 
 // ParseStat parses a /proc/PID/stat line, whose second field (the command,
