@@ -1,20 +1,8 @@
-// Package cgroup makes sure a process runs under memory caps before it
-// execs a server, so that a runaway child dies alone instead of taking the
-// machine, or the whole service, down with it.
-//
-// It reads where a process is (cgroup v2, and the v1 memory controller of
-// hybrid hosts) and the limits set on its own cgroup (OwnLimits): a cap on
-// a parent slice, shared with other units, is not this server's cap. It
-// decides by what is in force, not by names: a service's main process
-// whose unit sets the caps needs nothing, and one whose unit does not is
-// refused with the lines that fix the unit; any other process moves itself
-// into a transient systemd scope created over D-Bus with the caps, and the
-// cgroup files are read back to verify that they landed (systemd silently
-// drops what it cannot apply, such as MemoryHigh on cgroup v1). On cgroup
-// v2 it then lays out the delegated subtree for the server, its watcher
-// and its agents, each bounded so that nothing throttles (LayOut, Budget;
-// package agentcg describes the layout), and the Watcher moves every other
-// process the server starts into a bounded cgroup of its own.
-//
-// The package returns what it found and did; it never logs or exits.
+// Package cgroup makes sure a process runs under memory caps before it execs
+// a server, so that a runaway child dies alone: a service's main process must
+// have the caps in its unit (OwnLimits: its own cgroup, not a parent slice);
+// any other process moves itself into a capped transient scope over D-Bus and
+// reads the caps back. On cgroup v2 it lays out the delegated subtree (LayOut,
+// Budget; package agentcg) and the Watcher bounds the server's other children.
+// It returns what it found and did; it never logs or exits (docs/t3-serve.md).
 package cgroup

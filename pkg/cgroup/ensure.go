@@ -7,101 +7,74 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
-	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
-
 	sd "github.com/coreos/go-systemd/v22/dbus"
+
+	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
-// ErrNotMainProcess means this process runs in a service but is not its
-// main process (ExecStart= starts it through a shell): a scope of its own
-// would take the server out of the service, whose stop would then leave it
-// running, and the service's caps would miss it. The unit must change.
-var ErrNotMainProcess = errors.New("this is not the main process of its service")
+// Ensure's errors: this process runs in a service but not as its main process
+// (a scope of its own would take it out of the service); the service it is
+// the main process of lacks caps; a scope was made but the caps are not in
+// force; the server's bound leaves nothing for the agents (Budget).
+var (
+	ErrNotMainProcess   = errors.New("this is not the main process of its service")
+	ErrServiceNotCapped = errors.New("the service does not set the caps")
+	ErrNotCapped        = errors.New("the memory caps are not in force")
+	ErrBudget           = errors.New("the server's bound does not fit below MemoryHigh")
+)
 
-// ErrServiceNotCapped means this process is a service's main process and
-// the service itself does not set what the server needs. The caps belong
-// in the unit.
-var ErrServiceNotCapped = errors.New("the service does not set the caps")
-
-// ErrNotCapped means a scope was created but what the server needs is not
-// in force (for example a user manager without memory delegation, or a
-// manager that stops a scope at the first OOM kill).
-var ErrNotCapped = errors.New("the memory caps are not in force")
-
-// Outcome says how the caps came to be in force.
+// Outcome says how the caps came to be in force: InUnit, the main process of
+// a service that sets them; ScopeCreated, a new capped scope.
 type Outcome int
 
+// The outcomes of Ensure.
 const (
-	// InUnit: this process is the main process of a service that sets the
-	// caps itself (Wording.UnitFile).
 	InUnit Outcome = iota + 1
-	// ScopeCreated: this process moved itself into a new capped scope.
 	ScopeCreated
 )
 
-// Wording names, in messages, what the caller calls things.
-type Wording struct {
-	// Program is the caller's command; UnitFile a service unit with the
-	// caps, to copy; ServerMaxSetting the setting that sets ServerMax.
-	Program, UnitFile, ServerMaxSetting string
-}
+// Wording names, in messages, what the caller calls things: its command, a
+// service unit with the caps to copy, and the setting that sets ServerMax.
+type Wording struct{ Program, UnitFile, ServerMaxSetting string }
 
-// Options configure Ensure.
+// Options configure Ensure. ScopeName gets ".scope" when it lacks it;
+// ServerLow and ServerMax bound the server's leaf (v2; ServerMax 0: Budget's).
 type Options struct {
 	Wording
-	Caps Caps
-	// ScopeName is the transient scope's unit name (".scope" is added when
-	// missing).
-	ScopeName   string
-	Description string
-	// ServerLow protects the server's own leaf (memory.low), cgroup v2.
-	ServerLow uint64
-	// ServerMax bounds the server's leaf (cgroup v2): the server and every
-	// process it starts that is not an agent; 0 for a quarter of
-	// MemoryHigh (Budget).
-	ServerMax uint64
+	Caps                   Caps
+	ScopeName, Description string
+	ServerLow, ServerMax   uint64
 }
 
-// Report is what Ensure found and did.
+// Report is what Ensure found and did: the Unit the server runs in (a
+// service, or Scope), the manager's version, the unit's own Limits and the
+// Gaps left (with a nil error only v1's), its OOMPolicy; on cgroup v2, the
+// agents' directory, the server's and watcher's leaves and their bounds.
 type Report struct {
-	Outcome Outcome
-	// Unit is the unit the server runs in: the service, or the new scope.
-	Unit string
-	// Scope is set for ScopeCreated.
-	Scope Scope
-	// Systemd is the manager's version, when one was asked.
-	Systemd Version
-	// Limits are the unit's own limits afterwards.
-	Limits Limits
-	// Gaps are the caps still not in force; with a nil error these are
-	// only caps that cgroup v1 cannot enforce.
-	Gaps []Gap
-	// OOMPolicy is the unit's policy, as its manager reports it.
-	OOMPolicy string
-	// Agents is the directory of the agents' cgroups (cgroup v2), "" when
-	// agents cannot have cgroups of their own here.
-	Agents string
-	// Leaf and WatchDir are the server's leaf and the watcher's (cgroup
-	// v2, with Agents); ServerMax and AgentsMax their bounds.
+	Outcome              Outcome
+	Unit                 string
+	Scope                Scope
+	Systemd              Version
+	Limits               Limits
+	Gaps                 []Gap
+	OOMPolicy            string
+	Agents               string
 	Leaf, WatchDir       string
 	ServerMax, AgentsMax uint64
 	// Warnings are things the caller should tell the user.
 	Warnings []string
 }
 
-// Ensure makes sure this process runs under opts.Caps, in a unit of its
-// own with OOMPolicy=continue, and lays out the agents' cgroups in it.
-//
-// As the main process of a service, it checks the service itself: its own
-// cgroup's limits (not a parent slice's), its OOMPolicy and its
-// delegation, read from the manager and the cgroup files, and refuses,
-// naming the lines to add, when one is missing. In a service but not its
-// main process, it refuses. Anywhere else (a shell, a tmux pane) it moves
-// itself into a new transient scope with the caps, OOMPolicy and
-// Delegate=yes, and reads them all back, since a manager drops what it
-// cannot apply.
+// Ensure makes sure this process runs under opts.Caps, in a unit of its own
+// with OOMPolicy=continue, and lays out the agents' cgroups in it. A service's
+// main process has its unit checked (own limits, OOMPolicy, Delegate) and is
+// refused, with the lines to add, when one is missing; a service's other
+// process is refused; anything else moves into a new transient scope with the
+// caps and reads them back, since a manager drops what it cannot apply.
 func Ensure(ctx context.Context, opts Options) (Report, error) {
 	var rep Report
 	if err := opts.Caps.Validate(); err != nil {
@@ -129,29 +102,23 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, opts.Program, opts.UnitFile)
 	case err == nil && unit.Service:
 		rep.Outcome, rep.Unit, rep.OOMPolicy = InUnit, unit.Name, unit.OOMPolicy
-		if err := checkService(h, unit, opts, &rep); err != nil {
-			return rep, err
-		}
+		err = checkService(h, unit, opts, &rep)
 	default:
-		if err := createScope(ctx, conn, h, pid, opts, &rep); err != nil {
-			return rep, err
-		}
+		err = createScope(ctx, conn, h, pid, opts, &rep)
+	}
+	if err != nil {
+		return rep, err
 	}
 	rep.Warnings = append(rep.Warnings, kernelWarnings(rep.Limits, rep.Gaps)...)
-	if rep.Limits.Version == 2 {
-		rep.ServerMax, rep.AgentsMax, err = Budget(opts.Caps, opts.ServerMax, opts.ServerMaxSetting)
-		if err != nil {
-			return rep, err
-		}
-		rep.Leaf = filepath.Join(rep.Limits.Dir, agentcg.ServerLeaf)
-		rep.WatchDir = filepath.Join(rep.Limits.Dir, WatchLeaf)
-		rep.Agents, err = LayOut(rep.Limits.Dir, Layout{opts.Wording, opts.ServerLow, rep.ServerMax, rep.AgentsMax})
-		if err != nil {
-			return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %w", ErrNotCapped, err)
-		}
-	} else {
-		rep.Warnings = append(rep.Warnings, "cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); "+
-			"each agent raises its oom_score_adj, so the kernel kills an agent first")
+	if rep.Limits.Version != 2 {
+		return rep, nil
+	}
+	if rep.ServerMax, rep.AgentsMax, err = Budget(opts.Caps, opts.ServerMax, opts.ServerMaxSetting); err != nil {
+		return rep, err
+	}
+	rep.Leaf, rep.WatchDir = filepath.Join(rep.Limits.Dir, agentcg.ServerLeaf), filepath.Join(rep.Limits.Dir, WatchLeaf)
+	if rep.Agents, err = LayOut(rep.Limits.Dir, opts.Wording, opts.ServerLow, rep.ServerMax, rep.AgentsMax); err != nil {
+		return rep, fmt.Errorf("%w: the agents cannot have cgroups of their own: %w", ErrNotCapped, err)
 	}
 	return rep, nil
 }
@@ -188,14 +155,10 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 		FormatSize(opts.Caps.High), FormatSize(opts.Caps.Max), FormatSize(opts.Caps.SwapMax), opts.Caps.OOMPolicy, opts.UnitFile)
 }
 
-// createScope moves this process into a new capped scope and reads back
-// what is in force.
+// createScope moves this process into a new capped scope and reads back what is in force.
 func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, opts Options, rep *Report) error {
-	name := opts.ScopeName
-	if !strings.HasSuffix(name, ".scope") {
-		name += ".scope"
-	}
 	var err error
+	name := strings.TrimSuffix(opts.ScopeName, ".scope") + ".scope"
 	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: name, Description: opts.Description, PID: pid, Caps: opts.Caps})
 	if err != nil {
 		return err
@@ -205,7 +168,11 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	if err != nil {
 		return err
 	}
-	if !inScope(loc, h, rep.Scope.Name) {
+	in := loc.V1Memory // the hierarchy OwnLimits reads
+	if h.V2 != "" && h.V2Memory {
+		in = loc.V2
+	}
+	if path.Base(in) != rep.Scope.Name {
 		return fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
 	}
 	if rep.Limits, err = OwnLimits(h, loc); err != nil {
@@ -231,16 +198,9 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	return nil
 }
 
-// ErrBudget means the server's bound leaves nothing for the agents below
-// MemoryHigh.
-var ErrBudget = errors.New("the server's bound does not fit below MemoryHigh")
-
-// Budget divides the unit's MemoryHigh (its MemoryMax when MemoryHigh is
-// unlimited) between the server's leaf, serverMax (0 for a quarter), the
-// watcher's WatchMax and all agents together, the rest; so that the bounds
-// together never reach the point where the unit is throttled. With both
-// unlimited there is nothing to divide: the server's leaf is bounded only
-// when serverMax says so, the agents not at all.
+// Budget divides the unit's MemoryHigh (else MemoryMax) between the server's
+// leaf, serverMax (0: a quarter), the watcher's WatchMax and all agents, the
+// rest, so the unit is never throttled; with neither there is nothing to divide.
 func Budget(c Caps, serverMax uint64, setting string) (server, agents uint64, err error) {
 	total := c.High
 	if total == Unlimited {
@@ -273,26 +233,81 @@ func orNone(s string) string {
 // kernelWarnings says what the kernel cannot do here.
 func kernelWarnings(l Limits, gaps []Gap) []string {
 	var w []string
+	why := map[string]string{"MemoryHigh": "v1 has no memory.high; only MemoryMax is",
+		"MemorySwapMax": "v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set"}
 	for _, g := range gaps {
-		if g.Unenforceable && g.Cap == "MemoryHigh" {
-			w = append(w, "cgroup v1: MemoryHigh is not enforced (v1 has no memory.high; only MemoryMax is)")
-		}
-		if g.Unenforceable && g.Cap == "MemorySwapMax" {
-			w = append(w, "cgroup v1: MemorySwapMax is not enforced "+
-				"(v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set)")
+		if g.Unenforceable && why[g.Cap] != "" {
+			w = append(w, "cgroup v1: "+g.Cap+" is not enforced ("+why[g.Cap]+")")
 		}
 	}
 	if l.Version == 1 {
-		w = append(w, "cgroup v1: OOMPolicy has no effect here, since systemd cannot see an OOM kill on cgroup v1; the kernel kills the one process")
+		w = append(w, "cgroup v1: OOMPolicy has no effect here, since systemd cannot see an OOM kill on cgroup v1; the kernel kills the one process",
+			"cgroup v1: agents share the server's memory cgroup (no agent cgroups without cgroup v2); "+
+				"each agent raises its oom_score_adj, so the kernel kills an agent first")
 	}
 	return w
 }
 
-// inScope reports whether loc is inside the scope called name.
-func inScope(loc Location, h Hierarchy, name string) bool {
-	p := loc.V2
-	if !(h.V2 != "" && h.V2Memory) {
-		p = loc.V1Memory
+// WatchLeaf is the leaf of the Watcher, a small Go program; WatchMax its memory.max.
+const (
+	WatchLeaf = "watch"
+	WatchMax  = 16 << 20
+)
+
+// LayOut turns the unit's delegated cgroup dir (v2) into package agentcg's layout
+// with the watcher's leaf beside it, moves this process into the server's leaf
+// (serverLow, serverMax: with all it starts but agents; agentsMax: all agents),
+// and returns the agents directory. The bounds fit MemoryHigh (Budget; docs/t3-serve.md).
+func LayOut(dir string, w Wording, serverLow, serverMax, agentsMax uint64) (agents string, err error) {
+	leaf := filepath.Join(dir, agentcg.ServerLeaf)
+	agents = filepath.Join(dir, agentcg.AgentsDir)
+	watch := filepath.Join(dir, WatchLeaf)
+	hint := "; the unit needs Delegate=yes (" + w.UnitFile + ")"
+	if err := mkdirCgroup(leaf); err != nil {
+		return "", fmt.Errorf("%w%s", err, hint)
+	} else if err := kernfile.WriteFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
+		return "", fmt.Errorf("move the server into %s: %w%s", leaf, err, hint)
 	}
-	return path.Base(p) == name
+	if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); len(strings.TrimSpace(string(procs))) > 0 {
+		return "", fmt.Errorf("the unit's cgroup %s still holds other processes (%s), so its agents cannot have cgroups of their own: "+
+			"start %s as the unit's only process (ExecStart=, no ExecStartPre= that lingers)",
+			dir, strings.Join(strings.Fields(string(procs)), " "), w.Program)
+	}
+	if err := enableMemory(dir); err != nil {
+		return "", fmt.Errorf("%w%s", err, hint)
+	}
+	if err := kernfile.Bound(leaf, serverMax, serverLow, false); err != nil {
+		return "", fmt.Errorf("bound the server's leaf: %w", err)
+	}
+	if err := mkdirCgroup(watch); err != nil {
+		return "", err
+	} else if err := kernfile.Bound(watch, WatchMax, 0, false); err != nil {
+		return "", fmt.Errorf("bound the watcher's leaf: %w", err)
+	}
+	if err := mkdirCgroup(agents); err != nil {
+		return "", err
+	} else if err := enableMemory(agents); err != nil {
+		return "", err
+	}
+	if agentsMax != Unlimited {
+		if err := kernfile.WriteFile(filepath.Join(agents, "memory.max"), strconv.FormatUint(agentsMax, 10)); err != nil {
+			return "", fmt.Errorf("bound the agents together (memory.max): %w", err)
+		}
+	}
+	return agents, nil
+}
+
+func mkdirCgroup(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create cgroup %s: %w", dir, err)
+	}
+	return nil
+}
+
+// enableMemory gives the children of dir the memory controller.
+func enableMemory(dir string) error {
+	if err := kernfile.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), "+memory"); err != nil {
+		return fmt.Errorf("enable the memory controller below %s: %w", dir, err)
+	}
+	return nil
 }

@@ -1,41 +1,153 @@
 package cgroup
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/claude-launch/claude-launch/pkg/cgroup/memsize"
+	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
-// v1Unlimited is the smallest value a v1 memory limit shows when it does
-// not limit (PAGE_COUNTER_MAX pages, rounded down to a page).
+// Unlimited is a limit that does not limit ("max" in cgroup v2).
+const Unlimited = memsize.Unlimited
+
+// FormatSize prints a size as the cgroup files and systemd write it: 12G, max.
+func FormatSize(n uint64) string { return memsize.Format(n) }
+
+// Caps are the limits a server must run under: High throttles (MemoryHigh), Max
+// OOM-kills (MemoryMax), SwapMax bounds swap, 0 forbids it (MemorySwapMax);
+// OOMPolicy is what systemd does to the unit at an OOM kill ("continue" keeps the server).
+type Caps struct {
+	High, Max, SwapMax uint64
+	OOMPolicy          string
+}
+
+// Validate checks that the caps make sense together.
+func (c Caps) Validate() error {
+	if !slices.Contains([]string{"continue", "stop", "kill"}, c.OOMPolicy) {
+		return fmt.Errorf("OOM policy %q is not continue, stop or kill", c.OOMPolicy)
+	}
+	if c.Max == 0 {
+		return errors.New("memory max 0 would kill the server at once; give a size such as 16G")
+	}
+	if c.High > c.Max && c.Max != Unlimited {
+		return fmt.Errorf("memory high (%s) is above memory max (%s): it would never throttle", FormatSize(c.High), FormatSize(c.Max))
+	}
+	return nil
+}
+
+// Gap is a cap not in force: the systemd property, the wanted and effective
+// sizes, and whether nothing here can enforce it (MemoryHigh, MemorySwapMax on v1).
+type Gap struct {
+	Cap, Want, Have string
+	Unenforceable   bool
+}
+
+func (g Gap) String() string {
+	s := g.Cap + "=" + g.Want + " (in force: " + g.Have + ")"
+	if g.Unenforceable {
+		s += ", which cgroup v1 cannot enforce"
+	}
+	return s
+}
+
+// Gaps lists the caps that the limits do not put in force; a stricter limit counts as in force.
+func Gaps(l Limits, c Caps) []Gap {
+	var gaps []Gap
+	add := func(name string, want, have uint64, v1 bool) {
+		if have > want {
+			gaps = append(gaps, Gap{Cap: name, Want: FormatSize(want), Have: FormatSize(have), Unenforceable: v1 && l.Version == 1})
+		}
+	}
+	add("MemoryHigh", c.High, l.High, true)
+	add("MemoryMax", c.Max, l.Max, false)
+	add("MemorySwapMax", c.SwapMax, l.SwapMax, true)
+	return gaps
+}
+
+// Satisfied reports whether gaps leave nothing that could be put in force.
+func Satisfied(gaps []Gap) bool {
+	return !slices.ContainsFunc(gaps, func(g Gap) bool { return !g.Unenforceable })
+}
+
+// Describe joins gaps for a message.
+func Describe(gaps []Gap) string {
+	s := make([]string, len(gaps))
+	for i, g := range gaps {
+		s[i] = g.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+// Hierarchy says where the cgroup file systems that matter are mounted: V2
+// is cgroup2's mount point, V2Memory whether it has the memory controller,
+// V1Memory the v1 memory controller's mount (hybrid hosts); "" for none.
+type Hierarchy struct {
+	V2, V1Memory string
+	V2Memory     bool
+}
+
+// DetectHierarchy finds the cgroup mounts under /sys/fs/cgroup: pure v2
+// (cgroup2 at the top), hybrid (cgroup2 at unified/, memory on v1) or legacy v1.
+func DetectHierarchy() (Hierarchy, error) {
+	const root = "/sys/fs/cgroup"
+	var h Hierarchy
+	var st unix.Statfs_t
+	for _, p := range []string{root, root + "/unified"} {
+		if unix.Statfs(p, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			b, _ := os.ReadFile(filepath.Join(p, "cgroup.controllers"))
+			h.V2, h.V2Memory = p, slices.Contains(strings.Fields(string(b)), "memory")
+			break
+		}
+	}
+	if unix.Statfs(root+"/memory", &st) == nil && st.Type == unix.CGROUP_SUPER_MAGIC {
+		h.V1Memory = root + "/memory"
+	}
+	if h.V2 == "" && h.V1Memory == "" {
+		return h, errors.New("no cgroup file system under " + root + ": memory caps cannot be read or set here")
+	}
+	return h, nil
+}
+
+// Location is where a process is in each hierarchy, relative to its root as
+// /proc/PID/cgroup gives it: V2 the "0::" line, V1Memory the v1 memory path.
+type Location struct{ V2, V1Memory string }
+
+// Locate reads /proc/PID/cgroup (pid 0: this process).
+func Locate(pid int) (Location, error) {
+	v2, v1, err := kernfile.Cgroups(pid)
+	if err != nil {
+		return Location{}, fmt.Errorf("read cgroup membership: %w", err)
+	}
+	return Location{V2: v2, V1Memory: v1}, nil
+}
+
+// v1Unlimited is the least a v1 memory limit shows when it does not limit (PAGE_COUNTER_MAX pages).
 const v1Unlimited = 1 << 62
 
-// Limits are the memory limits set on one cgroup: its own, not its
-// ancestors' (OwnLimits says why).
+// Limits are the memory limits set on one cgroup (Dir) itself, on the memory
+// controller of cgroup Version 2 or 1. High, Max and SwapMax are Unlimited when
+// nothing limits (High and SwapMax always on v1); OOMGroup is memory.oom.group (v2).
 type Limits struct {
-	// Version is 2 when the memory controller is on cgroup v2, else 1.
-	Version int
-	// Dir is the cgroup's directory whose limits were read.
-	Dir string
-	// High, Max and SwapMax are Unlimited when nothing limits. On cgroup v1
-	// High and SwapMax cannot be enforced and read as Unlimited.
+	Version            int
+	Dir                string
 	High, Max, SwapMax uint64
-	// OOMGroup reports memory.oom.group (v2): when set, an OOM kill takes
-	// every process of the cgroup, not just the one.
-	OOMGroup bool
+	OOMGroup           bool
 }
 
 // readValue reads a cgroup file holding a number or "max".
 func readValue(p string) (uint64, error) {
 	b, err := os.ReadFile(p)
-	if err != nil {
-		return 0, err
-	}
 	s := strings.TrimSpace(string(b))
-	if s == "max" {
-		return Unlimited, nil
+	if err != nil || s == "max" {
+		return Unlimited, err
 	}
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
@@ -45,36 +157,30 @@ func readValue(p string) (uint64, error) {
 }
 
 // OwnLimits reads the limits set on the cgroup at loc itself, not its
-// ancestors': a cap on a parent slice that other units share is not this
-// unit's cap.
+// ancestors': a cap on a parent slice that other units share is not this unit's.
 func OwnLimits(h Hierarchy, loc Location) (Limits, error) {
-	if h.V2 != "" && h.V2Memory {
-		dir := filepath.Join(h.V2, filepath.Clean("/"+loc.V2))
-		l := Limits{Version: 2, Dir: dir, High: Unlimited, Max: Unlimited, SwapMax: Unlimited}
-		for _, f := range []struct {
-			name string
-			dst  *uint64
-		}{{"memory.high", &l.High}, {"memory.max", &l.Max}, {"memory.swap.max", &l.SwapMax}} {
-			v, err := readValue(filepath.Join(dir, f.name))
-			if err != nil && !os.IsNotExist(err) {
+	l := Limits{High: Unlimited, Max: Unlimited, SwapMax: Unlimited}
+	switch {
+	case h.V2 != "" && h.V2Memory:
+		l.Version, l.Dir = 2, filepath.Join(h.V2, filepath.Clean("/"+loc.V2))
+		dst := []*uint64{&l.High, &l.Max, &l.SwapMax}
+		for i, f := range []string{"memory.high", "memory.max", "memory.swap.max"} {
+			switch v, err := readValue(filepath.Join(l.Dir, f)); {
+			case err == nil:
+				*dst[i] = v
+			case !os.IsNotExist(err):
 				return l, err
 			}
-			if err == nil {
-				*f.dst = v
-			}
 		}
-		if v, err := readValue(filepath.Join(dir, "memory.oom.group")); err == nil {
-			l.OOMGroup = v == 1
-		}
-		return l, nil
-	}
-	if h.V1Memory != "" && loc.V1Memory != "" {
-		dir := filepath.Join(h.V1Memory, filepath.Clean("/"+loc.V1Memory))
-		l := Limits{Version: 1, Dir: dir, High: Unlimited, Max: Unlimited, SwapMax: Unlimited}
-		if v, err := readValue(filepath.Join(dir, "memory.limit_in_bytes")); err == nil && v < v1Unlimited {
+		v, err := readValue(filepath.Join(l.Dir, "memory.oom.group"))
+		l.OOMGroup = err == nil && v == 1
+	case h.V1Memory != "" && loc.V1Memory != "":
+		l.Version, l.Dir = 1, filepath.Join(h.V1Memory, filepath.Clean("/"+loc.V1Memory))
+		if v, err := readValue(filepath.Join(l.Dir, "memory.limit_in_bytes")); err == nil && v < v1Unlimited {
 			l.Max = v
 		}
-		return l, nil
+	default:
+		return Limits{}, fmt.Errorf("no memory controller found for this process (cgroup v2 at %q without memory, v1 memory at %q)", h.V2, h.V1Memory)
 	}
-	return Limits{}, fmt.Errorf("no memory controller found for this process (cgroup v2 at %q without memory, v1 memory at %q)", h.V2, h.V1Memory)
+	return l, nil
 }

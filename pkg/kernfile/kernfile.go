@@ -1,7 +1,6 @@
-// Package kernfile reads and writes the kernel's small files: a process's
-// /proc/PID/stat and oom_score_adj, and cgroup v2 control files. It links
-// only the standard library, since claude-launch links it (README,
-// "Start-up cost"), and reads and writes through raw descriptors.
+// Package kernfile reads and writes the kernel's small files (/proc/PID/stat,
+// oom_score_adj, cgroup v2 control files) through raw descriptors; it links
+// only the standard library, since claude-launch links it (docs/startup.md).
 package kernfile
 
 import (
@@ -24,8 +23,7 @@ func WriteFile(path, value string) error {
 	return nil
 }
 
-// ReadSmall reads up to 4 KiB of path in one read: enough for every file
-// this package knows.
+// ReadSmall reads up to 4 KiB of path in one read: enough for every file here.
 func ReadSmall(path string) (string, error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -40,51 +38,33 @@ func ReadSmall(path string) (string, error) {
 	return string(buf[:n]), nil
 }
 
-// Value is one control file of a cgroup and what to write there.
-type Value struct {
-	File, Value string
-	// Optional: a file the kernel may not have (memory.swap.max without
-	// swap accounting) is skipped.
-	Optional bool
-}
-
-// WriteValues writes each value into the cgroup directory dir, in order.
-func WriteValues(dir string, vs []Value) error {
+// Bound makes the cgroup dir kill at max instead of throttling:
+// memory.max (unless ^uint64(0), no limit), memory.high=max, no swap,
+// memory.low when low > 0, and memory.oom.group: whether an OOM kill takes
+// the whole cgroup (an agent) or the one process that grew (the server's).
+func Bound(dir string, max, low uint64, oomGroup bool) error {
+	vs := [][2]string{{"memory.high", "max"}, {"memory.swap.max", "0"}, {"memory.oom.group", "0"}}
+	if oomGroup {
+		vs[2][1] = "1"
+	}
+	if max != ^uint64(0) {
+		vs = append(vs, [2]string{"memory.max", strconv.FormatUint(max, 10)})
+	}
+	if low > 0 {
+		vs = append(vs, [2]string{"memory.low", strconv.FormatUint(low, 10)})
+	}
+	var st syscall.Stat_t
 	for _, v := range vs {
-		err := WriteFile(dir+"/"+v.File, v.Value)
-		if err != nil && !(v.Optional && os.IsNotExist(err) && exists(dir)) {
+		// memory.swap.max is missing without swap accounting: skipped.
+		if err := WriteFile(dir+"/"+v[0], v[1]); err != nil && !(v[0] == "memory.swap.max" && os.IsNotExist(err) && syscall.Stat(dir, &st) == nil) {
 			return err
 		}
 	}
 	return nil
 }
 
-// Bound makes the cgroup dir kill at max instead of throttling:
-// memory.max (unless ^uint64(0), no limit), memory.high=max, no swap,
-// memory.low when low > 0, and memory.oom.group: whether an OOM kill takes
-// the whole cgroup (an agent) or the one process that grew (the server's).
-func Bound(dir string, max, low uint64, oomGroup bool) error {
-	vs := []Value{{"memory.high", "max", false}, {"memory.swap.max", "0", true}, {"memory.oom.group", "0", false}}
-	if oomGroup {
-		vs[2].Value = "1"
-	}
-	if max != ^uint64(0) {
-		vs = append(vs, Value{"memory.max", strconv.FormatUint(max, 10), false})
-	}
-	if low > 0 {
-		vs = append(vs, Value{"memory.low", strconv.FormatUint(low, 10), false})
-	}
-	return WriteValues(dir, vs)
-}
-
-func exists(dir string) bool {
-	var st syscall.Stat_t
-	return syscall.Stat(dir, &st) == nil
-}
-
-// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it
-// (from the cgroup2 mount, with a leading slash), is the directory dir, a
-// full path below the mount.
+// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it (from
+// the cgroup2 mount, with a leading slash), is dir, a full path below the mount.
 func SameCgroup(dir, rel string) bool {
 	return strings.HasPrefix(rel, "/") && strings.HasSuffix(dir, rel)
 }
@@ -96,9 +76,8 @@ func Cgroups(pid int) (v2, v1Memory string, err error) {
 	return v2, v1Memory, err
 }
 
-// ParseCgroups reads the "ID:controllers:path" lines of /proc/PID/cgroup:
-// the cgroup v2 path (the "0::" line) and the v1 memory controller's, ""
-// for none.
+// ParseCgroups reads the "ID:controllers:path" lines of /proc/PID/cgroup: the
+// cgroup v2 path (the "0::" line) and the v1 memory controller's, "" for none.
 func ParseCgroups(s string) (v2, v1Memory string) {
 	for _, line := range strings.Split(s, "\n") {
 		parts := strings.SplitN(line, ":", 3)
@@ -124,25 +103,19 @@ type Stat struct {
 // ReadStat reads /proc/PID/stat ("self" for pid 0).
 func ReadStat(pid int) (Stat, error) {
 	s, err := ReadSmall(procPath(pid, "stat"))
-	if err != nil {
-		return Stat{}, err
-	}
 	st, ok := ParseStat(s)
-	if !ok {
-		return Stat{}, &os.PathError{Op: "parse", Path: procPath(pid, "stat"), Err: syscall.EINVAL}
+	if err == nil && !ok {
+		err = &os.PathError{Op: "parse", Path: procPath(pid, "stat"), Err: syscall.EINVAL}
 	}
-	return st, nil
+	return st, err
 }
 
 // ParseStat parses a /proc/PID/stat line, whose second field (the command,
 // in parentheses) may hold anything.
 func ParseStat(s string) (Stat, bool) {
 	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return Stat{}, false
-	}
 	f := strings.Fields(s[i+1:]) // field 3 (state) onward; starttime is field 22
-	if len(f) < 20 {
+	if i < 0 || len(f) < 20 {
 		return Stat{}, false
 	}
 	st := Stat{State: f[0]}
@@ -152,9 +125,8 @@ func ParseStat(s string) (Stat, bool) {
 	return st, true
 }
 
-// RaiseOOMScoreAdj raises the oom_score_adj of pid (0: this process) to
-// adj, and reports whether it wrote. A score already as high is left
-// alone: lowering one needs CAP_SYS_RESOURCE.
+// RaiseOOMScoreAdj raises the oom_score_adj of pid (0: this process) to adj and reports
+// whether it wrote; a score already as high is left alone (lowering needs CAP_SYS_RESOURCE).
 func RaiseOOMScoreAdj(pid, adj int) (bool, error) {
 	p := procPath(pid, "oom_score_adj")
 	if cur, err := ReadSmall(p); err == nil {
@@ -162,10 +134,8 @@ func RaiseOOMScoreAdj(pid, adj int) (bool, error) {
 			return false, nil
 		}
 	}
-	if err := WriteFile(p, strconv.Itoa(adj)); err != nil {
-		return false, err
-	}
-	return true, nil
+	err := WriteFile(p, strconv.Itoa(adj))
+	return err == nil, err
 }
 
 func procPath(pid int, file string) string {

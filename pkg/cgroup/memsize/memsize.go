@@ -1,9 +1,6 @@
 // Package memsize reads and writes memory sizes as systemd and the cgroup
-// files do: 12G, 512M, 50% of the machine's memory, max. It links only the
-// standard library, so that a per-launch program may use it.
-//
-// Parse's errors say what is wrong with a value and are meant to follow
-// it: `T3_SERVE_LAUNCH_MEMORY_MAX="12Q" ` + err.Error().
+// files do (12G, 50% of the memory, max); stdlib only, for per-launch use.
+// Parse's errors follow the value: `T3_SERVE_LAUNCH_MEMORY_MAX="12Q" ` + err.Error().
 package memsize
 
 import (
@@ -14,13 +11,11 @@ import (
 	"syscall"
 )
 
-// Unlimited is a size that does not limit ("max" in cgroup v2, "infinity"
-// to systemd).
+// Unlimited is a size that does not limit ("max" in cgroup v2, "infinity" to systemd).
 const Unlimited = math.MaxUint64
 
-// Parse reads a size as systemd does: bytes, or a number with K, M, G
-// or T (powers of 1024), or a percentage of the physical memory, or
-// "infinity"/"max".
+// Parse reads a size as systemd does: bytes, a number with K, M, G or T
+// (powers of 1024), a percentage of the physical memory, or infinity/max.
 func Parse(s string) (uint64, error) {
 	t := strings.TrimSpace(s)
 	switch strings.ToLower(t) {
@@ -38,18 +33,8 @@ func Parse(s string) (uint64, error) {
 		return uint64(float64(total) * p / 100), nil
 	}
 	mult := uint64(1)
-	switch t[len(t)-1] {
-	case 'K', 'k':
-		mult = 1 << 10
-	case 'M', 'm':
-		mult = 1 << 20
-	case 'G', 'g':
-		mult = 1 << 30
-	case 'T', 't':
-		mult = 1 << 40
-	}
-	if mult > 1 {
-		t = t[:len(t)-1]
+	if i := strings.IndexByte("KMGTkmgt", t[len(t)-1]); i >= 0 {
+		mult, t = 1<<(10*(i%4+1)), t[:len(t)-1]
 	}
 	n, err := strconv.ParseUint(t, 10, 64)
 	if err != nil || n > math.MaxUint64/mult {
@@ -63,12 +48,9 @@ func Format(n uint64) string {
 	if n == Unlimited {
 		return "max"
 	}
-	for _, u := range []struct {
-		s string
-		m uint64
-	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		if n >= u.m && n%u.m == 0 {
-			return strconv.FormatUint(n/u.m, 10) + u.s
+	for i := 4; i > 0; i-- {
+		if m := uint64(1) << (10 * i); n >= m && n%m == 0 {
+			return strconv.FormatUint(n/m, 10) + "KMGT"[i-1:i]
 		}
 	}
 	return strconv.FormatUint(n, 10)
