@@ -33,7 +33,7 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	fd, err := openRetry(path, flags)
 	if err != nil {
 		if err == syscall.ELOOP && trust == Private {
-			return "", wrap(what+" "+path+": ", ErrInsecureFile, ": it is a symlink; remove it"+remedy)
+			return "", Wrap(what+" "+path+": ", ErrInsecureFile, ": it is a symlink; remove it"+remedy)
 		}
 		// As is: a missing file is the common case of every SSO launch.
 		return "", &fs.PathError{Op: "open", Path: path, Err: err}
@@ -41,13 +41,13 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		return "", wrap("stat "+what+" "+path+": ", err, "")
+		return "", Wrap("stat "+what+" "+path+": ", err, "")
 	}
 	if err := checkFile(path, what, &st, trust, remedy); err != nil {
 		return "", err
 	}
 	if st.Size > maxSmallFile {
-		return "", wrap(what+" "+path+": ", ErrInsecureFile, ": it is larger than 1 MiB; this is not the file it should be")
+		return "", Wrap(what+" "+path+": ", ErrInsecureFile, ": it is larger than 1 MiB; this is not the file it should be")
 	}
 	buf := make([]byte, st.Size+1)
 	n := 0
@@ -57,7 +57,7 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 			continue
 		}
 		if err != nil {
-			return "", wrap("read "+what+" "+path+": ", err, "")
+			return "", Wrap("read "+what+" "+path+": ", err, "")
 		}
 		n += m
 		// Done at EOF or at fstat's size; a file that grew fills the extra byte.
@@ -66,7 +66,7 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 		}
 	}
 	if int64(n) != st.Size { // it grew or shrank while being read
-		return "", wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
+		return "", Wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
 	}
 	if n == 0 {
 		return "", nil
@@ -101,7 +101,7 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 	default:
 		return nil
 	}
-	return wrap(what+" "+path+": ", ErrInsecureFile, why)
+	return Wrap(what+" "+path+": ", ErrInsecureFile, why)
 }
 
 // CheckDirOf refuses a file whose directory group or others may write: they
@@ -115,10 +115,10 @@ func CheckDirOf(path, what string) error {
 	}
 	var st syscall.Stat_t
 	if err := syscall.Stat(dir, &st); err != nil {
-		return wrap(what+" "+path+": directory "+dir+": ", err, "")
+		return Wrap(what+" "+path+": directory "+dir+": ", err, "")
 	}
 	if st.Mode&0o022 != 0 {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": its directory "+dir+" can be written by group or others (mode "+Octal(st.Mode)+
+		return Wrap(what+" "+path+": ", ErrInsecureFile, ": its directory "+dir+" can be written by group or others (mode "+Octal(st.Mode)+
 			"), who could replace it; run `chmod go-w "+dir+"`")
 	}
 	return nil
