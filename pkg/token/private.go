@@ -30,7 +30,10 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	if trust == Private {
 		flags |= syscall.O_NOFOLLOW
 	}
-	fd, err := openRetry(path, flags)
+	fd, err := syscall.Open(path, flags, 0)
+	for err == syscall.EINTR {
+		fd, err = syscall.Open(path, flags, 0)
+	}
 	if err != nil {
 		if err == syscall.ELOOP && trust == Private {
 			return "", Wrap(what+" "+path+": ", ErrInsecureFile, ": it is a symlink; remove it"+remedy)
@@ -73,15 +76,6 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	}
 	// buf is never written again: the string may share it.
 	return unsafe.String(&buf[0], n), nil
-}
-
-func openRetry(path string, flags int) (int, error) {
-	for {
-		fd, err := syscall.Open(path, flags, 0)
-		if err != syscall.EINTR {
-			return fd, err
-		}
-	}
 }
 
 // checkFile applies trust to what fstat said of path.

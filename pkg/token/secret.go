@@ -20,7 +20,7 @@ const (
 var ErrInvalidToken = errors.New("invalid setup token")
 
 // Secret holds a setup token: every printing and marshalling method shows it
-// redacted (slog's too, via MarshalText/JSON); Reveal is the one way to the value.
+// redacted (encoding/json and slog's too, via MarshalText); Reveal is the one way to the value.
 type Secret struct {
 	value string
 }
@@ -81,6 +81,3 @@ func (s Secret) Format(f fmt.State, verb rune) {
 
 // MarshalText implements encoding.TextMarshaler with the redacted form.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// MarshalJSON implements json.Marshaler with the redacted form.
-func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
