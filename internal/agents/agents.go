@@ -138,15 +138,11 @@ func ttyName(nr int) string {
 
 // bootTime is when the machine booted, from /proc/stat.
 func bootTime() time.Time {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return time.Time{}
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		v, ok := strings.CutPrefix(line, "btime ")
-		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); ok && err == nil {
-			return time.Unix(n, 0)
-		}
+	b, _ := os.ReadFile("/proc/stat") // "btime N" is never its first line
+	_, v, ok := strings.Cut(string(b), "\nbtime ")
+	v, _, _ = strings.Cut(v, "\n")
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); ok && err == nil {
+		return time.Unix(n, 0)
 	}
 	return time.Time{}
 }
