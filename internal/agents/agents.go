@@ -69,22 +69,23 @@ func List() ([]Agent, error) {
 			continue // not a process, or another user's: never read
 		}
 		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
-		vars := bytes.Split(environ, []byte{0})
-		if err != nil || !isClaude(dir, vars) {
+		vars := strings.Split(string(environ), "\x00")
+		lookup := func(name string) string { v, _ := config.LookupEnv(vars, name); return v }
+		if err != nil || !isClaude(dir, lookup(config.EnvDepth) != "") {
 			continue
 		}
 		ps, err := kernfile.ReadStat(pid)
 		if err != nil {
 			continue
 		}
-		a := Agent{PID: pid, TTY: ttyName(ps.TTY), Pane: lookup(vars, "TMUX_PANE")}
+		a := Agent{PID: pid, TTY: ttyName(ps.TTY), Pane: lookup("TMUX_PANE")}
 		if v2, _, err := kernfile.Cgroups(pid); err == nil {
 			a.ServerProcess = strings.HasPrefix(filepath.Base(v2), agentcg.ProcPrefix)
 		}
 		if !boot.IsZero() {
 			a.Started = boot.Add(time.Duration(ps.Start) * time.Second / clockTicks)
 		}
-		if v := lookup(vars, token.EnvVar); v != "" {
+		if v := lookup(token.EnvVar); v != "" {
 			if s, err := token.NewSecret(v); err == nil {
 				a.Fingerprint = fingerprint.Of(s)
 			} else {
@@ -104,8 +105,8 @@ func List() ([]Agent, error) {
 }
 
 // isClaude: started through a launcher, or the program is claude.
-func isClaude(dir string, vars [][]byte) bool {
-	if lookup(vars, config.EnvDepth) != "" {
+func isClaude(dir string, launched bool) bool {
+	if launched {
 		return true
 	}
 	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
@@ -116,17 +117,6 @@ func isClaude(dir string, vars [][]byte) bool {
 	}
 	exe, _ := os.Readlink(filepath.Join(dir, "exe"))
 	return filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "claude.exe"
-}
-
-// lookup returns the first value of name in vars.
-func lookup(vars [][]byte, name string) string {
-	prefix := []byte(name + "=")
-	for _, kv := range vars {
-		if bytes.HasPrefix(kv, prefix) {
-			return string(kv[len(prefix):])
-		}
-	}
-	return ""
 }
 
 // clockTicks is USER_HZ, 100 on every Linux that matters.
@@ -148,15 +138,11 @@ func ttyName(nr int) string {
 
 // bootTime is when the machine booted, from /proc/stat.
 func bootTime() time.Time {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return time.Time{}
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		v, ok := strings.CutPrefix(line, "btime ")
-		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); ok && err == nil {
-			return time.Unix(n, 0)
-		}
+	b, _ := os.ReadFile("/proc/stat") // "btime N" is never its first line
+	_, v, ok := strings.Cut(string(b), "\nbtime ")
+	v, _, _ = strings.Cut(v, "\n")
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); ok && err == nil {
+		return time.Unix(n, 0)
 	}
 	return time.Time{}
 }

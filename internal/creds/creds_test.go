@@ -123,7 +123,7 @@ func TestGuardBacksUpAndRestores(t *testing.T) {
 			t.Fatal("a new state was not backed up")
 		}
 	}
-	if names, _ := g.backups(); len(names) != 3 {
+	if names, _ := g.list(false); len(names) != 3 {
 		t.Errorf("%d backups kept, want 3", len(names))
 	}
 	newest := login(access+"4", refresh, now.Add(8*time.Hour))

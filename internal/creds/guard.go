@@ -1,3 +1,6 @@
+// Package creds guards claude's rotating login (~/.claude/.credentials.json) of
+// a user without a setup token: it judges the file (Check), keeps backups and
+// puts the newest back over a lost refresh race's damage (Guard).
 package creds
 
 import (
@@ -16,7 +19,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"golang.org/x/sys/unix"
@@ -104,7 +106,7 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	}
 	release, err := claudeLocks(ctx, g.Dir)
 	if err != nil {
-		return r, errs.Wrap("restore "+r.File+": ", err, "; left as it is until the next sync")
+		return r, token.Wrap("restore "+r.File+": ", err, "; left as it is until the next sync")
 	}
 	defer release()
 	if testHookBeforeReplace != nil {
@@ -193,7 +195,7 @@ func replaceIfUnchanged(path string, was, want []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.restore")
 	if err != nil {
-		return errs.Wrap("restore "+path+": ", err, "")
+		return token.Wrap("restore "+path+": ", err, "")
 	}
 	defer os.Remove(tmp.Name())
 	if err = writeSynced(tmp, want); err == nil {
@@ -211,7 +213,7 @@ func replaceIfUnchanged(path string, was, want []byte) error {
 		}
 	}
 	if err != nil {
-		return errs.Wrap("restore "+path+": ", err, "")
+		return token.Wrap("restore "+path+": ", err, "")
 	}
 	return store.SyncDir(dir)
 }
@@ -232,12 +234,9 @@ const (
 	spentSuffix  = ".spent"       // ends a backup restored once, or older than one
 )
 
-// backups lists the backups that may be restored, newest first.
-func (g *Guard) backups() ([]string, error) { return g.list(false) }
-
 // spend marks the backup restored and every older one as not to be restored again.
 func (g *Guard) spend(restored string) {
-	names, _ := g.backups()
+	names, _ := g.list(false)
 	for _, n := range names {
 		if strings.Compare(n, filepath.Base(restored)) <= 0 {
 			p := filepath.Join(g.Backups, n)
@@ -253,7 +252,7 @@ func (g *Guard) list(spent bool) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, errs.Wrap("read backups: ", err, "")
+		return nil, token.Wrap("read backups: ", err, "")
 	}
 	var names []string
 	for _, e := range ents {
@@ -271,7 +270,7 @@ func (g *Guard) list(spent bool) ([]string, error) {
 
 // newestHealthy returns the newest backup claude could use and its content; "" for none.
 func (g *Guard) newestHealthy() (string, []byte, error) {
-	names, err := g.backups()
+	names, err := g.list(false)
 	if err != nil {
 		return "", nil, err
 	}
@@ -297,11 +296,10 @@ func (g *Guard) backup(data []byte) (string, error) {
 			return "", nil
 		}
 	}
+	name := filepath.Join(g.Backups, backupPrefix+strconv.FormatInt(g.now().UnixNano(), 10)+".json")
 	if err := store.EnsureStateDir(g.Backups); err != nil {
 		return "", err
-	}
-	name := filepath.Join(g.Backups, backupPrefix+strconv.FormatInt(g.now().UnixNano(), 10)+".json")
-	if err := store.WriteAtomic(name, data); err != nil {
+	} else if err := store.WriteAtomic(name, data); err != nil {
 		return "", err
 	}
 	keep := max(g.Keep, 1)

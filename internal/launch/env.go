@@ -1,3 +1,6 @@
+// Package launch holds what the launchers share: finding the real program, the
+// child's environment, the recursion guard, the exec and the fetch on a miss.
+// It links only the standard library and this module (docs/startup.md).
 package launch
 
 import (
@@ -50,18 +53,11 @@ func Environ() []string {
 // ChildEnv is environ as received with the recursion marker set to depth
 // and, when tok is set, exactly one CLAUDE_CODE_OAUTH_TOKEN holding it, last.
 func ChildEnv(environ []string, tok token.Secret, depth int) []string {
-	env := make([]string, 0, len(environ)+2)
-	for _, kv := range environ {
-		if isVar(kv, config.EnvDepth) || !tok.IsZero() && isVar(kv, token.EnvVar) {
-			continue
-		}
-		env = append(env, kv)
+	env := Setenv(environ, config.EnvDepth, strconv.Itoa(depth))
+	if tok.IsZero() {
+		return env
 	}
-	env = append(env, config.EnvDepth+"="+strconv.Itoa(depth))
-	if !tok.IsZero() {
-		env = append(env, token.EnvVar+"="+tok.Reveal())
-	}
-	return env
+	return Setenv(env, token.EnvVar, tok.Reveal())
 }
 
 // OverridingVars are the variables claude prefers to CLAUDE_CODE_OAUTH_TOKEN.

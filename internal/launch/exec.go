@@ -3,7 +3,7 @@ package launch
 import (
 	"syscall"
 
-	"github.com/claude-launch/claude-launch/internal/errs"
+	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
 // ExecFunc replaces the process with path: syscall.Exec, or a test's recorder.
@@ -16,7 +16,7 @@ func Exec(exec ExecFunc, f Found, args, env []string) error {
 	argv := append([]string{f.Argv0}, args...)
 	beforeExec()
 	if err := exec(f.Path, argv, env); err != nil {
-		return errs.Wrap("exec "+f.Path+": ", err, "")
+		return token.Wrap("exec "+f.Path+": ", err, "")
 	}
 	return nil // only a recorder returns
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/claude-launch/claude-launch/internal/config"
-	"github.com/claude-launch/claude-launch/internal/errs"
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
@@ -31,7 +30,7 @@ func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fe
 	return func(deadline time.Time) error {
 		path, ok := Beside(SyncProgram, environ)
 		if !ok {
-			return errs.Wrap("cannot look up Vault: ", ErrNotFound, ": no "+SyncProgram+" beside claude-launch or in PATH; install it")
+			return token.Wrap("cannot look up Vault: ", ErrNotFound, ": no "+SyncProgram+" beside claude-launch or in PATH; install it")
 		}
 		null, err := os.Open(os.DevNull)
 		if err != nil {
@@ -41,7 +40,7 @@ func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fe
 		argv := []string{SyncProgram, "sync", "--on-miss", DeadlineFlag + "=" + strconv.FormatInt(deadline.Add(-ChildMargin).UnixMilli(), 10)}
 		p, err := os.StartProcess(path, argv, &os.ProcAttr{Env: environ, Files: []*os.File{null, null, stderr}})
 		if err != nil {
-			return errs.Wrap("cannot look up Vault: start "+path+": ", err, "")
+			return token.Wrap("cannot look up Vault: start "+path+": ", err, "")
 		}
 		timer := time.AfterFunc(time.Until(deadline), func() { _ = p.Kill() })
 		st, err := p.Wait()

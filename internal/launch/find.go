@@ -9,7 +9,7 @@ import (
 
 	"github.com/claude-launch/claude-launch/internal/buildinfo"
 	"github.com/claude-launch/claude-launch/internal/config"
-	"github.com/claude-launch/claude-launch/internal/errs"
+	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
 // ErrNotFound means no real program was found.
@@ -34,7 +34,7 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 		err := syscall.Stat(explicit, &st)
 		switch {
 		case err != nil:
-			return Found{}, errs.Wrap(envName+"="+explicit+": ", &os.PathError{Op: "stat", Path: explicit, Err: err}, "; point it at the real "+name)
+			return Found{}, token.Wrap(envName+"="+explicit+": ", &os.PathError{Op: "stat", Path: explicit, Err: err}, "; point it at the real "+name)
 		case !executable(&st):
 			return Found{}, errors.New(envName + "=" + explicit + " is not an executable file; point it at the real " + name)
 		case isLauncher(explicit, &st):
@@ -63,7 +63,7 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 	if skipped {
 		want += " other than claude-launch"
 	}
-	return Found{}, errs.Wrap("", ErrNotFound, ": no "+want+" in PATH; install it or set "+envName+" to its path")
+	return Found{}, token.Wrap("", ErrNotFound, ": no "+want+" in PATH; install it or set "+envName+" to its path")
 }
 
 func executable(st *syscall.Stat_t) bool {

@@ -1,16 +1,13 @@
-// Package version says which build of claude-launch is running, for
-// --version and for status reports.
+// Package version says which build of claude-launch is running, for --version and status reports.
 package version
 
 import "github.com/claude-launch/claude-launch/internal/buildinfo"
 
-// version is set at build time by the Makefile
-// (-ldflags -X …/internal/version.version=…); without it the version in the
-// executable's own build info is used.
+// version is set at build time by the Makefile (-ldflags -X …/internal/version.version=…).
 var version string
 
-// String is this build's version: the one set at build time, else the
-// module version or VCS revision Go recorded in the executable.
+// String is this build's version: the one set at build time, else the module
+// version or VCS revision Go recorded in the executable's own build info.
 func String() string {
 	if version != "" {
 		return version

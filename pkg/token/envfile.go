@@ -10,13 +10,13 @@ func ReadEnvFile(path, rewrite string) (Secret, error) {
 	v, ok, err := lookupEnv(data, EnvVar)
 	switch {
 	case err != nil:
-		return Secret{}, wrap("env file "+path+": ", err, "; fix that line or run `"+rewrite+"` to rewrite the file")
+		return Secret{}, Wrap("env file "+path+": ", err, "; fix that line or run `"+rewrite+"` to rewrite the file")
 	case !ok:
-		return Secret{}, wrap("env file "+path+": ", ErrNoToken, ": it has no "+EnvVar+" line; run `"+rewrite+"` to rewrite it")
+		return Secret{}, Wrap("env file "+path+": ", ErrNoToken, ": it has no "+EnvVar+" line; run `"+rewrite+"` to rewrite it")
 	}
 	s, err := NewSecret(v)
 	if err != nil {
-		return Secret{}, wrap("env file "+path+": ", err, "")
+		return Secret{}, Wrap("env file "+path+": ", err, "")
 	}
 	return s, nil
 }

@@ -12,7 +12,7 @@ var (
 	ErrChanged = errors.New("the file changed while it was read")
 )
 
-// wrapped is what fmt.Errorf("…%w…") builds, without fmt (off the per-launch path).
+// wrapped is what fmt.Errorf("…%w…") builds.
 type wrapped struct {
 	msg string
 	err error
@@ -21,7 +21,8 @@ type wrapped struct {
 func (e *wrapped) Error() string { return e.msg }
 func (e *wrapped) Unwrap() error { return e.err }
 
-// wrap returns an error reading prefix, err's text, then suffix, that unwraps to err.
-func wrap(prefix string, err error, suffix string) error {
+// Wrap returns an error reading prefix, err's text, then suffix, that unwraps to err:
+// Wrap("read x: ", err, "") is fmt.Errorf("read x: %w", err), without fmt. Never pass a secret.
+func Wrap(prefix string, err error, suffix string) error {
 	return &wrapped{msg: prefix + err.Error() + suffix, err: err}
 }

@@ -30,10 +30,13 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	if trust == Private {
 		flags |= syscall.O_NOFOLLOW
 	}
-	fd, err := openRetry(path, flags)
+	fd, err := syscall.Open(path, flags, 0)
+	for err == syscall.EINTR {
+		fd, err = syscall.Open(path, flags, 0)
+	}
 	if err != nil {
 		if err == syscall.ELOOP && trust == Private {
-			return "", wrap(what+" "+path+": ", ErrInsecureFile, ": it is a symlink; remove it"+remedy)
+			return "", Wrap(what+" "+path+": ", ErrInsecureFile, ": it is a symlink; remove it"+remedy)
 		}
 		// As is: a missing file is the common case of every SSO launch.
 		return "", &fs.PathError{Op: "open", Path: path, Err: err}
@@ -41,13 +44,13 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		return "", wrap("stat "+what+" "+path+": ", err, "")
+		return "", Wrap("stat "+what+" "+path+": ", err, "")
 	}
 	if err := checkFile(path, what, &st, trust, remedy); err != nil {
 		return "", err
 	}
 	if st.Size > maxSmallFile {
-		return "", wrap(what+" "+path+": ", ErrInsecureFile, ": it is larger than 1 MiB; this is not the file it should be")
+		return "", Wrap(what+" "+path+": ", ErrInsecureFile, ": it is larger than 1 MiB; this is not the file it should be")
 	}
 	buf := make([]byte, st.Size+1)
 	n := 0
@@ -57,7 +60,7 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 			continue
 		}
 		if err != nil {
-			return "", wrap("read "+what+" "+path+": ", err, "")
+			return "", Wrap("read "+what+" "+path+": ", err, "")
 		}
 		n += m
 		// Done at EOF or at fstat's size; a file that grew fills the extra byte.
@@ -66,22 +69,13 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 		}
 	}
 	if int64(n) != st.Size { // it grew or shrank while being read
-		return "", wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
+		return "", Wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
 	}
 	if n == 0 {
 		return "", nil
 	}
 	// buf is never written again: the string may share it.
 	return unsafe.String(&buf[0], n), nil
-}
-
-func openRetry(path string, flags int) (int, error) {
-	for {
-		fd, err := syscall.Open(path, flags, 0)
-		if err != syscall.EINTR {
-			return fd, err
-		}
-	}
 }
 
 // checkFile applies trust to what fstat said of path.
@@ -101,7 +95,7 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 	default:
 		return nil
 	}
-	return wrap(what+" "+path+": ", ErrInsecureFile, why)
+	return Wrap(what+" "+path+": ", ErrInsecureFile, why)
 }
 
 // CheckDirOf refuses a file whose directory group or others may write: they
@@ -115,10 +109,10 @@ func CheckDirOf(path, what string) error {
 	}
 	var st syscall.Stat_t
 	if err := syscall.Stat(dir, &st); err != nil {
-		return wrap(what+" "+path+": directory "+dir+": ", err, "")
+		return Wrap(what+" "+path+": directory "+dir+": ", err, "")
 	}
 	if st.Mode&0o022 != 0 {
-		return wrap(what+" "+path+": ", ErrInsecureFile, ": its directory "+dir+" can be written by group or others (mode "+Octal(st.Mode)+
+		return Wrap(what+" "+path+": ", ErrInsecureFile, ": its directory "+dir+" can be written by group or others (mode "+Octal(st.Mode)+
 			"), who could replace it; run `chmod go-w "+dir+"`")
 	}
 	return nil

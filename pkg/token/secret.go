@@ -20,7 +20,7 @@ const (
 var ErrInvalidToken = errors.New("invalid setup token")
 
 // Secret holds a setup token: every printing and marshalling method shows it
-// redacted (slog's too, via MarshalText/JSON); Reveal is the one way to the value.
+// redacted (encoding/json and slog's too, via MarshalText); Reveal is the one way to the value.
 type Secret struct {
 	value string
 }
@@ -29,15 +29,15 @@ type Secret struct {
 func NewSecret(s string) (Secret, error) {
 	switch {
 	case s == "":
-		return Secret{}, wrap("", ErrInvalidToken, ": it is empty")
+		return Secret{}, Wrap("", ErrInvalidToken, ": it is empty")
 	case !strings.HasPrefix(s, Prefix):
-		return Secret{}, wrap("", ErrInvalidToken, ": it does not start with \""+Prefix+"\" (make one with `claude setup-token`)")
+		return Secret{}, Wrap("", ErrInvalidToken, ": it does not start with \""+Prefix+"\" (make one with `claude setup-token`)")
 	case len(s) == len(Prefix):
-		return Secret{}, wrap("", ErrInvalidToken, ": nothing follows \""+Prefix+"\"")
+		return Secret{}, Wrap("", ErrInvalidToken, ": nothing follows \""+Prefix+"\"")
 	}
 	for i := 0; i < len(s); i++ {
 		if !tokenByte(s[i]) {
-			return Secret{}, wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+
+			return Secret{}, Wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+
 				" is whitespace, a control character or a character a setup token never has")
 		}
 	}
@@ -81,6 +81,3 @@ func (s Secret) Format(f fmt.State, verb rune) {
 
 // MarshalText implements encoding.TextMarshaler with the redacted form.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// MarshalJSON implements json.Marshaler with the redacted form.
-func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
