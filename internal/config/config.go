@@ -144,8 +144,7 @@ func DefaultEnvFile(getenv func(string) string) string {
 	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-auth-sync", "claude-oauth.env")
 }
 
-// DefaultStateDir is ${XDG_STATE_HOME:-$HOME/.local/state}/claude-auth-sync, or "" (underHome).
-func DefaultStateDir(getenv func(string) string) string {
+func defaultStateDir(getenv env) string {
 	return underHome(getenv, "XDG_STATE_HOME", ".local/state", "claude-auth-sync", "")
 }
 

@@ -117,14 +117,12 @@ func Load(in Input) (c Config, problems []Problem) {
 
 // apply sets s from the first source that has a non-empty value.
 func apply(c *Config, s *Setting, in Input, file map[string]token.Assignment, getenv env, problems []Problem) []Problem {
-	if s.Flag != "" {
-		if v := in.Flags[s.Flag]; v != "" {
-			if err := s.set(c, v, getenv); err != nil {
-				return append(problems, Problem{Name: "--" + s.Flag, Value: v, Reason: err.Error(), Flag: true})
-			}
-			in.origin(s, "flag --"+s.Flag, v)
-			return problems
+	if v := in.Flags[s.Flag]; s.Flag != "" && v != "" {
+		if err := s.set(c, v, getenv); err != nil {
+			return append(problems, Problem{Name: "--" + s.Flag, Value: v, Reason: err.Error(), Flag: true})
 		}
+		in.origin(s, "flag --"+s.Flag, v)
+		return problems
 	}
 	v, where, line := getenv(s.Name), "", 0
 	if v == "" {

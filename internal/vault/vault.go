@@ -68,10 +68,7 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	if c.VaultNamespace != "" {
 		client.SetNamespace(c.VaultNamespace)
 	}
-	from := "VAULT_TOKEN"
-	if strings.TrimSpace(getenv("VAULT_TOKEN")) == "" {
-		from = "~/.vault-token"
-	}
+	from := map[bool]string{true: "VAULT_TOKEN", false: "~/.vault-token"}[strings.TrimSpace(getenv("VAULT_TOKEN")) != ""]
 	return &Client{api: client, cfg: c, path: path, from: from}, nil
 }
 
