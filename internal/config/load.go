@@ -78,9 +78,8 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
-// Load reads every setting: from a flag, else the environment, else the config file, else its
-// default; an empty value counts as unset, as for ${VAR:-default}. A bad value from the environment
-// or the file keeps the default and is reported once; a bad flag is reported with Flag set. Load
+// Load reads every setting: from a flag, else the environment, else the config file, else its default; an empty value counts as unset, as for
+// ${VAR:-default}. A bad value from the environment or the file keeps the default and is reported once; a bad flag is reported with Flag set. Load
 // never fails: every setting ends up with a usable value.
 func Load(in Input) (c Config, problems []Problem) {
 	getenv := Getenv(in.Environ)

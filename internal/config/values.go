@@ -93,8 +93,7 @@ func switchOn(dst *bool, v string, ifBad bool, using string) error {
 	return nil
 }
 
-// program reads an absolute path or a name to look up in PATH, "" for the PATH search, which (using) replaces a
-// relative path, refused with why.
+// program reads an absolute path or a name to look up in PATH, "" for the PATH search, which (using) replaces a relative path, refused with why.
 func program(dst *string, v, why, using string) error {
 	*dst = ""
 	if !filepath.IsAbs(v) && strings.Contains(v, "/") {

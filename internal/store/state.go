@@ -17,8 +17,7 @@ import (
 // StateFile is the name of claude-auth-sync's state file in its state directory.
 const StateFile = "state.json"
 
-// State is what claude-auth-sync remembers between runs: what it last fetched, when it last succeeded, and the
-// metrics' counters (which only grow).
+// State is what claude-auth-sync remembers between runs: what it last fetched, when it last succeeded, and the metrics' counters (which only grow).
 type State struct {
 	Version      int         `json:"version"`               // of this format
 	Token        *TokenState `json:"setup_token,omitempty"` // the env file's setup token, nil when none

@@ -73,10 +73,7 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		if err := RemoveEnvFile(c.EnvFile); err != nil {
 			return SyncResult{}, err
 		}
-		if err := RecordNegative(neg, token.OutcomeAbsent); err != nil {
-			return SyncResult{}, err
-		}
-		return res, nil
+		return res, RecordNegative(neg, token.OutcomeAbsent)
 	}
 	if err != nil {
 		if onMiss {

@@ -31,8 +31,7 @@ func WriteEnvFile(path string, s token.Secret) error {
 	return WriteAtomic(path, token.EnvFileContent("Written by claude-auth-sync; run `"+config.SyncCommand+"` to refresh it.", s))
 }
 
-// WriteAtomic writes data to path, mode 0600, through a temporary file in its directory, synced and renamed over
-// it; on failure the old file stays.
+// WriteAtomic writes data to path, mode 0600, through a temporary file in its directory, synced and renamed over it; on failure the old file stays.
 func WriteAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
