@@ -52,12 +52,9 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 		}
 		return nil
 	})
-	parser, err := kong.New(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags,
+	// kong.Must panics on an error, which only a wrong CLI struct gives: a programming error.
+	return kong.Must(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags,
 		kong.Vars{"version": version.String()}, kong.ConfigureHelp(kong.HelpOptions{FlagsLast: true, Compact: true}))
-	if err != nil {
-		panic(err) // the CLI struct itself is wrong: a programming error
-	}
-	return parser
 }
 
 // Parse parses args with New, then reads every setting (config.Load). A usage error is printed and ok is false
