@@ -4,6 +4,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"os"
@@ -51,12 +52,9 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 		}
 		return nil
 	})
-	parser, err := kong.New(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags,
+	// kong.Must panics on an error, which only a wrong CLI struct gives: a programming error.
+	return kong.Must(cli, kong.Name(name), kong.Description(description), kong.UsageOnError(), addFlags,
 		kong.Vars{"version": version.String()}, kong.ConfigureHelp(kong.HelpOptions{FlagsLast: true, Compact: true}))
-	if err != nil {
-		panic(err) // the CLI struct itself is wrong: a programming error
-	}
-	return parser
 }
 
 // Parse parses args with New, then reads every setting (config.Load). A usage error is printed and ok is false
@@ -83,11 +81,9 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 		return nil, cfg, nil, false
 	}
 	cfg, problems = config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
-	for _, p := range problems {
-		if p.Flag {
-			parser.Errorf("%s", p.Error())
-			return nil, cfg, nil, false
-		}
+	if i := slices.IndexFunc(problems, func(p config.Problem) bool { return p.Flag }); i >= 0 {
+		parser.Errorf("%s", problems[i].Error())
+		return nil, cfg, nil, false
 	}
 	return kctx, cfg, problems, true
 }
@@ -161,10 +157,7 @@ func WriteDocs(dir string, app *kong.Application) error {
 		if err := t.ExecuteTemplate(&b, tmpl, d); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		if err := cmp.Or(os.MkdirAll(filepath.Dir(p), 0o755), os.WriteFile(p, b.Bytes(), 0o644)); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,6 @@
-// Package config is the one definition of every setting of the three programs: its variable, flag,
-// default, parser, and what a bad value does. claude-launch reads it from the environment, the
-// others derive their kong flags from it, and all three read the same config file, so a value means
-// the same everywhere. A bad value from the environment or the file is a warning and keeps the
-// default (a typo never stops an agent); a bad flag is a usage error (docs/configuration.md). It links
-// only the standard library, token and memsize: it runs on every agent's start-up (docs/startup.md).
+// Package config is the one definition of every setting of the three programs (variable, flag, default, parser);
+// all three read them alike from flags, the environment and one config file. A bad value warns and keeps the default,
+// a bad flag is a usage error (docs/configuration.md). It runs on every agent's start-up: stdlib, token, memsize only.
 package config
 
 import (
@@ -144,8 +141,7 @@ func DefaultEnvFile(getenv func(string) string) string {
 	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-auth-sync", "claude-oauth.env")
 }
 
-// DefaultStateDir is ${XDG_STATE_HOME:-$HOME/.local/state}/claude-auth-sync, or "" (underHome).
-func DefaultStateDir(getenv func(string) string) string {
+func defaultStateDir(getenv env) string {
 	return underHome(getenv, "XDG_STATE_HOME", ".local/state", "claude-auth-sync", "")
 }
 

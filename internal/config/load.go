@@ -78,9 +78,8 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
-// Load reads every setting: from a flag, else the environment, else the config file, else its
-// default; an empty value counts as unset, as for ${VAR:-default}. A bad value from the environment
-// or the file keeps the default and is reported once; a bad flag is reported with Flag set. Load
+// Load reads every setting: from a flag, else the environment, else the config file, else its default; an empty value counts as unset, as for
+// ${VAR:-default}. A bad value from the environment or the file keeps the default and is reported once; a bad flag is reported with Flag set. Load
 // never fails: every setting ends up with a usable value.
 func Load(in Input) (c Config, problems []Problem) {
 	getenv := Getenv(in.Environ)
@@ -117,14 +116,12 @@ func Load(in Input) (c Config, problems []Problem) {
 
 // apply sets s from the first source that has a non-empty value.
 func apply(c *Config, s *Setting, in Input, file map[string]token.Assignment, getenv env, problems []Problem) []Problem {
-	if s.Flag != "" {
-		if v := in.Flags[s.Flag]; v != "" {
-			if err := s.set(c, v, getenv); err != nil {
-				return append(problems, Problem{Name: "--" + s.Flag, Value: v, Reason: err.Error(), Flag: true})
-			}
-			in.origin(s, "flag --"+s.Flag, v)
-			return problems
+	if v := in.Flags[s.Flag]; s.Flag != "" && v != "" {
+		if err := s.set(c, v, getenv); err != nil {
+			return append(problems, Problem{Name: "--" + s.Flag, Value: v, Reason: err.Error(), Flag: true})
 		}
+		in.origin(s, "flag --"+s.Flag, v)
+		return problems
 	}
 	v, where, line := getenv(s.Name), "", 0
 	if v == "" {

@@ -94,7 +94,7 @@ var Settings = []*Setting{
 	{Name: EnvStateDir, Flag: "state-dir", Of: ForSync, Placeholder: "DIR",
 		Help:        "Where claude-auth-sync keeps its state and the backups of your rotating login.",
 		DefaultHelp: "${XDG_STATE_HOME:-~/.local/state}/claude-auth-sync",
-		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, DefaultStateDir, getenv) }},
+		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, defaultStateDir, getenv) }},
 	{Name: EnvBackups, Flag: "backups", Of: ForSync, Placeholder: "N", Default: "5",
 		Help: "How many backups of your rotating login to keep.",
 		set:  func(c *Config, v string, _ env) error { return integer(&c.Backups, v, 5, 1, 100) }},
@@ -173,9 +173,7 @@ var Settings = []*Setting{
 	{Name: EnvT3AgentOOMScoreAdj, Flag: "agent-oom-score-adj", Of: ForT3, Placeholder: "N", Default: "500",
 		Help: "oom_score_adj that every process the server starts gets (agents through claude-launch give it themselves), " +
 			"so the kernel picks them before the server; 0 leaves them alone.",
-		set: func(c *Config, v string, _ env) error {
-			return integer(&c.T3.AgentOOMScoreAdj, v, 500, 0, 1000)
-		}},
+		set: func(c *Config, v string, _ env) error { return integer(&c.T3.AgentOOMScoreAdj, v, 500, 0, 1000) }},
 }
 
 // Lookup returns the setting called name (a variable), nil if none.

@@ -93,8 +93,7 @@ func switchOn(dst *bool, v string, ifBad bool, using string) error {
 	return nil
 }
 
-// program reads an absolute path or a name to look up in PATH, "" for the PATH search, which (using) replaces a
-// relative path, refused with why.
+// program reads an absolute path or a name to look up in PATH, "" for the PATH search, which (using) replaces a relative path, refused with why.
 func program(dst *string, v, why, using string) error {
 	*dst = ""
 	if !filepath.IsAbs(v) && strings.Contains(v, "/") {
@@ -150,14 +149,7 @@ func unitName(v string) (string, error) {
 
 // FormatDuration prints a duration without time.Duration's trailing zero units: 10m, not 10m0s.
 func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
+	return strings.NewReplacer("h0m0s", "h", "m0s", "m").Replace(d.String())
 }
 
 // Level is a log level; the names match charmbracelet/log's, which the other two programs use.

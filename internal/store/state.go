@@ -17,8 +17,7 @@ import (
 // StateFile is the name of claude-auth-sync's state file in its state directory.
 const StateFile = "state.json"
 
-// State is what claude-auth-sync remembers between runs: what it last
-// fetched, when it last succeeded, and the metrics' counters (which only grow).
+// State is what claude-auth-sync remembers between runs: what it last fetched, when it last succeeded, and the metrics' counters (which only grow).
 type State struct {
 	Version      int         `json:"version"`               // of this format
 	Token        *TokenState `json:"setup_token,omitempty"` // the env file's setup token, nil when none
@@ -55,9 +54,8 @@ func ParseState(data []byte) (State, error) {
 	return s, nil
 }
 
-// UpdateState lets change modify the state file at path, under a lock (ctx bounds
-// the wait) so concurrent syncs keep each other's counts. One that does not
-// parse is set aside as path.corrupt and a fresh state begins; warn says so.
+// UpdateState lets change modify the state file at path under a lock (ctx bounds the wait), so concurrent syncs
+// keep each other's counts. One that does not parse is set aside as path.corrupt and a fresh state begins; warn says so.
 func UpdateState(ctx context.Context, path string, change func(*State) error) (warn error, err error) {
 	if err := EnsureStateDir(filepath.Dir(path)); err != nil {
 		return nil, err

@@ -1,6 +1,5 @@
-// Package store writes what package token reads (the env file, the negative
-// cache), the lock, and claude-auth-sync's state; apart from package token so
-// that claude-launch, which only reads, cannot link it (docs/startup.md).
+// Package store writes what package token reads (the env file, the negative cache), the lock, and
+// claude-auth-sync's state; apart from package token so that claude-launch cannot link it (docs/startup.md).
 package store
 
 import (
@@ -16,9 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Lookup asks the source of truth (Vault) for the token. Its error wraps
-// token.ErrNoToken only when the source answered that there is none; any
-// other error means no answer, and nothing on disk may change because of it.
+// Lookup asks the source of truth (Vault) for the token. Its error wraps token.ErrNoToken only when the source
+// answered that there is none; any other error means no answer, and nothing on disk may change because of it.
 type Lookup func(ctx context.Context) (token.Secret, error)
 
 // Action is what Sync did.
@@ -42,12 +40,9 @@ type SyncResult struct {
 // ErrNoEnvFile means no env file path is known: no home directory and no CLAUDE_LAUNCH_ENV_FILE.
 var ErrNoEnvFile = errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 
-// Sync makes the env file match the source, under the lock, so that
-// concurrent callers do one look-up between them; ctx bounds it all. With
-// onMiss (the launcher's call) it does nothing if, once it holds the lock,
-// the file exists or a fresh negative result is recorded. A token replaces
-// the file atomically; an authoritative "none" removes it and is recorded in
-// the negative cache; a failed look-up leaves the file as it was.
+// Sync makes the env file match the source under the lock, so concurrent callers do one look-up; ctx bounds it all.
+// With onMiss (the launcher's call) it does nothing if, once locked, the file exists or a fresh negative result is
+// recorded. A token replaces the file atomically; "none" removes it (negative cache); a failed look-up changes nothing.
 func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (SyncResult, error) {
 	if c.EnvFile == "" {
 		return SyncResult{}, ErrNoEnvFile
@@ -78,10 +73,7 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		if err := RemoveEnvFile(c.EnvFile); err != nil {
 			return SyncResult{}, err
 		}
-		if err := RecordNegative(neg, token.OutcomeAbsent); err != nil {
-			return SyncResult{}, err
-		}
-		return res, nil
+		return res, RecordNegative(neg, token.OutcomeAbsent)
 	}
 	if err != nil {
 		if onMiss {
@@ -101,9 +93,8 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
 }
 
-// Lock takes an exclusive flock on path, waiting until ctx ends, so that callers
-// take turns. The returned function releases it, as the kernel does when the
-// process exits, so a crashed holder wedges no one.
+// Lock takes an exclusive flock on path, waiting until ctx ends, so that callers take turns. unlock releases it,
+// as the kernel does when the process exits, so a crashed holder wedges no one.
 func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o600)
 	if err != nil {

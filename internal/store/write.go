@@ -15,8 +15,8 @@ import (
 // testHookBeforeRename, set by a test, runs before the rename; an error aborts the write.
 var testHookBeforeRename func() error
 
-// WriteEnvFile atomically replaces the env file at path with one holding s, in
-// a directory EnsureDir accepts; a target that is not a regular file is refused.
+// WriteEnvFile atomically replaces the env file at path with one holding s, in a directory EnsureDir accepts;
+// a target that is not a regular file is refused.
 func WriteEnvFile(path string, s token.Secret) error {
 	if s.IsZero() {
 		return fmt.Errorf("write env file %s: %w: it is empty", path, token.ErrInvalidToken)
@@ -31,8 +31,7 @@ func WriteEnvFile(path string, s token.Secret) error {
 	return WriteAtomic(path, token.EnvFileContent("Written by claude-auth-sync; run `"+config.SyncCommand+"` to refresh it.", s))
 }
 
-// WriteAtomic writes data to path, mode 0600, through a temporary file in the
-// same directory, synced and renamed over it; on failure the old file stays.
+// WriteAtomic writes data to path, mode 0600, through a temporary file in its directory, synced and renamed over it; on failure the old file stays.
 func WriteAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
@@ -82,15 +81,15 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-// EnsureDir creates dir (0700) if missing; an existing one is never changed, and
-// refused unless it is a real directory of this user's that no one else can write in.
+// EnsureDir creates dir (0700) if missing; an existing one is never changed, and refused unless it is a real
+// directory of this user's that no one else can write in.
 func EnsureDir(dir string) error { return ensureDir(dir, envFileHint) }
 
 // EnsureStateDir is EnsureDir for the state directory and the backups below it.
 func EnsureStateDir(dir string) error { return ensureDir(dir, stateHint) }
 
-// CheckDir applies EnsureDir's rules without changing anything (fs.ErrNotExist
-// when dir is missing), before a step that cannot be undone (a Vault write).
+// CheckDir applies EnsureDir's rules without changing anything (fs.ErrNotExist when dir is missing), before a
+// step that cannot be undone (a Vault write).
 func CheckDir(dir string) error { return checkDir(dir, envFileHint) }
 
 // CheckStateDir is CheckDir for the state directory.

@@ -41,8 +41,7 @@ func isNull(raw json.RawMessage) bool {
 	return len(t) == 0 || bytes.Equal(t, []byte("null"))
 }
 
-// secretAnswer is what a read of the secret said: its fields, or absent,
-// why there is none in Vault's terms ("no secret", "version 3 was deleted").
+// secretAnswer is what a read of the secret said: its fields, or absent, why there is none in Vault's terms ("no secret", "version 3 was deleted").
 type secretAnswer struct {
 	fields  map[string]any
 	absent  string
@@ -183,8 +182,7 @@ func (e *statusError) detail() string {
 	return strconv.Itoa(e.status) + ": " + strings.Join(e.errs, "; ")
 }
 
-// is reports whether this is status with s in Vault's errors: 503 "sealed" (or
-// uninitialised), 403 "invalid token" (a token Vault does not know).
+// is reports whether this is status with s in Vault's errors: 503 "sealed" (or uninitialised), 403 "invalid token" (a token Vault does not know).
 func (e *statusError) is(status int, s string) bool {
 	return e.status == status && strings.Contains(strings.Join(e.errs, " "), s)
 }

@@ -37,8 +37,7 @@ type Client struct {
 	from string // where the Vault token came from, for messages
 }
 
-// New builds a client from the settings and the Vault token that
-// token.ReadVaultToken finds through getenv (token.ErrNoVaultToken if none).
+// New builds a client from the settings and the Vault token that token.ReadVaultToken finds through getenv (token.ErrNoVaultToken if none).
 func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	vtoken, err := token.ReadVaultToken(getenv)
 	if err != nil {
@@ -68,10 +67,7 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	if c.VaultNamespace != "" {
 		client.SetNamespace(c.VaultNamespace)
 	}
-	from := "VAULT_TOKEN"
-	if strings.TrimSpace(getenv("VAULT_TOKEN")) == "" {
-		from = "~/.vault-token"
-	}
+	from := map[bool]string{true: "VAULT_TOKEN", false: "~/.vault-token"}[strings.TrimSpace(getenv("VAULT_TOKEN")) != ""]
 	return &Client{api: client, cfg: c, path: path, from: from}, nil
 }
 
@@ -89,8 +85,7 @@ func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc
 	return ctx, func() {}
 }
 
-// Found is what a successful look-up found: the token, the secret's other
-// string fields, the mount's KV version, and on KV v2 the secret version's.
+// Found is what a successful look-up found: the token, the secret's other string fields, the mount's KV version, and on KV v2 the secret version's.
 type Found struct {
 	Token              token.Secret
 	Fields             map[string]string
@@ -174,14 +169,10 @@ func (f Found) Expiry() (time.Time, string) {
 	return time.Time{}, "unknown"
 }
 
-// Store writes tok with its created_at and expires_at into the user's secret,
-// keeping every other field: the one place a token goes to Vault.
+// Store writes tok with its created_at and expires_at into the user's secret, keeping every other field: the one place a token goes to Vault.
 func (c *Client) Store(ctx context.Context, tok token.Secret, created, expires time.Time) error {
-	return c.write(ctx, map[string]any{
-		c.cfg.VaultField: tok.Reveal(),
-		FieldCreatedAt:   created.UTC().Format(time.RFC3339),
-		FieldExpiresAt:   expires.UTC().Format(time.RFC3339),
-	})
+	return c.write(ctx, map[string]any{c.cfg.VaultField: tok.Reveal(), FieldCreatedAt: created.UTC().Format(time.RFC3339),
+		FieldExpiresAt: expires.UTC().Format(time.RFC3339)})
 }
 
 // Remove deletes the token and its two dates from the user's secret, keeping every other field.
@@ -254,8 +245,7 @@ func (c *Client) explainWrite(ctx context.Context, err error) error {
 	return c.explain(ctx, "writing", err)
 }
 
-// mount asks which KV version the mount runs, as the Vault CLI does, and
-// checks that it is the mount configured and a KV one.
+// mount asks which KV version the mount runs, as the Vault CLI does, and checks that it is the mount configured and a KV one.
 func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
 	status, body, err := c.get(ctx, "sys/internal/ui/mounts/"+c.SecretPath())
 	m := mountAnswer{}
@@ -363,8 +353,7 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 // isNoActiveNode reports Vault's answer from a standby during an election.
 func isNoActiveNode(e string) bool { return strings.Contains(e, "active cluster node not found") }
 
-// explainSealed tells a sealed node from one never initialised (not yet
-// joined to its cluster, or started afresh), which answers the same 503.
+// explainSealed tells a sealed node from one never initialised (not yet joined to its cluster, or started afresh), which answers the same 503.
 func (c *Client) explainSealed(ctx context.Context) error {
 	if s, err := c.api.Sys().SealStatusWithContext(ctx); err == nil && !s.Initialized {
 		return fmt.Errorf("vault at %s is not initialised: it is a node that has not joined its cluster yet, or a new server; "+
@@ -390,8 +379,7 @@ func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 	return out, true
 }
 
-// explainTransport says why no HTTP answer came back; a failure at another
-// address than addr is at the active node a standby redirected to.
+// explainTransport says why no HTTP answer came back; a failure at another address than addr is at the active node a standby redirected to.
 func explainTransport(addr string, unset bool, ue *url.Error) error {
 	err := ue.Err
 	switch {
