@@ -1,11 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +23,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/launch"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
+	"github.com/claude-launch/claude-launch/pkg/cgroup/memsize"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
@@ -27,11 +33,10 @@ const expiryWarning = 30 * 24 * time.Hour
 
 // Status is what status found. Nothing in it is a token: only fingerprints.
 type Status struct {
-	Healthy  bool     `json:"healthy"`
-	Problems []string `json:"problems"`
-	Warnings []string `json:"warnings"`
-	// Mode is what the next claude uses: setup_token, login (claude's own), or disabled.
-	Mode       string            `json:"mode"`
+	Healthy    bool              `json:"healthy"`
+	Problems   []string          `json:"problems"`
+	Warnings   []string          `json:"warnings"`
+	Mode       string            `json:"mode"` // what the next claude uses: setup_token, login (claude's own), or disabled
 	ConfigFile string            `json:"config_file,omitempty"`
 	EnvFile    envFileStatus     `json:"env_file"`
 	Token      *store.TokenState `json:"setup_token,omitempty"`
@@ -41,8 +46,7 @@ type Status struct {
 	Overrides  []string          `json:"overrides"`
 	Claude     claudeInfo        `json:"claude"`
 	Agents     []agents.Agent    `json:"agents"`
-	// Kills are the OOM kills of the last day in cgroups of ours.
-	Kills []kills.Kill `json:"oom_kills"`
+	Kills      []kills.Kill      `json:"oom_kills"` // of the last day, in cgroups of ours
 }
 
 type envFileStatus struct {
@@ -56,19 +60,17 @@ type envFileStatus struct {
 }
 
 type vaultStatus struct {
-	Addr     string `json:"addr,omitempty"`
-	Path     string `json:"path,omitempty"`
-	SetUp    bool   `json:"set_up"`
-	Answered bool   `json:"answered"`
-	// HasToken and Fingerprint: Vault's answer, when it answered.
-	HasToken    bool   `json:"has_setup_token"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	Version     int    `json:"secret_version,omitempty"`
-	Error       string `json:"error,omitempty"`
-	err         error  // Error's cause, to tell it apart
-	// Token is the user's Vault token as lookup-self says (status never renews it), or why not.
-	Token      *vault.TokenInfo `json:"vault_token,omitempty"`
-	TokenError string           `json:"vault_token_error,omitempty"`
+	Addr        string           `json:"addr,omitempty"`
+	Path        string           `json:"path,omitempty"`
+	SetUp       bool             `json:"set_up"`
+	Answered    bool             `json:"answered"`
+	HasToken    bool             `json:"has_setup_token"` // this and Fingerprint: Vault's answer, when it answered
+	Fingerprint string           `json:"fingerprint,omitempty"`
+	Version     int              `json:"secret_version,omitempty"`
+	Error       string           `json:"error,omitempty"`
+	err         error            // Error's cause, to tell it apart
+	Token       *vault.TokenInfo `json:"vault_token,omitempty"` // as lookup-self says (status never renews it), or why not
+	TokenError  string           `json:"vault_token_error,omitempty"`
 }
 
 type loginStatus struct {
@@ -76,8 +78,7 @@ type loginStatus struct {
 	Checked bool   `json:"checked"`
 	State   string `json:"state,omitempty"`
 	Detail  string `json:"detail,omitempty"`
-	// Lock is what is wrong with claude's refresh lock: left by a dead holder, or dated in the future.
-	Lock string `json:"refresh_lock_problem,omitempty"`
+	Lock    string `json:"refresh_lock_problem,omitempty"` // claude's refresh lock, left by a dead holder or dated in the future
 }
 
 // gatherStatus asks everything it can, each question bounded, and changes nothing; each step
@@ -219,8 +220,7 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 	}
 }
 
-// judgeKills: the OOM kills of the last day, in the record the watcher
-// and the pane starter keep.
+// judgeKills: the OOM kills of the last day, as the watcher and the pane starter record them.
 func (st *Status) judgeKills(cfg *config.Config) {
 	list, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour))
 	if err != nil {
@@ -233,14 +233,11 @@ func (st *Status) judgeKills(cfg *config.Config) {
 
 // judgeAgents: the running agents, and which token each was started with.
 func (st *Status) judgeAgents() {
-	if list, err := agents.List(); err == nil {
-		st.Agents = list
-	} else {
+	list, err := agents.List()
+	if err != nil {
 		st.warn("cannot list running agents: " + err.Error())
 	}
-	if st.Agents == nil {
-		st.Agents = []agents.Agent{}
-	}
+	st.Agents = append([]agents.Agent{}, list...)
 	if st.Mode != ModeSetupToken {
 		return
 	}
@@ -335,4 +332,229 @@ func apiKeyHelpers(cfg *config.Config) []string {
 		}
 	}
 	return out
+}
+
+// printStatus writes the status for a person: the verdict, what to act on, then what was found.
+func printStatus(w io.Writer, st Status) {
+	var b strings.Builder
+	b.WriteString(map[bool]string{true: "healthy\n", false: "NOT healthy\n"}[st.Healthy])
+	for _, p := range st.Problems {
+		b.WriteString("problem: " + p + "\n")
+	}
+	for _, p := range st.Warnings {
+		b.WriteString("warning: " + p + "\n")
+	}
+	b.WriteString("\n")
+	line := func(k, v string) { b.WriteString("  " + k + strings.Repeat(" ", max(1, 17-len(k))) + v + "\n") }
+	switch st.Mode {
+	case ModeSetupToken:
+		line("next claude uses", "the setup token, fingerprint "+st.EnvFile.Fingerprint)
+	case ModeDisabled:
+		line("next claude uses", "its own login (the launcher is off)")
+	default:
+		line("next claude uses", "its own rotating login")
+	}
+	ef := st.EnvFile.Path
+	if st.EnvFile.Present {
+		ef += ": " + st.EnvFile.Owner + ", mode " + st.EnvFile.Mode + ", written " + ago(st.EnvFile.ModifiedAt)
+	} else {
+		ef += ": none"
+	}
+	line("env file", ef)
+	if st.Token != nil {
+		exp := "unknown"
+		if st.DaysLeft != nil {
+			exp = st.Token.ExpiresAt.Format(time.DateOnly) + ", in " + strconv.Itoa(*st.DaysLeft) + " days (from " + st.Token.ExpirySource + ")"
+		}
+		line("expires", exp)
+	}
+	switch {
+	case !st.Vault.SetUp:
+		line("vault", "not set up (no VAULT_TOKEN, no ~/.vault-token)")
+	case st.Vault.Error != "":
+		line("vault", st.Vault.Error)
+	case st.Vault.HasToken:
+		line("vault", st.Vault.Addr+" answered: "+st.Vault.Path+" holds fingerprint "+st.Vault.Fingerprint)
+	default:
+		line("vault", st.Vault.Addr+" answered: no setup token at "+st.Vault.Path)
+	}
+	if t := st.Vault.Token; t != nil {
+		line("vault token", vaultTokenLine(*t))
+	}
+	if st.Login.Checked {
+		line("rotating login", st.Login.File+": "+st.Login.Detail)
+	} else {
+		line("rotating login", "not checked: the setup token is in use")
+	}
+	c := st.Claude.Version
+	if st.Claude.Path != "" {
+		c += " at " + st.Claude.Path
+	}
+	switch {
+	case st.Claude.AuthMethod != "":
+		c += "; through claude-launch it uses " + st.Claude.AuthMethod
+	case st.Mode != ModeSetupToken:
+		c += "; not asked for its login (asking could refresh the rotating login; its file is judged above)"
+	}
+	if st.Claude.Error != "" {
+		c = st.Claude.Error
+	}
+	line("claude", c)
+	line("overrides", cmp.Or(strings.Join(st.Overrides, ", "), "none"))
+	var procs, running []string
+	for _, a := range st.Agents {
+		if a.ServerProcess {
+			procs = append(procs, strconv.Itoa(a.PID))
+		} else {
+			running = append(running, "    "+agentLine(a, st.EnvFile.Fingerprint)+"\n")
+		}
+	}
+	line("running agents", strconv.Itoa(len(running)))
+	b.WriteString(strings.Join(running, ""))
+	if len(procs) > 0 {
+		line("server processes", "pid "+strings.Join(procs, ", ")+": started by T3 Code's server, not agents")
+	}
+	line("OOM kills, 1 day", strconv.Itoa(len(st.Kills)))
+	for _, k := range st.Kills {
+		b.WriteString("    " + k.Time.Local().Format("15:04:05") + " " + ago(k.Time) + ": " + k.Kind + " " + k.Comm + ", cap " +
+			memsize.Format(k.Max) + " (" + filepath.Base(k.Cgroup) + ")\n")
+	}
+	if st.Mode == ModeSetupToken {
+		b.WriteString("\n  A setup token is for inference only: claude's usage view (/usage), Remote\n" +
+			"  Control and claude.ai connectors need a full login; their absence is not a fault.\n")
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// agentLine says where agent a runs, since when, and on what (current: the token in use).
+func agentLine(a agents.Agent, current string) string {
+	where := a.TTY
+	if a.Pane != "" {
+		where += " tmux pane " + a.Pane
+	}
+	return "pid " + strconv.Itoa(a.PID) + "  " + strings.TrimSpace(where) + "  started " + ago(a.Started) + ": " + a.Credential(current)
+}
+
+// vaultTokenLine says how long the user's Vault token lasts.
+func vaultTokenLine(t vault.TokenInfo) string {
+	switch {
+	case t.Expires.IsZero():
+		return "never expires"
+	case t.Short:
+		return left(t.Expires) + " left, renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
+	case t.Periodic:
+		return "periodic, " + left(t.Expires) + " left; the timer's sync renews it for ever"
+	case t.Renewable:
+		return left(t.Expires) + " left, renewable: the timer's sync renews it at half its TTL, up to its max TTL"
+	}
+	return left(t.Expires) + " left, not renewable: log in again (`vault login`) before it ends"
+}
+
+// left says roughly how long until t.
+func left(t time.Time) string { return roughly(time.Until(t), 2*time.Hour, 72*time.Hour) }
+
+// ago says how long ago t was, roughly.
+func ago(t time.Time) string {
+	switch {
+	case t.IsZero():
+		return "at an unknown time"
+	case time.Since(t) < time.Minute:
+		return "just now"
+	}
+	return roughly(time.Since(t), time.Hour, 48*time.Hour) + " ago"
+}
+
+// roughly says d in seconds, in minutes below inMinutes, in hours below inHours, else in days.
+func roughly(d, inMinutes, inHours time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + " s"
+	case d < inMinutes:
+		return strconv.Itoa(int(d.Minutes())) + " min"
+	case d < inHours:
+		return strconv.Itoa(int(d.Hours())) + " h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " days"
+}
+
+// claudeTimeout bounds each question put to claude.
+const claudeTimeout = 10 * time.Second
+
+// VersionFloor is the first claude whose CLAUDE_CODE_OAUTH_TOKEN a transient 401 no longer
+// replaces with a stored login's token (2.1.225): an older claude can fall back into the race.
+var VersionFloor = [3]int{2, 1, 225}
+
+var versionRe = regexp.MustCompile(`\b(\d+)\.(\d+)\.(\d+)\b`)
+
+// claudeInfo is what claude says of itself.
+type claudeInfo struct {
+	Path       string `json:"path,omitempty"`
+	Version    string `json:"version,omitempty"`
+	BelowFloor bool   `json:"below_version_floor,omitempty"`
+	// AuthMethod is what `claude auth status --json` says through claude-launch with a setup
+	// token in use (oauth_token, or none); never asked of a stored login.
+	AuthMethod string `json:"auth_method_through_launcher,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// claudeVersion finds the real claude as claude-launch does and asks its version.
+func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
+	f, err := launch.Find("claude", cfg.Claude, config.EnvClaude, os.Getenv("PATH"))
+	if err != nil && cfg.Claude != "" {
+		f, err = launch.Find("claude", "", config.EnvClaude, os.Getenv("PATH"))
+	}
+	if err != nil {
+		ci.Error = err.Error()
+		return ci
+	}
+	ci.Path = f.Path
+	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, f.Path, "--version").Output()
+	m := versionRe.FindStringSubmatch(string(out))
+	if err != nil || m == nil {
+		ci.Error = "`claude --version` gave no version"
+		return ci
+	}
+	ci.Version = m[0]
+	var v [3]int
+	for i := range v {
+		v[i], _ = strconv.Atoi(m[i+1])
+	}
+	ci.BelowFloor = slices.Compare(v[:], VersionFloor[:]) < 0
+	return ci
+}
+
+// authThroughLauncher runs `claude-launch auth status --json` (beside this program, else in
+// PATH) and returns claude's authMethod. That command refreshes an expired stored login
+// (docs/race-lab.md), so it runs with CLAUDE_CONFIG_DIR an empty directory of its own.
+func authThroughLauncher(ctx context.Context) (string, error) {
+	launcher, ok := launch.Beside("claude-launch", os.Environ())
+	if !ok {
+		return "", errors.New("no claude-launch beside claude-auth-sync or in PATH")
+	}
+	empty, err := os.MkdirTemp("", "claude-auth-sync-status-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(empty)
+	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, launcher, "auth", "status", "--json")
+	cmd.Env = launch.Setenv(os.Environ(), "CLAUDE_CONFIG_DIR", empty)
+	out, _ := cmd.Output() // exits 1 when logged out, with the same JSON
+	var st struct {
+		AuthMethod string `json:"authMethod"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil || st.AuthMethod == "" {
+		if ctx.Err() != nil {
+			return "", errors.New("`claude auth status` gave no answer within " + claudeTimeout.String())
+		}
+		first, _, _ := strings.Cut(string(out), "\n")
+		if len(first) > 200 {
+			first = first[:200] + "…"
+		}
+		return "", errors.New("`claude auth status --json` through claude-launch gave no authMethod: " + strings.TrimSpace(first))
+	}
+	return st.AuthMethod, nil
 }
