@@ -58,8 +58,7 @@ func run(args []string) int {
 	return launch.ExitFailed
 }
 
-// homeProblem says why the env file and state cannot be found ("" when they can): HOME unset
-// and no paths given, or naming a directory that does not exist, which no command may create.
+// homeProblem says why the env file and state cannot be found ("" when they can): no HOME and no paths, or a HOME not there.
 func homeProblem(cfg *config.Config) string {
 	if cfg.EnvFile == "" || cfg.StateDir == "" {
 		return "HOME is not set, or not an absolute path, so claude-auth-sync cannot find your env file or its state: " +
@@ -149,8 +148,7 @@ type errUsage struct{ msg string }
 
 func (e errUsage) Error() string { return e.msg }
 
-// secretOnArgv returns the message for an argument that looks like a setup token or another
-// Anthropic credential (an API key, a refresh token), "" for none; it never echoes it.
+// secretOnArgv returns the message for an argument that looks like an Anthropic credential, "" for none; it never echoes it.
 func secretOnArgv(args []string) string {
 	const exposed = " on the command line can be read by every user of this machine (/proc/PID/cmdline) and stays in your shell's history; "
 	msg := ""

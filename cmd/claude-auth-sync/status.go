@@ -81,8 +81,7 @@ type loginStatus struct {
 	Lock    string `json:"refresh_lock_problem,omitempty"` // claude's refresh lock, left by a dead holder or dated in the future
 }
 
-// gatherStatus asks everything it can, each question bounded, and changes nothing; each step
-// reads what the ones before it found.
+// gatherStatus asks everything it can, each question bounded, and changes nothing; each step reads the ones before.
 func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	st := &Status{Mode: ModeLogin, ConfigFile: cfg.File, Problems: []string{}, Warnings: []string{}, Overrides: []string{}}
 	st.judgeEnvFile(cfg)
@@ -122,15 +121,15 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	if state.Token.ExpiresAt.IsZero() {
 		return
 	}
-	days := int(time.Until(state.Token.ExpiresAt).Hours() / 24)
+	left, exp, fix := time.Until(state.Token.ExpiresAt), state.Token.ExpiresAt.Format(time.DateOnly),
+		": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`"
+	days := int(left.Hours() / 24)
 	st.DaysLeft = &days
-	switch left := time.Until(state.Token.ExpiresAt); {
+	switch {
 	case left <= 0:
-		st.problem("the setup token expired on " + state.Token.ExpiresAt.Format(time.DateOnly) +
-			": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+		st.problem("the setup token expired on " + exp + fix)
 	case left < expiryWarning:
-		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + state.Token.ExpiresAt.Format(time.DateOnly) +
-			"): make a new one (`claude setup-token`) and run `claude-auth-sync rotate`")
+		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + exp + ")" + fix)
 	}
 }
 
@@ -311,8 +310,7 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	return vs
 }
 
-// apiKeyHelpers names the claude settings files (the user's, the managed one, the current
-// directory's) that set an apiKeyHelper, which claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
+// apiKeyHelpers names the claude settings files that set an apiKeyHelper, which claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
 func apiKeyHelpers(cfg *config.Config) []string {
 	files := []string{"/etc/claude-code/managed-settings.json", ".claude/settings.json", ".claude/settings.local.json"}
 	if cfg.ClaudeConfigDir != "" {
@@ -480,8 +478,7 @@ func roughly(d, inMinutes, inHours time.Duration) string {
 // claudeTimeout bounds each question put to claude.
 const claudeTimeout = 10 * time.Second
 
-// VersionFloor is the first claude whose CLAUDE_CODE_OAUTH_TOKEN a transient 401 no longer
-// replaces with a stored login's token (2.1.225): an older claude can fall back into the race.
+// VersionFloor is the first claude whose setup token a transient 401 no longer replaces with a stored login's.
 var VersionFloor = [3]int{2, 1, 225}
 
 var versionRe = regexp.MustCompile(`\b(\d+)\.(\d+)\.(\d+)\b`)
@@ -491,9 +488,7 @@ type claudeInfo struct {
 	Path       string `json:"path,omitempty"`
 	Version    string `json:"version,omitempty"`
 	BelowFloor bool   `json:"below_version_floor,omitempty"`
-	// AuthMethod is what `claude auth status --json` says through claude-launch with a setup
-	// token in use (oauth_token, or none); never asked of a stored login.
-	AuthMethod string `json:"auth_method_through_launcher,omitempty"`
+	AuthMethod string `json:"auth_method_through_launcher,omitempty"` // claude's answer through claude-launch, on a setup token only
 	Error      string `json:"error,omitempty"`
 }
 
