@@ -181,12 +181,7 @@ func (st *Status) judgeLogin(cfg *config.Config) {
 
 // judgeOverrides: what would make claude use something else than the setup token.
 func (st *Status) judgeOverrides(cfg *config.Config) {
-	for _, name := range launch.OverridingVars {
-		if os.Getenv(name) != "" {
-			st.Overrides = append(st.Overrides, name)
-		}
-	}
-	st.Overrides = append(st.Overrides, apiKeyHelpers(cfg)...)
+	st.Overrides = append(append(st.Overrides, launch.Overriding(os.Environ())...), apiKeyHelpers(cfg)...)
 	if len(st.Overrides) > 0 && st.Mode == ModeSetupToken {
 		st.problem("claude uses " + strings.Join(st.Overrides, " and ") + " before CLAUDE_CODE_OAUTH_TOKEN, so the setup token is not used: remove it")
 	}
@@ -269,12 +264,11 @@ func envFileOf(path string) envFileStatus {
 		es.Owner = "you"
 	}
 	es.ModifiedAt = time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
-	tok, err := token.ReadEnvFile(path, config.SyncCommand)
-	if err != nil {
+	if tok, err := token.ReadEnvFile(path, config.SyncCommand); err != nil {
 		es.Error = err.Error()
-		return es
+	} else {
+		es.Fingerprint = fingerprint.Of(tok)
 	}
-	es.Fingerprint = fingerprint.Of(tok)
 	return es
 }
 

@@ -242,9 +242,8 @@ func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 		return nil
 	}
 	if err == nil {
-		var res store.SyncResult
-		var found vault.Found
-		if res, found, err = syncFrom(ctx, cfg, client, true); err == nil && res.Action == store.ActionWritten {
+		res, found, serr := syncFrom(ctx, cfg, client, true)
+		if err = serr; err == nil && res.Action == store.ActionWritten {
 			_, _ = updateState(cfg, func(st *store.State) error { st.Token = tokenState(res.Token, found); return nil })
 		}
 	}
