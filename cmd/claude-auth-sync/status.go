@@ -338,21 +338,16 @@ func printStatus(w io.Writer, st Status) {
 	}
 	b.WriteString("\n")
 	line := func(k, v string) { b.WriteString("  " + k + strings.Repeat(" ", max(1, 17-len(k))) + v + "\n") }
-	switch st.Mode {
-	case ModeSetupToken:
-		line("next claude uses", "the setup token, fingerprint "+st.EnvFile.Fingerprint)
-	case ModeDisabled:
-		line("next claude uses", "its own login (the launcher is off)")
-	default:
-		line("next claude uses", "its own rotating login")
+	uses := map[string]string{
+		ModeDisabled:   "its own login (the launcher is off)",
+		ModeSetupToken: "the setup token, fingerprint " + st.EnvFile.Fingerprint,
 	}
-	ef := st.EnvFile.Path
+	line("next claude uses", cmp.Or(uses[st.Mode], "its own rotating login"))
+	ef := "none"
 	if st.EnvFile.Present {
-		ef += ": " + st.EnvFile.Owner + ", mode " + st.EnvFile.Mode + ", written " + ago(st.EnvFile.ModifiedAt)
-	} else {
-		ef += ": none"
+		ef = st.EnvFile.Owner + ", mode " + st.EnvFile.Mode + ", written " + ago(st.EnvFile.ModifiedAt)
 	}
-	line("env file", ef)
+	line("env file", st.EnvFile.Path+": "+ef)
 	if st.Token != nil {
 		exp := "unknown"
 		if st.DaysLeft != nil {
@@ -378,18 +373,14 @@ func printStatus(w io.Writer, st Status) {
 	} else {
 		line("rotating login", "not checked: the setup token is in use")
 	}
-	c := st.Claude.Version
-	if st.Claude.Path != "" {
-		c += " at " + st.Claude.Path
-	}
+	c := st.Claude.Version + " at " + st.Claude.Path // both known unless Error says why not
 	switch {
+	case st.Claude.Error != "":
+		c = st.Claude.Error
 	case st.Claude.AuthMethod != "":
 		c += "; through claude-launch it uses " + st.Claude.AuthMethod
 	case st.Mode != ModeSetupToken:
 		c += "; not asked for its login (asking could refresh the rotating login; its file is judged above)"
-	}
-	if st.Claude.Error != "" {
-		c = st.Claude.Error
 	}
 	line("claude", c)
 	line("overrides", cmp.Or(strings.Join(st.Overrides, ", "), "none"))
