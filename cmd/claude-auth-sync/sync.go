@@ -1,22 +1,31 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/log"
+	"github.com/claude-launch/claude-launch/internal/agents"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/creds"
 	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/internal/vault"
+	"github.com/claude-launch/claude-launch/internal/version"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 )
 
 // errReported is an error already logged; main only sets the exit code.
@@ -55,9 +64,8 @@ func tokenEnding(i vault.TokenInfo) string {
 		": log in again (`vault login`) before then, or every sync stops"
 }
 
-// Run syncs the env file from Vault (a Vault error changes nothing on disk), guards the
-// rotating login when no setup token is in use, then writes the metrics (docs/how-it-works.md).
-// On a miss (claude-launch's call) it only fetches, within the launcher's deadline.
+// Run syncs the env file from Vault (a Vault error changes nothing on disk), guards the rotating login when no
+// setup token is in use, then writes the metrics; on a miss (claude-launch's call) it only fetches, within its deadline.
 func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if cfg.Disabled {
 		logger.Info("disabled; nothing to do", "var", config.EnvDisable)
@@ -126,8 +134,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	return nil
 }
 
-// fetch syncs the env file from Vault, prints what it did, and returns what it learned of
-// the Vault token (nil if Vault was not asked); no Vault token is no error.
+// fetch syncs the env file from Vault, prints what it did, and returns what it learned of the Vault token (nil: not asked).
 func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, found vault.Found, tr *tokenReport, err error) {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
@@ -137,8 +144,7 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 	if err != nil {
 		return res, found, nil, err
 	}
-	// Keep the Vault token alive; only the read says whether it works, so a failed
-	// look-up or renewal is said after a read that worked.
+	// Keep the Vault token alive; only the read says if it works, so a failed look-up or renewal is said after it.
 	info, terr := client.KeepToken(ctx)
 	if terr == nil || !info.Expires.IsZero() { // looked up, maybe not renewed
 		tr = &tokenReport{info: info}
@@ -229,17 +235,15 @@ func tokenState(tok token.Secret, f vault.Found) *store.TokenState {
 	return ts
 }
 
-// onMiss is claude-launch's fetch: the env file only; a failure is a warning, for claude
-// starts all the same, with its own login.
+// onMiss is claude-launch's fetch: the env file only; a failure only warns, for claude starts all the same.
 func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
 		return nil
 	}
 	if err == nil {
-		var res store.SyncResult
-		var found vault.Found
-		if res, found, err = syncFrom(ctx, cfg, client, true); err == nil && res.Action == store.ActionWritten {
+		res, found, serr := syncFrom(ctx, cfg, client, true)
+		if err = serr; err == nil && res.Action == store.ActionWritten {
 			_, _ = updateState(cfg, func(st *store.State) error { st.Token = tokenState(res.Token, found); return nil })
 		}
 	}
@@ -268,5 +272,264 @@ func syncAndShow(cfg *config.Config, logger *log.Logger, stdout io.Writer) error
 	}
 	io.WriteString(stdout, "\n")
 	printStatus(stdout, gatherStatus(context.Background(), cfg))
+	return nil
+}
+
+// Auth modes, the metrics' mode label and status's mode.
+const (
+	ModeSetupToken = "setup_token"
+	ModeLogin      = "login"
+	ModeDisabled   = "disabled" // status only: the kill switch is on
+)
+
+// authReport is what one sync learned, for the metrics.
+type authReport struct {
+	mode          string
+	valid         bool
+	state         store.State
+	claudeVersion string
+	token         *tokenReport // nil when Vault was not asked
+}
+
+// writeMetrics writes the metrics for node_exporter's textfile collector to path, atomically, from a registry of its own.
+func writeMetrics(path string, r authReport) error {
+	reg := prometheus.NewRegistry()
+	gauge := func(name, help string, v float64) {
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+		g.Set(v)
+		reg.MustRegister(g)
+	}
+	counter := func(name, help string, v uint64) {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+		c.Add(float64(v))
+		reg.MustRegister(c)
+	}
+	labelled := func(name, help string, v float64, labels []string, values ...string) {
+		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+		g.WithLabelValues(values...).Set(v)
+		reg.MustRegister(g)
+	}
+	labelled("claude_auth_valid", "1 when the next claude has a usable credential: the setup token, or a healthy rotating login; mode says which.",
+		b2f(r.valid), []string{"mode"}, r.mode)
+	gauge("claude_auth_setup_token_present", "1 when the env file holds a setup token that every new claude uses.", b2f(r.mode == ModeSetupToken))
+	stamp := func(name, help string, t time.Time) { // a time, unless unknown
+		if !t.IsZero() {
+			gauge(name, help+" (Unix time).", float64(t.UnixNano())/1e9)
+		}
+	}
+	if t := r.state.Token; t != nil {
+		stamp("claude_auth_setup_token_expiry_timestamp_seconds", "When the setup token expires", t.ExpiresAt)
+	}
+	stamp("claude_auth_last_success_timestamp_seconds", "When a sync last ended well", r.state.LastSuccess)
+	if t := r.token; t != nil {
+		gauge("claude_auth_vault_token_valid", "1 when Vault knows the user's Vault token; 0 when not (expired, revoked, never issued).", b2f(!t.dead))
+		stamp("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed", t.info.Expires)
+		stamp("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does", t.info.Ends)
+	}
+	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)
+	counter("claude_auth_restores_total", "Damaged rotating logins put back from a backup.", r.state.Restores)
+	labelled("claude_auth_info", "The installed claude's version and claude-auth-sync's; always 1.",
+		1, []string{"claude_version", "version"}, cmp.Or(r.claudeVersion, "unknown"), version.String())
+	if err := prometheus.WriteToTextfile(path, reg); err != nil {
+		return fmt.Errorf("write metrics: %w; check CLAUDE_LAUNCH_METRICS_FILE: its directory must exist and be writable by you", err)
+	}
+	return nil
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// EnableCmd stores a setup token in Vault and makes every new claude use it.
+type EnableCmd struct {
+	Expires string `name:"expires" placeholder:"DATE" help:"When the token expires (2027-11-28 or RFC 3339). Default: a year from now, as minted."`
+}
+
+// RotateCmd replaces the setup token and lists the agents still on the old one.
+type RotateCmd struct {
+	EnableCmd
+}
+
+// DisableCmd removes the setup token: new sessions use the rotating login.
+type DisableCmd struct{}
+
+// Run enables; over another token it names the agents to restart.
+func (e *EnableCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
+	tok, replaced, err := e.store(cfg, logger, stdin, stdout)
+	if err != nil || replaced == "" {
+		return err
+	}
+	return restartOld(stdout, tok, replaced)
+}
+
+// Run rotates.
+func (r *RotateCmd) Run(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) error {
+	before := ""
+	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
+		before = fingerprint.Of(tok)
+	}
+	tok, replaced, err := r.store(cfg, logger, stdin, stdout)
+	if err != nil {
+		return err
+	}
+	if before == fingerprint.Of(tok) {
+		io.WriteString(stdout, "\nThat is the token already in use (fingerprint "+before+"): nothing rotated.\n")
+		return nil
+	}
+	return restartOld(stdout, tok, cmp.Or(replaced, before))
+}
+
+// Run disables.
+func (d *DisableCmd) Run(cfg *config.Config, logger *log.Logger, stdout io.Writer) error {
+	client, err := vault.New(cfg, os.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
+	defer cancel()
+	if err := client.Remove(ctx); err != nil {
+		return err
+	}
+	io.WriteString(stdout, "removed the setup token from "+client.SecretPath()+"\n")
+	if err := store.RemoveEnvFile(cfg.EnvFile); err != nil {
+		return err
+	}
+	return syncAndShow(cfg, logger, stdout)
+}
+
+// store reads the token, stores it in Vault, syncs and shows the status; replaced: the fingerprint of the token it replaced.
+func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reader, stdout io.Writer) (tok token.Secret, replaced string, err error) {
+	expires := time.Now().Add(vault.TokenLifetime)
+	if e.Expires != "" {
+		t, err := time.Parse(time.DateOnly, e.Expires)
+		if err != nil {
+			t, err = time.Parse(time.RFC3339, e.Expires)
+		}
+		if err != nil {
+			return tok, "", errUsage{"--expires=" + strconv.Quote(e.Expires) + " is not a date such as 2027-11-28 or an RFC 3339 time"}
+		}
+		if !t.After(time.Now()) {
+			return tok, "", errUsage{"--expires=" + strconv.Quote(e.Expires) +
+				" is in the past: a setup token lasts a year from `claude setup-token`; give the day it was made plus 365 days, or make a new one"}
+		}
+		expires = t
+	}
+	if tok, err = readToken(stdin); err != nil {
+		return token.Secret{}, "", err
+	}
+	// Checked before Vault is written: a refused directory must not leave the token in Vault and no env file.
+	if err := store.CheckDir(filepath.Dir(cfg.EnvFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return token.Secret{}, "", fmt.Errorf("%w; nothing was stored", err)
+	}
+	client, err := vault.New(cfg, os.Getenv)
+	if err != nil {
+		return token.Secret{}, "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
+	defer cancel()
+	// The same token again is a no-op: its expiry stays that of its mint, as first recorded.
+	if cur, err := client.Fetch(ctx); err == nil && cur.Token.Equal(tok) {
+		io.WriteString(stdout, "the setup token (fingerprint "+fingerprint.Of(tok)+") is already the one at "+client.SecretPath()+": nothing written\n")
+		if e.Expires != "" {
+			io.WriteString(stdout, "--expires was not recorded: a token's expiry is the one recorded when it was first stored "+
+				"(`claude-auth-sync disable`, then `enable --expires`, to correct it)\n")
+		}
+	} else {
+		what := "stored the setup token (fingerprint " + fingerprint.Of(tok) + ")"
+		if err == nil {
+			replaced = fingerprint.Of(cur.Token)
+			what = "replaced the setup token (fingerprint " + replaced + ") with this one (fingerprint " + fingerprint.Of(tok) + ")"
+		}
+		if err := client.Store(ctx, tok, time.Now(), expires); err != nil {
+			return token.Secret{}, "", err
+		}
+		io.WriteString(stdout, what+" at "+client.SecretPath()+", expiring "+expires.Format(time.DateOnly)+"\n")
+	}
+	return tok, replaced, syncAndShow(cfg, logger, stdout)
+}
+
+// tokenRe finds a setup token and the rest of its line, validated after: anything after it is refused, not cut off.
+var tokenRe = regexp.MustCompile(token.Prefix + `[^\n]*`)
+
+// maxTokenInput bounds what readToken reads from a pipe: far more than `claude setup-token` prints.
+const maxTokenInput = 64 << 10
+
+// readToken reads the setup token at a no-echo prompt on a terminal, else all of stdin; nothing read reaches a message.
+func readToken(stdin io.Reader) (token.Secret, error) {
+	var in []byte
+	var err error
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		// Echo off before the prompt: a paste before ReadPassword turns it off would be shown.
+		if st, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+			quiet := *st
+			quiet.Lflag &^= unix.ECHO
+			_ = unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, &quiet)
+			defer unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, st)
+		}
+		os.Stderr.WriteString("Paste your setup token (from `claude setup-token`; it is not shown), then Enter: ")
+		in, err = term.ReadPassword(int(f.Fd()))
+		os.Stderr.WriteString("\n")
+		if err != nil {
+			return token.Secret{}, fmt.Errorf("read the token: %w", err)
+		}
+	} else if in, err = io.ReadAll(io.LimitReader(stdin, maxTokenInput+1)); err != nil {
+		return token.Secret{}, fmt.Errorf("read the token from stdin: %w", err)
+	} else if len(in) > maxTokenInput { // past the bound a token may be cut: refuse, never truncate
+		return token.Secret{}, errUsage{"stdin holds more than 64 KiB, which is not a setup token: " +
+			"pipe in the token alone, or the output of `claude setup-token`"}
+	}
+	candidate := strings.TrimSpace(string(in))
+	found := map[string]bool{}
+	for _, m := range tokenRe.FindAll(in, -1) {
+		candidate = strings.TrimRight(string(m), " \t\r")
+		found[candidate] = true
+	}
+	switch {
+	case len(found) > 1:
+		return token.Secret{}, errUsage{"more than one setup token was given: give one"}
+	case candidate == "":
+		return token.Secret{}, errUsage{"no setup token given: paste it at the prompt, or pipe it on stdin"}
+	}
+	tok, err := token.NewSecret(candidate) // says why it is not a token, never what it was
+	if err != nil {
+		return token.Secret{}, errUsage{err.Error()}
+	}
+	return tok, nil
+}
+
+// restartOld lists the running agents not on tok, with one tmux command restarting their panes, then says to revoke old.
+func restartOld(stdout io.Writer, tok token.Secret, old string) error {
+	list, err := agents.List()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	var panes []string
+	for _, a := range list {
+		if a.Fingerprint == fingerprint.Of(tok) {
+			continue
+		}
+		b.WriteString("  " + agentLine(a, fingerprint.Of(tok)))
+		if a.Pane != "" {
+			panes = append(panes, "respawn-pane -k -t "+a.Pane)
+		} else {
+			b.WriteString("; exit it (/exit) and start claude again")
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		io.WriteString(stdout, "\nNo running agent is on another credential.\n")
+	} else {
+		io.WriteString(stdout, "\nThese running agents keep the credential they started with until restarted:\n"+b.String())
+	}
+	if len(panes) > 0 {
+		io.WriteString(stdout, "Restart every pane among them: tmux "+strings.Join(panes, " \\; ")+"\n")
+	}
+	if old != "" {
+		io.WriteString(stdout, "Then revoke the old setup token (fingerprint "+old+") in your Anthropic console: it works until it expires.\n")
+	}
 	return nil
 }

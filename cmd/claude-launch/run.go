@@ -43,7 +43,6 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 		log.Error(err.Error())
 		return launch.ExitNotFound
 	}
-
 	env := resolve(environ, &cfg, stderr, log)
 	if cfg.OOMScoreAdjSet {
 		// exec keeps it: every agent the server starts is a likelier OOM victim than the server.
@@ -51,9 +50,8 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 			log.Warn("set oom_score_adj to " + strconv.Itoa(cfg.OOMScoreAdj) + ": " + err.Error())
 		}
 	}
-	// Started by t3-serve-launch's server: a cgroup of its own, so that a
-	// runaway dies alone at its own limit. A bad limit was said once
-	// already, by the settings.
+	// Started by t3-serve-launch's server: a cgroup of its own, so that a runaway dies alone at its
+	// own limit (a bad limit was said already, by the settings).
 	if cfg.AgentCgroup != "" && cfg.AgentCgroupMemoryMax > 0 {
 		if _, err := agentcg.Join(cfg.AgentCgroup, agentcg.Limits{Max: cfg.AgentCgroupMemoryMax}); err != nil {
 			log.Warn(err.Error(), "hint", "see docs/t3-serve.md")
@@ -69,10 +67,8 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 	return launch.ExitOK
 }
 
-// resolve returns the child's environment: with the setup token when one
-// is found, else environ as received (with the kill switch too: only the
-// recursion marker is added, so the guard holds even then). Problems are
-// warnings, never fatal: an agent always starts.
+// resolve returns the child's environment: with the setup token when one is found, else environ
+// as received plus the recursion marker (kill switch included). Problems only warn: an agent always starts.
 func resolve(environ []string, cfg *config.Config, stderr *os.File, log *launch.Logger) []string {
 	r := cfg.Resolver(config.Getenv(environ), launch.SyncFetcher(environ, cfg, stderr))
 	res, err := r.Resolve()
