@@ -18,9 +18,11 @@ import (
 // manager at /run/systemd/private (no dbus-daemon needed), else the user
 // manager at $XDG_RUNTIME_DIR/systemd/private, else on the session bus.
 func Connect(ctx context.Context) (*sd.Conn, error) {
-	// A system service run as a user (t3-serve@USER): the system manager on
-	// the system bus, as its private socket is root's.
-	if loc, err := Locate(0); err == nil && os.Geteuid() != 0 && loc.V2 != "" && !strings.HasPrefix(loc.V2, "/user.slice/") {
+	// A system service run as a user (t3-serve@USER: no XDG_RUNTIME_DIR,
+	// outside user.slice): the system manager on the system bus, as its
+	// private socket is root's. A user's own processes ask their manager.
+	if loc, err := Locate(0); err == nil && os.Geteuid() != 0 && os.Getenv("XDG_RUNTIME_DIR") == "" &&
+		loc.V2 != "" && !strings.HasPrefix(loc.V2, "/user.slice/") {
 		c, err := sd.NewSystemConnectionContext(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("connect to systemd on the system bus: %w", err)
