@@ -1,15 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/claude-launch/claude-launch/pkg/cgroup"
 )
 
 // TestWatcherDeathIsSaid: a watcher that is killed says so in the unit's
@@ -39,9 +41,10 @@ func TestWatcherDeathIsSaid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := exec.Command(bin, "run", filepath.Join(root, "leaf"), filepath.Join(root, "watch"), filepath.Join(root, "agents"),
-			"16777216", "16777216", strconv.Itoa(server.Process.Pid), "0", "0")
-		w.Args[0], w.Env, w.Stderr, w.ExtraFiles = watchName, []string{}, stderrW, []*os.File{readyW}
+		spec, _ := json.Marshal(watchSpec{WatchDir: filepath.Join(root, "watch"), Watcher: cgroup.Watcher{Leaf: filepath.Join(root, "leaf"),
+			Agents: filepath.Join(root, "agents"), Limit: 16 << 20, LeafMax: 16 << 20, Server: server.Process.Pid}})
+		w := exec.Command(bin)
+		w.Args[0], w.Env, w.Stderr, w.ExtraFiles = watchName, []string{watchEnv + "=" + string(spec)}, stderrW, []*os.File{readyW}
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}
