@@ -19,14 +19,9 @@ import (
 // t3Settings is T3 Code's settings file, below the user's home.
 const t3Settings = ".t3/userdata/settings.json"
 
-// claudePaths are what T3 Code starts claude as, setting by setting, in
-// a stable order: the Claude provider's binaryPath
-// (providers.claudeAgent.binaryPath; judged when it is set or no instance
-// is), then each providerInstances entry of driver claudeAgent, by name.
-// "" is unset (T3 Code runs "claude" from the PATH it rebuilds from the
-// login shell), as it is with no settings file.
+// claudePaths are what T3 Code starts claude as, setting by setting: providers.claudeAgent.binaryPath (when set
+// or no instance is), then each providerInstances entry of driver claudeAgent, by name. "" is unset ("claude").
 func claudePaths(home string) (paths [][2]string, err error) {
-	// Bounded, and never blocking on a FIFO: the server waits on this.
 	b, err := token.ReadSmallFile(filepath.Join(home, t3Settings), "T3 Code's settings", token.Owned, "")
 	if errors.Is(err, fs.ErrNotExist) {
 		b, err = "{}", nil // T3 Code's defaults
@@ -61,11 +56,8 @@ func claudePaths(home string) (paths [][2]string, err error) {
 	return paths, nil
 }
 
-// checkT3Code says at start, for each Claude provider setting, whether T3
-// Code's agents pass through claude-launch, and if not, what T3 Code will
-// do and the setting that routes them: without it they have only the token
-// in the server's environment, as it was at the server's start, and no
-// agent cgroup of their own. It only logs.
+// checkT3Code logs, for each Claude provider setting, whether T3 Code's agents pass through claude-launch,
+// and if not, what T3 Code will do and the setting that routes them.
 func checkT3Code(logger *log.Logger) {
 	home := os.Getenv("HOME")
 	if !filepath.IsAbs(home) {
@@ -102,8 +94,7 @@ func checkT3Code(logger *log.Logger) {
 // bypass is what T3 Code's agents lack when they start without claude-launch.
 const bypass = ": its agents do not pass through claude-launch (they keep the token the server started with, and get no agent cgroup of their own)"
 
-// launcherPath is the claude-launch beside this program, else in PATH, else
-// where `make install` puts it for the user, which is what binaryPath names.
+// launcherPath is the claude-launch beside this program, else in PATH, else where `make install` puts it.
 func launcherPath() string {
 	if p, ok := launch.Beside("claude-launch", os.Environ()); ok {
 		return p
