@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,8 +21,10 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
-// capsTimeout bounds the D-Bus round trips that put the caps in place.
-const capsTimeout = 30 * time.Second
+const (
+	capsTimeout   = 30 * time.Second                       // bounds the D-Bus round trips that put the caps in place
+	allowUncapped = " (--allow-uncapped starts it anyway)" // ends a refusal for want of the caps
+)
 
 // CLI is t3-serve-launch's command line; cli.Parse adds the settings' flags.
 type CLI struct {
@@ -31,9 +34,6 @@ type CLI struct {
 
 	Args []string `arg:"" optional:"" help:"The server's arguments, unchanged (T3 Code: serve and its flags); after -- when they look like flags."`
 }
-
-// allowUncapped ends a refusal for want of the caps.
-const allowUncapped = " (--allow-uncapped starts it anyway)"
 
 // wording is how package cgroup names this program and its unit file.
 var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "scripts/systemd/t3-serve@.service",
@@ -47,8 +47,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		return launch.ExitUsage, err
 	}
 	environ := launch.Environ()
-	r := cfg.Resolver(os.Getenv, vaultFetcher(cfg, os.Getenv))
-	res, err := r.Resolve()
+	res, err := cfg.Resolver(os.Getenv, vaultFetcher(cfg, os.Getenv)).Resolve()
 	if err != nil {
 		logger.Warn(err.Error() + "; starting t3-serve with claude's own login")
 	}
@@ -64,13 +63,10 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 			err, config.EnvT3Server)
 	}
 
-	name := cfg.T3.Scope
-	if name == "" {
-		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, ScopeName: name,
-		Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, Description: "t3-serve under memory caps (t3-serve-launch)",
+		ScopeName: cmp.Or(cfg.T3.Scope, "t3-serve-launch-"+strconv.Itoa(os.Getpid())), ServerLow: cfg.T3.ServerMemoryLow,
+		ServerMax: cfg.T3.ServerMemoryMax})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
@@ -95,7 +91,10 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	if cfg.T3.AgentOOMScoreAdj > 0 {
 		env = launch.Setenv(env, config.EnvOOMScoreAdj, strconv.Itoa(cfg.T3.AgentOOMScoreAdj))
 	}
-	agentMax := agentLimit(cfg, caps)
+	agentMax := cfg.T3.AgentMemoryMax // as set, else half of MemoryHigh: one runaway dies before the unit throttles
+	if agentMax == 0 {
+		agentMax = min(caps.High, caps.Max) / 2 // capsOf keeps High <= Max
+	}
 	if rep.Agents != "" {
 		env = launch.Setenv(env, config.EnvAgentCgroup, rep.Agents)
 		env = launch.Setenv(env, config.EnvAgentCgroupMemoryMax, strconv.FormatUint(agentMax, 10))
@@ -117,10 +116,8 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	return launch.ExitCannotExec, launch.Exec(launch.SysExec, server, c.Args, env)
 }
 
-// capsOf are the caps the settings ask for. When only the hard limit was
-// given and the default MemoryHigh is above it, MemoryHigh becomes 3/4 of
-// it, and says so; a MemoryHigh given above it is a usage error naming the
-// flag.
+// capsOf are the caps the settings ask for. A default MemoryHigh above the MemoryMax given becomes 3/4 of it,
+// and says so; a MemoryHigh given above it is a usage error naming the flag.
 func capsOf(cfg *config.Config, logger *log.Logger) (cgroup.Caps, error) {
 	t := cfg.T3
 	if t.MemoryHigh > t.MemoryMax && t.MemoryMax != cgroup.Unlimited {
@@ -133,18 +130,6 @@ func capsOf(cfg *config.Config, logger *log.Logger) (cgroup.Caps, error) {
 	}
 	caps := cgroup.Caps{High: t.MemoryHigh, Max: t.MemoryMax, SwapMax: t.SwapMax, OOMPolicy: t.OOMPolicy}
 	return caps, caps.Validate()
-}
-
-// agentLimit is each agent's memory limit: as set, else half of MemoryHigh,
-// so that one runaway dies before it can push the unit into throttling.
-func agentLimit(cfg *config.Config, caps cgroup.Caps) uint64 {
-	if cfg.T3.AgentMemoryMax != 0 {
-		return cfg.T3.AgentMemoryMax
-	}
-	if caps.High == cgroup.Unlimited {
-		return caps.Max / 2
-	}
-	return caps.High / 2
 }
 
 // vaultFetcher is the token.Fetcher: on a miss it syncs the env file from Vault in-process, under
