@@ -82,13 +82,11 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(exe)
-	cmd.Args[0] = watchName
-	cmd.Env = []string{watchEnv + "=" + string(b)}
+	cmd.Args[0], cmd.Env = watchName, []string{watchEnv + "=" + string(b)}
 	if js := os.Getenv("JOURNAL_STREAM"); js != "" {
 		cmd.Env = append(cmd.Env, "JOURNAL_STREAM="+js)
 	}
-	cmd.Stderr = os.Stderr
-	cmd.ExtraFiles = []*os.File{ready}
+	cmd.Stderr, cmd.ExtraFiles = os.Stderr, []*os.File{ready}
 	return cmd
 }
 
