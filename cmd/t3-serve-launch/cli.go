@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,12 +14,17 @@ import (
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/launch"
+	"github.com/claude-launch/claude-launch/internal/store"
+	"github.com/claude-launch/claude-launch/internal/vault"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
+	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
-// capsTimeout bounds the D-Bus round trips that put the caps in place.
-const capsTimeout = 30 * time.Second
+const (
+	capsTimeout   = 30 * time.Second                       // bounds the D-Bus round trips that put the caps in place
+	allowUncapped = " (--allow-uncapped starts it anyway)" // ends a refusal for want of the caps
+)
 
 // CLI is t3-serve-launch's command line; cli.Parse adds the settings' flags.
 type CLI struct {
@@ -29,23 +35,19 @@ type CLI struct {
 	Args []string `arg:"" optional:"" help:"The server's arguments, unchanged (T3 Code: serve and its flags); after -- when they look like flags."`
 }
 
-// Run resolves the token, puts the caps in place, lays out the agents'
-// cgroups and execs t3-serve. It returns only when it could not exec.
-// allowUncapped ends a refusal for want of the caps.
-const allowUncapped = " (--allow-uncapped starts it anyway)"
-
 // wording is how package cgroup names this program and its unit file.
 var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "scripts/systemd/t3-serve@.service",
 	ServerMaxSetting: "--server-memory-max (" + config.EnvT3ServerMemoryMax + ")"}
 
+// Run resolves the token, puts the caps in place, lays out the agents'
+// cgroups and execs t3-serve. It returns only when it could not exec.
 func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	caps, err := capsOf(cfg, logger)
 	if err != nil {
 		return launch.ExitUsage, err
 	}
 	environ := launch.Environ()
-	r := cfg.Resolver(os.Getenv, vaultFetcher(cfg, os.Getenv))
-	res, err := r.Resolve()
+	res, err := cfg.Resolver(os.Getenv, vaultFetcher(cfg, os.Getenv)).Resolve()
 	if err != nil {
 		logger.Warn(err.Error() + "; starting t3-serve with claude's own login")
 	}
@@ -53,20 +55,18 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 
 	server, err := launch.Find("t3", cfg.T3.Server, config.EnvT3Server, os.Getenv("PATH"))
 	if err != nil {
-		hint := "; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=" + config.EnvT3Server + "=/path/to/t3"
+		code := launch.ExitCannotExec
 		if errors.Is(err, launch.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			return launch.ExitNotFound, fmt.Errorf("%w%s", err, hint)
+			code = launch.ExitNotFound
 		}
-		return launch.ExitCannotExec, fmt.Errorf("%w%s", err, hint)
+		return code, fmt.Errorf("%w; as a service, set it in a drop-in: `systemctl edit t3-serve@USER` and add [Service] Environment=%s=/path/to/t3",
+			err, config.EnvT3Server)
 	}
 
-	name := cfg.T3.Scope
-	if name == "" {
-		name = "t3-serve-launch-" + strconv.Itoa(os.Getpid())
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, ScopeName: name,
-		Description: "t3-serve under memory caps (t3-serve-launch)", ServerLow: cfg.T3.ServerMemoryLow, ServerMax: cfg.T3.ServerMemoryMax})
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, Description: "t3-serve under memory caps (t3-serve-launch)",
+		ScopeName: cmp.Or(cfg.T3.Scope, "t3-serve-launch-"+strconv.Itoa(os.Getpid())), ServerLow: cfg.T3.ServerMemoryLow,
+		ServerMax: cfg.T3.ServerMemoryMax})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
@@ -78,9 +78,12 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		logger.Warn("STARTING t3-serve WITHOUT MEMORY CAPS: a runaway agent can freeze this machine and take the server down", "why", err.Error())
 	case rep.Outcome == cgroup.InUnit:
 		logger.Info("caps in force in the unit", "unit", rep.Unit, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", rep.OOMPolicy)
+	case rep.Scope.Rejected:
+		rep.Scope.OOMPolicy = "rejected by systemd"
+		fallthrough
 	default:
 		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max),
-			"oom_policy", orRejected(rep.Scope))
+			"oom_policy", rep.Scope.OOMPolicy)
 	}
 
 	checkT3Code(logger)
@@ -88,42 +91,33 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	if cfg.T3.AgentOOMScoreAdj > 0 {
 		env = launch.Setenv(env, config.EnvOOMScoreAdj, strconv.Itoa(cfg.T3.AgentOOMScoreAdj))
 	}
+	agentMax := cfg.T3.AgentMemoryMax // as set, else half of MemoryHigh: one runaway dies before the unit throttles
+	if agentMax == 0 {
+		agentMax = min(caps.High, caps.Max) / 2 // capsOf keeps High <= Max
+	}
 	if rep.Agents != "" {
-		agentMax := agentLimit(cfg, caps)
 		env = launch.Setenv(env, config.EnvAgentCgroup, rep.Agents)
 		env = launch.Setenv(env, config.EnvAgentCgroupMemoryMax, strconv.FormatUint(agentMax, 10))
 		logger.Info("each agent gets a cgroup of its own", "under", rep.Agents, "memory_max", cgroup.FormatSize(agentMax),
 			"all_agents_max", cgroup.FormatSize(rep.AgentsMax))
 	}
+	// The watcher gives every other process the server starts a bounded cgroup of its own (cgroup.Watcher).
 	if rep.Leaf != "" {
-		if err := watch(rep, agentLimit(cfg, caps), cfg, logger); err != nil {
-			return launch.ExitRefused, err
+		switch err := startWatcher(rep, agentMax, cfg); {
+		case err != nil && !cfg.T3.AllowUncapped:
+			return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve: %w%s", err, allowUncapped)
+		case err != nil:
+			logger.Warn("the processes the server starts stay in its cgroup, where a runaway's OOM kill can take the server with it", "why", err.Error())
+		default:
+			logger.Info("every other process the server starts gets a cgroup of its own too", "under", rep.Agents,
+				"memory_max", cgroup.FormatSize(agentMax), "server_memory_max", cgroup.FormatSize(rep.ServerMax))
 		}
 	}
-	err = launch.Exec(launch.SysExec, server, c.Args, env)
-	return launch.ExitCannotExec, err
+	return launch.ExitCannotExec, launch.Exec(launch.SysExec, server, c.Args, env)
 }
 
-// watch starts the watcher that gives every process the server starts,
-// other than an agent, a bounded cgroup of its own (cgroup.Watcher).
-func watch(rep cgroup.Report, limit uint64, cfg *config.Config, logger *log.Logger) error {
-	err := startWatcher(rep, limit, cfg)
-	switch {
-	case err != nil && !cfg.T3.AllowUncapped:
-		return fmt.Errorf("refusing to start t3-serve: %w%s", err, allowUncapped)
-	case err != nil:
-		logger.Warn("the processes the server starts stay in its cgroup, where a runaway's OOM kill can take the server with it", "why", err.Error())
-	default:
-		logger.Info("every other process the server starts gets a cgroup of its own too", "under", rep.Agents,
-			"memory_max", cgroup.FormatSize(limit), "server_memory_max", cgroup.FormatSize(rep.ServerMax))
-	}
-	return nil
-}
-
-// capsOf are the caps the settings ask for. When only the hard limit was
-// given and the default MemoryHigh is above it, MemoryHigh becomes 3/4 of
-// it, and says so; a MemoryHigh given above it is a usage error naming the
-// flag.
+// capsOf are the caps the settings ask for. A default MemoryHigh above the MemoryMax given becomes 3/4 of it,
+// and says so; a MemoryHigh given above it is a usage error naming the flag.
 func capsOf(cfg *config.Config, logger *log.Logger) (cgroup.Caps, error) {
 	t := cfg.T3
 	if t.MemoryHigh > t.MemoryMax && t.MemoryMax != cgroup.Unlimited {
@@ -138,21 +132,20 @@ func capsOf(cfg *config.Config, logger *log.Logger) (cgroup.Caps, error) {
 	return caps, caps.Validate()
 }
 
-// agentLimit is each agent's memory limit: as set, else half of MemoryHigh,
-// so that one runaway dies before it can push the unit into throttling.
-func agentLimit(cfg *config.Config, caps cgroup.Caps) uint64 {
-	if cfg.T3.AgentMemoryMax != 0 {
-		return cfg.T3.AgentMemoryMax
+// vaultFetcher is the token.Fetcher: on a miss it syncs the env file from Vault in-process, under
+// claude-auth-sync's lock and negative cache, bounded by the deadline; a no-op without a Vault token.
+func vaultFetcher(c *config.Config, getenv func(string) string) token.Fetcher {
+	return func(deadline time.Time) error {
+		client, err := vault.New(c, getenv)
+		if errors.Is(err, token.ErrNoVaultToken) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		_, err = store.Sync(ctx, c, client.Lookup, true)
+		return err
 	}
-	if caps.High == cgroup.Unlimited {
-		return caps.Max / 2
-	}
-	return caps.High / 2
-}
-
-func orRejected(s cgroup.Scope) string {
-	if s.Rejected {
-		return "rejected by systemd"
-	}
-	return s.OOMPolicy
 }

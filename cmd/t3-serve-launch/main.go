@@ -1,13 +1,6 @@
-// Command t3-serve-launch starts t3-serve with the user's setup token, as
-// claude-launch starts claude, and under memory caps (MemoryHigh=12G,
-// MemoryMax=16G, no swap, OOMPolicy=continue) so that a runaway agent child
-// is OOM-killed alone while the server keeps serving.
-//
-// It is the ExecStart= of scripts/systemd/t3-serve@.service, which sets the
-// caps itself: then they are in force already and it execs t3-serve
-// directly. Run by hand (a shell, a tmux pane), it moves itself into a
-// transient systemd scope with the caps first, and verifies them in the
-// cgroup files.
+// Command t3-serve-launch starts t3-serve with the user's setup token under memory caps, so that a
+// runaway agent child is OOM-killed alone while the server keeps serving (docs/t3-serve.md). Run by
+// hand, it first moves itself into a capped transient scope; as t3-serve@.service, the unit has the caps.
 package main
 
 import (

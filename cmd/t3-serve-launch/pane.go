@@ -16,12 +16,9 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
 )
 
-// runPane is a pane of scripts/claude-agents (--pane=SESSION): it runs args,
-// claude-launch and claude's arguments, again and again, each run in a
-// systemd scope of its own capped at CLAUDE_LAUNCH_PANE_MEMORY_MAX, and
-// says why each run ended. Without args it only says, once, for the
-// script, what keeps the agents uncapped. It logs as claude-launch does:
-// a pane is a terminal, which charmbracelet/log would query.
+// runPane is a pane of scripts/claude-agents (--pane=SESSION): it runs args (claude-launch and claude's
+// arguments) again and again, each in a scope capped at CLAUDE_LAUNCH_PANE_MEMORY_MAX, and says why each run
+// ended; without args it only says what keeps the agents uncapped. It logs as claude-launch (a pane is a tty).
 func runPane(cfg *config.Config, problems []config.Problem, session string, args []string) int {
 	logger := launch.NewLogger(os.Stderr, "claude-agents", cfg.LogLevel)
 	for _, p := range problems {
@@ -63,11 +60,9 @@ func runPane(cfg *config.Config, problems []config.Problem, session string, args
 	}
 }
 
-// runAgent runs args once, in the scope that scope puts it in, and says
-// how it ended; a kill at the cap is recorded (internal/kills). It waits at
-// a gate until it is there: nothing it starts may be born outside.
+// runAgent runs args once, in the scope that scope puts it in, and says how it ended; a kill at the cap is
+// recorded. It waits at a gate until it is there: nothing it starts may be born outside.
 func runAgent(args []string, scope func(pid int) string, cfg *config.Config, logger *launch.Logger) string {
-	limit := cfg.PaneMemoryMax
 	cmd := exec.Command("/bin/sh", append([]string{"-c", `read -r _ <&3 && exec "$@" 3<&-`, "sh"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	gate, release, err := os.Pipe()
@@ -89,18 +84,16 @@ func runAgent(args []string, scope func(pid int) string, cfg *config.Config, log
 		status = 128 + int(ws.Signal())
 	}
 	if name != "" && status == 137 && oomKilled(name) {
-		k := kills.Kill{Time: time.Now(), Kind: kills.Pane, Comm: "claude", Cgroup: name, Max: limit}
+		k := kills.Kill{Time: time.Now(), Kind: kills.Pane, Comm: "claude", Cgroup: name, Max: cfg.PaneMemoryMax}
 		if err := kills.Record(cfg.StateDir, kills.MetricsFile(cfg.MetricsFile), k); err != nil {
 			logger.Warn("the kill is not recorded: " + err.Error())
 		}
-		return fmt.Sprintf("claude was killed at its memory cap (MemoryMax=%s), status %d,", cgroup.FormatSize(limit), status)
+		return fmt.Sprintf("claude was killed at its memory cap (MemoryMax=%s), status %d,", cgroup.FormatSize(cfg.PaneMemoryMax), status)
 	}
 	return fmt.Sprintf("claude exited with status %d", status)
 }
 
-// agentScope puts pid in a new scope called name, capped at limit with no
-// swap and killed whole at the cap, and returns the scope's name; or says
-// why it cannot.
+// agentScope puts pid in a new scope called name, capped at limit, no swap, killed whole at the cap.
 func agentScope(pid int, name string, limit uint64) (string, error) {
 	if limit == cgroup.Unlimited {
 		return "", errors.New(config.EnvPaneMemoryMax + "=max asks for none")
@@ -133,8 +126,7 @@ func agentScope(pid int, name string, limit uint64) (string, error) {
 	return s.Name, nil
 }
 
-// oomKilled says whether systemd ended the scope at its memory cap, which
-// it notes a moment after the process is gone, and then forgets the scope.
+// oomKilled says whether systemd ended the scope at its cap (noted a moment after the process is gone), and resets it.
 func oomKilled(unit string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
 	defer cancel()

@@ -19,37 +19,42 @@ import (
 // t3Settings is T3 Code's settings file, below the user's home.
 const t3Settings = ".t3/userdata/settings.json"
 
-// claudePaths are what T3 Code starts claude as, setting by setting, in
-// a stable order: the Claude provider's binaryPath
-// (providers.claudeAgent.binaryPath; judged when it is set or no instance
-// is), then each providerInstances entry of driver claudeAgent, by name.
-// "" is unset (T3 Code runs "claude" from the PATH it rebuilds from the
-// login shell), as it is with no settings file.
-func claudePaths(home string) (paths [][2]string, err error) {
-	// Bounded, and never blocking on a FIFO: the server waits on this.
-	b, err := token.ReadSmallFile(filepath.Join(home, t3Settings), "T3 Code's settings", token.Owned, "")
+// checkT3Code logs, for each Claude provider setting, whether T3 Code's agents pass through claude-launch,
+// and if not, what T3 Code will do and the setting that routes them.
+func checkT3Code(logger *log.Logger) {
+	home := os.Getenv("HOME")
+	if !filepath.IsAbs(home) {
+		return
+	}
+	file := filepath.Join(home, t3Settings)
+	b, err := token.ReadSmallFile(file, "T3 Code's settings", token.Owned, "") // bounded, never blocks on a FIFO
 	if errors.Is(err, fs.ErrNotExist) {
 		b, err = "{}", nil // T3 Code's defaults
 	}
-	if err != nil {
-		return nil, err
+	type binPath struct {
+		BinaryPath string `json:"binaryPath"`
 	}
 	var s struct {
 		Providers struct {
-			ClaudeAgent struct {
-				BinaryPath string `json:"binaryPath"`
-			} `json:"claudeAgent"`
+			ClaudeAgent binPath `json:"claudeAgent"`
 		} `json:"providers"`
 		ProviderInstances map[string]struct {
-			Driver string `json:"driver"`
-			Config struct {
-				BinaryPath string `json:"binaryPath"`
-			} `json:"config"`
+			Driver string  `json:"driver"`
+			Config binPath `json:"config"`
 		} `json:"providerInstances"`
 	}
-	if err := json.Unmarshal([]byte(b), &s); err != nil {
-		return nil, fmt.Errorf("read %s: %w", filepath.Join(home, t3Settings), err)
+	if err == nil {
+		if err = json.Unmarshal([]byte(b), &s); err != nil {
+			err = fmt.Errorf("read %s: %w", file, err)
+		}
 	}
+	if err != nil {
+		logger.Warn(err.Error())
+		return
+	}
+	// Each setting T3 Code starts claude by: providers.claudeAgent.binaryPath (when set or no instance is),
+	// then each providerInstances entry of driver claudeAgent, by name. "" is unset ("claude" from PATH).
+	var paths [][2]string
 	for _, name := range slices.Sorted(maps.Keys(s.ProviderInstances)) {
 		if in := s.ProviderInstances[name]; in.Driver == "claudeAgent" {
 			paths = append(paths, [2]string{"providerInstances." + name + ".config.binaryPath", in.Config.BinaryPath})
@@ -58,23 +63,10 @@ func claudePaths(home string) (paths [][2]string, err error) {
 	if p := s.Providers.ClaudeAgent.BinaryPath; p != "" || len(paths) == 0 {
 		paths = append([][2]string{{"providers.claudeAgent.binaryPath", p}}, paths...)
 	}
-	return paths, nil
-}
-
-// checkT3Code says at start, for each Claude provider setting, whether T3
-// Code's agents pass through claude-launch, and if not, what T3 Code will
-// do and the setting that routes them: without it they have only the token
-// in the server's environment, as it was at the server's start, and no
-// agent cgroup of their own. It only logs.
-func checkT3Code(logger *log.Logger) {
-	home := os.Getenv("HOME")
-	if !filepath.IsAbs(home) {
-		return
-	}
-	paths, err := claudePaths(home)
-	if err != nil {
-		logger.Warn(err.Error())
-		return
+	// What binaryPath should name: the claude-launch beside this program, else in PATH, else where `make install` puts it.
+	value, ok := launch.Beside("claude-launch", os.Environ())
+	if !ok {
+		value = filepath.Join(home, ".local/bin/claude-launch")
 	}
 	for _, p := range paths {
 		setting, path := p[0], p[1]
@@ -95,18 +87,9 @@ func checkT3Code(logger *log.Logger) {
 			continue
 		}
 		logger.Warn(why+"; set the Claude provider's binary path to claude-launch's absolute path (docs/t3-serve.md, \"T3 Code\")",
-			"file", filepath.Join(home, t3Settings), "setting", setting, "value", launcherPath())
+			"file", file, "setting", setting, "value", value)
 	}
 }
 
 // bypass is what T3 Code's agents lack when they start without claude-launch.
 const bypass = ": its agents do not pass through claude-launch (they keep the token the server started with, and get no agent cgroup of their own)"
-
-// launcherPath is the claude-launch beside this program, else in PATH, else
-// where `make install` puts it for the user, which is what binaryPath names.
-func launcherPath() string {
-	if p, ok := launch.Beside("claude-launch", os.Environ()); ok {
-		return p
-	}
-	return filepath.Join(os.Getenv("HOME"), ".local/bin/claude-launch")
-}

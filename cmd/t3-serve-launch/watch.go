@@ -19,20 +19,15 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
-// watchName is the watcher's argv[0]: t3-serve-launch runs itself under
-// this name for the watcher (cgroup.Watcher), which outlives its exec of
-// the server. A name, not a flag, so that nothing about it reaches the
-// server's command line or environment.
-const watchName = "t3-serve-launch-watch"
+const (
+	// watchName is the watcher's argv[0] (a name, not a flag: nothing of it reaches the server's command line).
+	watchName  = "t3-serve-launch-watch"
+	watchReady = 5 * time.Second         // bounds the wait for the watcher's first look
+	watchEnv   = "T3_SERVE_LAUNCH_WATCH" // holds the watcher's spec, as JSON
+)
 
-// watchReady bounds the wait for the watcher's first look.
-const watchReady = 5 * time.Second
-
-// watchEnv holds the watcher's spec, as JSON: named, never positional.
-const watchEnv = "T3_SERVE_LAUNCH_WATCH"
-
-// watchSpec is what the watcher is told. Detach starts it in a new session
-// and exits; WatchDir is its own leaf; StateDir and Metrics where kills go.
+// watchSpec is what the watcher is told. Detach starts it in a new session and exits; WatchDir is its own
+// leaf; StateDir and Metrics where kills go.
 type watchSpec struct {
 	Detach                      bool
 	WatchDir, StateDir, Metrics string
@@ -40,12 +35,9 @@ type watchSpec struct {
 	cgroup.Watcher
 }
 
-// startWatcher starts the watcher of the server's leaf, in the watcher's
-// own leaf, and returns once it has made its first look. The server is
-// this process (it execs the server next). The watcher is started through
-// a process that exits at once, so that it is the server's child neither
-// now nor later: a server that waits for all its children (a shell's
-// wait) would wait for it forever.
+// startWatcher starts the watcher of the server's leaf (this process, which execs the server next) in the
+// watcher's own leaf, and returns after its first look. It is started through a process that exits at once,
+// so that it is never the server's child: a server that waits for all its children would wait forever.
 func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -60,9 +52,8 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 		Metrics: kills.MetricsFile(cfg.MetricsFile), Watcher: cgroup.Watcher{Leaf: rep.Leaf, Agents: rep.Agents, Limit: limit,
 			LeafMax: rep.ServerMax, Server: os.Getpid(), Adj: cfg.T3.AgentOOMScoreAdj, Launcher: "claude-launch"}}
 	cmd := watchCmd(exe, spec, w)
-	// Born in the watcher's leaf (clone3 CLONE_INTO_CGROUP), so that not a
-	// page of it is charged to the server's; without that (Linux before
-	// 5.7), it moves itself there first thing.
+	// Born in the watcher's leaf (CLONE_INTO_CGROUP), so that not a page of it is charged to the server's;
+	// before Linux 5.7, it moves itself there first thing.
 	err = errors.New("no cgroup directory")
 	if dir, derr := os.Open(rep.WatchDir); derr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(dir.Fd())}
@@ -76,35 +67,26 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("start the watcher of the server's cgroup: %w", err)
 	}
-	got := make(chan string, 1)
-	go func() {
-		b, _ := io.ReadAll(r)
-		got <- string(b)
-	}()
-	select {
-	case s := <-got:
-		if s != "ready\n" {
-			return errors.New("the watcher of the server's cgroup did not start (its error is above)")
-		}
-		return nil
-	case <-time.After(watchReady):
+	_ = r.SetReadDeadline(time.Now().Add(watchReady))
+	switch b, err := io.ReadAll(r); {
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		return errors.New("the watcher of the server's cgroup did not start within " + watchReady.String())
+	case string(b) != "ready\n":
+		return errors.New("the watcher of the server's cgroup did not start (its error is above)")
 	}
+	return nil
 }
 
-// watchCmd runs this program as the watcher, with fd 3 the ready pipe,
-// and an environment of nothing but its spec and where its log goes:
-// never the token.
+// watchCmd runs this program as the watcher, fd 3 the ready pipe, with an environment of nothing but its spec
+// and where its log goes: never the token.
 func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(exe)
-	cmd.Args[0] = watchName
-	cmd.Env = []string{watchEnv + "=" + string(b)}
+	cmd.Args[0], cmd.Env = watchName, []string{watchEnv + "=" + string(b)}
 	if js := os.Getenv("JOURNAL_STREAM"); js != "" {
 		cmd.Env = append(cmd.Env, "JOURNAL_STREAM="+js)
 	}
-	cmd.Stderr = os.Stderr
-	cmd.ExtraFiles = []*os.File{ready}
+	cmd.Stderr, cmd.ExtraFiles = os.Stderr, []*os.File{ready}
 	return cmd
 }
 
@@ -128,8 +110,7 @@ func runWatch() int {
 	}
 	runtime.GOMAXPROCS(1) // one goroutine: one P keeps the runtime's own wake-ups few
 	logger := cli.NewLogger(watchName, s.Level)
-	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in
-	// the server's leaf would be charged to it, and move itself next.
+	// Born there through CLONE_INTO_CGROUP, or moved now: a watcher left in the server's leaf is charged to it.
 	if err := kernfile.WriteFile(s.WatchDir+"/cgroup.procs", "0"); err != nil {
 		logger.Error("cannot move into the watcher's cgroup: "+err.Error(), "cgroup", s.WatchDir)
 		return 1
@@ -159,9 +140,8 @@ func runWatch() int {
 	return 0
 }
 
-// sentinel starts a shell, in the watcher's cgroup, that says in the
-// unit's log that the watcher is gone unless the returned bye runs first:
-// a watcher killed (or out of its memory.max) cannot say it itself.
+// sentinel starts a shell, in the watcher's cgroup, that logs that the watcher is gone unless the returned
+// bye runs first: a watcher killed (or out of its memory.max) cannot say it itself.
 func sentinel() (bye func()) {
 	r, w, err := os.Pipe()
 	if err != nil {

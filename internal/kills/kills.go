@@ -1,7 +1,5 @@
-// Package kills records the OOM kills in the cgroups of ours (an agent or
-// another process of T3 Code's server, a pane of claude-agents): a line in
-// the user's state directory, which outlives the removed cgroup, and
-// counters for node_exporter's textfile collector.
+// Package kills records the OOM kills in our cgroups (agents, other processes of T3 Code's server, panes of
+// claude-agents): a line in the user's state directory, and counters for node_exporter's textfile collector.
 package kills
 
 import (
@@ -47,8 +45,7 @@ func KindOf(cgroup string) string {
 	return Agent
 }
 
-// MetricsFile is where the counters go: beside sync's metrics file (the
-// textfile collector's directory), one file a user; "" without one.
+// MetricsFile is where the counters go: beside sync's metrics file, one file a user; "" without one.
 func MetricsFile(syncMetrics string) string {
 	if syncMetrics == "" {
 		return ""
@@ -56,9 +53,8 @@ func MetricsFile(syncMetrics string) string {
 	return filepath.Join(filepath.Dir(syncMetrics), "claude-oom-kills-"+strconv.Itoa(os.Getuid())+".prom")
 }
 
-// Record appends k to the record in stateDir ("": none) and, when metrics
-// is not "", rewrites the counters there from the whole record (never
-// trimmed, so that a counter never goes down). A lock keeps writers in order.
+// Record appends k to the record in stateDir ("": none) and, when metrics is not "", rewrites the counters
+// there from the whole record (never trimmed: a counter never goes down). A lock keeps writers in order.
 func Record(stateDir, metrics string, k Kill) (err error) {
 	if stateDir == "" {
 		return nil
@@ -96,8 +92,7 @@ func Record(stateDir, metrics string, k Kill) (err error) {
 	return prometheus.WriteToTextfile(metrics, reg)
 }
 
-// Since returns the kills recorded in stateDir at t or later, oldest
-// first; none when there is no record (or no stateDir).
+// Since returns the kills recorded in stateDir at t or later, oldest first; none without a record.
 func Since(stateDir string, t time.Time) ([]Kill, error) {
 	if stateDir == "" {
 		return nil, nil
