@@ -18,8 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ProcPrefix names the cgroup below the agents directory that the watcher gives a process
-// the server started other than an agent (a terminal, codex, git…): proc-PID.
+// ProcPrefix names the cgroup (proc-PID, below the agents directory) of a process the server started, other than an agent.
 const ProcPrefix = agentcg.ProcPrefix
 
 // Watcher gives every process the server starts, other than an agent, a bounded cgroup of
@@ -33,11 +32,9 @@ type Watcher struct {
 	Adj          int           // the oom_score_adj given to every other process
 	Every        time.Duration // when set, a fixed time between looks; zero follows the leaf's headroom (next)
 	Launcher     string        // the command name of a process that joins an agent cgroup itself: left to it
-	// OnKill, when set, is called (from Run) for each new OOM kill in a process's or an
-	// agent's cgroup, with its command name where known.
+	// OnKill, when set, is called (from Run) for each new OOM kill in a process's or an agent's cgroup.
 	OnKill func(cgroup, comm string) `json:"-"`
-	// OnError, when set, is called (from Run) once for each kind of failure to move a
-	// process, which then stays in the server's leaf.
+	// OnError, when set, is called (from Run) once for each kind of failure to move a process (it stays).
 	OnError func(err error) `json:"-"`
 
 	swept    map[string]swept // by cgroup directory, what Sweep saw
@@ -50,9 +47,8 @@ type swept struct {
 	comm  string // the command name of a process seen in it
 }
 
-// Looks at the leaf are MinEvery to MaxEvery apart: a new process can hurt the server only by
-// what it takes in the leaf before it is moved, so the next look comes when FillRate (bytes a
-// second) could fill its headroom.
+// Looks at the leaf are MinEvery to MaxEvery apart: a new process hurts the server only by what it takes in
+// the leaf before it is moved, so the next look comes when FillRate (bytes a second) could fill its headroom.
 const (
 	MinEvery = 10 * time.Millisecond
 	MaxEvery = time.Second
@@ -119,11 +115,11 @@ func (w *Watcher) Once() (moved int, err error) {
 	return moved, nil
 }
 
-// classify raises pid's score and says whether to move it, with its parent. It stays when it
-// ended, when it is the launcher (it joins an agent cgroup itself), and when it holds over a
-// quarter of the leaf: moved, it would leave that much charged to the server's leaf.
+// classify raises pid's score and says whether to move it, with its parent. It stays when it ended, when it
+// is the launcher, and when it holds over a quarter of the leaf: moved, it would leave that much charged there.
 func (w *Watcher) classify(pid int) (ppid int, ok bool) {
-	if w.Launcher != "" && comm(pid) == w.Launcher {
+	proc := "/proc/" + strconv.Itoa(pid) + "/"
+	if w.Launcher != "" && comm(proc) == w.Launcher {
 		return 0, false
 	}
 	st, err := kernfile.ReadStat(pid)
@@ -134,9 +130,8 @@ func (w *Watcher) classify(pid int) (ppid int, ok bool) {
 	if w.LeafMax == 0 || w.LeafMax == Unlimited {
 		return st.PPID, true
 	}
-	statm, _ := kernfile.ReadSmall(procFile(pid, "statm")) // size, resident (pages), …
-	_, statm, _ = strings.Cut(statm, " ")
-	pages, _ := strconv.ParseUint(strings.SplitN(statm, " ", 2)[0], 10, 64) // 0 if it ended
+	statm, _ := kernfile.ReadSmall(proc + "statm")                           // size, resident (pages)…
+	pages, _ := strconv.ParseUint(strings.Fields(statm + " 0 0")[1], 10, 64) // 0 if it ended
 	return st.PPID, pages*uint64(os.Getpagesize()) <= w.LeafMax/4
 }
 
@@ -152,8 +147,7 @@ func (w *Watcher) target(pid, ppid int) (string, error) {
 	if err := mkdirCgroup(dir); err != nil {
 		return "", err
 	}
-	// Never throttled, no swap; an OOM kill takes the one process that grew (a terminal's
-	// shell lives on when its build is killed).
+	// Never throttled, no swap; an OOM kill takes the one process that grew (a shell outlives its build).
 	if err := kernfile.Bound(dir, w.Limit, 0, false); err != nil {
 		_ = syscall.Rmdir(dir)
 		return "", err
@@ -187,9 +181,8 @@ func (w *Watcher) below(pid int) (name string, alive bool) {
 	return "", err == nil
 }
 
-// Sweep removes the processes' and the agents' cgroups that were empty at the last sweep too
-// (a second to read what became of a process that ended), so that an ended session leaves no
-// cgroup behind, and reports each OOM kill in them once.
+// Sweep removes the processes' and agents' cgroups that were empty at the last sweep too (a second to read
+// what became of a process that ended), so that no cgroup outlives its session, and reports each OOM kill once.
 func (w *Watcher) Sweep() {
 	entries, err := os.ReadDir(w.Agents)
 	if err != nil {
@@ -206,8 +199,7 @@ func (w *Watcher) Sweep() {
 		s := w.swept[dir]
 		procs, perr := kernfile.ReadSmall(filepath.Join(dir, "cgroup.procs"))
 		if first, _, _ := strings.Cut(procs, "\n"); s.comm == "" && first != "" {
-			pid, _ := strconv.Atoi(first)
-			s.comm = comm(pid) // for a kill's report
+			s.comm = comm("/proc/" + first + "/") // for a kill's report
 		}
 		events, _ := kernfile.ReadSmall(filepath.Join(dir, "memory.events"))
 		_, events, _ = strings.Cut(events, "oom_kill ")
@@ -216,57 +208,48 @@ func (w *Watcher) Sweep() {
 				w.OnKill(dir, s.comm)
 			}
 		}
-		if empty := perr == nil && procs == ""; empty && s.empty && syscall.Rmdir(dir) == nil {
+		was := s.empty
+		s.empty = perr == nil && procs == ""
+		if w.swept[dir] = s; s.empty && was && syscall.Rmdir(dir) == nil {
 			delete(w.swept, dir)
-			continue
-		} else {
-			s.empty = empty
 		}
-		w.swept[dir] = s
 	}
 }
 
 // Run looks at the leaf as next says, and sweeps each second, until the server ends or ctx is
 // done. ready, when not nil, is called after the first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
-	moved, err := w.Once()
-	if err != nil {
-		return err
-	}
-	if ready != nil {
-		ready()
-	}
 	gone, done := serverGone(w.Server)
 	defer done()
-	swept := time.Now()
-	for ctx.Err() == nil {
-		if gone(max(min(w.next(moved), time.Until(swept.Add(time.Second))), 0)) {
-			return nil
-		}
-		if moved, err = w.Once(); errors.Is(err, os.ErrNotExist) {
+	for look, swept := 0, time.Now(); ; look++ {
+		moved, err := w.Once()
+		switch {
+		case look > 0 && errors.Is(err, os.ErrNotExist):
 			return nil // the leaf is gone: so is the unit
-		} else if err != nil {
+		case err != nil:
 			return err
-		}
-		if time.Since(swept) >= time.Second {
+		case look == 0 && ready != nil:
+			ready()
+		case time.Since(swept) >= time.Second:
 			swept = time.Now()
 			w.Sweep()
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if gone(max(min(w.next(moved), time.Until(swept.Add(time.Second))), 0)) {
+			return nil
+		}
 	}
-	return ctx.Err()
 }
 
-// serverGone returns a function that waits up to d and reports whether the server has ended,
-// and one that releases what it holds. It polls a pidfd, which cannot name a later process of
-// the same PID (poll(2) wakes less than Go's timers: BenchmarkWatcherIdle); before Linux 5.3,
-// it sends signal 0.
+// serverGone returns a function that waits up to d and reports whether the server has ended, and one that
+// releases the pidfd it polls (a later process of the same PID cannot have it; poll(2) wakes less than Go's
+// timers: BenchmarkWatcherIdle). Without pidfds (Linux before 5.3), it sends signal 0.
 func serverGone(pid int) (gone func(d time.Duration) bool, done func()) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return func(d time.Duration) bool {
-			time.Sleep(d)
-			return syscall.Kill(pid, 0) == syscall.ESRCH
-		}, func() {}
+		return func(d time.Duration) bool { time.Sleep(d); return syscall.Kill(pid, 0) == syscall.ESRCH }, func() {}
 	}
 	return func(d time.Duration) bool {
 		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(d/time.Millisecond))
@@ -274,10 +257,8 @@ func serverGone(pid int) (gone func(d time.Duration) bool, done func()) {
 	}, func() { _ = unix.Close(fd) }
 }
 
-// comm is a process's command name, "" if it ended.
-func comm(pid int) string {
-	s, _ := kernfile.ReadSmall(procFile(pid, "comm"))
+// comm is the command name of the process whose /proc directory (with a trailing slash) is proc, "" if it ended.
+func comm(proc string) string {
+	s, _ := kernfile.ReadSmall(proc + "comm")
 	return strings.TrimSpace(s)
 }
-
-func procFile(pid int, name string) string { return "/proc/" + strconv.Itoa(pid) + "/" + name }
