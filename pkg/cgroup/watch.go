@@ -21,30 +21,26 @@ import (
 // ProcPrefix names the cgroup (proc-PID, below the agents directory) of a process the server started, other than an agent.
 const ProcPrefix = agentcg.ProcPrefix
 
-// Watcher gives every process the server starts, other than an agent, a bounded cgroup of
-// its own below the agents directory (proc-PID), after raising its oom_score_adj, so that a
-// runaway is killed where the server is not a candidate (docs/t3-serve.md).
+// Watcher gives every process the server starts, other than an agent, a bounded cgroup of its own below the
+// agents directory, after raising its oom_score_adj, so that a runaway dies where the server is no candidate.
 type Watcher struct {
-	Leaf, Agents string        // the server's leaf; the agents directory, where the processes' cgroups go
-	Limit        uint64        // each process's cgroup's memory.max
-	LeafMax      uint64        // the leaf's memory.max: a process holding over a quarter of it stays (classify)
-	Server       int           // the server's PID: left alone; when it ends, Run returns
-	Adj          int           // the oom_score_adj given to every other process
-	Every        time.Duration // when set, a fixed time between looks; zero follows the leaf's headroom (next)
-	Launcher     string        // the command name of a process that joins an agent cgroup itself: left to it
-	// OnKill, when set, is called (from Run) for each new OOM kill in a process's or an agent's cgroup.
-	OnKill func(cgroup, comm string) `json:"-"`
-	// OnError, when set, is called (from Run) once for each kind of failure to move a process (it stays).
-	OnError func(err error) `json:"-"`
-
-	swept    map[string]swept // by cgroup directory, what Sweep saw
-	reported map[string]bool
+	Leaf, Agents string                    // the server's leaf; the agents directory, where the processes' cgroups go
+	Limit        uint64                    // each process's cgroup's memory.max
+	LeafMax      uint64                    // the leaf's memory.max: a process holding over a quarter of it stays (classify)
+	Server       int                       // the server's PID: left alone; when it ends, Run returns
+	Adj          int                       // the oom_score_adj given to every other process
+	Every        time.Duration             // when set, a fixed time between looks; zero follows the leaf's headroom (next)
+	Launcher     string                    // the command name of a process that joins an agent cgroup itself: left to it
+	OnKill       func(cgroup, comm string) `json:"-"` // when set, called (from Run) for each new OOM kill in a cgroup of Agents
+	OnError      func(err error)           `json:"-"` // when set, called (from Run) once for each kind of failure to move a process
+	swept        map[string]swept          // by cgroup directory, what Sweep saw
+	reported     map[string]bool
 }
 
 type swept struct {
 	kills int    // OOM kills reported
 	empty bool   // no process at the last sweep
-	comm  string // the command name of a process seen in it
+	comm  string // a command name seen in it
 }
 
 // Looks at the leaf are MinEvery to MaxEvery apart: a new process hurts the server only by what it takes in
@@ -55,8 +51,7 @@ const (
 	FillRate = 400 << 20
 )
 
-// next is the time to the next look: Every when set; MinEvery after a move (what the moved
-// one forked before may follow); else from the headroom.
+// next is the time to the next look: Every when set; MinEvery after a move (what the moved one forked may follow); else from the headroom.
 func (w *Watcher) next(moved int) time.Duration {
 	switch {
 	case w.Every > 0:
@@ -67,8 +62,7 @@ func (w *Watcher) next(moved int) time.Duration {
 		return MaxEvery
 	}
 	cur, _ := readValue(filepath.Join(w.Leaf, "memory.current"))
-	room := float64(w.LeafMax) - float64(cur)
-	return min(max(time.Duration(room/FillRate*float64(time.Second)), MinEvery), MaxEvery)
+	return min(max(time.Duration((float64(w.LeafMax)-float64(cur))/FillRate*float64(time.Second)), MinEvery), MaxEvery)
 }
 
 // report passes err to OnError the first time its text is seen.
@@ -82,8 +76,7 @@ func (w *Watcher) report(err error) {
 	}
 }
 
-// Once moves every process in the leaf but the server, a parent before its children (the
-// family stays together), and returns how many it moved.
+// Once moves every process in the leaf but the server, a parent before its children, and returns how many it moved.
 func (w *Watcher) Once() (moved int, err error) {
 	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
 	if err != nil {
@@ -100,16 +93,15 @@ func (w *Watcher) Once() (moved int, err error) {
 	for progress := true; progress; {
 		progress = false
 		for _, pid := range slices.Sorted(maps.Keys(todo)) {
-			if _, waits := todo[todo[pid]]; waits {
-				continue
+			if _, waits := todo[todo[pid]]; !waits {
+				if dir, err := w.target(pid, todo[pid]); err != nil {
+					w.report(err)
+				} else if w.move(pid, dir) {
+					moved++
+				}
+				delete(todo, pid)
+				progress = true
 			}
-			if dir, err := w.target(pid, todo[pid]); err != nil {
-				w.report(err)
-			} else if w.move(pid, dir) {
-				moved++
-			}
-			delete(todo, pid)
-			progress = true
 		}
 	}
 	return moved, nil
@@ -135,8 +127,7 @@ func (w *Watcher) classify(pid int) (ppid int, ok bool) {
 	return st.PPID, pages*uint64(os.Getpagesize()) <= w.LeafMax/4
 }
 
-// target is the cgroup pid goes to: its parent's proc-PID when the parent has one, else a new,
-// bounded one of its own.
+// target is the cgroup pid goes to: its parent's proc-PID when the parent has one, else a new, bounded one of its own.
 func (w *Watcher) target(pid, ppid int) (string, error) {
 	if ppid > 0 && ppid != w.Server {
 		if name, _ := w.below(ppid); strings.HasPrefix(name, ProcPrefix) {
@@ -155,8 +146,7 @@ func (w *Watcher) target(pid, ppid int) (string, error) {
 	return dir, nil
 }
 
-// move puts pid into dir unless, between the look and the move, it ended or, exec'd as the
-// launcher, joined an agent cgroup (which a move would undo); an empty cgroup left goes.
+// move puts pid into dir unless meanwhile it ended or, exec'd as the launcher, joined an agent cgroup; a cgroup left empty goes.
 func (w *Watcher) move(pid int, dir string) bool {
 	if name, alive := w.below(pid); alive && name == "" {
 		err := kernfile.WriteFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid))
@@ -171,8 +161,7 @@ func (w *Watcher) move(pid int, dir string) bool {
 	return false
 }
 
-// below is the name of pid's cgroup when that is right below Agents, else "", and whether
-// pid is there to ask.
+// below is the name of pid's cgroup when that is right below Agents (else ""), and whether pid is there to ask.
 func (w *Watcher) below(pid int) (name string, alive bool) {
 	loc, err := Locate(pid)
 	if err == nil && kernfile.SameCgroup(w.Agents, path.Dir(loc.V2)) {
@@ -221,7 +210,7 @@ func (w *Watcher) Sweep() {
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
 	gone, done := serverGone(w.Server)
 	defer done()
-	for look, swept := 0, time.Now(); ; look++ {
+	for look, sweptAt := 0, time.Now(); ; look++ {
 		moved, err := w.Once()
 		switch {
 		case look > 0 && errors.Is(err, os.ErrNotExist):
@@ -230,22 +219,18 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 			return err
 		case look == 0 && ready != nil:
 			ready()
-		case time.Since(swept) >= time.Second:
-			swept = time.Now()
+		case time.Since(sweptAt) >= time.Second:
+			sweptAt = time.Now()
 			w.Sweep()
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if gone(max(min(w.next(moved), time.Until(swept.Add(time.Second))), 0)) {
-			return nil
+		if err := ctx.Err(); err != nil || gone(max(min(w.next(moved), time.Until(sweptAt.Add(time.Second))), 0)) {
+			return err // nil when the server ended
 		}
 	}
 }
 
-// serverGone returns a function that waits up to d and reports whether the server has ended, and one that
-// releases the pidfd it polls (a later process of the same PID cannot have it; poll(2) wakes less than Go's
-// timers: BenchmarkWatcherIdle). Without pidfds (Linux before 5.3), it sends signal 0.
+// serverGone returns a function that waits up to d and reports whether the server has ended, by a pidfd (never a later process of
+// the PID; poll(2) wakes less than Go's timers) or, before Linux 5.3, signal 0; and one that releases the pidfd.
 func serverGone(pid int) (gone func(d time.Duration) bool, done func()) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
