@@ -141,14 +141,16 @@ func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 		st.problem(st.Vault.Error)
 	case st.Vault.Error != "":
 		st.warn("vault: " + st.Vault.Error)
-	case st.Vault.Token != nil && st.Vault.Token.Ending(time.Now()):
-		st.warn(tokenEnding(*st.Vault.Token))
 	case st.Vault.Answered && st.Mode == ModeSetupToken && !st.Vault.HasToken:
 		st.problem("Vault has no setup token at " + st.Vault.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
 	case st.Vault.Answered && st.Mode == ModeSetupToken && st.Vault.Fingerprint != st.EnvFile.Fingerprint:
 		st.warn("Vault holds another token (fingerprint " + st.Vault.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
 	case st.Vault.Answered && st.Mode == ModeLogin && st.Vault.HasToken && !st.EnvFile.Present:
 		st.warn("Vault holds a setup token the env file lacks: run `claude-auth-sync sync`")
+	}
+	// Apart from the secret's verdict: a short-lived token is "ending" on every run.
+	if st.Vault.Token != nil && st.Vault.Error == "" && st.Vault.Token.Ending(time.Now()) {
+		st.warn(tokenEnding(*st.Vault.Token))
 	}
 	if st.Vault.TokenError != "" && st.Vault.Error == "" {
 		st.warn(st.Vault.TokenError)

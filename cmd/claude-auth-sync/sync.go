@@ -144,24 +144,30 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 	if err != nil {
 		return res, found, nil, err
 	}
-	// Keep the Vault token alive; only the read says if it works, so a failed look-up or renewal is said after it.
-	info, terr := client.KeepToken(ctx)
-	if terr == nil || !info.Expires.IsZero() { // looked up, maybe not renewed
+	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
+	res, found, err = syncFrom(ctx, cfg, client, false)
+	switch {
+	case errors.Is(err, vault.ErrTokenDead):
+		return res, found, &tokenReport{dead: true}, err
+	case err != nil && ctx.Err() != nil: // Vault did not answer in time: it will not now
+		return res, found, nil, err
+	}
+	// Then keep the Vault token alive, bounded on its own: only the read says whether it works,
+	// so a look-up or renewal that fails, or hangs, is said after it and never stops it.
+	kctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
+	defer cancel()
+	info, terr := client.KeepToken(kctx)
+	switch {
+	case terr == nil || !info.Expires.IsZero(): // looked up, maybe not renewed
 		tr = &tokenReport{info: info}
+	case err == nil:
+		tr = &tokenReport{} // it works; how long for is not known
 	}
 	if terr == nil && info.Renewed {
 		logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
 	}
 	if terr == nil && info.Ending(time.Now()) {
 		logger.Warn(tokenEnding(info))
-	}
-	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
-	res, found, err = syncFrom(ctx, cfg, client, false)
-	switch {
-	case errors.Is(err, vault.ErrTokenDead):
-		tr = &tokenReport{dead: true}
-	case err == nil && tr == nil:
-		tr = &tokenReport{} // it works; how long for is not known
 	}
 	if err != nil {
 		return res, found, tr, err

@@ -2,8 +2,13 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -220,3 +225,44 @@ func tokenLab(t *testing.T) (v *testenv.VaultServer, tok token.Secret, bin strin
 
 // testenvToken is a well-formed fake setup token.
 const testenvToken = token.Prefix + "TESTtokenVALUE_vaulttoken_0123456789"
+
+// TestSlowTokenCallsNeverStopTheRead: a Vault token look-up or renewal that
+// hangs (a proxy holds them; the read goes through) does not keep sync from
+// writing the env file, and a short-lived token's warning does not hide
+// what status says of the secret.
+func TestSlowTokenCallsNeverStopTheRead(t *testing.T) {
+	v, tok, bin, mint, _ := tokenLab(t)
+	target, _ := url.Parse(v.Addr)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/auth/token/") {
+			select {
+			case <-time.After(3 * time.Second):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer slow.Close()
+	home := t.TempDir()
+	run := func(addr, vt string, args ...string) (string, error) {
+		cmd := exec.Command(filepath.Join(bin, "claude-auth-sync"), args...)
+		cmd.Env = testenv.CoverEnv([]string{"HOME=" + home, "PATH=/usr/bin:/bin", "VAULT_ADDR=" + addr, "VAULT_TOKEN=" + vt,
+			"CLAUDE_LAUNCH_CLAUDE=/bin/true", "CLAUDE_LAUNCH_VAULT_TIMEOUT=1s"})
+		out, err := cmd.CombinedOutput()
+		t.Logf("$ claude-auth-sync %s (%v)\n%s", strings.Join(args, " "), err, out)
+		return string(out), err
+	}
+	out, err := run(slow.URL, mint(api.TokenCreateRequest{TTL: "1h"}), "sync")
+	if err != nil || !strings.Contains(out, ": written (fingerprint "+fingerprint.Of(tok)+")") || strings.Contains(out, "ERRO") {
+		t.Errorf("a hung token look-up stopped the read: %v\n%s", err, out)
+	}
+	// Another token in Vault now; a 1 h token is "ending" on every run.
+	me, _ := user.Current()
+	v.PutSetupToken(t, me.Username, token.Prefix+"TESTtokenVALUE_another_0123456789")
+	out, _ = run(v.Addr, mint(api.TokenCreateRequest{TTL: "1h"}), "status")
+	if !strings.Contains(out, "Vault holds another token") || !strings.Contains(out, "too short for the hourly timer") {
+		t.Errorf("status with a short-lived Vault token hid the secret's verdict, or the token's:\n%s", out)
+	}
+}
