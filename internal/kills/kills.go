@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/store"
 	"github.com/claude-launch/claude-launch/pkg/cgroup/agentcg"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -64,10 +65,10 @@ func Record(stateDir, metrics string, k Kill) (err error) {
 			err = fmt.Errorf("record an OOM kill: %w", err)
 		}
 	}()
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+	if err := store.EnsureStateDir(stateDir); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(stateDir, File), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := open(filepath.Join(stateDir, File), os.O_WRONLY|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func Since(stateDir string, t time.Time) ([]Kill, error) {
 	if stateDir == "" {
 		return nil, nil
 	}
-	f, err := os.Open(filepath.Join(stateDir, File))
+	f, err := open(filepath.Join(stateDir, File), os.O_RDONLY)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	} else if err != nil {
@@ -105,11 +106,29 @@ func Since(stateDir string, t time.Time) ([]Kill, error) {
 	}
 	defer f.Close()
 	var out []Kill
-	for s := bufio.NewScanner(f); s.Scan(); {
+	s := bufio.NewScanner(f)
+	for s.Scan() {
 		var k Kill
 		if json.Unmarshal(s.Bytes(), &k) == nil && !k.Time.Before(t) {
 			out = append(out, k)
 		}
 	}
+	if err := s.Err(); err != nil { // a line past 64 KiB is not ours: say so, never count short
+		return nil, fmt.Errorf("read the OOM kills in %s: %w", f.Name(), err)
+	}
 	return out, nil
+}
+
+// open opens the record without blocking (a named pipe there would hang
+// status and the watcher) and refuses anything but a regular file.
+func open(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file: remove it", path)
+	}
+	return f, nil
 }

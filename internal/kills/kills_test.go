@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -60,5 +61,20 @@ func TestKindOf(t *testing.T) {
 	}
 	if MetricsFile("") != "" || MetricsFile("/var/lib/tf/claude-auth-alice.prom") != "/var/lib/tf/claude-oom-kills-"+strconv.Itoa(os.Getuid())+".prom" {
 		t.Error("MetricsFile is not beside sync's")
+	}
+}
+
+// TestRecordNeverBlocks: a named pipe where the record goes is refused, by
+// status's reader and by the recorder, instead of hanging them.
+func TestRecordNeverBlocks(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, File), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Since(dir, time.Time{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("Since over a FIFO: %v", err)
+	}
+	if err := Record(dir, "", Kill{Time: time.Now(), Kind: Agent}); err == nil {
+		t.Error("Record over a FIFO succeeded")
 	}
 }
