@@ -36,7 +36,7 @@ type CLI struct {
 }
 
 // wording is how package cgroup names this program and its unit file.
-var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "scripts/systemd/t3-serve@.service",
+var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "t3-serve@.service",
 	ServerMaxSetting: "--server-memory-max (" + config.EnvT3ServerMemoryMax + ")"}
 
 // Run resolves the token, puts the caps in place, lays out the agents'

@@ -314,7 +314,7 @@ func TestServiceRefusals(t *testing.T) {
 		name: "t3shell", props: []string{"MemoryHigh=12G", "MemoryMax=16G", "MemorySwapMax=0", "OOMPolicy=continue"},
 		cmd: []string{"/bin/sh", "-c", bin + "; echo ended"},
 		want: []string{"this is not the main process of its service t3shell.service", "`systemctl stop t3shell.service` would leave it running",
-			"make the line ExecStart=/usr/local/bin/t3-serve-launch [arguments], with nothing in between"},
+			"make the line ExecStart=" + bin + " [arguments], with nothing in between"},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			errOut := filepath.Join(t.TempDir(), "err")

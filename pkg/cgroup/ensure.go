@@ -98,8 +98,8 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 	case err == nil && unit.Service && !unit.Main:
 		return rep, fmt.Errorf("%w %s: its ExecStart= starts %s through another program (a shell?), so a scope of its own would take "+
 			"the server out of the service, and `systemctl stop %s` would leave it running; "+
-			"make the line ExecStart=/usr/local/bin/%s [arguments], with nothing in between (see %s)",
-			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, opts.Program, opts.UnitFile)
+			"make the line ExecStart=%s [arguments], with nothing in between (see %s)",
+			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, self(opts.Program), opts.UnitFile)
 	case err == nil && unit.Service:
 		rep.Outcome, rep.Unit, rep.OOMPolicy = InUnit, unit.Name, unit.OOMPolicy
 		err = checkService(h, unit, opts, &rep)
@@ -310,4 +310,13 @@ func enableMemory(dir string) error {
 		return fmt.Errorf("enable the memory controller below %s: %w", dir, err)
 	}
 	return nil
+}
+
+// self is this program's own path, for a hint a person copies; prog when
+// it cannot be told.
+func self(prog string) string {
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return prog
 }
