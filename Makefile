@@ -181,8 +181,10 @@ check: staticcheck deadcode
 	  if [ -n "$$out" ]; then echo "deadcode: unreachable functions; delete them, or use them:"; echo "$$out"; exit 1; fi
 	GO=$(GO) scripts/vulncheck.sh
 
+# The guest tests of cmd/t3-serve-launch take 8-10 minutes together, past
+# go test's default 10-minute bound on a package.
 test: tools check
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	cd $(LAB) && $(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=50000x
 
