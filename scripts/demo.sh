@@ -32,7 +32,10 @@ demo_token="sk-ant-oat01-DEMO-not-a-real-token_$(head -c 24 /dev/urandom | base6
 sso='{"claudeAiOauth":{"accessToken":"sk-ant-oat01-demo-sso","refreshToken":"sk-ant-ort01-demo-sso","expiresAt":4102444800000,"scopes":["user:inference","user:profile"],"subscriptionType":"max"}}'
 (umask 077; printf '%s\n' "$sso" >"$HOME/.claude/.credentials.json")
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold only on a terminal without NO_COLOR and not TERM=dumb.
+bold= plain=
+if [[ -t 1 && -z ${NO_COLOR:-} && ${TERM:-dumb} != dumb ]]; then bold=$'\033[1m' plain=$'\033[0m'; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 auth() {
 	echo "\$ claude-launch auth status --json   (authMethod)"
 	claude-launch auth status --json | grep -E '"(authMethod|loggedIn)"' || true
