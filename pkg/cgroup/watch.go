@@ -48,7 +48,7 @@ type swept struct {
 const (
 	MinEvery = 10 * time.Millisecond
 	MaxEvery = time.Second
-	FillRate = 400 << 20
+	FillRate = 4 << 30
 )
 
 // next is the time to the next look: Every when set; MinEvery after a move (what the moved one forked may follow); else from the headroom.

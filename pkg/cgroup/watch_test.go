@@ -190,10 +190,11 @@ func TestWatchInterval(t *testing.T) {
 		moved        int
 		every, want  time.Duration
 	}{
-		{64 << 20, 24 << 20, 0, 0, 100 * time.Millisecond}, // the guest's leaf, 40M free
+		{64 << 20, 24 << 20, 0, 0, MinEvery}, // the guest's leaf, 40M free: a burst fills it within 10 ms
 		{64 << 20, 63 << 20, 0, 0, MinEvery},
-		{64 << 20, 80 << 20, 0, 0, MinEvery}, // above its bound: as soon as allowed
-		{3 << 30, 1 << 30, 0, 0, MaxEvery},   // the default leaf, 2G free
+		{64 << 20, 80 << 20, 0, 0, MinEvery},             // above its bound: as soon as allowed
+		{3 << 30, 1 << 30, 0, 0, 500 * time.Millisecond}, // the default leaf, 2G free
+		{16 << 30, 1 << 30, 0, 0, MaxEvery},
 		{Unlimited, 1 << 30, 0, 0, MaxEvery},
 		{0, 0, 0, 0, MaxEvery},
 		{3 << 30, 1 << 30, 1, 0, MinEvery}, // just moved one: its family may follow
