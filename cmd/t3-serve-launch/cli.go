@@ -42,6 +42,10 @@ var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "t3-serve@.se
 // Run resolves the token, puts the caps in place, lays out the agents'
 // cgroups and execs t3-serve. It returns only when it could not exec.
 func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
+	forks, err := subscribe()
+	if err != nil {
+		return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve with capabilities: %w", err)
+	}
 	caps, err := capsOf(cfg, logger)
 	if err != nil {
 		return launch.ExitUsage, err
@@ -103,13 +107,17 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	}
 	// The watcher gives every other process the server starts a bounded cgroup of its own (cgroup.Watcher).
 	if rep.Leaf != "" {
-		switch err := startWatcher(rep, agentMax, cfg); {
+		switch err := startWatcher(rep, agentMax, cfg, forks); {
 		case err != nil && !cfg.T3.AllowUncapped:
 			return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve: %w%s", err, allowUncapped)
 		case err != nil:
 			logger.Warn("the processes the server starts stay in its cgroup, where a runaway's OOM kill can take the server with it", "why", err.Error())
 		default:
-			logger.Info("every other process the server starts gets a cgroup of its own too", "under", rep.Agents,
+			how := "the server's forks wake the watcher"
+			if forks == nil {
+				how = "the watcher looks as often as the server's headroom needs (it hears the server's forks only with CAP_NET_ADMIN)"
+			}
+			logger.Info("every other process the server starts gets a cgroup of its own too; "+how, "under", rep.Agents,
 				"memory_max", cgroup.FormatSize(agentMax), "server_memory_max", cgroup.FormatSize(rep.ServerMax))
 		}
 	}

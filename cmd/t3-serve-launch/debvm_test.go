@@ -67,6 +67,9 @@ func TestDebGuest(t *testing.T) {
 		"server.unit.memory.max":      "17179869184",
 		"server.unit.memory.swap.max": "0",
 		"server.t3.leaf":              "server",
+		"server.caps_held":            "0",
+		"server.watch_procs":          "2", // the watcher and its sentinel
+		"server.woken_by_forks":       "1",
 		// The upgrade: the server restarted once, alice's files as they were.
 		"upgrade.exit":               "0",
 		"upgrade.version":            upgrade,

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/testenv/systemdtest"
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
+	"golang.org/x/sys/unix"
 )
 
 // bin is t3-serve-launch built for the tests.
@@ -455,4 +457,49 @@ func TestDocsHelp(t *testing.T) {
 	}
 	want := "\n```\n$ t3-serve-launch --help\n" + strings.TrimRight(string(out), "\n") + "\n```\n"
 	testenv.CheckDocSection(t, "docs/t3-serve.md", "HELP t3-serve-launch", want, *update)
+}
+
+// TestCapabilitiesGivenUp: run as a user with the CAP_NET_ADMIN the unit
+// grants, t3-serve-launch gives up every capability before the server
+// starts: the server holds none, in any set.
+func TestCapabilitiesGivenUp(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("granting a capability to another user needs root")
+	}
+	dir, err := os.MkdirTemp("", "caps") // t.TempDir's parent is closed to others
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	self, server := filepath.Join(dir, "t3-serve-launch"), filepath.Join(dir, "t3")
+	b, err := os.ReadFile(bin)
+	if err == nil {
+		err = os.WriteFile(self, b, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(server, []byte("#!/bin/sh\ngrep -E '^Cap(Inh|Prm|Eff|Amb):' /proc/$$/status\n"), 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(argv ...string) string {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = testenv.CoverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, config.EnvT3Server + "=" + server, config.EnvDisable + "=1"})
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}, AmbientCaps: []uintptr{unix.CAP_NET_ADMIN}}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", argv[0], err)
+		}
+		return string(out)
+	}
+	if out := run(server); !strings.Contains(out, "CapAmb:\t0000000000001000") {
+		t.Fatalf("the test did not grant CAP_NET_ADMIN:\n%s", out)
+	}
+	out := run(self, "--allow-uncapped", "serve")
+	if lines := regexp.MustCompile(`(?m)^Cap(Inh|Prm|Eff|Amb):\s+0+$`).FindAllString(out, -1); len(lines) != 4 {
+		t.Errorf("the server holds a capability:\n%s", out)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/claude-launch/claude-launch/internal/kills"
 	"github.com/claude-launch/claude-launch/pkg/cgroup"
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
+	"golang.org/x/sys/unix"
 )
 
 const (
@@ -26,10 +27,10 @@ const (
 	watchEnv   = "T3_SERVE_LAUNCH_WATCH" // holds the watcher's spec, as JSON
 )
 
-// watchSpec is what the watcher is told. Detach starts it in a new session and exits; WatchDir is its own
-// leaf; StateDir and Metrics where kills go.
+// watchSpec is what the watcher is told. Detach starts it in a new session and exits; Forks says fd 4 is
+// the server's forks (cgroup.Forks); WatchDir is its own leaf; StateDir and Metrics where kills go.
 type watchSpec struct {
-	Detach                      bool
+	Detach, Forks               bool
 	WatchDir, StateDir, Metrics string
 	Level                       config.Level
 	cgroup.Watcher
@@ -38,7 +39,7 @@ type watchSpec struct {
 // startWatcher starts the watcher of the server's leaf (this process, which execs the server next) in the
 // watcher's own leaf, and returns after its first look. It is started through a process that exits at once,
 // so that it is never the server's child: a server that waits for all its children would wait forever.
-func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
+func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config, forks *os.File) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -48,10 +49,10 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 		return err
 	}
 	defer r.Close()
-	spec := watchSpec{Detach: true, WatchDir: rep.WatchDir, Level: cfg.LogLevel, StateDir: cfg.StateDir,
+	spec := watchSpec{Detach: true, Forks: forks != nil, WatchDir: rep.WatchDir, Level: cfg.LogLevel, StateDir: cfg.StateDir,
 		Metrics: kills.MetricsFile(cfg.MetricsFile), Watcher: cgroup.Watcher{Leaf: rep.Leaf, Agents: rep.Agents, Limit: limit,
 			LeafMax: rep.ServerMax, Server: os.Getpid(), Adj: cfg.T3.AgentOOMScoreAdj, Launcher: "claude-launch"}}
-	cmd := watchCmd(exe, spec, w)
+	cmd := watchCmd(exe, spec, w, forks)
 	// Born in the watcher's leaf (CLONE_INTO_CGROUP), so that not a page of it is charged to the server's;
 	// before Linux 5.7, it moves itself there first thing.
 	err = errors.New("no cgroup directory")
@@ -61,7 +62,7 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 		dir.Close()
 	}
 	if err != nil {
-		err = watchCmd(exe, spec, w).Run()
+		err = watchCmd(exe, spec, w, forks).Run()
 	}
 	w.Close()
 	if err != nil {
@@ -77,9 +78,9 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config) error {
 	return nil
 }
 
-// watchCmd runs this program as the watcher, fd 3 the ready pipe, with an environment of nothing but its spec
-// and where its log goes: never the token.
-func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
+// watchCmd runs this program as the watcher, fd 3 the ready pipe and fd 4 the forks (when not nil), with an
+// environment of nothing but its spec and where its log goes: never the token.
+func watchCmd(exe string, spec watchSpec, ready, forks *os.File) *exec.Cmd {
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(exe)
 	cmd.Args[0], cmd.Env = watchName, []string{watchEnv + "=" + string(b)}
@@ -87,6 +88,9 @@ func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
 		cmd.Env = append(cmd.Env, "JOURNAL_STREAM="+js)
 	}
 	cmd.Stderr, cmd.ExtraFiles = os.Stderr, []*os.File{ready}
+	if forks != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, forks)
+	}
 	return cmd
 }
 
@@ -97,10 +101,13 @@ func runWatch() int {
 		os.Stderr.WriteString(watchName + ": started by t3-serve-launch, not by hand\n")
 		return 2
 	}
-	ready := os.NewFile(3, "ready")
+	ready, w := os.NewFile(3, "ready"), &s.Watcher
+	if s.Forks {
+		w.Forks = os.NewFile(4, "forks")
+	}
 	if s.Detach {
 		s.Detach = false
-		cmd := watchCmd("/proc/self/exe", s, ready)
+		cmd := watchCmd("/proc/self/exe", s, ready, w.Forks)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 		if err := cmd.Start(); err != nil {
 			os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")
@@ -116,8 +123,8 @@ func runWatch() int {
 		return 1
 	}
 	syscall.CloseOnExec(3) // the ready pipe: the sentinel must not hold it open
+	syscall.CloseOnExec(4)
 	defer sentinel()()
-	w := &s.Watcher
 	w.OnError = func(err error) {
 		logger.Warn("a process the server started stays in the server's own cgroup: "+err.Error(), "cgroup", w.Leaf)
 	}
@@ -156,4 +163,22 @@ func sentinel() (bye func()) {
 		return func() {}
 	}
 	return func() { _, _ = w.WriteString("bye\n") }
+}
+
+// subscribe subscribes to this process's forks (the server's, once it execs), with the CAP_NET_ADMIN that the
+// unit grants for that alone, then gives up every capability, on the thread that will exec the server.
+func subscribe() (forks *os.File, err error) {
+	forks, _ = cgroup.Forks(os.Getpid()) // refused without CAP_NET_ADMIN: the watcher then looks as the headroom needs
+	if os.Getuid() == 0 {
+		return forks, nil // root: exec gives every capability back
+	}
+	runtime.LockOSThread() // capabilities are per thread; never unlocked, so the server inherits this thread's
+	hdr, none := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}, [2]unix.CapUserData{}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return forks, fmt.Errorf("give up the ambient capabilities: %w", err)
+	}
+	if err := unix.Capset(&hdr, &none[0]); err != nil {
+		return forks, fmt.Errorf("give up the capabilities: %w", err)
+	}
+	return forks, nil
 }

@@ -30,6 +30,7 @@ type Watcher struct {
 	Server       int                       // the server's PID: left alone; when it ends, Run returns
 	Adj          int                       // the oom_score_adj given to every other process
 	Every        time.Duration             // when set, a fixed time between looks; zero follows the leaf's headroom (next)
+	Forks        *os.File                  `json:"-"` // when set (Forks), a look follows each fork of the server's (next)
 	Launcher     string                    // the command name of a process that joins an agent cgroup itself: left to it
 	OnKill       func(cgroup, comm string) `json:"-"` // when set, called (from Run) for each new OOM kill in a cgroup of Agents
 	OnError      func(err error)           `json:"-"` // when set, called (from Run) once for each kind of failure to move a process
@@ -51,14 +52,15 @@ const (
 	FillRate = 4 << 30
 )
 
-// next is the time to the next look: Every when set; MinEvery after a move (what the moved one forked may follow); else from the headroom.
-func (w *Watcher) next(moved int) time.Duration {
+// next is the time to the next look: Every when set; MinEvery after a move (what the moved one forked may follow);
+// MaxEvery when the leaf holds only the server and its forks wake the watcher; else from the headroom.
+func (w *Watcher) next(moved, stayed int) time.Duration {
 	switch {
 	case w.Every > 0:
 		return w.Every
 	case moved > 0:
 		return MinEvery
-	case w.LeafMax == 0 || w.LeafMax == Unlimited:
+	case w.LeafMax == 0 || w.LeafMax == Unlimited || w.Forks != nil && stayed == 0:
 		return MaxEvery
 	}
 	cur, _ := readValue(filepath.Join(w.Leaf, "memory.current"))
@@ -76,17 +78,21 @@ func (w *Watcher) report(err error) {
 	}
 }
 
-// Once moves every process in the leaf but the server, a parent before its children, and returns how many it moved.
-func (w *Watcher) Once() (moved int, err error) {
+// Once moves every process in the leaf but the server, a parent before its children, and returns how many it
+// moved and how many others it left there alive.
+func (w *Watcher) Once() (moved, stayed int, err error) {
 	b, err := os.ReadFile(filepath.Join(w.Leaf, "cgroup.procs"))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	todo := map[int]int{} // pid → parent, of those to move
 	for _, f := range strings.Fields(string(b)) {
 		if pid, err := strconv.Atoi(f); err == nil && pid != w.Server {
-			if ppid, ok := w.classify(pid); ok {
+			switch ppid, move, alive := w.classify(pid); {
+			case move:
 				todo[pid] = ppid
+			case alive:
+				stayed++
 			}
 		}
 	}
@@ -104,27 +110,28 @@ func (w *Watcher) Once() (moved int, err error) {
 			}
 		}
 	}
-	return moved, nil
+	return moved, stayed, nil
 }
 
-// classify raises pid's score and says whether to move it, with its parent. It stays when it ended, when it
-// is the launcher, and when it holds over a quarter of the leaf: moved, it would leave that much charged there.
-func (w *Watcher) classify(pid int) (ppid int, ok bool) {
+// classify raises pid's score and says whether to move it, with its parent, and whether it is alive. It stays
+// when it ended, when it is the launcher, and when it holds over a quarter of the leaf: moved, it would leave
+// that much charged there.
+func (w *Watcher) classify(pid int) (ppid int, move, alive bool) {
 	proc := "/proc/" + strconv.Itoa(pid) + "/"
 	if w.Launcher != "" && comm(proc) == w.Launcher {
-		return 0, false
+		return 0, false, true
 	}
 	st, err := kernfile.ReadStat(pid)
 	if err != nil || st.State == "Z" || st.State == "X" {
-		return 0, false // ended: nothing to move, nothing it can take
+		return 0, false, false // ended: nothing to move, nothing it can take
 	}
 	_, _ = kernfile.RaiseOOMScoreAdj(pid, w.Adj) // one that ended, or setuid, is skipped
 	if w.LeafMax == 0 || w.LeafMax == Unlimited {
-		return st.PPID, true
+		return st.PPID, true, true
 	}
 	statm, _ := kernfile.ReadSmall(proc + "statm")                           // size, resident (pages)…
 	pages, _ := strconv.ParseUint(strings.Fields(statm + " 0 0")[1], 10, 64) // 0 if it ended
-	return st.PPID, pages*uint64(os.Getpagesize()) <= w.LeafMax/4
+	return st.PPID, pages*uint64(os.Getpagesize()) <= w.LeafMax/4, true
 }
 
 // target is the cgroup pid goes to: its parent's proc-PID when the parent has one, else a new, bounded one of its own.
@@ -208,10 +215,10 @@ func (w *Watcher) Sweep() {
 // Run looks at the leaf as next says, and sweeps each second, until the server ends or ctx is
 // done. ready, when not nil, is called after the first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
-	gone, done := serverGone(w.Server)
+	gone, done := serverGone(w.Server, w.Forks)
 	defer done()
 	for look, sweptAt := 0, time.Now(); ; look++ {
-		moved, err := w.Once()
+		moved, stayed, err := w.Once()
 		switch {
 		case look > 0 && errors.Is(err, os.ErrNotExist):
 			return nil // the leaf is gone: so is the unit
@@ -223,23 +230,54 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 			sweptAt = time.Now()
 			w.Sweep()
 		}
-		if err := ctx.Err(); err != nil || gone(max(min(w.next(moved), time.Until(sweptAt.Add(time.Second))), 0)) {
+		if err := ctx.Err(); err != nil || gone(max(min(w.next(moved, stayed), time.Until(sweptAt.Add(time.Second))), 0)) {
 			return err // nil when the server ended
 		}
 	}
 }
 
-// serverGone returns a function that waits up to d and reports whether the server has ended, by a pidfd (never a later process of
-// the PID; poll(2) wakes less than Go's timers) or, before Linux 5.3, signal 0; and one that releases the pidfd.
-func serverGone(pid int) (gone func(d time.Duration) bool, done func()) {
-	fd, err := unix.PidfdOpen(pid, 0)
+// serverGone returns a function that waits up to d, or until the server forks (forks, when not nil), and
+// reports whether the server has ended, by a pidfd (never a later process of the PID; poll(2) wakes less than
+// Go's timers) or, before Linux 5.3, signal 0; and one that releases the pidfd.
+func serverGone(pid int, forks *os.File) (gone func(d time.Duration) bool, done func()) {
+	var fds []unix.PollFd
+	if forks != nil {
+		fds = append(fds, unix.PollFd{Fd: int32(forks.Fd()), Events: unix.POLLIN})
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return func(d time.Duration) bool { time.Sleep(d); return syscall.Kill(pid, 0) == syscall.ESRCH }, func() {}
+		pidfd = -1
+	} else {
+		fds = append(fds, unix.PollFd{Fd: int32(pidfd), Events: unix.POLLIN})
 	}
 	return func(d time.Duration) bool {
-		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(d/time.Millisecond))
-		return err == nil && n > 0
-	}, func() { _ = unix.Close(fd) }
+			for i := range fds {
+				fds[i].Revents = 0
+			}
+			if len(fds) == 0 {
+				time.Sleep(d)
+			} else if _, _ = unix.Poll(fds, int(d/time.Millisecond)); forks != nil && fds[0].Revents != 0 {
+				drain(fds[0].Fd)
+			}
+			if pidfd < 0 {
+				return syscall.Kill(pid, 0) == syscall.ESRCH
+			}
+			return fds[len(fds)-1].Revents&unix.POLLIN != 0
+		}, func() {
+			if pidfd >= 0 {
+				_ = unix.Close(pidfd)
+			}
+		}
+}
+
+// drain reads the fork events queued on fd (a look follows, whatever they said); an overflow (ENOBUFS) is read past too.
+func drain(fd int32) {
+	var buf [512]byte
+	for range 1024 {
+		if _, _, err := unix.Recvfrom(int(fd), buf[:], unix.MSG_DONTWAIT); err != nil && err != unix.ENOBUFS {
+			return
+		}
+	}
 }
 
 // comm is the command name of the process whose /proc directory (with a trailing slash) is proc, "" if it ended.

@@ -105,9 +105,9 @@ func TestWatcherMoves(t *testing.T) {
 	}
 	da, db := fakeProc(t, agents, a.Process.Pid), fakeProc(t, agents, b.Process.Pid)
 	w := &Watcher{Leaf: leaf, Agents: agents, Limit: 48 << 20, Server: server.Process.Pid, Adj: 500}
-	n, err := w.Once()
-	if err != nil || n != 2 {
-		t.Fatalf("Once() = %d, %v; want 2 moved", n, err)
+	n, stayed, err := w.Once()
+	if err != nil || n != 2 || stayed != 0 {
+		t.Fatalf("Once() = %d, %d, %v; want 2 moved, none stayed", n, stayed, err)
 	}
 	if got := adjOf(t, server.Process.Pid); got != 0 {
 		t.Errorf("the server's oom_score_adj became %d", got)
@@ -169,8 +169,8 @@ func TestWatcherLeavesBigOnes(t *testing.T) {
 	dir := fakeProc(t, agents, big.Process.Pid)
 	// sleep holds more than 4 KiB: a quarter of a 16 KiB leaf.
 	w := &Watcher{Leaf: leaf, Agents: agents, Limit: 48 << 20, LeafMax: 16 << 10, Server: server.Process.Pid, Adj: 500}
-	if n, err := w.Once(); err != nil || n != 0 {
-		t.Fatalf("Once() = %d, %v; want nothing moved", n, err)
+	if n, stayed, err := w.Once(); err != nil || n != 0 || stayed != 1 {
+		t.Fatalf("Once() = %d, %d, %v; want nothing moved, one stayed", n, stayed, err)
 	}
 	if got := read(t, filepath.Join(dir, "cgroup.procs")); got != "" {
 		t.Errorf("moved anyway: %q", got)
@@ -182,30 +182,41 @@ func TestWatcherLeavesBigOnes(t *testing.T) {
 
 // TestWatchInterval: the look follows the leaf's headroom, from MinEvery
 // when it is nearly full to MaxEvery when a second of FillRate fits; right
-// after a move, and with a fixed Every, the policy gives way.
+// after a move, and with a fixed Every, the policy gives way. Woken by the
+// server's forks, a leaf holding only the server waits MaxEvery.
 func TestWatchInterval(t *testing.T) {
 	leaf := t.TempDir()
+	forks, err := os.Open(os.DevNull) // any file: next only asks whether there is one
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forks.Close()
 	for _, tc := range []struct {
-		max, current uint64
-		moved        int
-		every, want  time.Duration
+		max, current  uint64
+		moved, stayed int
+		forks         *os.File
+		every, want   time.Duration
 	}{
-		{64 << 20, 24 << 20, 0, 0, MinEvery}, // the guest's leaf, 40M free: a burst fills it within 10 ms
-		{64 << 20, 63 << 20, 0, 0, MinEvery},
-		{64 << 20, 80 << 20, 0, 0, MinEvery},             // above its bound: as soon as allowed
-		{3 << 30, 1 << 30, 0, 0, 500 * time.Millisecond}, // the default leaf, 2G free
-		{16 << 30, 1 << 30, 0, 0, MaxEvery},
-		{Unlimited, 1 << 30, 0, 0, MaxEvery},
-		{0, 0, 0, 0, MaxEvery},
-		{3 << 30, 1 << 30, 1, 0, MinEvery}, // just moved one: its family may follow
-		{3 << 30, 1 << 30, 0, 10 * time.Millisecond, 10 * time.Millisecond},
+		{64 << 20, 24 << 20, 0, 0, nil, 0, MinEvery}, // the guest's leaf, 40M free: a burst fills it within 10 ms
+		{64 << 20, 63 << 20, 0, 0, nil, 0, MinEvery},
+		{64 << 20, 80 << 20, 0, 0, nil, 0, MinEvery},             // above its bound: as soon as allowed
+		{3 << 30, 1 << 30, 0, 0, nil, 0, 500 * time.Millisecond}, // the default leaf, 2G free
+		{16 << 30, 1 << 30, 0, 0, nil, 0, MaxEvery},
+		{Unlimited, 1 << 30, 0, 0, nil, 0, MaxEvery},
+		{0, 0, 0, 0, nil, 0, MaxEvery},
+		{3 << 30, 1 << 30, 1, 0, nil, 0, MinEvery}, // just moved one: its family may follow
+		{3 << 30, 1 << 30, 0, 0, nil, 10 * time.Millisecond, 10 * time.Millisecond},
+		{64 << 20, 24 << 20, 0, 0, forks, 0, MaxEvery}, // only the server, whose forks wake the watcher
+		{64 << 20, 24 << 20, 0, 1, forks, 0, MinEvery}, // another stayed: its forks wake nobody
+		{64 << 20, 24 << 20, 1, 0, forks, 0, MinEvery},
 	} {
 		if err := os.WriteFile(filepath.Join(leaf, "memory.current"), []byte(strconv.FormatUint(tc.current, 10)+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		w := &Watcher{Leaf: leaf, LeafMax: tc.max, Every: tc.every}
-		if got := w.next(tc.moved); got != tc.want {
-			t.Errorf("max %d, current %d, moved %d, Every %s: next look in %s, want %s", tc.max, tc.current, tc.moved, tc.every, got, tc.want)
+		w := &Watcher{Leaf: leaf, LeafMax: tc.max, Every: tc.every, Forks: tc.forks}
+		if got := w.next(tc.moved, tc.stayed); got != tc.want {
+			t.Errorf("max %d, current %d, moved %d, stayed %d, forks %v, Every %s: next look in %s, want %s", tc.max, tc.current,
+				tc.moved, tc.stayed, tc.forks != nil, tc.every, got, tc.want)
 		}
 	}
 }
@@ -222,19 +233,19 @@ func TestWatchClassify(t *testing.T) {
 	t.Cleanup(func() { _ = zombie.Wait() })
 	time.Sleep(100 * time.Millisecond) // it exits, unreaped: a zombie
 	w := &Watcher{Adj: 500}
-	if ppid, ok := w.classify(a.Process.Pid); !ok || ppid != os.Getpid() || adjOf(t, a.Process.Pid) != 500 {
-		t.Errorf("classify(a child) = %d, %v, score %d; want %d, true, 500", ppid, ok, adjOf(t, a.Process.Pid), os.Getpid())
+	if ppid, ok, alive := w.classify(a.Process.Pid); !ok || !alive || ppid != os.Getpid() || adjOf(t, a.Process.Pid) != 500 {
+		t.Errorf("classify(a child) = %d, %v, %v, score %d; want %d, true, true, 500", ppid, ok, alive, adjOf(t, a.Process.Pid), os.Getpid())
 	}
-	if _, ok := w.classify(zombie.Process.Pid); ok {
-		t.Error("a process that ended is to be moved")
+	if _, ok, alive := w.classify(zombie.Process.Pid); ok || alive {
+		t.Errorf("a process that ended is to be moved (%v) or alive (%v)", ok, alive)
 	}
 	b := sleeper(t)
 	w.Launcher = "sleep"
-	if _, ok := w.classify(b.Process.Pid); ok || adjOf(t, b.Process.Pid) != 0 {
+	if _, ok, _ := w.classify(b.Process.Pid); ok || adjOf(t, b.Process.Pid) != 0 {
 		t.Errorf("the launcher is to be moved (%v) or was raised (%d)", ok, adjOf(t, b.Process.Pid))
 	}
 	w.Launcher, w.LeafMax = "", 16<<10
-	if _, ok := w.classify(b.Process.Pid); ok || adjOf(t, b.Process.Pid) != 500 {
+	if _, ok, alive := w.classify(b.Process.Pid); ok || !alive || adjOf(t, b.Process.Pid) != 500 {
 		t.Errorf("a big one is to be moved (%v), or not raised (%d)", ok, adjOf(t, b.Process.Pid))
 	}
 }
@@ -295,14 +306,17 @@ func BenchmarkWatcherIdle(b *testing.B) {
 		name         string
 		every        time.Duration
 		max, current uint64
+		forks        bool
 	}{
-		{"fixed-10ms", 10 * time.Millisecond, 64 << 20, 24 << 20},
-		{"headroom-64M", 0, 64 << 20, 24 << 20},
-		{"headroom-3G", 0, 3 << 30, 1 << 30},
+		{"fixed-10ms", 10 * time.Millisecond, 64 << 20, 24 << 20, false},
+		{"headroom-64M", 0, 64 << 20, 24 << 20, false},
+		{"headroom-3G", 0, 3 << 30, 1 << 30, false},
+		{"forks-64M", 0, 64 << 20, 24 << 20, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			server := exec.Command("sleep", "600")
-			if err := server.Start(); err != nil {
+			err := server.Start()
+			if err != nil {
 				b.Fatal(err)
 			}
 			defer func() { _ = server.Process.Kill(); _ = server.Wait() }()
@@ -323,6 +337,12 @@ func BenchmarkWatcherIdle(b *testing.B) {
 			defer cancel()
 			ready := make(chan struct{})
 			w := &Watcher{Leaf: leaf, Agents: agents, Limit: 24 << 20, LeafMax: bc.max, Server: server.Process.Pid, Adj: 500, Every: bc.every}
+			if bc.forks {
+				if w.Forks, err = Forks(server.Process.Pid); err != nil {
+					b.Skip(err)
+				}
+				defer w.Forks.Close()
+			}
 			go func() { _ = w.Run(ctx, func() { close(ready) }) }()
 			<-ready
 			var before, after syscall.Rusage

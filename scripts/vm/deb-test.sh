@@ -62,6 +62,12 @@ t3=$(for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = sleep ] && [ "$(
 t3cg=/sys/fs/cgroup$(cut -d: -f3 /proc/$t3/cgroup)
 echo "RESULT server.t3.leaf=$([ "$(dirname "$t3cg")" = "$cg" ] && basename "$t3cg")"
 echo "RESULT server.leaf.memory.max=$(cat $cg/server/memory.max)"
+# The unit grants CAP_NET_ADMIN for the watcher's subscription alone: the
+# server, the watcher and its sentinel hold no capability of any kind.
+caps=$(for p in $t3 $(cat $cg/watch/cgroup.procs); do grep -E '^Cap(Inh|Prm|Eff|Amb):' /proc/$p/status; done | grep -vc ':[[:space:]]*0*$')
+echo "RESULT server.caps_held=$caps"
+echo "RESULT server.watch_procs=$(wc -l <$cg/watch/cgroup.procs)"
+echo "RESULT server.woken_by_forks=$(journalctl -u t3-serve@alice.service -o cat | grep -c "the server's forks wake the watcher")"
 pid1=$(systemctl show -p MainPID --value t3-serve@alice.service)
 
 # The upgrade, with both running.

@@ -1,0 +1,72 @@
+package cgroup
+
+import (
+	"encoding/binary"
+	"errors"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestForks: the socket is readable when the server starts a process, and
+// only then: the forks of other processes, this one's included, are dropped
+// in the kernel. The watcher's wait reads them and ends with the server.
+func TestForks(t *testing.T) {
+	server := exec.Command("sh", "-c", "while read -r x; do /bin/true; done")
+	in, err := server.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = server.Process.Kill(); _ = server.Wait() })
+	f, err := Forks(server.Process.Pid)
+	if errors.Is(err, syscall.EPERM) {
+		t.Skip("subscribing to the kernel's process events needs CAP_NET_ADMIN")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	readable := func(ms int) bool {
+		n, _ := unix.Poll([]unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}, ms)
+		return n > 0
+	}
+	for range 3 {
+		_ = exec.Command("sh", "-c", "/bin/true; /bin/true").Run()
+	}
+	if readable(0) {
+		t.Fatal("another process's forks reached the socket")
+	}
+	if _, err := in.Write([]byte("\n")); err != nil {
+		t.Fatal(err)
+	}
+	if !readable(10_000) {
+		t.Fatal("the server forked, and the socket never said so")
+	}
+	buf := make([]byte, 512)
+	n, _, err := unix.Recvfrom(int(f.Fd()), buf, unix.MSG_DONTWAIT)
+	if err != nil || n < 68 || binary.NativeEndian.Uint32(buf[36:]) != procEventFork || binary.NativeEndian.Uint32(buf[56:]) != uint32(server.Process.Pid) {
+		t.Fatalf("read %d bytes (%v): not a fork of the server's", n, err)
+	}
+	gone, done := serverGone(server.Process.Pid, f)
+	defer done()
+	_, _ = in.Write([]byte("\n"))
+	if !readable(10_000) {
+		t.Fatal("the server's second fork was not said")
+	}
+	if gone(10 * time.Second) {
+		t.Error("the wait said the server ended when it forked")
+	}
+	if readable(0) {
+		t.Error("the wait left fork events unread")
+	}
+	in.Close()
+	if !gone(10 * time.Second) {
+		t.Error("the wait did not see the server end")
+	}
+}
