@@ -9,11 +9,7 @@ import (
 )
 
 // The process connector's constants (linux/connector.h, linux/cn_proc.h).
-const (
-	cnIdxProc, cnValProc = 1, 1
-	procCnMcastListen    = 1
-	procEventFork        = 1
-)
+const cnIdxProc, cnValProc, procCnMcastListen, procEventFork = 1, 1, 1, 1
 
 // Forks subscribes to the kernel's process events (the netlink process connector) for the forks of pid alone:
 // a filter in the kernel drops every other event, and every new thread, so the socket it returns is readable
