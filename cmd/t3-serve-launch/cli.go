@@ -76,7 +76,7 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve without its memory caps: %w%s", err, allowUncapped)
 	case err != nil:
 		logger.Warn("STARTING t3-serve WITHOUT MEMORY CAPS: a runaway agent can freeze this machine and take the server down", "why", err.Error())
-	case rep.Outcome == cgroup.InUnit:
+	case rep.Scope.Name == "": // in its service
 		logger.Info("caps in force in the unit", "unit", rep.Unit, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", rep.OOMPolicy)
 	case rep.Scope.Rejected:
 		rep.Scope.OOMPolicy = "rejected by systemd"
