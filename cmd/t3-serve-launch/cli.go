@@ -30,8 +30,7 @@ const (
 type CLI struct {
 	cli.Base
 	// Pane runs a pane of scripts/claude-agents instead (pane.go).
-	Pane string `name:"pane" hidden:""`
-
+	Pane string   `name:"pane" hidden:""`
 	Args []string `arg:"" optional:"" help:"The server's arguments, unchanged (T3 Code: serve and its flags); after -- when they look like flags."`
 }
 

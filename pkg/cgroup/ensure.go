@@ -29,8 +29,7 @@ var (
 // Wording names, in messages, the caller's command, a service unit with the caps to copy, and ServerMax's setting.
 type Wording struct{ Program, UnitFile, ServerMaxSetting string }
 
-// Options configure Ensure. ScopeName gets ".scope" when it lacks it; ServerLow and ServerMax bound the server's
-// leaf (v2; ServerMax 0: Budget's).
+// Options configure Ensure: ScopeName gets ".scope" when it lacks it; ServerLow and ServerMax (0: Budget's) bound the server's leaf (v2).
 type Options struct {
 	Wording
 	Caps                   Caps
@@ -38,10 +37,9 @@ type Options struct {
 	ServerLow, ServerMax   uint64
 }
 
-// Report is what Ensure found and did: the Unit the server runs in (its service, or the Scope it made, whose Name
-// is "" in a service), the manager's version, the unit's own Limits and the Gaps left (with a nil error only v1's),
-// its OOMPolicy; on cgroup v2, the agents' directory, the server's and watcher's leaves and their bounds; and
-// Warnings for the user.
+// Report is what Ensure found and did: the Unit the server runs in (its service, or the Scope made: Name "" in a
+// service), the manager's version, the unit's own Limits, the Gaps left (with a nil error only v1's) and OOMPolicy;
+// on cgroup v2, the agents' directory, the server's and watcher's leaves and their bounds; Warnings for the user.
 type Report struct {
 	Unit                 string
 	Scope                Scope
@@ -72,21 +70,17 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 		return rep, fmt.Errorf("%w: systemd cannot be asked: %w", ErrNotCapped, err)
 	}
 	defer conn.Close()
-	if v, err := conn.GetManagerProperty("Version"); err == nil {
-		rep.Systemd, _ = ParseVersion(v)
-	}
+	v, _ := conn.GetManagerProperty("Version") // "" when unknown: Version{}
+	rep.Systemd, _ = ParseVersion(v)
 	pid := uint32(os.Getpid())
 	unit, err := UnitOf(ctx, conn, pid)
 	switch {
 	case err == nil && unit.Service && !unit.Main:
-		exe, xerr := os.Executable() // for a hint a person copies
-		if xerr != nil {
-			exe = opts.Program
-		}
+		exe, _ := os.Executable() // for a hint a person copies; "" when unknown
 		return rep, fmt.Errorf("%w %s: its ExecStart= starts %s through another program (a shell?), so a scope of its own would take "+
 			"the server out of the service, and `systemctl stop %s` would leave it running; "+
 			"make the line ExecStart=%s [arguments], with nothing in between (see %s)",
-			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, exe, opts.UnitFile)
+			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, cmp.Or(exe, opts.Program), opts.UnitFile)
 	case err == nil && unit.Service:
 		rep.Unit, rep.OOMPolicy = unit.Name, unit.OOMPolicy
 		err = checkService(h, unit, opts, &rep)
@@ -145,8 +139,8 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 // createScope moves this process into a new capped scope and reads back what is in force.
 func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, opts Options, rep *Report) error {
 	var err error
-	name := strings.TrimSuffix(opts.ScopeName, ".scope") + ".scope"
-	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: name, Description: opts.Description, PID: pid, Caps: opts.Caps})
+	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: strings.TrimSuffix(opts.ScopeName, ".scope") + ".scope",
+		Description: opts.Description, PID: pid, Caps: opts.Caps})
 	if err != nil {
 		return err
 	}
@@ -162,9 +156,9 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	}
 	rep.Gaps = Gaps(rep.Limits, opts.Caps)
 	if !Satisfied(rep.Gaps) {
-		why := "a user manager needs memory delegation (Delegate=memory on user@.service: `systemctl edit user@" + fmt.Sprint(os.Getuid()) +
-			".service`), or run the server as a system service (" + opts.UnitFile + ")"
-		return fmt.Errorf("%w: scope %s was created, but %s; %s", ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps), why)
+		return fmt.Errorf("%w: scope %s was created, but %s; a user manager needs memory delegation (Delegate=memory on user@.service: "+
+			"`systemctl edit user@%d.service`), or run the server as a system service (%s)",
+			ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps), os.Getuid(), opts.UnitFile)
 	}
 	switch {
 	case rep.Scope.Rejected:
@@ -204,13 +198,12 @@ func orNone(s string) string {
 	return s
 }
 
-// kernelWarnings says what the kernel cannot do here.
-func kernelWarnings(l Limits, gaps []Gap) []string {
-	var w []string
+// kernelWarnings says what cgroup v1 cannot do (Gaps marks only MemoryHigh and MemorySwapMax Unenforceable, on v1).
+func kernelWarnings(l Limits, gaps []Gap) (w []string) {
 	why := map[string]string{"MemoryHigh": "v1 has no memory.high; only MemoryMax is",
 		"MemorySwapMax": "v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set"}
 	for _, g := range gaps {
-		if g.Unenforceable && why[g.Cap] != "" {
+		if g.Unenforceable {
 			w = append(w, "cgroup v1: "+g.Cap+" is not enforced ("+why[g.Cap]+")")
 		}
 	}

@@ -88,8 +88,7 @@ func UnitOf(ctx context.Context, conn *sd.Conn, pid uint32) (Unit, error) {
 	iface := "Scope"
 	if u.Service {
 		iface = "Service"
-		main, ok := unitProperty(ctx, conn, name, iface, "MainPID").(uint32)
-		u.Main = ok && main == pid
+		u.Main = unitProperty(ctx, conn, name, iface, "MainPID") == any(pid)
 	} else if !strings.HasSuffix(name, ".scope") {
 		return u, nil
 	}
@@ -176,8 +175,7 @@ type ScopeRequest struct {
 // OOMPolicy gets the scope without it. The caller judges the Scope.
 func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, error) {
 	s := Scope{Name: req.Name}
-	retried := false
-	for {
+	for retried := false; ; {
 		ch := make(chan string, 1)
 		_, err := conn.StartTransientUnitContext(ctx, s.Name, "fail", ScopeProperties(req, !s.Rejected), ch)
 		if err == nil {
