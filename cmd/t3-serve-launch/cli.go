@@ -34,8 +34,7 @@ type CLI struct {
 	Args []string `arg:"" optional:"" help:"The server's arguments, unchanged (T3 Code: serve and its flags); after -- when they look like flags."`
 }
 
-// Run resolves the token, puts the caps in place, lays out the agents' cgroups and execs t3-serve.
-// It returns only when it could not exec.
+// Run resolves the token, puts the caps in place, lays out the agents' cgroups and execs t3-serve; it returns only if it cannot.
 func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	caps, err := capsOf(cfg, logger)
 	if err != nil {

@@ -109,7 +109,7 @@ func unitProperty(ctx context.Context, conn *sd.Conn, unit, iface, name string) 
 // Version is a systemd version (252.38 for "252.38-1~deb12u1"): it says what a rejected OOMPolicy means.
 type Version struct{ Major, Patch int }
 
-// ParseVersion parses the manager's Version property ("252.38-1~deb12u1", "253", "v255.4-1.fc40", "252-46.el9_4").
+// ParseVersion parses the manager's Version property ("252.38-1~deb12u1", "253", "v255.4-1.fc40", "252-46.el9_4"), quoted or not.
 func ParseVersion(s string) (Version, error) {
 	t := strings.TrimPrefix(strings.Trim(strings.TrimSpace(s), `"`), "v")
 	if end := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' }); end >= 0 {

@@ -61,7 +61,7 @@ func Bound(dir string, max, low uint64, oomGroup bool) error {
 	return nil
 }
 
-// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it, is dir, a full path below the cgroup2 mount.
+// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it (with a leading slash), is dir, a full path below the cgroup2 mount.
 func SameCgroup(dir, rel string) bool {
 	return strings.HasPrefix(rel, "/") && strings.HasSuffix(dir, rel)
 }
