@@ -30,17 +30,11 @@ const (
 type CLI struct {
 	cli.Base
 	// Pane runs a pane of scripts/claude-agents instead (pane.go).
-	Pane string `name:"pane" hidden:""`
-
+	Pane string   `name:"pane" hidden:""`
 	Args []string `arg:"" optional:"" help:"The server's arguments, unchanged (T3 Code: serve and its flags); after -- when they look like flags."`
 }
 
-// wording is how package cgroup names this program and its unit file.
-var wording = cgroup.Wording{Program: "t3-serve-launch", UnitFile: "t3-serve@.service",
-	ServerMaxSetting: "--server-memory-max (" + config.EnvT3ServerMemoryMax + ")"}
-
-// Run resolves the token, puts the caps in place, lays out the agents'
-// cgroups and execs t3-serve. It returns only when it could not exec.
+// Run resolves the token, puts the caps in place, lays out the agents' cgroups and execs t3-serve; it returns only if it cannot.
 func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	forks, err := subscribe()
 	if err != nil {
@@ -68,9 +62,10 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), capsTimeout)
-	rep, err := cgroup.Ensure(ctx, cgroup.Options{Wording: wording, Caps: caps, Description: "t3-serve under memory caps (t3-serve-launch)",
+	rep, err := cgroup.Ensure(ctx, cgroup.Options{Caps: caps, Description: "t3-serve under memory caps (t3-serve-launch)",
 		ScopeName: cmp.Or(cfg.T3.Scope, "t3-serve-launch-"+strconv.Itoa(os.Getpid())), ServerLow: cfg.T3.ServerMemoryLow,
-		ServerMax: cfg.T3.ServerMemoryMax})
+		ServerMax: cfg.T3.ServerMemoryMax, Wording: cgroup.Wording{Program: "t3-serve-launch", UnitFile: "t3-serve@.service",
+			ServerMaxSetting: "--server-memory-max (" + config.EnvT3ServerMemoryMax + ")"}})
 	cancel()
 	for _, w := range rep.Warnings {
 		logger.Warn(w)
@@ -80,14 +75,11 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 		return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve without its memory caps: %w%s", err, allowUncapped)
 	case err != nil:
 		logger.Warn("STARTING t3-serve WITHOUT MEMORY CAPS: a runaway agent can freeze this machine and take the server down", "why", err.Error())
-	case rep.Outcome == cgroup.InUnit:
+	case rep.Scope.Name == "": // in its service
 		logger.Info("caps in force in the unit", "unit", rep.Unit, "memory_max", cgroup.FormatSize(rep.Limits.Max), "oom_policy", rep.OOMPolicy)
-	case rep.Scope.Rejected:
-		rep.Scope.OOMPolicy = "rejected by systemd"
-		fallthrough
-	default:
+	default: // the scope's OOMPolicy is "" only when systemd rejected it
 		logger.Info("running in a capped scope", "scope", rep.Scope.Name, "memory_max", cgroup.FormatSize(rep.Limits.Max),
-			"oom_policy", rep.Scope.OOMPolicy)
+			"oom_policy", cmp.Or(rep.OOMPolicy, "rejected by systemd"))
 	}
 
 	checkT3Code(logger)
@@ -95,10 +87,8 @@ func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
 	if cfg.T3.AgentOOMScoreAdj > 0 {
 		env = launch.Setenv(env, config.EnvOOMScoreAdj, strconv.Itoa(cfg.T3.AgentOOMScoreAdj))
 	}
-	agentMax := cfg.T3.AgentMemoryMax // as set, else half of MemoryHigh: one runaway dies before the unit throttles
-	if agentMax == 0 {
-		agentMax = min(caps.High, caps.Max) / 2 // capsOf keeps High <= Max
-	}
+	// As set, else half of MemoryHigh (capsOf keeps High <= Max): one runaway dies before the unit throttles.
+	agentMax := cmp.Or(cfg.T3.AgentMemoryMax, min(caps.High, caps.Max)/2)
 	if rep.Agents != "" {
 		env = launch.Setenv(env, config.EnvAgentCgroup, rep.Agents)
 		env = launch.Setenv(env, config.EnvAgentCgroupMemoryMax, strconv.FormatUint(agentMax, 10))

@@ -110,9 +110,8 @@ func agentScope(pid int, name string, limit uint64) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	caps := cgroup.Caps{High: cgroup.Unlimited, Max: limit, OOMPolicy: "kill"}
-	req := cgroup.ScopeRequest{Name: name, Description: "claude agent (claude-agents)", PID: uint32(pid), Caps: caps, Agent: true}
-	s, err := cgroup.StartScope(ctx, conn, req)
+	s, err := cgroup.StartScope(ctx, conn, cgroup.ScopeRequest{Name: name, Description: "claude agent (claude-agents)", PID: uint32(pid),
+		Caps: cgroup.Caps{High: cgroup.Unlimited, Max: limit, OOMPolicy: "kill"}, Agent: true})
 	if err != nil {
 		return "", fmt.Errorf("your systemd user manager refused a scope with MemoryMax=%s (%s): %w",
 			cgroup.FormatSize(limit), config.EnvPaneMemoryMax, err)

@@ -31,17 +31,13 @@ func checkT3Code(logger *log.Logger) {
 	if errors.Is(err, fs.ErrNotExist) {
 		b, err = "{}", nil // T3 Code's defaults
 	}
-	type binPath struct {
-		BinaryPath string `json:"binaryPath"`
-	}
+	type binPath struct{ BinaryPath string } // encoding/json matches keys to field names regardless of case
 	var s struct {
-		Providers struct {
-			ClaudeAgent binPath `json:"claudeAgent"`
-		} `json:"providers"`
+		Providers         struct{ ClaudeAgent binPath }
 		ProviderInstances map[string]struct {
-			Driver string  `json:"driver"`
-			Config binPath `json:"config"`
-		} `json:"providerInstances"`
+			Driver string
+			Config binPath
+		}
 	}
 	if err == nil {
 		if err = json.Unmarshal([]byte(b), &s); err != nil {

@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,10 +17,8 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/kernfile"
 )
 
-// Ensure's errors: this process runs in a service but not as its main process
-// (a scope of its own would take it out of the service); the service it is
-// the main process of lacks caps; a scope was made but the caps are not in
-// force; the server's bound leaves nothing for the agents (Budget).
+// Ensure's errors: this process is not its service's main process (a scope of its own would take it out of the
+// service); its service lacks caps; they are not in force in the scope made; nothing is left for the agents (Budget).
 var (
 	ErrNotMainProcess   = errors.New("this is not the main process of its service")
 	ErrServiceNotCapped = errors.New("the service does not set the caps")
@@ -27,22 +26,10 @@ var (
 	ErrBudget           = errors.New("the server's bound does not fit below MemoryHigh")
 )
 
-// Outcome says how the caps came to be in force: InUnit, the main process of
-// a service that sets them; ScopeCreated, a new capped scope.
-type Outcome int
-
-// The outcomes of Ensure.
-const (
-	InUnit Outcome = iota + 1
-	ScopeCreated
-)
-
-// Wording names, in messages, what the caller calls things: its command, a
-// service unit with the caps to copy, and the setting that sets ServerMax.
+// Wording names, in messages, the caller's command, a service unit with the caps to copy, and ServerMax's setting.
 type Wording struct{ Program, UnitFile, ServerMaxSetting string }
 
-// Options configure Ensure. ScopeName gets ".scope" when it lacks it;
-// ServerLow and ServerMax bound the server's leaf (v2; ServerMax 0: Budget's).
+// Options configure Ensure: ScopeName gets ".scope" when it lacks it; ServerLow and ServerMax (0: Budget's) bound the server's leaf (v2).
 type Options struct {
 	Wording
 	Caps                   Caps
@@ -50,31 +37,25 @@ type Options struct {
 	ServerLow, ServerMax   uint64
 }
 
-// Report is what Ensure found and did: the Unit the server runs in (a
-// service, or Scope), the manager's version, the unit's own Limits and the
-// Gaps left (with a nil error only v1's), its OOMPolicy; on cgroup v2, the
-// agents' directory, the server's and watcher's leaves and their bounds.
+// Report is what Ensure found and did: the Unit the server runs in (its service, or the Scope made: Name "" in a
+// service), the manager's version, the unit's own Limits, the Gaps left (with a nil error only v1's) and OOMPolicy;
+// on cgroup v2, the agents' directory, the server's and watcher's leaves and their bounds; Warnings for the user.
 type Report struct {
-	Outcome              Outcome
 	Unit                 string
 	Scope                Scope
 	Systemd              Version
 	Limits               Limits
 	Gaps                 []Gap
-	OOMPolicy            string
-	Agents               string
+	OOMPolicy, Agents    string
 	Leaf, WatchDir       string
 	ServerMax, AgentsMax uint64
-	// Warnings are things the caller should tell the user.
-	Warnings []string
+	Warnings             []string
 }
 
-// Ensure makes sure this process runs under opts.Caps, in a unit of its own
-// with OOMPolicy=continue, and lays out the agents' cgroups in it. A service's
-// main process has its unit checked (own limits, OOMPolicy, Delegate) and is
-// refused, with the lines to add, when one is missing; a service's other
-// process is refused; anything else moves into a new transient scope with the
-// caps and reads them back, since a manager drops what it cannot apply.
+// Ensure makes sure this process runs under opts.Caps, in a unit of its own with OOMPolicy=continue, and lays out
+// the agents' cgroups in it. A service's main process has its unit checked (own limits, OOMPolicy, Delegate) and is
+// refused, with the lines to add, when one is missing; a service's other process is refused; anything else moves
+// into a new transient scope with the caps and reads them back, since a manager drops what it cannot apply.
 func Ensure(ctx context.Context, opts Options) (Report, error) {
 	var rep Report
 	if err := opts.Caps.Validate(); err != nil {
@@ -89,19 +70,19 @@ func Ensure(ctx context.Context, opts Options) (Report, error) {
 		return rep, fmt.Errorf("%w: systemd cannot be asked: %w", ErrNotCapped, err)
 	}
 	defer conn.Close()
-	if v, err := conn.GetManagerProperty("Version"); err == nil {
-		rep.Systemd, _ = ParseVersion(v)
-	}
+	v, _ := conn.GetManagerProperty("Version") // "" when unknown: Version{}
+	rep.Systemd, _ = ParseVersion(v)
 	pid := uint32(os.Getpid())
 	unit, err := UnitOf(ctx, conn, pid)
 	switch {
 	case err == nil && unit.Service && !unit.Main:
+		exe, _ := os.Executable() // for a hint a person copies; "" when unknown
 		return rep, fmt.Errorf("%w %s: its ExecStart= starts %s through another program (a shell?), so a scope of its own would take "+
 			"the server out of the service, and `systemctl stop %s` would leave it running; "+
 			"make the line ExecStart=%s [arguments], with nothing in between (see %s)",
-			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, self(opts.Program), opts.UnitFile)
+			ErrNotMainProcess, unit.Name, opts.Program, unit.Name, cmp.Or(exe, opts.Program), opts.UnitFile)
 	case err == nil && unit.Service:
-		rep.Outcome, rep.Unit, rep.OOMPolicy = InUnit, unit.Name, unit.OOMPolicy
+		rep.Unit, rep.OOMPolicy = unit.Name, unit.OOMPolicy
 		err = checkService(h, unit, opts, &rep)
 	default:
 		err = createScope(ctx, conn, h, pid, opts, &rep)
@@ -158,31 +139,26 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 // createScope moves this process into a new capped scope and reads back what is in force.
 func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, opts Options, rep *Report) error {
 	var err error
-	name := strings.TrimSuffix(opts.ScopeName, ".scope") + ".scope"
-	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: name, Description: opts.Description, PID: pid, Caps: opts.Caps})
+	rep.Scope, err = StartScope(ctx, conn, ScopeRequest{Name: strings.TrimSuffix(opts.ScopeName, ".scope") + ".scope",
+		Description: opts.Description, PID: pid, Caps: opts.Caps})
 	if err != nil {
 		return err
 	}
-	rep.Outcome, rep.Unit, rep.OOMPolicy = ScopeCreated, rep.Scope.Name, rep.Scope.OOMPolicy
+	rep.Unit, rep.OOMPolicy = rep.Scope.Name, rep.Scope.OOMPolicy
 	loc, err := Locate(0)
 	if err != nil {
 		return err
 	}
-	in := loc.V1Memory // the hierarchy OwnLimits reads
-	if h.V2 != "" && h.V2Memory {
-		in = loc.V2
-	}
-	if path.Base(in) != rep.Scope.Name {
+	if rep.Limits, err = OwnLimits(h, loc); path.Base(rep.Limits.Dir) != rep.Scope.Name {
 		return fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
-	}
-	if rep.Limits, err = OwnLimits(h, loc); err != nil {
+	} else if err != nil {
 		return err
 	}
 	rep.Gaps = Gaps(rep.Limits, opts.Caps)
 	if !Satisfied(rep.Gaps) {
-		why := "a user manager needs memory delegation (Delegate=memory on user@.service: `systemctl edit user@" + fmt.Sprint(os.Getuid()) +
-			".service`), or run the server as a system service (" + opts.UnitFile + ")"
-		return fmt.Errorf("%w: scope %s was created, but %s; %s", ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps), why)
+		return fmt.Errorf("%w: scope %s was created, but %s; a user manager needs memory delegation (Delegate=memory on user@.service: "+
+			"`systemctl edit user@%d.service`), or run the server as a system service (%s)",
+			ErrNotCapped, rep.Scope.Name, Describe(rep.Gaps), os.Getuid(), opts.UnitFile)
 	}
 	switch {
 	case rep.Scope.Rejected:
@@ -198,27 +174,19 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	return nil
 }
 
-// Budget divides the unit's MemoryHigh (else MemoryMax) between the server's
-// leaf, serverMax (0: a quarter), the watcher's WatchMax and all agents, the
-// rest, so the unit is never throttled; with neither there is nothing to divide.
+// Budget divides the unit's MemoryHigh (else MemoryMax) between the server's leaf, serverMax (0: a quarter), the
+// watcher's WatchMax and all agents, the rest, so the unit is never throttled; with neither there is nothing to divide.
 func Budget(c Caps, serverMax uint64, setting string) (server, agents uint64, err error) {
-	total := c.High
-	if total == Unlimited {
-		total = c.Max
-	}
-	if total == Unlimited {
-		if serverMax == 0 {
-			serverMax = Unlimited
-		}
-		return serverMax, Unlimited, nil
-	}
-	if serverMax == 0 {
+	total := min(c.High, c.Max) // Validate keeps High <= Max
+	switch {
+	case total == Unlimited:
+		return cmp.Or(serverMax, Unlimited), Unlimited, nil
+	case serverMax == 0:
 		serverMax = total / 4
 	}
 	if serverMax >= total || total-serverMax <= WatchMax {
 		return 0, 0, fmt.Errorf("%w: the server's leaf (%s) and the watcher's (%s) leave nothing for the agents below MemoryHigh (%s); "+
-			"lower %s, or raise MemoryHigh",
-			ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total), setting)
+			"lower %s, or raise MemoryHigh", ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total), setting)
 	}
 	return serverMax, total - serverMax - WatchMax, nil
 }
@@ -230,13 +198,12 @@ func orNone(s string) string {
 	return s
 }
 
-// kernelWarnings says what the kernel cannot do here.
-func kernelWarnings(l Limits, gaps []Gap) []string {
-	var w []string
+// kernelWarnings says what cgroup v1 cannot do (Gaps marks only MemoryHigh and MemorySwapMax Unenforceable, on v1).
+func kernelWarnings(l Limits, gaps []Gap) (w []string) {
 	why := map[string]string{"MemoryHigh": "v1 has no memory.high; only MemoryMax is",
 		"MemorySwapMax": "v1 bounds memory and swap together, in memory.memsw.limit_in_bytes, which systemd does not set"}
 	for _, g := range gaps {
-		if g.Unenforceable && why[g.Cap] != "" {
+		if g.Unenforceable {
 			w = append(w, "cgroup v1: "+g.Cap+" is not enforced ("+why[g.Cap]+")")
 		}
 	}
@@ -254,14 +221,11 @@ const (
 	WatchMax  = 16 << 20
 )
 
-// LayOut turns the unit's delegated cgroup dir (v2) into package agentcg's layout
-// with the watcher's leaf beside it, moves this process into the server's leaf
-// (serverLow, serverMax: with all it starts but agents; agentsMax: all agents),
-// and returns the agents directory. The bounds fit MemoryHigh (Budget; docs/t3-serve.md).
+// LayOut turns the unit's delegated cgroup dir (v2) into package agentcg's layout with the watcher's leaf beside it,
+// moves this process into the server's leaf (serverLow, serverMax: with all it starts but agents; agentsMax: all
+// agents), and returns the agents directory. The bounds fit MemoryHigh (Budget; docs/t3-serve.md).
 func LayOut(dir string, w Wording, serverLow, serverMax, agentsMax uint64) (agents string, err error) {
-	leaf := filepath.Join(dir, agentcg.ServerLeaf)
-	agents = filepath.Join(dir, agentcg.AgentsDir)
-	watch := filepath.Join(dir, WatchLeaf)
+	leaf, watch, agents := filepath.Join(dir, agentcg.ServerLeaf), filepath.Join(dir, WatchLeaf), filepath.Join(dir, agentcg.AgentsDir)
 	hint := "; the unit needs Delegate=yes (" + w.UnitFile + ")"
 	if err := mkdirCgroup(leaf); err != nil {
 		return "", fmt.Errorf("%w%s", err, hint)
@@ -310,13 +274,4 @@ func enableMemory(dir string) error {
 		return fmt.Errorf("enable the memory controller below %s: %w", dir, err)
 	}
 	return nil
-}
-
-// self is this program's own path, for a hint a person copies; prog when
-// it cannot be told.
-func self(prog string) string {
-	if p, err := os.Executable(); err == nil {
-		return p
-	}
-	return prog
 }

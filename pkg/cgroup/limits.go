@@ -1,3 +1,6 @@
+// Package cgroup puts a server under memory caps before it execs it, so that a runaway child dies alone: in the caps
+// of its service unit, or in a capped transient scope made over D-Bus. On cgroup v2 it lays out the delegated subtree
+// (package agentcg) and the Watcher bounds the server's other children. It never logs or exits (docs/t3-serve.md).
 package cgroup
 
 import (
@@ -21,9 +24,8 @@ const Unlimited = memsize.Unlimited
 // FormatSize prints a size as the cgroup files and systemd write it: 12G, max.
 func FormatSize(n uint64) string { return memsize.Format(n) }
 
-// Caps are the limits a server must run under: High throttles (MemoryHigh), Max
-// OOM-kills (MemoryMax), SwapMax bounds swap, 0 forbids it (MemorySwapMax);
-// OOMPolicy is what systemd does to the unit at an OOM kill ("continue" keeps the server).
+// Caps are a server's MemoryHigh (throttles), MemoryMax (OOM-kills), MemorySwapMax (0: no swap) and OOMPolicy
+// (what systemd does to the unit at an OOM kill: "continue" keeps the server).
 type Caps struct {
 	High, Max, SwapMax uint64
 	OOMPolicy          string
@@ -43,8 +45,7 @@ func (c Caps) Validate() error {
 	return nil
 }
 
-// Gap is a cap not in force: the systemd property, the wanted and effective
-// sizes, and whether nothing here can enforce it (MemoryHigh, MemorySwapMax on v1).
+// Gap is a cap not in force, and whether nothing here can enforce it (MemoryHigh, MemorySwapMax on v1).
 type Gap struct {
 	Cap, Want, Have string
 	Unenforceable   bool
@@ -86,16 +87,14 @@ func Describe(gaps []Gap) string {
 	return strings.Join(s, "; ")
 }
 
-// Hierarchy says where the cgroup file systems that matter are mounted: V2
-// is cgroup2's mount point, V2Memory whether it has the memory controller,
-// V1Memory the v1 memory controller's mount (hybrid hosts); "" for none.
+// Hierarchy is where cgroup2 and the v1 memory controller (hybrid hosts) are mounted, "" for none,
+// and whether cgroup2 has the memory controller.
 type Hierarchy struct {
 	V2, V1Memory string
 	V2Memory     bool
 }
 
-// DetectHierarchy finds the cgroup mounts under /sys/fs/cgroup: pure v2
-// (cgroup2 at the top), hybrid (cgroup2 at unified/, memory on v1) or legacy v1.
+// DetectHierarchy finds the cgroup mounts: pure v2, hybrid (cgroup2 at unified/, memory on v1) or legacy v1.
 func DetectHierarchy() (Hierarchy, error) {
 	const root = "/sys/fs/cgroup"
 	var h Hierarchy
@@ -116,8 +115,7 @@ func DetectHierarchy() (Hierarchy, error) {
 	return h, nil
 }
 
-// Location is where a process is in each hierarchy, relative to its root as
-// /proc/PID/cgroup gives it: V2 the "0::" line, V1Memory the v1 memory path.
+// Location is a process's cgroup in each hierarchy, as /proc/PID/cgroup gives it.
 type Location struct{ V2, V1Memory string }
 
 // Locate reads /proc/PID/cgroup (pid 0: this process).
@@ -132,9 +130,8 @@ func Locate(pid int) (Location, error) {
 // v1Unlimited is the least a v1 memory limit shows when it does not limit (PAGE_COUNTER_MAX pages).
 const v1Unlimited = 1 << 62
 
-// Limits are the memory limits set on one cgroup (Dir) itself, on the memory
-// controller of cgroup Version 2 or 1. High, Max and SwapMax are Unlimited when
-// nothing limits (High and SwapMax always on v1); OOMGroup is memory.oom.group (v2).
+// Limits are those set on the cgroup Dir itself, of cgroup Version 2 or 1: Unlimited when nothing limits
+// (High and SwapMax always on v1); OOMGroup is memory.oom.group (v2).
 type Limits struct {
 	Version            int
 	Dir                string
@@ -156,8 +153,7 @@ func readValue(p string) (uint64, error) {
 	return v, nil
 }
 
-// OwnLimits reads the limits set on the cgroup at loc itself, not its
-// ancestors': a cap on a parent slice that other units share is not this unit's.
+// OwnLimits reads the limits set on the cgroup at loc itself: a cap on a parent slice other units share is not its own.
 func OwnLimits(h Hierarchy, loc Location) (Limits, error) {
 	l := Limits{High: Unlimited, Max: Unlimited, SwapMax: Unlimited}
 	switch {

@@ -14,43 +14,27 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 )
 
-// Connect opens the systemd manager of this process's session: root's system
-// manager at /run/systemd/private (no dbus-daemon needed), else the user
-// manager at $XDG_RUNTIME_DIR/systemd/private, else on the session bus.
+// Connect opens the systemd manager of this process's session: root's at /run/systemd/private (no dbus-daemon
+// needed); a system service's run as a user (t3-serve@USER: no XDG_RUNTIME_DIR, outside user.slice) on the system
+// bus, as that socket is root's; else the user manager at $XDG_RUNTIME_DIR/systemd/private, else on the session bus.
 func Connect(ctx context.Context) (*sd.Conn, error) {
-	// A system service run as a user (t3-serve@USER: no XDG_RUNTIME_DIR,
-	// outside user.slice): the system manager on the system bus, as its
-	// private socket is root's. A user's own processes ask their manager.
-	if loc, err := Locate(0); err == nil && os.Geteuid() != 0 && os.Getenv("XDG_RUNTIME_DIR") == "" &&
-		loc.V2 != "" && !strings.HasPrefix(loc.V2, "/user.slice/") {
-		c, err := sd.NewSystemConnectionContext(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("connect to systemd on the system bus: %w", err)
-		}
-		return c, nil
-	}
-	if os.Geteuid() == 0 {
-		c, err := sd.NewSystemdConnectionContext(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("connect to systemd at /run/systemd/private: %w", err)
-		}
-		return c, nil
-	}
-	rt := os.Getenv("XDG_RUNTIME_DIR")
-	uid := strconv.Itoa(os.Getuid())
-	check := "`systemctl status user@" + uid + ".service` says why none runs " +
-		"(a user manager needs memory delegated to it: Delegate= on user@.service; `loginctl enable-linger` keeps one running)"
+	rt, uid := os.Getenv("XDG_RUNTIME_DIR"), strconv.Itoa(os.Getuid())
 	sock := filepath.Join(rt, "systemd", "private")
-	private := rt != ""
-	if private {
-		_, err := os.Stat(sock)
-		private = err == nil
-	}
+	_, serr := os.Stat(sock)
+	loc, lerr := Locate(0)
+	who, where := "your systemd user manager", "at "+sock
+	check := "; `systemctl status user@" + uid + ".service` says why none runs " +
+		"(a user manager needs memory delegated to it: Delegate= on user@.service; `loginctl enable-linger` keeps one running)"
 	var c *sd.Conn
 	var err error
-	where := "at " + sock
 	switch {
-	case private: // EXTERNAL auth by uid, no Hello, as go-systemd talks to the system manager
+	case lerr == nil && os.Geteuid() != 0 && rt == "" && loc.V2 != "" && !strings.HasPrefix(loc.V2, "/user.slice/"):
+		who, where, check = "systemd", "on the system bus", ""
+		c, err = sd.NewSystemConnectionContext(ctx)
+	case os.Geteuid() == 0:
+		who, where, check = "systemd", "at /run/systemd/private", ""
+		c, err = sd.NewSystemdConnectionContext(ctx)
+	case rt != "" && serr == nil: // EXTERNAL auth by uid, no Hello, as go-systemd talks to the system manager
 		c, err = sd.NewConnection(func() (*godbus.Conn, error) {
 			conn, err := godbus.Dial("unix:path="+sock, godbus.WithContext(ctx))
 			if err != nil {
@@ -69,10 +53,10 @@ func Connect(ctx context.Context) (*sd.Conn, error) {
 		return nil, errors.New("no systemd user manager to ask: XDG_RUNTIME_DIR is not set " +
 			"(a login session sets it: start from one, or run the server as a system service)")
 	default:
-		return nil, errors.New("no systemd user manager answers for you: " + sock + " does not exist; " + check)
+		return nil, errors.New("no systemd user manager answers for you: " + sock + " does not exist" + check)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to your systemd user manager %s: %w; %s", where, err, check)
+		return nil, fmt.Errorf("connect to %s %s: %w%s", who, where, err, check)
 	}
 	return c, nil
 }
@@ -87,9 +71,8 @@ func dbusErrorName(err error) string {
 	return de.Name
 }
 
-// Unit is what the manager says of the unit that owns a process's cgroup:
-// whether it is a service and the process its main one, its OOMPolicy ("" if
-// none: a scope before 252.5), and whether its subtree is delegated.
+// Unit is what the manager says of the unit that owns a process's cgroup: whether it is a service and the process
+// its main one, its OOMPolicy ("" if none: a scope before 252.5), and whether its subtree is delegated.
 type Unit struct {
 	Name, OOMPolicy         string
 	Service, Main, Delegate bool
@@ -105,8 +88,7 @@ func UnitOf(ctx context.Context, conn *sd.Conn, pid uint32) (Unit, error) {
 	iface := "Scope"
 	if u.Service {
 		iface = "Service"
-		main, ok := unitProperty(ctx, conn, name, iface, "MainPID").(uint32)
-		u.Main = ok && main == pid
+		u.Main = unitProperty(ctx, conn, name, iface, "MainPID") == any(pid)
 	} else if !strings.HasSuffix(name, ".scope") {
 		return u, nil
 	}
@@ -124,12 +106,10 @@ func unitProperty(ctx context.Context, conn *sd.Conn, unit, iface, name string) 
 	return p.Value.Value()
 }
 
-// Version is a systemd version (252.38 for "252.38-1~deb12u1"); it only says
-// what a rejected OOMPolicy means, and goes into messages.
+// Version is a systemd version (252.38 for "252.38-1~deb12u1"): it says what a rejected OOMPolicy means.
 type Version struct{ Major, Patch int }
 
-// ParseVersion parses the manager's Version property ("252.38-1~deb12u1",
-// "253", "v255.4-1.fc40", RHEL's "252-46.el9_4"), quoted or not.
+// ParseVersion parses the manager's Version property ("252.38-1~deb12u1", "253", "v255.4-1.fc40", "252-46.el9_4"), quoted or not.
 func ParseVersion(s string) (Version, error) {
 	t := strings.TrimPrefix(strings.Trim(strings.TrimSpace(s), `"`), "v")
 	if end := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' }); end >= 0 {
@@ -137,25 +117,18 @@ func ParseVersion(s string) (Version, error) {
 	}
 	ma, rest, _ := strings.Cut(t, ".")
 	pa, _, _ := strings.Cut(rest, ".")
-	if rest == "" {
-		pa = "0"
-	}
 	major, err := strconv.Atoi(ma)
 	if err != nil {
 		return Version{}, fmt.Errorf("systemd version %q: no major number", s)
 	}
-	patch, err := strconv.Atoi(pa)
-	if err != nil {
-		return Version{}, fmt.Errorf("systemd version %q: bad patch number", s)
-	}
+	patch, _ := strconv.Atoi(pa) // digits, or "" for none: 0
 	return Version{major, patch}, nil
 }
 
 func (v Version) String() string { return strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Patch) }
 
-// RejectedOOMPolicy says whether a scope is still safe for the server when a
-// manager of version v rejected OOMPolicy on it, and why: from 252.0 a scope
-// stops at the first OOM kill, OOMPolicy came in 252.5; before 252 it lives on.
+// RejectedOOMPolicy says whether a scope whose OOMPolicy a manager of version v rejected is still safe for the server,
+// and why: from 252.0 a scope stops at the first OOM kill, OOMPolicy came in 252.5; before 252 it lives on.
 func RejectedOOMPolicy(v Version, unitFile string) (safe bool, why string) {
 	if v.Major > 0 && v.Major < 252 {
 		return true, "systemd " + v.String() + " does not know OOMPolicy on scopes, and its scopes do not react to an OOM kill: " +
@@ -165,23 +138,17 @@ func RejectedOOMPolicy(v Version, unitFile string) (safe bool, why string) {
 		"at the first OOM kill. Upgrade systemd, or run the server as a service with OOMPolicy=continue (" + unitFile + ")"
 }
 
-// ScopeProperties are the StartTransientUnit properties of the scope req asks
-// for; sizes are D-Bus uint64 ("t"): systemd rejects int64.
+// ScopeProperties are the StartTransientUnit properties of req's scope; sizes are uint64 ("t"): systemd rejects int64.
 func ScopeProperties(req ScopeRequest, withOOMPolicy bool) []sd.Property {
+	prop := func(name string, v any) sd.Property { return sd.Property{Name: name, Value: godbus.MakeVariant(v)} }
 	c := req.Caps
-	props := []sd.Property{
-		sd.PropDescription(req.Description),
-		sd.PropPids(req.PID),
-		{Name: "MemoryHigh", Value: godbus.MakeVariant(c.High)},
-		{Name: "MemoryMax", Value: godbus.MakeVariant(c.Max)},
-		{Name: "MemorySwapMax", Value: godbus.MakeVariant(c.SwapMax)},
-	}
+	props := []sd.Property{sd.PropDescription(req.Description), sd.PropPids(req.PID),
+		prop("MemoryHigh", c.High), prop("MemoryMax", c.Max), prop("MemorySwapMax", c.SwapMax)}
 	if !req.Agent {
-		props = append(props, sd.Property{Name: "Delegate", Value: godbus.MakeVariant(true)},
-			sd.Property{Name: "CollectMode", Value: godbus.MakeVariant("inactive-or-failed")})
+		props = append(props, prop("Delegate", true), prop("CollectMode", "inactive-or-failed"))
 	}
 	if withOOMPolicy {
-		props = append(props, sd.Property{Name: "OOMPolicy", Value: godbus.MakeVariant(c.OOMPolicy)})
+		props = append(props, prop("OOMPolicy", c.OOMPolicy))
 	}
 	return props
 }
@@ -203,28 +170,27 @@ type ScopeRequest struct {
 	Agent bool
 }
 
-// StartScope creates a transient scope holding req.PID under the caps and
-// waits for its job to be "done". A name taken (a failed scope of an earlier
-// run) is reset and retried once under a fresh name; a manager that rejects
+// StartScope creates a transient scope holding req.PID under the caps and waits for its job to be "done". A name
+// taken (a failed scope of an earlier run) is reset and retried once under a fresh name; a manager that rejects
 // OOMPolicy gets the scope without it. The caller judges the Scope.
 func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, error) {
 	s := Scope{Name: req.Name}
-	retried := false
-	for {
+	for retried := false; ; {
 		ch := make(chan string, 1)
 		_, err := conn.StartTransientUnitContext(ctx, s.Name, "fail", ScopeProperties(req, !s.Rejected), ch)
 		if err == nil {
 			select {
 			case res := <-ch:
-				if res != "done" {
-					err = fmt.Errorf("job for %s finished with %q, not done", s.Name, res)
+				if res == "done" {
+					if !s.Rejected {
+						s.OOMPolicy, _ = unitProperty(ctx, conn, s.Name, "Scope", "OOMPolicy").(string)
+					}
+					return s, nil
 				}
+				err = fmt.Errorf("job for %s finished with %q, not done", s.Name, res)
 			case <-ctx.Done():
 				err = fmt.Errorf("waiting for the job of %s: %w", s.Name, ctx.Err())
 			}
-		}
-		if err == nil {
-			break
 		}
 		switch name := dbusErrorName(err); {
 		case name == "org.freedesktop.systemd1.UnitExists" && !retried:
@@ -237,10 +203,6 @@ func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, er
 			return Scope{}, fmt.Errorf("create scope %s: %w", s.Name, err)
 		}
 	}
-	if !s.Rejected {
-		s.OOMPolicy, _ = unitProperty(ctx, conn, s.Name, "Scope", "OOMPolicy").(string)
-	}
-	return s, nil
 }
 
 // freshName appends a time stamp to a scope name: t3-serve.scope → t3-serve-1732730000123.scope.

@@ -38,10 +38,8 @@ func ReadSmall(path string) (string, error) {
 	return string(buf[:n]), nil
 }
 
-// Bound makes the cgroup dir kill at max instead of throttling:
-// memory.max (unless ^uint64(0), no limit), memory.high=max, no swap,
-// memory.low when low > 0, and memory.oom.group: whether an OOM kill takes
-// the whole cgroup (an agent) or the one process that grew (the server's).
+// Bound makes the cgroup dir kill at max (^uint64(0): no limit) instead of throttling, with no swap, memory.low
+// when low > 0, and memory.oom.group: whether an OOM kill takes the whole cgroup (an agent) or the one process that grew.
 func Bound(dir string, max, low uint64, oomGroup bool) error {
 	vs := [][2]string{{"memory.high", "max"}, {"memory.swap.max", "0"}, {"memory.oom.group", "0"}}
 	if oomGroup {
@@ -63,8 +61,7 @@ func Bound(dir string, max, low uint64, oomGroup bool) error {
 	return nil
 }
 
-// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it (from
-// the cgroup2 mount, with a leading slash), is dir, a full path below the mount.
+// SameCgroup reports whether rel, a cgroup as /proc/PID/cgroup names it (with a leading slash), is dir, a full path below the cgroup2 mount.
 func SameCgroup(dir, rel string) bool {
 	return strings.HasPrefix(rel, "/") && strings.HasSuffix(dir, rel)
 }
@@ -110,8 +107,7 @@ func ReadStat(pid int) (Stat, error) {
 	return st, err
 }
 
-// ParseStat parses a /proc/PID/stat line, whose second field (the command,
-// in parentheses) may hold anything.
+// ParseStat parses a /proc/PID/stat line, whose second field (the command, in parentheses) may hold anything.
 func ParseStat(s string) (Stat, bool) {
 	i := strings.LastIndexByte(s, ')')
 	f := strings.Fields(s[i+1:]) // field 3 (state) onward; starttime is field 22

@@ -16,17 +16,14 @@ import (
 )
 
 // Names in the layout; ProcPrefix names the cgroups the watcher gives the server's other children.
-const (
-	ServerLeaf, AgentsDir, AgentPrefix, ProcPrefix = "server", "agents", "agent-", "proc-"
-)
+const ServerLeaf, AgentsDir, AgentPrefix, ProcPrefix = "server", "agents", "agent-", "proc-"
 
 // Limits of an agent's cgroup: Max is memory.max in bytes.
 type Limits struct{ Max uint64 }
 
-// Join moves this process, when still in the server's leaf, into a new
-// cgroup agents/agent-PID (agents: a full path; the watcher removes it once
-// empty); a claude an agent starts stays in its agent's cgroup.
-// Anything but the layout's directory on cgroup2 is an error that changes nothing.
+// Join moves this process, when still in the server's leaf, into a new cgroup agents/agent-PID (agents: a full
+// path; the watcher removes it once empty); a claude an agent starts stays in its agent's cgroup. Anything but
+// the layout's directory on cgroup2 is an error that changes nothing.
 func Join(agents string, l Limits) (joined bool, err error) {
 	if !strings.HasSuffix(agents, "/"+AgentsDir) || l.Max == 0 {
 		return false, errors.New("agent cgroup " + agents + ": not an agents directory, or no memory limit; ignored")

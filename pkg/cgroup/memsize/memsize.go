@@ -25,12 +25,14 @@ func Parse(s string) (uint64, error) {
 		return 0, errors.New("is empty; give bytes, a number with K, M, G or T such as 12G, or a percentage of the memory such as 50%")
 	}
 	if pct, ok := strings.CutSuffix(t, "%"); ok {
+		var si syscall.Sysinfo_t
+		_ = syscall.Sysinfo(&si) // the machine's memory: left 0, and so refused, when unknown
+		total := float64(si.Totalram) * float64(si.Unit)
 		p, err := strconv.ParseFloat(pct, 64)
-		total := physicalMemory()
 		if err != nil || p < 0 || p > 100 || total == 0 {
 			return 0, errors.New("is not a percentage from 0% to 100% of the memory")
 		}
-		return uint64(float64(total) * p / 100), nil
+		return uint64(total * p / 100), nil
 	}
 	mult := uint64(1)
 	if i := strings.IndexByte("KMGTkmgt", t[len(t)-1]); i >= 0 {
@@ -54,13 +56,4 @@ func Format(n uint64) string {
 		}
 	}
 	return strconv.FormatUint(n, 10)
-}
-
-// physicalMemory is the machine's memory in bytes, 0 if unknown.
-func physicalMemory() uint64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 0
-	}
-	return uint64(si.Totalram) * uint64(si.Unit)
 }

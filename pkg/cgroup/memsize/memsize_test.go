@@ -1,6 +1,9 @@
 package memsize
 
-import "testing"
+import (
+	"syscall"
+	"testing"
+)
 
 func TestSizes(t *testing.T) {
 	for in, want := range map[string]uint64{"0": 0, "12G": 12 << 30, "16g": 16 << 30, "64M": 64 << 20, "1T": 1 << 40, "4096": 4096, "max": Unlimited, "infinity": Unlimited} {
@@ -13,7 +16,11 @@ func TestSizes(t *testing.T) {
 		}
 	}
 	// Percentages, as systemd takes them: of the physical memory.
-	total := physicalMemory()
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil {
+		t.Fatal(err)
+	}
+	total := uint64(si.Totalram) * uint64(si.Unit)
 	for in, want := range map[string]uint64{"50%": total / 2, "100%": total, "0%": 0} {
 		if got, err := Parse(in); err != nil || got != want {
 			t.Errorf("Parse(%q) = %d, %v; want %d", in, got, err, want)
