@@ -49,10 +49,10 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config, forks *os
 		return err
 	}
 	defer r.Close()
-	spec := watchSpec{Detach: true, Forks: forks != nil, WatchDir: rep.WatchDir, Level: cfg.LogLevel, StateDir: cfg.StateDir,
+	spec := watchSpec{Detach: true, WatchDir: rep.WatchDir, Level: cfg.LogLevel, StateDir: cfg.StateDir,
 		Metrics: kills.MetricsFile(cfg.MetricsFile), Watcher: cgroup.Watcher{Leaf: rep.Leaf, Agents: rep.Agents, Limit: limit,
-			LeafMax: rep.ServerMax, Server: os.Getpid(), Adj: cfg.T3.AgentOOMScoreAdj, Launcher: "claude-launch"}}
-	cmd := watchCmd(exe, spec, w, forks)
+			LeafMax: rep.ServerMax, Server: os.Getpid(), Adj: cfg.T3.AgentOOMScoreAdj, Launcher: "claude-launch", Forks: forks}}
+	cmd := watchCmd(exe, spec, w)
 	// Born in the watcher's leaf (CLONE_INTO_CGROUP), so that not a page of it is charged to the server's;
 	// before Linux 5.7, it moves itself there first thing.
 	err = errors.New("no cgroup directory")
@@ -62,7 +62,7 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config, forks *os
 		dir.Close()
 	}
 	if err != nil {
-		err = watchCmd(exe, spec, w, forks).Run()
+		err = watchCmd(exe, spec, w).Run()
 	}
 	w.Close()
 	if err != nil {
@@ -78,9 +78,10 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config, forks *os
 	return nil
 }
 
-// watchCmd runs this program as the watcher, fd 3 the ready pipe and fd 4 the forks (when not nil), with an
-// environment of nothing but its spec and where its log goes: never the token.
-func watchCmd(exe string, spec watchSpec, ready, forks *os.File) *exec.Cmd {
+// watchCmd runs this program as the watcher, fd 3 the ready pipe and fd 4 the server's forks (when known),
+// with an environment of nothing but its spec and where its log goes: never the token.
+func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
+	spec.Forks = spec.Watcher.Forks != nil
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(exe)
 	cmd.Args[0], cmd.Env = watchName, []string{watchEnv + "=" + string(b)}
@@ -88,8 +89,8 @@ func watchCmd(exe string, spec watchSpec, ready, forks *os.File) *exec.Cmd {
 		cmd.Env = append(cmd.Env, "JOURNAL_STREAM="+js)
 	}
 	cmd.Stderr, cmd.ExtraFiles = os.Stderr, []*os.File{ready}
-	if forks != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, forks)
+	if spec.Forks {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, spec.Watcher.Forks)
 	}
 	return cmd
 }
@@ -107,7 +108,7 @@ func runWatch() int {
 	}
 	if s.Detach {
 		s.Detach = false
-		cmd := watchCmd("/proc/self/exe", s, ready, w.Forks)
+		cmd := watchCmd("/proc/self/exe", s, ready)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 		if err := cmd.Start(); err != nil {
 			os.Stderr.WriteString(watchName + ": " + err.Error() + "\n")

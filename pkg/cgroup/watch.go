@@ -240,34 +240,24 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 // reports whether the server has ended, by a pidfd (never a later process of the PID; poll(2) wakes less than
 // Go's timers) or, before Linux 5.3, signal 0; and one that releases the pidfd.
 func serverGone(pid int, forks *os.File) (gone func(d time.Duration) bool, done func()) {
-	var fds []unix.PollFd
-	if forks != nil {
-		fds = append(fds, unix.PollFd{Fd: int32(forks.Fd()), Events: unix.POLLIN})
-	}
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		pidfd = -1
-	} else {
-		fds = append(fds, unix.PollFd{Fd: int32(pidfd), Events: unix.POLLIN})
+		pidfd = -1 // poll(2) passes over a negative fd
+	}
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}, {Fd: -1, Events: unix.POLLIN}}
+	if forks != nil {
+		fds[1].Fd = int32(forks.Fd())
 	}
 	return func(d time.Duration) bool {
-			for i := range fds {
-				fds[i].Revents = 0
-			}
-			if len(fds) == 0 {
-				time.Sleep(d)
-			} else if _, _ = unix.Poll(fds, int(d/time.Millisecond)); forks != nil && fds[0].Revents != 0 {
-				drain(fds[0].Fd)
-			}
-			if pidfd < 0 {
-				return syscall.Kill(pid, 0) == syscall.ESRCH
-			}
-			return fds[len(fds)-1].Revents&unix.POLLIN != 0
-		}, func() {
-			if pidfd >= 0 {
-				_ = unix.Close(pidfd)
-			}
+		fds[0].Revents, fds[1].Revents = 0, 0
+		if _, _ = unix.Poll(fds, int(d/time.Millisecond)); fds[1].Revents != 0 {
+			drain(fds[1].Fd)
 		}
+		if pidfd < 0 {
+			return syscall.Kill(pid, 0) == syscall.ESRCH
+		}
+		return fds[0].Revents&unix.POLLIN != 0
+	}, func() { _ = unix.Close(pidfd) }
 }
 
 // drain reads the fork events queued on fd (a look follows, whatever they said); an overflow (ENOBUFS) is read past too.
