@@ -121,6 +121,8 @@ func TestCgroupV2Guest(t *testing.T) {
 		"panes.scope.memory.oom.group": "1",
 		"panes.failed":                 "0",
 		"panes.recorded":               "yes",
+		"panes.metrics":                "1",
+		"panes.status":                 "1",
 		// G: no user manager: said once, the agents run uncapped.
 		"uncapped.exit":   "0",
 		"uncapped.said":   "1",

@@ -148,8 +148,9 @@ sed "s/^/[bob] /" /tmp/bob.out
 # again; the other panes' agents live.
 as_alice="runuser -u alice -- env -i HOME=/home/alice XDG_RUNTIME_DIR=/run/user/1000 PATH=$bin:/usr/bin:/bin CLAUDE_LAUNCH_CLAUDE=$bin/t3sim TERM=xterm"
 mkdir -p /home/alice/.config/claude-launch
-echo "CLAUDE_LAUNCH_PANE_MEMORY_MAX=48M" >/home/alice/.config/claude-launch/config
-chown -R alice: /home/alice/.config
+printf 'CLAUDE_LAUNCH_PANE_MEMORY_MAX=48M\nCLAUDE_LAUNCH_METRICS_FILE=/home/alice/textfile/claude-auth.prom\n' >/home/alice/.config/claude-launch/config
+mkdir -p /home/alice/textfile
+chown -R alice: /home/alice/.config /home/alice/textfile
 sleep 1
 since=$(date "+%Y-%m-%d %H:%M:%S")
 $as_alice $bin/claude-agents -n 3 -d -s lab -- agent pane 16M >/tmp/agents.out 2>&1
@@ -168,6 +169,8 @@ for i in $(seq 100); do [ "$(agents alice)" = 3 ] && break; sleep 0.2; done
 for p in 0 1 2; do $as_alice tmux capture-pane -p -J -t lab:agents.$p | grep . | sed "s/^/[pane $p] /"; done
 echo "RESULT panes.killed_line=$($as_alice tmux capture-pane -p -J -t lab:agents.${killed:-0} | grep -o "claude was killed at its memory cap (MemoryMax=[^)]*), status [0-9]*" | head -1)"
 grep -q '"kind":"pane"' /home/alice/.local/state/claude-auth-sync/oom-kills.jsonl 2>/dev/null && echo "RESULT panes.recorded=yes"
+echo "RESULT panes.metrics=$(grep -c '^claude_oom_kills_total{.*kind="pane"' /home/alice/textfile/claude-oom-kills-1000.prom)"
+echo "RESULT panes.status=$($as_alice $bin/claude-auth-sync status 2>&1 | grep -c ': pane ')"
 kill=$(journalctl -k -o short-unix --since "$since" | grep -m1 "Memory cgroup out of memory: Killed process")
 echo "[panes] $kill"
 echo "RESULT panes.killed_after_ms=$(( $(echo "$kill" | awk '{printf "%.0f", $1 * 1000}') - $(cut -d" " -f1 /tmp/t3sim-pane-runaway) ))"
