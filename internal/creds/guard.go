@@ -30,8 +30,7 @@ var testHookBeforeReplace func()
 // FileName is the credentials file in claude's config directory.
 const FileName = ".credentials.json"
 
-// ErrChanged means claude (or a person) wrote the file between its judging
-// and its replacing, so it was left as they left it.
+// ErrChanged means claude (or a person) wrote the file between its judging and its replacing: it is left as they left it.
 var ErrChanged = errors.New("the credentials file changed while it was being restored")
 
 // Guard keeps a rotating login in Dir.
@@ -117,8 +116,7 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 		return r, err
 	}
 	g.spend(name)
-	r.Restored = name
-	r.After = Check(restored, g.now())
+	r.Restored, r.After = name, Check(restored, g.now())
 	return r, nil
 }
 
@@ -132,11 +130,10 @@ func withLogin(damaged, backup []byte) []byte {
 		return backup // nothing beside the login: the backup, byte for byte
 	}
 	cur[loginKey] = old[loginKey]
-	b, err := json.Marshal(cur)
-	if err != nil {
-		return backup
+	if b, err := json.Marshal(cur); err == nil {
+		return b
 	}
-	return b
+	return backup
 }
 
 // ReadFile reads a credentials file (or a backup) as claude keeps it: a regular
@@ -237,21 +234,17 @@ const (
 // spend marks the backup restored and every older one as not to be restored again.
 func (g *Guard) spend(restored string) {
 	names, _ := g.list(false)
-	for _, n := range names {
-		if strings.Compare(n, filepath.Base(restored)) <= 0 {
-			p := filepath.Join(g.Backups, n)
+	for _, p := range names {
+		if p <= restored {
 			_ = os.Rename(p, p+spentSuffix)
 		}
 	}
 }
 
-// list lists the backups, newest first, with the spent ones when spent.
+// list lists the backups' paths, newest first, with the spent ones when spent.
 func (g *Guard) list(spent bool) ([]string, error) {
-	ents, err := os.ReadDir(g.Backups)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	ents, err := os.ReadDir(g.Backups) // sorted by name: oldest first
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, token.Wrap("read backups: ", err, "")
 	}
 	var names []string
@@ -261,10 +254,10 @@ func (g *Guard) list(spent bool) ([]string, error) {
 			n = strings.TrimSuffix(n, spentSuffix)
 		}
 		if strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
-			names = append(names, e.Name())
+			names = append(names, filepath.Join(g.Backups, e.Name()))
 		}
 	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(b, a) })
+	slices.Reverse(names)
 	return names, nil
 }
 
@@ -274,8 +267,7 @@ func (g *Guard) newestHealthy() (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	for _, n := range names {
-		p := filepath.Join(g.Backups, n)
+	for _, p := range names {
 		data, err := ReadFile(p)
 		if err == nil && Check(data, g.now()).State.Healthy() {
 			return p, data, nil
@@ -292,7 +284,7 @@ func (g *Guard) backup(data []byte) (string, error) {
 		return "", err
 	}
 	if len(names) > 0 {
-		if last, err := ReadFile(filepath.Join(g.Backups, names[0])); err == nil && bytes.Equal(last, data) {
+		if last, err := ReadFile(names[0]); err == nil && bytes.Equal(last, data) {
 			return "", nil
 		}
 	}
@@ -302,10 +294,8 @@ func (g *Guard) backup(data []byte) (string, error) {
 	} else if err := store.WriteAtomic(name, data); err != nil {
 		return "", err
 	}
-	keep := max(g.Keep, 1)
-	names = append([]string{filepath.Base(name)}, names...)
-	for _, old := range names[min(keep, len(names)):] {
-		_ = os.Remove(filepath.Join(g.Backups, old))
+	for _, old := range names[min(max(g.Keep, 1)-1, len(names)):] { // the new one and g.Keep-1 older
+		_ = os.Remove(old)
 	}
 	return name, nil
 }

@@ -29,10 +29,7 @@ type Lock struct {
 }
 
 // Live says a claude keeps the lock: its mtime is within three heartbeats.
-func (l Lock) Live(now time.Time) bool {
-	age := now.Sub(l.MTime)
-	return l.Held && age < lockFresh && age > -lockFresh
-}
+func (l Lock) Live(now time.Time) bool { return l.Held && now.Sub(l.MTime).Abs() < lockFresh }
 
 // Stale says claude's own rule lets anyone break the lock: untouched past ClaudeLockStale.
 func (l Lock) Stale(now time.Time) bool { return l.Held && now.Sub(l.MTime) > ClaudeLockStale }
