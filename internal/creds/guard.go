@@ -195,7 +195,14 @@ func replaceIfUnchanged(path string, was, want []byte) error {
 		return token.Wrap("restore "+path+": ", err, "")
 	}
 	defer os.Remove(tmp.Name())
-	if err = writeSynced(tmp, want); err == nil {
+	defer tmp.Close()
+	if err = tmp.Chmod(0o600); err == nil { // whatever CreateTemp's mode
+		_, err = tmp.Write(want)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err == nil {
 		err = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
 		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
 			if now, rerr := ReadFile(path); rerr != nil || !bytes.Equal(now, was) {
@@ -213,17 +220,6 @@ func replaceIfUnchanged(path string, was, want []byte) error {
 		return token.Wrap("restore "+path+": ", err, "")
 	}
 	return store.SyncDir(dir)
-}
-
-func writeSynced(f *os.File, data []byte) error {
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	return f.Sync()
 }
 
 const (
