@@ -28,10 +28,9 @@ func (s State) Healthy() bool { return s == Valid || s == Expired }
 
 // Verdict is what Check found.
 type Verdict struct {
-	State        State
-	Damage       []string  // what is wrong, for Damaged: "refresh token emptied", "expiresAt is 0", …
-	ExpiresAt    time.Time // the access token's expiry, zero if unknown
-	Subscription string    // subscriptionType, if any (for status)
+	State     State
+	Damage    []string  // what is wrong, for Damaged: "refresh token emptied", "expiresAt is 0", …
+	ExpiresAt time.Time // the access token's expiry, zero if unknown
 }
 
 func (v Verdict) String() string {
@@ -61,7 +60,7 @@ func Check(data []byte, now time.Time) Verdict {
 			RefreshToken     string   `json:"refreshToken"`
 			ExpiresAt        *float64 `json:"expiresAt"`
 			Scopes           []string `json:"scopes"`
-			SubscriptionType string   `json:"subscriptionType"`
+			SubscriptionType string   `json:"subscriptionType"` // unused, but a wrong type is damage
 		} `json:"claudeAiOauth"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -75,7 +74,7 @@ func Check(data []byte, now time.Time) Verdict {
 	if o == nil {
 		return damaged("no claudeAiOauth login in it")
 	}
-	v := Verdict{State: Valid, Subscription: o.SubscriptionType}
+	v := Verdict{State: Valid}
 	if o.ExpiresAt != nil && *o.ExpiresAt > 0 {
 		v.ExpiresAt = time.UnixMilli(int64(*o.ExpiresAt))
 	}
