@@ -1,5 +1,4 @@
-// Package agents finds this user's running claude processes and the credential
-// each was started with (/proc/PID/environ), as a fingerprint, never the token.
+// Package agents finds this user's running claudes and each one's credential (/proc/PID/environ) as a fingerprint.
 package agents
 
 import (
@@ -44,8 +43,7 @@ func (a Agent) Credential(current string) string {
 	return "an OLD setup token " + a.Fingerprint
 }
 
-// List returns the effective uid's claude processes (launched or running claude,
-// not a child of one such as a tool's shell), oldest first.
+// List returns the effective uid's claudes (launched, or running claude; not a child of one, as a tool's shell), oldest first.
 func List() ([]Agent, error) {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {

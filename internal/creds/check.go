@@ -47,8 +47,7 @@ func (v Verdict) String() string {
 	return string(v.State)
 }
 
-// Check judges a credentials file at time now: valid is a claudeAiOauth with both
-// tokens, expiresAt above 0 and RequiredScope. No Damage text holds a token.
+// Check judges a credentials file at now (valid: a claudeAiOauth with both tokens, expiresAt above 0, RequiredScope); Damage holds no token.
 func Check(data []byte, now time.Time) Verdict {
 	damaged := func(what string) Verdict { return Verdict{State: Damaged, Damage: []string{what}} }
 	if len(bytes.TrimSpace(data)) == 0 {

@@ -1,6 +1,5 @@
-// Package creds guards claude's rotating login (~/.claude/.credentials.json) of
-// a user without a setup token: it judges the file (Check), keeps backups and
-// puts the newest back over a lost refresh race's damage (Guard).
+// Package creds guards the rotating login (~/.claude/.credentials.json) of a user without a setup token: it judges
+// the file (Check), keeps backups and puts the newest back over a lost refresh race's damage (Guard).
 package creds
 
 import (
@@ -74,9 +73,8 @@ func (g *Guard) Inspect() (Verdict, []byte, error) {
 	return Check(data, g.now()), data, nil
 }
 
-// Run backs up a healthy file that differs from the newest backup, or restores
-// the newest healthy unspent backup over a damaged one under claude's refresh
-// lock, waiting until ctx ends; a restored backup is spent (docs/how-it-works.md).
+// Run backs up a healthy file unlike the newest backup, or restores the newest healthy unspent backup over a damaged
+// one under claude's refresh lock, waiting until ctx ends; a restored backup is spent (docs/how-it-works.md).
 func (g *Guard) Run(ctx context.Context) (Report, error) {
 	r := Report{File: g.File()}
 	// A lock the next claude would break anyway (file times: the real clock).
@@ -88,15 +86,12 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	}
 	v, data, err := g.Inspect()
 	r.Verdict = v
-	if err != nil {
+	if err != nil || v.State == Missing {
 		return r, err
 	}
-	switch {
-	case v.State.Healthy():
+	if v.State.Healthy() {
 		r.BackedUp, err = g.backup(data)
 		return r, err
-	case v.State == Missing:
-		return r, nil
 	}
 	name, good, err := g.newestHealthy()
 	if err != nil || name == "" {
@@ -120,8 +115,7 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	return r, nil
 }
 
-// withLogin is the damaged file with the backup's login put back and its other
-// entries (MCP and plugin secrets) kept, or the backup whole if there are none.
+// withLogin is the damaged file with the backup's login, its other entries (MCP and plugin secrets) kept; else the backup.
 func withLogin(damaged, backup []byte) []byte {
 	const loginKey = "claudeAiOauth"
 	var cur, old map[string]json.RawMessage
@@ -136,8 +130,7 @@ func withLogin(damaged, backup []byte) []byte {
 	return backup
 }
 
-// ReadFile reads a credentials file (or a backup) as claude keeps it: a regular
-// file of this user, not a symlink, at most MaxFileSize; it refuses anything else.
+// ReadFile reads a credentials file or backup as claude keeps it, a regular file of this user; it refuses anything else.
 func ReadFile(path string) ([]byte, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
@@ -158,8 +151,7 @@ func ReadFile(path string) ([]byte, error) {
 	return b, nil
 }
 
-// ReadClaudes reads one of claude's files: a regular file, opened without
-// blocking (and with flags), at most MaxFileSize, never read in part.
+// ReadClaudes reads one of claude's files, opened without blocking (and with flags): a regular file, whole, to MaxFileSize.
 func ReadClaudes(path string, flags int) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
 	if err != nil {
@@ -272,8 +264,7 @@ func (g *Guard) newestHealthy() (string, []byte, error) {
 	return "", nil, nil
 }
 
-// backup writes data as the newest backup unless the newest (spent or not)
-// already holds it, then keeps only the newest g.Keep.
+// backup writes data as the newest backup unless the newest (spent or not) holds it, then keeps the newest g.Keep.
 func (g *Guard) backup(data []byte) (string, error) {
 	names, err := g.list(true)
 	if err != nil {
