@@ -49,8 +49,7 @@ func List() ([]Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	me := uint32(os.Geteuid())
-	boot := bootTime()
+	me, boot := uint32(os.Geteuid()), bootTime()
 	found, parent := map[int]Agent{}, map[int]int{}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())

@@ -26,8 +26,10 @@ import (
 // testHookBeforeReplace, set by a test, runs between judging a damaged file and replacing it.
 var testHookBeforeReplace func()
 
-// FileName is the credentials file in claude's config directory.
-const FileName = ".credentials.json"
+const (
+	FileName    = ".credentials.json" // the credentials file in claude's config directory
+	MaxFileSize = 16 << 20            // bounds a credentials file and its backups (a few KiB); more is refused
+)
 
 // ErrChanged means claude (or a person) wrote the file between its judging and its replacing: it is left as they left it.
 var ErrChanged = errors.New("the credentials file changed while it was being restored")
@@ -160,11 +162,9 @@ func ReadClaudes(path string, flags int) ([]byte, error) {
 	defer f.Close()
 	var b bytes.Buffer
 	fi, err := f.Stat()
-	switch {
-	case err != nil:
-	case !fi.Mode().IsRegular():
+	if err == nil && !fi.Mode().IsRegular() {
 		err = fmt.Errorf("%w: it is a %s, not the regular file claude writes", token.ErrInsecureFile, token.DescribeType(fi.Mode()))
-	default:
+	} else if err == nil {
 		if _, err = b.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err == nil && b.Len() > MaxFileSize {
 			err = fmt.Errorf("%w: it is larger than 16 MiB, which is not the file claude writes", token.ErrInsecureFile)
 		}
@@ -174,9 +174,6 @@ func ReadClaudes(path string, flags int) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
-
-// MaxFileSize bounds a credentials file and its backups (a few KiB); more is refused.
-const MaxFileSize = 16 << 20
 
 // replaceIfUnchanged puts want at path only if path still holds was: it swaps them
 // (RENAME_EXCHANGE) and back unless it swapped out was; else it compares, then renames.
@@ -237,11 +234,8 @@ func (g *Guard) list(spent bool) ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		n := e.Name()
-		if spent {
-			n = strings.TrimSuffix(n, spentSuffix)
-		}
-		if strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
+		n, wasSpent := strings.CutSuffix(e.Name(), spentSuffix)
+		if (spent || !wasSpent) && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
 			names = append(names, filepath.Join(g.Backups, e.Name()))
 		}
 	}
@@ -256,8 +250,7 @@ func (g *Guard) newestHealthy() (string, []byte, error) {
 		return "", nil, err
 	}
 	for _, p := range names {
-		data, err := ReadFile(p)
-		if err == nil && Check(data, g.now()).State.Healthy() {
+		if data, err := ReadFile(p); err == nil && Check(data, g.now()).State.Healthy() {
 			return p, data, nil
 		}
 	}
