@@ -94,16 +94,13 @@ func List() ([]Agent, error) {
 	return out, nil
 }
 
-// isClaude: the program of process dir is claude.
+// isClaude: the program of process dir is claude, by its argv0 or its executable.
 func isClaude(dir string) bool {
-	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
-		argv0, _, _ := bytes.Cut(cmd, []byte{0})
-		if b := filepath.Base(string(argv0)); b == "claude" || b == "claude.exe" {
-			return true
-		}
-	}
+	cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline")) // unreadable: argv0 is ""
+	argv0, _, _ := bytes.Cut(cmd, []byte{0})
 	exe, _ := os.Readlink(filepath.Join(dir, "exe"))
-	return filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "claude.exe"
+	name := filepath.Base(string(argv0))
+	return name == "claude" || name == "claude.exe" || filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "claude.exe"
 }
 
 // ttyName names a terminal by its device number: pts/N, or ttyN for the console.

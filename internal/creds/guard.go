@@ -44,13 +44,11 @@ type Guard struct {
 
 // Report is what a Guard run found and did; a name is "" for none.
 type Report struct {
-	File        string  // the credentials file
-	Verdict     Verdict // its state as found
-	BackedUp    string  // the backup written of a healthy file
-	Restored    string  // the backup put back over a damaged file, After its state then
-	After       Verdict
-	NoBackup    bool   // the file was damaged and no unspent healthy backup was there: log in anew
-	ClearedLock string // claude's refresh lock, cleared as stale by claude's own rule
+	File               string  // the credentials file
+	Verdict, After     Verdict // its state as found, and after a restore
+	BackedUp, Restored string  // the backup written of a healthy file; the backup put back over a damaged one
+	NoBackup           bool    // the file was damaged and no unspent healthy backup was there: log in anew
+	ClearedLock        string  // claude's refresh lock, cleared as stale by claude's own rule
 }
 
 // File is the credentials file Guard looks after.
