@@ -130,7 +130,7 @@ func withLogin(damaged, backup []byte) []byte {
 	return backup
 }
 
-// ReadFile reads a credentials file or backup as claude keeps it, a regular file of this user; it refuses anything else.
+// ReadFile reads a credentials file or backup as claude keeps it (a regular file of this user, to MaxFileSize), else refuses it.
 func ReadFile(path string) ([]byte, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
