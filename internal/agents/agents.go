@@ -1,5 +1,4 @@
-// Package agents finds this user's running claude processes and the credential
-// each was started with (/proc/PID/environ), as a fingerprint, never the token.
+// Package agents finds this user's running claudes and each one's credential (/proc/PID/environ) as a fingerprint.
 package agents
 
 import (
@@ -22,16 +21,13 @@ import (
 
 // Agent is one running claude.
 type Agent struct {
-	PID int `json:"pid"`
-	// Fingerprint is its setup token's, "" on its own login; Invalid: the
-	// variable held something that is not a setup token.
-	Fingerprint string    `json:"fingerprint,omitempty"`
-	Invalid     bool      `json:"invalid_token,omitempty"`
-	TTY         string    `json:"tty,omitempty"`       // its terminal (pts/3), "" for none
-	Pane        string    `json:"tmux_pane,omitempty"` // its tmux pane (%3), "" for none
-	Started     time.Time `json:"started"`
-	// ServerProcess: T3 Code's server started it, not as an agent (a proc-PID cgroup).
-	ServerProcess bool `json:"server_process,omitempty"`
+	PID           int       `json:"pid"`
+	Fingerprint   string    `json:"fingerprint,omitempty"`   // its setup token's, "" on its own login
+	Invalid       bool      `json:"invalid_token,omitempty"` // the variable held something that is not a setup token
+	TTY           string    `json:"tty,omitempty"`           // its terminal (pts/3), "" for none
+	Pane          string    `json:"tmux_pane,omitempty"`     // its tmux pane (%3), "" for none
+	Started       time.Time `json:"started"`
+	ServerProcess bool      `json:"server_process,omitempty"` // T3 Code's server started it, not as an agent (a proc-PID cgroup)
 }
 
 // Credential names what a runs on; current is the fingerprint new agents get.
@@ -47,20 +43,14 @@ func (a Agent) Credential(current string) string {
 	return "an OLD setup token " + a.Fingerprint
 }
 
-// List returns the effective uid's claude processes (launched or running claude,
-// not a child of one such as a tool's shell), oldest first.
+// List returns the effective uid's claudes (launched, or running claude; not a child of one, as a tool's shell), oldest first.
 func List() ([]Agent, error) {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, err
 	}
-	me := uint32(os.Geteuid())
-	boot := bootTime()
-	type cand struct {
-		a    Agent
-		ppid int
-	}
-	found := map[int]cand{}
+	me, boot := uint32(os.Geteuid()), bootTime()
+	found, parent := map[int]Agent{}, map[int]int{}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		dir := filepath.Join("/proc", e.Name())
@@ -71,7 +61,7 @@ func List() ([]Agent, error) {
 		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
 		vars := strings.Split(string(environ), "\x00")
 		lookup := func(name string) string { v, _ := config.LookupEnv(vars, name); return v }
-		if err != nil || !isClaude(dir, lookup(config.EnvDepth) != "") {
+		if err != nil || lookup(config.EnvDepth) == "" && !isClaude(dir) {
 			continue
 		}
 		ps, err := kernfile.ReadStat(pid)
@@ -83,7 +73,7 @@ func List() ([]Agent, error) {
 			a.ServerProcess = strings.HasPrefix(filepath.Base(v2), agentcg.ProcPrefix)
 		}
 		if !boot.IsZero() {
-			a.Started = boot.Add(time.Duration(ps.Start) * time.Second / clockTicks)
+			a.Started = boot.Add(time.Duration(ps.Start) * time.Second / 100) // in ticks of USER_HZ, 100 on every Linux that matters
 		}
 		if v := lookup(token.EnvVar); v != "" {
 			if s, err := token.NewSecret(v); err == nil {
@@ -92,35 +82,26 @@ func List() ([]Agent, error) {
 				a.Invalid = true
 			}
 		}
-		found[pid] = cand{a, ps.PPID}
+		found[pid], parent[pid] = a, ps.PPID
 	}
 	var out []Agent
-	for _, c := range found {
-		if _, parentIsClaude := found[c.ppid]; !parentIsClaude {
-			out = append(out, c.a)
+	for pid, a := range found {
+		if _, parentIsClaude := found[parent[pid]]; !parentIsClaude {
+			out = append(out, a)
 		}
 	}
 	slices.SortFunc(out, func(a, b Agent) int { return a.Started.Compare(b.Started)*2 + cmp.Compare(a.PID, b.PID) })
 	return out, nil
 }
 
-// isClaude: started through a launcher, or the program is claude.
-func isClaude(dir string, launched bool) bool {
-	if launched {
-		return true
-	}
-	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
-		argv0, _, _ := bytes.Cut(cmd, []byte{0})
-		if b := filepath.Base(string(argv0)); b == "claude" || b == "claude.exe" {
-			return true
-		}
-	}
+// isClaude: the program of process dir is claude, by its argv0 or its executable.
+func isClaude(dir string) bool {
+	cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline")) // unreadable: argv0 is ""
+	argv0, _, _ := bytes.Cut(cmd, []byte{0})
 	exe, _ := os.Readlink(filepath.Join(dir, "exe"))
-	return filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "claude.exe"
+	name := filepath.Base(string(argv0))
+	return name == "claude" || name == "claude.exe" || filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "claude.exe"
 }
-
-// clockTicks is USER_HZ, 100 on every Linux that matters.
-const clockTicks = 100
 
 // ttyName names a terminal by its device number: pts/N, or ttyN for the console.
 func ttyName(nr int) string {

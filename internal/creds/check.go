@@ -1,6 +1,7 @@
 package creds
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -27,10 +28,9 @@ func (s State) Healthy() bool { return s == Valid || s == Expired }
 
 // Verdict is what Check found.
 type Verdict struct {
-	State        State
-	Damage       []string  // what is wrong, for Damaged: "refresh token emptied", "expiresAt is 0", …
-	ExpiresAt    time.Time // the access token's expiry, zero if unknown
-	Subscription string    // subscriptionType, if any (for status)
+	State     State
+	Damage    []string  // what is wrong, for Damaged: "refresh token emptied", "expiresAt is 0", …
+	ExpiresAt time.Time // the access token's expiry, zero if unknown
 }
 
 func (v Verdict) String() string {
@@ -47,22 +47,19 @@ func (v Verdict) String() string {
 	return string(v.State)
 }
 
-// Check judges a credentials file at time now: valid is a claudeAiOauth with both
-// tokens, expiresAt above 0 and RequiredScope. No Damage text holds a token.
+// Check judges a credentials file at now (valid: a claudeAiOauth with both tokens, expiresAt above 0, RequiredScope); Damage holds no token.
 func Check(data []byte, now time.Time) Verdict {
-	var v Verdict
-	damage := func(what string) { v.Damage = append(v.Damage, what) }
 	damaged := func(what string) Verdict { return Verdict{State: Damaged, Damage: []string{what}} }
-	if len(strings.TrimSpace(string(data))) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return damaged("the file is empty")
 	}
 	var f struct {
-		OAuth *struct { // as claude writes it
-			AccessToken      *string   `json:"accessToken"`
-			RefreshToken     *string   `json:"refreshToken"`
-			ExpiresAt        *float64  `json:"expiresAt"`
-			Scopes           *[]string `json:"scopes"`
-			SubscriptionType string    `json:"subscriptionType"`
+		OAuth *struct { // as claude writes it; null reads as missing
+			AccessToken      string   `json:"accessToken"`
+			RefreshToken     string   `json:"refreshToken"`
+			ExpiresAt        *float64 `json:"expiresAt"`
+			Scopes           []string `json:"scopes"`
+			SubscriptionType string   `json:"subscriptionType"` // unused, but a wrong type is damage
 		} `json:"claudeAiOauth"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -76,38 +73,28 @@ func Check(data []byte, now time.Time) Verdict {
 	if o == nil {
 		return damaged("no claudeAiOauth login in it")
 	}
-	v.Subscription = o.SubscriptionType
-	access := o.AccessToken != nil && *o.AccessToken != ""
-	refresh := o.RefreshToken != nil && *o.RefreshToken != ""
-	switch {
-	case !access && !refresh:
-		damage("tokens blanked")
-	case !refresh:
-		damage("refresh token emptied")
-	case !access:
-		damage("access token emptied")
-	}
-	switch {
-	case o.ExpiresAt == nil:
-		damage("expiresAt missing")
-	case *o.ExpiresAt <= 0:
-		damage("expiresAt is 0")
-	default:
+	v := Verdict{State: Valid}
+	if o.ExpiresAt != nil && *o.ExpiresAt > 0 {
 		v.ExpiresAt = time.UnixMilli(int64(*o.ExpiresAt))
 	}
-	switch {
-	case o.Scopes == nil:
-		damage("scopes missing")
-	case !slices.Contains(*o.Scopes, RequiredScope):
-		damage("no " + RequiredScope + " scope")
+	for _, d := range []struct {
+		bad  bool
+		what string
+	}{
+		{o.AccessToken == "" && o.RefreshToken == "", "tokens blanked"},
+		{o.AccessToken != "" && o.RefreshToken == "", "refresh token emptied"},
+		{o.AccessToken == "" && o.RefreshToken != "", "access token emptied"},
+		{o.ExpiresAt == nil, "expiresAt missing"},
+		{o.ExpiresAt != nil && *o.ExpiresAt <= 0, "expiresAt is 0"},
+		{o.Scopes == nil, "scopes missing"},
+		{o.Scopes != nil && !slices.Contains(o.Scopes, RequiredScope), "no " + RequiredScope + " scope"},
+	} {
+		if d.bad {
+			v.State, v.Damage = Damaged, append(v.Damage, d.what)
+		}
 	}
-	switch {
-	case len(v.Damage) > 0:
-		v.State = Damaged
-	case !now.Before(v.ExpiresAt):
+	if v.State == Valid && !now.Before(v.ExpiresAt) {
 		v.State = Expired
-	default:
-		v.State = Valid
 	}
 	return v
 }

@@ -1,6 +1,5 @@
-// Package creds guards claude's rotating login (~/.claude/.credentials.json) of
-// a user without a setup token: it judges the file (Check), keeps backups and
-// puts the newest back over a lost refresh race's damage (Guard).
+// Package creds guards the rotating login (~/.claude/.credentials.json) of a user without a setup token: it judges
+// the file (Check), keeps backups and puts the newest back over a lost refresh race's damage (Guard).
 package creds
 
 import (
@@ -27,11 +26,12 @@ import (
 // testHookBeforeReplace, set by a test, runs between judging a damaged file and replacing it.
 var testHookBeforeReplace func()
 
-// FileName is the credentials file in claude's config directory.
-const FileName = ".credentials.json"
+const (
+	FileName    = ".credentials.json" // the credentials file in claude's config directory
+	MaxFileSize = 16 << 20            // bounds a credentials file and its backups (a few KiB); more is refused
+)
 
-// ErrChanged means claude (or a person) wrote the file between its judging
-// and its replacing, so it was left as they left it.
+// ErrChanged means claude (or a person) wrote the file between its judging and its replacing: it is left as they left it.
 var ErrChanged = errors.New("the credentials file changed while it was being restored")
 
 // Guard keeps a rotating login in Dir.
@@ -44,13 +44,11 @@ type Guard struct {
 
 // Report is what a Guard run found and did; a name is "" for none.
 type Report struct {
-	File        string  // the credentials file
-	Verdict     Verdict // its state as found
-	BackedUp    string  // the backup written of a healthy file
-	Restored    string  // the backup put back over a damaged file, After its state then
-	After       Verdict
-	NoBackup    bool   // the file was damaged and no unspent healthy backup was there: log in anew
-	ClearedLock string // claude's refresh lock, cleared as stale by claude's own rule
+	File               string  // the credentials file
+	Verdict, After     Verdict // its state as found, and after a restore
+	BackedUp, Restored string  // the backup written of a healthy file; the backup put back over a damaged one
+	NoBackup           bool    // the file was damaged and no unspent healthy backup was there: log in anew
+	ClearedLock        string  // claude's refresh lock, cleared as stale by claude's own rule
 }
 
 // File is the credentials file Guard looks after.
@@ -75,9 +73,8 @@ func (g *Guard) Inspect() (Verdict, []byte, error) {
 	return Check(data, g.now()), data, nil
 }
 
-// Run backs up a healthy file that differs from the newest backup, or restores
-// the newest healthy unspent backup over a damaged one under claude's refresh
-// lock, waiting until ctx ends; a restored backup is spent (docs/how-it-works.md).
+// Run backs up a healthy file unlike the newest backup, or restores the newest healthy unspent backup over a damaged
+// one under claude's refresh lock, waiting until ctx ends; a restored backup is spent (docs/how-it-works.md).
 func (g *Guard) Run(ctx context.Context) (Report, error) {
 	r := Report{File: g.File()}
 	// A lock the next claude would break anyway (file times: the real clock).
@@ -89,15 +86,12 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 	}
 	v, data, err := g.Inspect()
 	r.Verdict = v
-	if err != nil {
+	if err != nil || v.State == Missing {
 		return r, err
 	}
-	switch {
-	case v.State.Healthy():
+	if v.State.Healthy() {
 		r.BackedUp, err = g.backup(data)
 		return r, err
-	case v.State == Missing:
-		return r, nil
 	}
 	name, good, err := g.newestHealthy()
 	if err != nil || name == "" {
@@ -117,13 +111,11 @@ func (g *Guard) Run(ctx context.Context) (Report, error) {
 		return r, err
 	}
 	g.spend(name)
-	r.Restored = name
-	r.After = Check(restored, g.now())
+	r.Restored, r.After = name, Check(restored, g.now())
 	return r, nil
 }
 
-// withLogin is the damaged file with the backup's login put back and its other
-// entries (MCP and plugin secrets) kept, or the backup whole if there are none.
+// withLogin is the damaged file with the backup's login, its other entries (MCP and plugin secrets) kept; else the backup.
 func withLogin(damaged, backup []byte) []byte {
 	const loginKey = "claudeAiOauth"
 	var cur, old map[string]json.RawMessage
@@ -132,15 +124,13 @@ func withLogin(damaged, backup []byte) []byte {
 		return backup // nothing beside the login: the backup, byte for byte
 	}
 	cur[loginKey] = old[loginKey]
-	b, err := json.Marshal(cur)
-	if err != nil {
-		return backup
+	if b, err := json.Marshal(cur); err == nil {
+		return b
 	}
-	return b
+	return backup
 }
 
-// ReadFile reads a credentials file (or a backup) as claude keeps it: a regular
-// file of this user, not a symlink, at most MaxFileSize; it refuses anything else.
+// ReadFile reads a credentials file or backup as claude keeps it (a regular file of this user, to MaxFileSize), else refuses it.
 func ReadFile(path string) ([]byte, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
@@ -161,8 +151,7 @@ func ReadFile(path string) ([]byte, error) {
 	return b, nil
 }
 
-// ReadClaudes reads one of claude's files: a regular file, opened without
-// blocking (and with flags), at most MaxFileSize, never read in part.
+// ReadClaudes reads one of claude's files, opened without blocking (and with flags): a regular file, whole, to MaxFileSize.
 func ReadClaudes(path string, flags int) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
 	if err != nil {
@@ -171,11 +160,9 @@ func ReadClaudes(path string, flags int) ([]byte, error) {
 	defer f.Close()
 	var b bytes.Buffer
 	fi, err := f.Stat()
-	switch {
-	case err != nil:
-	case !fi.Mode().IsRegular():
+	if err == nil && !fi.Mode().IsRegular() {
 		err = fmt.Errorf("%w: it is a %s, not the regular file claude writes", token.ErrInsecureFile, token.DescribeType(fi.Mode()))
-	default:
+	} else if err == nil {
 		if _, err = b.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err == nil && b.Len() > MaxFileSize {
 			err = fmt.Errorf("%w: it is larger than 16 MiB, which is not the file claude writes", token.ErrInsecureFile)
 		}
@@ -186,9 +173,6 @@ func ReadClaudes(path string, flags int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// MaxFileSize bounds a credentials file and its backups (a few KiB); more is refused.
-const MaxFileSize = 16 << 20
-
 // replaceIfUnchanged puts want at path only if path still holds was: it swaps them
 // (RENAME_EXCHANGE) and back unless it swapped out was; else it compares, then renames.
 func replaceIfUnchanged(path string, was, want []byte) error {
@@ -198,7 +182,14 @@ func replaceIfUnchanged(path string, was, want []byte) error {
 		return token.Wrap("restore "+path+": ", err, "")
 	}
 	defer os.Remove(tmp.Name())
-	if err = writeSynced(tmp, want); err == nil {
+	defer tmp.Close()
+	if err = tmp.Chmod(0o600); err == nil { // whatever CreateTemp's mode
+		_, err = tmp.Write(want)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err == nil {
 		err = unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
 		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
 			if now, rerr := ReadFile(path); rerr != nil || !bytes.Equal(now, was) {
@@ -218,17 +209,6 @@ func replaceIfUnchanged(path string, was, want []byte) error {
 	return store.SyncDir(dir)
 }
 
-func writeSynced(f *os.File, data []byte) error {
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	return f.Sync()
-}
-
 const (
 	backupPrefix = "credentials-" // a backup is credentials-<unix ns>.json
 	spentSuffix  = ".spent"       // ends a backup restored once, or older than one
@@ -237,34 +217,27 @@ const (
 // spend marks the backup restored and every older one as not to be restored again.
 func (g *Guard) spend(restored string) {
 	names, _ := g.list(false)
-	for _, n := range names {
-		if strings.Compare(n, filepath.Base(restored)) <= 0 {
-			p := filepath.Join(g.Backups, n)
+	for _, p := range names {
+		if p <= restored {
 			_ = os.Rename(p, p+spentSuffix)
 		}
 	}
 }
 
-// list lists the backups, newest first, with the spent ones when spent.
+// list lists the backups' paths, newest first, with the spent ones when spent.
 func (g *Guard) list(spent bool) ([]string, error) {
-	ents, err := os.ReadDir(g.Backups)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	ents, err := os.ReadDir(g.Backups) // sorted by name: oldest first
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, token.Wrap("read backups: ", err, "")
 	}
 	var names []string
 	for _, e := range ents {
-		n := e.Name()
-		if spent {
-			n = strings.TrimSuffix(n, spentSuffix)
-		}
-		if strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
-			names = append(names, e.Name())
+		n, wasSpent := strings.CutSuffix(e.Name(), spentSuffix)
+		if (spent || !wasSpent) && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
+			names = append(names, filepath.Join(g.Backups, e.Name()))
 		}
 	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(b, a) })
+	slices.Reverse(names)
 	return names, nil
 }
 
@@ -274,25 +247,22 @@ func (g *Guard) newestHealthy() (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	for _, n := range names {
-		p := filepath.Join(g.Backups, n)
-		data, err := ReadFile(p)
-		if err == nil && Check(data, g.now()).State.Healthy() {
+	for _, p := range names {
+		if data, err := ReadFile(p); err == nil && Check(data, g.now()).State.Healthy() {
 			return p, data, nil
 		}
 	}
 	return "", nil, nil
 }
 
-// backup writes data as the newest backup unless the newest (spent or not)
-// already holds it, then keeps only the newest g.Keep.
+// backup writes data as the newest backup unless the newest (spent or not) holds it, then keeps the newest g.Keep.
 func (g *Guard) backup(data []byte) (string, error) {
 	names, err := g.list(true)
 	if err != nil {
 		return "", err
 	}
 	if len(names) > 0 {
-		if last, err := ReadFile(filepath.Join(g.Backups, names[0])); err == nil && bytes.Equal(last, data) {
+		if last, err := ReadFile(names[0]); err == nil && bytes.Equal(last, data) {
 			return "", nil
 		}
 	}
@@ -302,10 +272,8 @@ func (g *Guard) backup(data []byte) (string, error) {
 	} else if err := store.WriteAtomic(name, data); err != nil {
 		return "", err
 	}
-	keep := max(g.Keep, 1)
-	names = append([]string{filepath.Base(name)}, names...)
-	for _, old := range names[min(keep, len(names)):] {
-		_ = os.Remove(filepath.Join(g.Backups, old))
+	for _, old := range names[min(max(g.Keep, 1)-1, len(names)):] { // the new one and g.Keep-1 older
+		_ = os.Remove(old)
 	}
 	return name, nil
 }

@@ -9,8 +9,7 @@ import (
 	"time"
 )
 
-// claude's refresh lock as the installed CLI takes it (a mkdir lock touched every 5 s
-// while held), beside the legacy <realpath(dir)>.lock; TestClaudeLockMatchesInstalledCLI checks.
+// claude's refresh lock: a mkdir lock touched every 5 s while held, beside the legacy <realpath(dir)>.lock (TestClaudeLockMatchesInstalledCLI).
 const (
 	ClaudeLockName  = ".oauth_refresh.lock" // in the config dir
 	ClaudeLockStale = 60 * time.Second      // claude breaks a lock untouched this long
@@ -29,10 +28,7 @@ type Lock struct {
 }
 
 // Live says a claude keeps the lock: its mtime is within three heartbeats.
-func (l Lock) Live(now time.Time) bool {
-	age := now.Sub(l.MTime)
-	return l.Held && age < lockFresh && age > -lockFresh
-}
+func (l Lock) Live(now time.Time) bool { return l.Held && now.Sub(l.MTime).Abs() < lockFresh }
 
 // Stale says claude's own rule lets anyone break the lock: untouched past ClaudeLockStale.
 func (l Lock) Stale(now time.Time) bool { return l.Held && now.Sub(l.MTime) > ClaudeLockStale }
@@ -81,8 +77,7 @@ func lockPaths(dir string) []string {
 	return []string{filepath.Join(dir, ClaudeLockName), legacy}
 }
 
-// claudeLocks takes claude's refresh locks for dir, waiting until ctx ends,
-// and returns their release; it breaks only a lock claude's rule calls stale.
+// claudeLocks takes claude's refresh locks of dir, waiting until ctx ends, and breaks only a lock claude's rule calls stale.
 func claudeLocks(ctx context.Context, dir string) (release func(), err error) {
 	var held []string
 	release = func() {

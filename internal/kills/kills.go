@@ -1,5 +1,4 @@
-// Package kills records the OOM kills in our cgroups (agents, other processes of T3 Code's server, panes of
-// claude-agents): a line in the user's state directory, and counters for node_exporter's textfile collector.
+// Package kills records the OOM kills in our cgroups: a line in the user's state directory, and counters for node_exporter.
 package kills
 
 import (
@@ -119,8 +118,7 @@ func Since(stateDir string, t time.Time) ([]Kill, error) {
 	return out, nil
 }
 
-// open opens the record without blocking (a named pipe there would hang
-// status and the watcher) and refuses anything but a regular file.
+// open opens the record without blocking (a named pipe would hang status and the watcher), only as a regular file.
 func open(path string, flag int) (*os.File, error) {
 	f, err := os.OpenFile(path, flag|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
