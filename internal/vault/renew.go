@@ -54,7 +54,7 @@ func (c *Client) LookupToken(ctx context.Context) (TokenInfo, error) { return c.
 func (c *Client) KeepToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, true) }
 
 func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err error) {
-	ctx, cancel := c.bound(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.VaultTimeout)
 	defer cancel()
 	s, err := c.api.Auth().Token().LookupSelfWithContext(ctx)
 	if err != nil {
@@ -84,7 +84,7 @@ func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err err
 // tokenInfo reads lookup-self's answer.
 func tokenInfo(s *api.Secret) (TokenInfo, error) {
 	if s == nil || s.Data == nil {
-		return TokenInfo{}, &shapeError{"a token look-up without data"}
+		return TokenInfo{}, shapeError("a token look-up without data")
 	}
 	num := func(k string) time.Duration { // absent, or of another type: 0
 		n, _ := s.Data[k].(json.Number)
@@ -110,22 +110,11 @@ func tokenInfo(s *api.Secret) (TokenInfo, error) {
 func (c *Client) explainToken(ctx context.Context, verb string, err error) error {
 	st := asStatus(err)
 	switch {
-	case st == nil:
-		return c.explain(ctx, "reading", err)
-	case st.is(http.StatusForbidden, "invalid token"):
-		return c.deadToken()
+	case st == nil || st.is(http.StatusForbidden, "invalid token") || st.is(http.StatusServiceUnavailable, "sealed"):
+		return c.explain(ctx, "reading", err) // no answer, a dead token, a sealed node: as for any request
 	case st.status == http.StatusForbidden:
 		return fmt.Errorf("vault at %s denied %s your Vault token (403), so the timer cannot keep it alive: "+
 			"ask the operator for the `default` policy next to yours, or log in again (`vault login`) before it ends", c.Addr(), verb)
-	case st.is(http.StatusServiceUnavailable, "sealed"):
-		return c.explainSealed(ctx)
 	}
 	return fmt.Errorf("vault at %s failed %s your Vault token (%s); try again later", c.Addr(), verb, st.detail())
-}
-
-// deadToken is ErrTokenDead, saying where the token came from.
-func (c *Client) deadToken() error {
-	fix := map[bool]string{true: ", and unset VAULT_TOKEN or set it to the new token"}[c.from == "VAULT_TOKEN"]
-	return fmt.Errorf("vault at %s %w in %s (it expired, was revoked, or was never issued): log in again (`vault login`)%s",
-		c.Addr(), ErrTokenDead, c.from, fix)
 }
