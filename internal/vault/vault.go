@@ -106,16 +106,15 @@ func (c *Client) Fetch(ctx context.Context) (Found, error) {
 	if err != nil {
 		return Found{}, c.explain(ctx, "reading", err)
 	}
-	if ans.absent != "" {
-		return Found{}, fmt.Errorf("%w: vault at %s says %s: %s", token.ErrNoToken, c.Addr(), c.SecretPath(), ans.absent)
-	}
 	field := c.cfg.VaultField
-	raw, ok := ans.fields[field]
-	if !ok { // a field that is there but null is not Vault's "none": an error below
+	raw, there := ans.fields[field]
+	s, text := raw.(string)
+	switch {
+	case ans.absent != "":
+		return Found{}, fmt.Errorf("%w: vault at %s says %s: %s", token.ErrNoToken, c.Addr(), c.SecretPath(), ans.absent)
+	case !there: // a field that is there but null is not Vault's "none": an error below
 		return Found{}, fmt.Errorf("%w: vault at %s says %s has no field %q", token.ErrNoToken, c.Addr(), c.SecretPath(), field)
-	}
-	s, ok := raw.(string)
-	if !ok {
+	case !text:
 		return Found{}, fmt.Errorf("vault %s: field %q is not text (JSON null, a number or an object);"+
 			" store the setup token with `claude-auth-sync rotate`, or remove the field to opt out", c.SecretPath(), field)
 	}
@@ -225,14 +224,12 @@ func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
 	if err != nil {
 		return mountAnswer{}, c.explain(ctx, "reading", err)
 	}
-	if m.kind == "" { // a Vault too old to say: version 1, as the CLI assumes
-		return m, nil
-	}
-	if got := strings.Trim(m.path, "/"); got != c.cfg.VaultMount {
+	switch got := strings.Trim(m.path, "/"); {
+	case m.kind == "": // a Vault too old to say: version 1, as the CLI assumes
+	case got != c.cfg.VaultMount:
 		return m, fmt.Errorf("vault at %s: the mount that holds %s is %q, not %q; set %s=%s and %s to the path below it",
 			c.Addr(), c.SecretPath(), got, c.cfg.VaultMount, config.EnvVaultMount, got, config.EnvVaultPath)
-	}
-	if m.kind != "kv" && m.kind != "generic" {
+	case m.kind != "kv" && m.kind != "generic":
 		return m, fmt.Errorf("vault at %s: %q is a %s mount, not a KV one; check %s", c.Addr(), c.cfg.VaultMount, m.kind, config.EnvVaultMount)
 	}
 	return m, nil
@@ -258,7 +255,6 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 // explain turns a failed request (verb: reading, writing) into one error that says what to check; nil stays nil.
 func (c *Client) explain(ctx context.Context, verb string, err error) error {
 	addr := c.Addr()
-	var se shapeError
 	var ue *url.Error
 	var te interface{ Timeout() bool }
 	switch {
@@ -269,9 +265,9 @@ func (c *Client) explain(ctx context.Context, verb string, err error) error {
 	case errors.Is(err, errTooLarge):
 		return fmt.Errorf("vault at %s answered %s %s with %w: remove what else fills that secret (`vault kv get`), "+
 			"or keep the token at a path of its own (%s)", addr, verb, c.SecretPath(), err, config.EnvVaultPath)
-	case errors.As(err, &se):
+	case errors.As(err, new(shapeError)):
 		return fmt.Errorf("vault at %s gave %s for %s, which is not an answer Vault gives; "+
-			"check that VAULT_ADDR is your Vault server and not a proxy or another service", addr, se, c.SecretPath())
+			"check that VAULT_ADDR is your Vault server and not a proxy or another service", addr, err, c.SecretPath())
 	case errors.Is(err, errWrapped):
 		return fmt.Errorf("vault at %s: %s %s: %w", addr, verb, c.SecretPath(), err)
 	case asStatus(err) != nil:
