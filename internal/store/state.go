@@ -87,10 +87,7 @@ func UpdateState(ctx context.Context, path string, change func(*State) error) (w
 // LoadState reads the state file at path; a missing one is a fresh state.
 func LoadState(path string) (State, error) {
 	data, err := token.ReadSmallFile(path, "state file", token.Private, "")
-	if errors.Is(err, fs.ErrNotExist) {
-		return State{Version: stateVersion}, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // a missing file reads as "": a fresh state
 		return State{}, err
 	}
 	s, err := ParseState([]byte(data))

@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-// Only three answers mean "no setup token" (docs/how-it-works.md): a 404 with Vault's JSON
-// body and no errors, a KV v2 version deleted or destroyed, a secret without the field.
 var (
 	// errWrapped: we never ask for wrapping (VAULT_WRAP_TTL), so a policy demands it.
 	errWrapped = errors.New("the answer came back response-wrapped (a policy requires wrapping for this path), " +
@@ -63,8 +61,8 @@ type kvv2Data struct {
 	} `json:"metadata"`
 }
 
-// readAnswer classifies the response to a read of the secret (KV version v).
-// A nil error means Vault answered: the secret's fields, or why there is none.
+// readAnswer classifies the response to a read of the secret (KV version v); a nil error means Vault answered: the fields, or why there
+// are none, in Vault's own terms (a 404 with its JSON and no errors, a KV v2 version deleted or destroyed: docs/how-it-works.md).
 func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 	e, ok := parseEnvelope(body)
 	if ok && !isNull(e.WrapInfo) {
@@ -83,12 +81,9 @@ func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 	case status == http.StatusOK && !isKV2():
 		return secretAnswer{}, shapeError("a 200 that is not a KV version 2 secret (no metadata)")
 	case status == http.StatusOK && d.Data != nil:
-		a.fields = d.Data
-		if n, err := d.Metadata.Version.Int64(); err == nil {
-			a.version = int(n)
-		}
-		a.created, _ = time.Parse(time.RFC3339Nano, d.Metadata.CreatedTime)
-		return a, nil
+		n, _ := d.Metadata.Version.Int64()
+		created, _ := time.Parse(time.RFC3339Nano, d.Metadata.CreatedTime)
+		return secretAnswer{fields: d.Data, version: int(n), created: created}, nil
 	case status == http.StatusOK && deleted(d) == "":
 		return secretAnswer{}, shapeError("a 200 with a KV version 2 secret without data that is neither deleted nor destroyed")
 	case status == http.StatusOK:
@@ -128,8 +123,7 @@ type mountAnswer struct {
 	version    int
 }
 
-// mountsAnswer classifies sys/internal/ui/mounts' answer as the Vault CLI does: a 200
-// describes the mount; a 404 in Vault's JSON is a server too old to have it (KV v1).
+// mountsAnswer reads sys/internal/ui/mounts' answer as the Vault CLI does: a 200 describes the mount; a 404 in Vault's JSON is an old Vault's: KV v1.
 func mountsAnswer(status int, body []byte) (mountAnswer, error) {
 	e, ok := parseEnvelope(body)
 	var d struct {
@@ -180,6 +174,4 @@ func (e *statusError) is(status int, s string) bool {
 	return e.status == status && strings.Contains(strings.Join(e.errs, " "), s)
 }
 
-func (e *statusError) Error() string {
-	return "status " + strings.Join(append([]string{strconv.Itoa(e.status)}, e.errs...), "; ")
-}
+func (e *statusError) Error() string { return "status " + e.detail() }

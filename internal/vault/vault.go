@@ -137,8 +137,7 @@ const (
 // TokenLifetime is a setup token's life (`claude setup-token` mints it with expires_in 31536000).
 const TokenLifetime = 365 * 24 * time.Hour
 
-// Expiry is when the token expires and how that was learned: the first there of expires_at,
-// created_at + 365 days, the KV v2 created_time + 365 days; else zero, "unknown".
+// Expiry is when the token expires and how that was learned: expires_at, else created_at or the KV v2 created_time + 365 days; else "unknown".
 func (f Found) Expiry() (time.Time, string) {
 	if t, err := time.Parse(time.RFC3339, f.expiresAt); err == nil {
 		return t, "the expires_at field"
@@ -163,8 +162,7 @@ func (c *Client) Remove(ctx context.Context) error {
 	return c.write(ctx, map[string]any{c.cfg.VaultField: nil, FieldCreatedAt: nil, FieldExpiresAt: nil})
 }
 
-// write applies patch (nil deletes a field): on KV v2 as a merge patch, or a
-// read and a check-and-set write where patch is denied; on KV v1 read and write.
+// write applies patch (nil deletes a field): on KV v2 as a merge patch, or read and check-and-set write where patch is denied; on KV v1 read, write.
 func (c *Client) write(ctx context.Context, patch map[string]any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.VaultTimeout)
 	defer cancel()
@@ -377,8 +375,7 @@ func origin(rawURL string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// ExpandPath replaces {user} in a path template with the effective uid's login
-// name from the user database ($USER could point at another user's secret).
+// ExpandPath replaces {user} in a path template with the effective uid's login name from the user database ($USER could name another user).
 func ExpandPath(tmpl string) (string, error) {
 	if !strings.Contains(tmpl, "{user}") {
 		return tmpl, nil
