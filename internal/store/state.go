@@ -76,7 +76,6 @@ func UpdateState(ctx context.Context, path string, change func(*State) error) (w
 	if err := change(&s); err != nil {
 		return warn, err
 	}
-	s.Version = stateVersion
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return warn, err

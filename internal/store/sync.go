@@ -37,15 +37,12 @@ type SyncResult struct {
 	Token  token.Secret // now in the env file, zero if none
 }
 
-// ErrNoEnvFile means no env file path is known: no home directory and no CLAUDE_LAUNCH_ENV_FILE.
-var ErrNoEnvFile = errors.New("no env file path: set HOME or " + config.EnvEnvFile)
-
 // Sync makes the env file match the source under the lock, so concurrent callers do one look-up; ctx bounds it all.
 // With onMiss (the launcher's call) it does nothing if, once locked, the file exists or a fresh negative result is
 // recorded. A token replaces the file atomically; "none" removes it (negative cache); a failed look-up changes nothing.
 func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (SyncResult, error) {
 	if c.EnvFile == "" {
-		return SyncResult{}, ErrNoEnvFile
+		return SyncResult{}, errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 	}
 	if err := EnsureDir(filepath.Dir(c.EnvFile)); err != nil {
 		return SyncResult{}, err
@@ -82,12 +79,12 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		return SyncResult{}, err
 	}
 	if old, err := token.ReadEnvFile(c.EnvFile, config.SyncCommand); err == nil && old.Equal(tok) {
-		return SyncResult{Action: ActionUnchanged, Token: tok}, ClearNegative(neg)
+		return SyncResult{Action: ActionUnchanged, Token: tok}, remove(neg.Path, "clear negative result")
 	}
 	if err := WriteEnvFile(c.EnvFile, tok); err != nil {
 		return SyncResult{}, err
 	}
-	if err := ClearNegative(neg); err != nil {
+	if err := remove(neg.Path, "clear negative result"); err != nil {
 		return SyncResult{}, fmt.Errorf("env file written, but: %w", err)
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
@@ -129,6 +126,3 @@ func RecordNegative(n *token.NegativeCache, o token.Outcome) error {
 	}
 	return nil
 }
-
-// ClearNegative forgets any recorded outcome of n.
-func ClearNegative(n *token.NegativeCache) error { return remove(n.Path, "clear negative result") }

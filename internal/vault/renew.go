@@ -11,9 +11,6 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
-// TokenWarning is how long before the user's Vault token ends for good status warns (and the alert fires).
-const TokenWarning = 3 * 24 * time.Hour
-
 // TimerGap is the longest time between two timer runs (1h + up to 5 min): renewal at half a TTL needs one over twice it.
 const TimerGap = 65 * time.Minute
 
@@ -30,9 +27,9 @@ type TokenInfo struct {
 	Capped      bool          `json:"capped,omitempty"`                  // given less than asked: the max TTL is near
 }
 
-// Ending says whether the token ends for good within TokenWarning of now.
+// Ending says whether the token ends for good within 3 days of now: then status warns and the alert fires.
 func (i TokenInfo) Ending(now time.Time) bool {
-	return !i.Ends.IsZero() && i.Ends.Sub(now) < TokenWarning
+	return !i.Ends.IsZero() && i.Ends.Sub(now) < 3*24*time.Hour
 }
 
 // settle sets Short, and Ends to Expires when no renewal will come.
@@ -76,7 +73,6 @@ func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err err
 		return info, fmt.Errorf("vault at %s renewed your Vault token without saying for how long", c.Addr())
 	}
 	ttl := time.Duration(r.Auth.LeaseDuration) * time.Second
-	// Less than asked for means the max TTL cut it short.
 	info.Renewed, info.TTL, info.Expires, info.Capped = true, ttl, time.Now().Add(ttl), ttl < info.CreationTTL*9/10
 	return info, nil
 }
