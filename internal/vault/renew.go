@@ -96,9 +96,7 @@ func tokenInfo(s *api.Secret) (TokenInfo, error) {
 		i.CreationTTL, i.Periodic = p, num("explicit_max_ttl") == 0
 	}
 	e, _ := s.Data["expire_time"].(string)
-	if t, err := time.Parse(time.RFC3339Nano, e); err == nil {
-		i.Expires = t
-	}
+	i.Expires, _ = time.Parse(time.RFC3339Nano, e) // zero when absent
 	return i, nil
 }
 

@@ -266,8 +266,6 @@ func (c *Client) explain(ctx context.Context, verb string, err error) error {
 	case errors.As(err, new(shapeError)):
 		return fmt.Errorf("vault at %s gave %s for %s, which is not an answer Vault gives; "+
 			"check that VAULT_ADDR is your Vault server and not a proxy or another service", addr, err, c.SecretPath())
-	case errors.Is(err, errWrapped):
-		return fmt.Errorf("vault at %s: %s %s: %w", addr, verb, c.SecretPath(), err)
 	case asStatus(err) != nil:
 		return c.explainStatus(ctx, verb, asStatus(err))
 	case errors.As(err, &ue):
