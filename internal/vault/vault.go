@@ -128,14 +128,13 @@ func (c *Client) Fetch(ctx context.Context) (Found, error) {
 	return f, nil
 }
 
-// Fields written next to the setup token by claude-auth-sync enable.
 const (
+	// FieldCreatedAt and FieldExpiresAt are written next to the setup token by claude-auth-sync enable.
 	FieldCreatedAt = "created_at"
 	FieldExpiresAt = "expires_at"
+	// TokenLifetime is a setup token's life (`claude setup-token` mints it with expires_in 31536000).
+	TokenLifetime = 365 * 24 * time.Hour
 )
-
-// TokenLifetime is a setup token's life (`claude setup-token` mints it with expires_in 31536000).
-const TokenLifetime = 365 * 24 * time.Hour
 
 // Expiry is when the token expires and how that was learned: expires_at, else created_at or the KV v2 created_time + 365 days; else "unknown".
 func (f Found) Expiry() (time.Time, string) {
@@ -233,7 +232,7 @@ func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
 	return m, nil
 }
 
-// get makes one GET and returns the status and body, whatever the status.
+// get makes one GET and returns the status and body, whatever the status; with an error, neither counts.
 func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	resp, err := c.api.Logical().ReadRawWithContext(ctx, path)
 	if resp == nil {
@@ -241,13 +240,10 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return 0, nil, err
+	if err == nil && len(body) > maxBody {
+		err = errTooLarge
 	}
-	if len(body) > maxBody {
-		return resp.StatusCode, nil, errTooLarge
-	}
-	return resp.StatusCode, body, nil
+	return resp.StatusCode, body, err
 }
 
 // explain turns a failed request (verb: reading, writing) into one error that says what to check; nil stays nil.
