@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Lookup asks the source (Vault) for the token; its error wraps token.ErrNoToken only when the source answered none; any other changes nothing on disk.
+// Lookup asks the source (Vault) for the token; its error wraps token.ErrNoToken only when the source answered none; no other changes the disk.
 type Lookup func(ctx context.Context) (token.Secret, error)
 
 // Action is what Sync did.
