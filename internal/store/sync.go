@@ -1,5 +1,4 @@
-// Package store writes what package token reads (the env file, the negative cache), the lock, and
-// claude-auth-sync's state; apart from package token so that claude-launch cannot link it (docs/startup.md).
+// Package store writes what package token reads (env file, negative cache), the lock and claude-auth-sync's state; claude-launch links none of it.
 package store
 
 import (

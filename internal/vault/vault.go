@@ -1,5 +1,4 @@
-// Package vault reads, stores and removes a user's setup token in Vault's KV engine (v1 or v2)
-// and keeps the user's Vault token alive; claude-launch does not link it (docs/startup.md).
+// Package vault reads, stores and removes a user's setup token in Vault's KV engine and keeps their Vault token alive; claude-launch links none of it.
 package vault
 
 import (
@@ -339,7 +338,7 @@ func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 
 // explainTransport says why no HTTP answer came back; a failure at another address than addr is at the active node a standby redirected to.
 func explainTransport(addr string, unset bool, ue *url.Error) error {
-	err := ue.Err
+	err, to := ue.Err, origin(ue.URL)
 	switch {
 	case errors.As(err, new(*tls.CertificateVerificationError)), errors.As(err, new(x509.UnknownAuthorityError)),
 		errors.As(err, new(x509.CertificateInvalidError)):
@@ -349,12 +348,10 @@ func explainTransport(addr string, unset bool, ue *url.Error) error {
 		return fmt.Errorf("vault at %s presented a certificate for another name (%w); use the name the certificate is for in VAULT_ADDR", addr, err)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("vault at %s speaks plain HTTP; set VAULT_ADDR to http://…", addr)
-	}
-	if to := origin(ue.URL); to != "" && to != origin(addr) {
+	case to != "" && to != origin(addr):
 		return fmt.Errorf("vault at %s sent the request on to its cluster's active node at %s, which is unreachable (%w); "+
 			"the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node", addr, to, err)
-	}
-	if unset {
+	case unset:
 		return fmt.Errorf("vault at %s is unreachable (%w); %s", addr, err, config.UnsetVaultAddr)
 	}
 	return fmt.Errorf("vault at %s is unreachable (%w); check VAULT_ADDR and that the server runs", addr, err)
