@@ -43,14 +43,9 @@ func (i *TokenInfo) settle() {
 // ErrTokenDead means Vault does not know the user's Vault token (expired, revoked or never issued: it cannot tell).
 var ErrTokenDead = errors.New("does not know the Vault token")
 
-// LookupToken asks Vault about the user's own token, changing nothing.
-func (c *Client) LookupToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, false) }
-
-// KeepToken renews the user's own token past half its TTL for its creation TTL (or period), as Vault
-// Agent does; the timer's sync runs it, never a launch. A failed renewal returns the look-up's info too.
-func (c *Client) KeepToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, true) }
-
-func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err error) {
+// Token asks Vault about the user's own token; with renew (the timer's sync, never a launch) it renews it past half its TTL for
+// its creation TTL (or period), as Vault Agent does. A failed renewal returns the look-up's info too.
+func (c *Client) Token(ctx context.Context, renew bool) (info TokenInfo, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.VaultTimeout)
 	defer cancel()
 	s, err := c.api.Auth().Token().LookupSelfWithContext(ctx)
