@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Lookup asks the source (Vault) for the token; its error wraps token.ErrNoToken only when the source answered none; no other changes the disk.
+// Lookup asks the source (Vault) for the token; only its answer "none" wraps token.ErrNoToken, and any other error leaves the disk as it is.
 type Lookup func(ctx context.Context) (token.Secret, error)
 
 // Action is what Sync did.

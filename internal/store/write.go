@@ -80,7 +80,7 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-// EnsureDir creates dir (0700) if missing; an existing one is never changed, and refused unless a real directory of the user's only they write in.
+// EnsureDir creates dir (0700) if missing; an existing one is never changed, and refused unless it is the user's own directory that only they write.
 func EnsureDir(dir string) error { return ensureDir(dir, envFileHint) }
 
 // EnsureStateDir is EnsureDir for the state directory and the backups below it.
