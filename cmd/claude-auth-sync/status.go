@@ -288,7 +288,7 @@ func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
 	}
 	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
 	// Only the read says whether the token works.
-	if info, err := client.LookupToken(ctx); err == nil {
+	if info, err := client.Token(ctx, false); err == nil {
 		vs.Token = &info
 	} else if !errors.Is(err, vault.ErrTokenDead) {
 		vs.TokenError = err.Error()

@@ -156,7 +156,7 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 	// so a look-up or renewal that fails, or hangs, is said after it and never stops it.
 	kctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
 	defer cancel()
-	info, terr := client.KeepToken(kctx)
+	info, terr := client.Token(kctx, true)
 	switch {
 	case terr == nil || !info.Expires.IsZero(): // looked up, maybe not renewed
 		tr = &tokenReport{info: info}

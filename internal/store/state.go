@@ -76,7 +76,6 @@ func UpdateState(ctx context.Context, path string, change func(*State) error) (w
 	if err := change(&s); err != nil {
 		return warn, err
 	}
-	s.Version = stateVersion
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return warn, err
@@ -87,10 +86,7 @@ func UpdateState(ctx context.Context, path string, change func(*State) error) (w
 // LoadState reads the state file at path; a missing one is a fresh state.
 func LoadState(path string) (State, error) {
 	data, err := token.ReadSmallFile(path, "state file", token.Private, "")
-	if errors.Is(err, fs.ErrNotExist) {
-		return State{Version: stateVersion}, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // a missing file reads as "": a fresh state
 		return State{}, err
 	}
 	s, err := ParseState([]byte(data))

@@ -1,5 +1,4 @@
-// Package store writes what package token reads (the env file, the negative cache), the lock, and
-// claude-auth-sync's state; apart from package token so that claude-launch cannot link it (docs/startup.md).
+// Package store writes what package token reads (env file, negative cache), the lock and claude-auth-sync's state; claude-launch links none of it.
 package store
 
 import (
@@ -15,8 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Lookup asks the source of truth (Vault) for the token. Its error wraps token.ErrNoToken only when the source
-// answered that there is none; any other error means no answer, and nothing on disk may change because of it.
+// Lookup asks the source (Vault) for the token; only its answer "none" wraps token.ErrNoToken, and any other error leaves the disk as it is.
 type Lookup func(ctx context.Context) (token.Secret, error)
 
 // Action is what Sync did.
@@ -37,15 +35,11 @@ type SyncResult struct {
 	Token  token.Secret // now in the env file, zero if none
 }
 
-// ErrNoEnvFile means no env file path is known: no home directory and no CLAUDE_LAUNCH_ENV_FILE.
-var ErrNoEnvFile = errors.New("no env file path: set HOME or " + config.EnvEnvFile)
-
-// Sync makes the env file match the source under the lock, so concurrent callers do one look-up; ctx bounds it all.
-// With onMiss (the launcher's call) it does nothing if, once locked, the file exists or a fresh negative result is
-// recorded. A token replaces the file atomically; "none" removes it (negative cache); a failed look-up changes nothing.
+// Sync makes the env file match the source under the lock (concurrent callers do one look-up; ctx bounds it all): a token replaces it atomically,
+// "none" removes it (negative cache), a failed look-up changes nothing. With onMiss (a launcher's call) it stops at a file or a fresh "none".
 func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (SyncResult, error) {
 	if c.EnvFile == "" {
-		return SyncResult{}, ErrNoEnvFile
+		return SyncResult{}, errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 	}
 	if err := EnsureDir(filepath.Dir(c.EnvFile)); err != nil {
 		return SyncResult{}, err
@@ -82,19 +76,18 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		return SyncResult{}, err
 	}
 	if old, err := token.ReadEnvFile(c.EnvFile, config.SyncCommand); err == nil && old.Equal(tok) {
-		return SyncResult{Action: ActionUnchanged, Token: tok}, ClearNegative(neg)
+		return SyncResult{Action: ActionUnchanged, Token: tok}, remove(neg.Path, "clear negative result")
 	}
 	if err := WriteEnvFile(c.EnvFile, tok); err != nil {
 		return SyncResult{}, err
 	}
-	if err := ClearNegative(neg); err != nil {
+	if err := remove(neg.Path, "clear negative result"); err != nil {
 		return SyncResult{}, fmt.Errorf("env file written, but: %w", err)
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil
 }
 
-// Lock takes an exclusive flock on path, waiting until ctx ends, so that callers take turns. unlock releases it,
-// as the kernel does when the process exits, so a crashed holder wedges no one.
+// Lock takes an exclusive flock on path, waiting until ctx ends; unlock releases it, as the kernel does at exit, so a crashed holder wedges no one.
 func Lock(ctx context.Context, path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o600)
 	if err != nil {
@@ -104,15 +97,8 @@ func Lock(ctx context.Context, path string) (unlock func(), err error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("lock file %s: %w: it is not a regular file; remove it", path, token.ErrInsecureFile)
 	}
-	for {
-		switch err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err {
-		case nil:
-			return func() { _ = f.Close() }, nil
-		case unix.EWOULDBLOCK, unix.EINTR:
-		default:
-			_ = f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
+	try := func() error { return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) }
+	for err = try(); err == unix.EWOULDBLOCK || err == unix.EINTR; err = try() {
 		select {
 		case <-ctx.Done():
 			_ = f.Close()
@@ -120,6 +106,11 @@ func Lock(ctx context.Context, path string) (unlock func(), err error) {
 		case <-time.After(10 * time.Millisecond): // poll the held lock
 		}
 	}
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { _ = f.Close() }, nil
 }
 
 // RecordNegative remembers outcome in n as of now.
@@ -129,6 +120,3 @@ func RecordNegative(n *token.NegativeCache, o token.Outcome) error {
 	}
 	return nil
 }
-
-// ClearNegative forgets any recorded outcome of n.
-func ClearNegative(n *token.NegativeCache) error { return remove(n.Path, "clear negative result") }

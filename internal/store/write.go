@@ -15,8 +15,7 @@ import (
 // testHookBeforeRename, set by a test, runs before the rename; an error aborts the write.
 var testHookBeforeRename func() error
 
-// WriteEnvFile atomically replaces the env file at path with one holding s, in a directory EnsureDir accepts;
-// a target that is not a regular file is refused.
+// WriteEnvFile atomically replaces the env file at path with one holding s, in a directory EnsureDir accepts; it refuses a non-regular file.
 func WriteEnvFile(path string, s token.Secret) error {
 	if s.IsZero() {
 		return fmt.Errorf("write env file %s: %w: it is empty", path, token.ErrInvalidToken)
@@ -81,15 +80,13 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-// EnsureDir creates dir (0700) if missing; an existing one is never changed, and refused unless it is a real
-// directory of this user's that no one else can write in.
+// EnsureDir creates dir (0700) if missing; an existing one is never changed, and refused unless it is the user's own directory that only they write.
 func EnsureDir(dir string) error { return ensureDir(dir, envFileHint) }
 
 // EnsureStateDir is EnsureDir for the state directory and the backups below it.
 func EnsureStateDir(dir string) error { return ensureDir(dir, stateHint) }
 
-// CheckDir applies EnsureDir's rules without changing anything (fs.ErrNotExist when dir is missing), before a
-// step that cannot be undone (a Vault write).
+// CheckDir applies EnsureDir's rules, changing nothing (fs.ErrNotExist if dir is missing), before a step that cannot be undone (a Vault write).
 func CheckDir(dir string) error { return checkDir(dir, envFileHint) }
 
 // CheckStateDir is CheckDir for the state directory.

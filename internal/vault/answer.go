@@ -10,29 +10,30 @@ import (
 	"time"
 )
 
-// Only three answers mean "no setup token" (docs/how-it-works.md): a 404 with Vault's JSON
-// body and no errors, a KV v2 version deleted or destroyed, a secret without the field.
 var (
-	errNotVault = errors.New("not an answer Vault gives") // a response without the shape Vault gives it
 	// errWrapped: we never ask for wrapping (VAULT_WRAP_TTL), so a policy demands it.
 	errWrapped = errors.New("the answer came back response-wrapped (a policy requires wrapping for this path), " +
 		"and claude-auth-sync reads secrets unwrapped")
+	errTooLarge = errors.New("more than 1 MiB, which is not a setup token and its dates")
 )
 
-// envelope is the top of every JSON body Vault sends.
+// maxBody bounds what is read of a response (a secret is a few hundred bytes).
+const maxBody = 1 << 20
+
+// envelope is the top of every JSON body Vault sends; Errors is nil when absent or null, empty for [].
 type envelope struct {
 	Data     json.RawMessage `json:"data"`
-	Errors   *[]string       `json:"errors"`
+	Errors   []string        `json:"errors"`
 	WrapInfo json.RawMessage `json:"wrap_info"`
 }
 
-// parseEnvelope decodes body as Vault's JSON object; anything else (empty, HTML, an array, null) is errNotVault.
-func parseEnvelope(body []byte) (e envelope, err error) {
+// parseEnvelope decodes body as Vault's JSON object; anything else (empty, HTML, an array, null) is not ok.
+func parseEnvelope(body []byte) (e envelope, ok bool) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' || decodeNumbers(trimmed, &e) != nil {
-		return e, errNotVault
+		return envelope{}, false
 	}
-	return e, nil
+	return e, true
 }
 
 // isNull reports whether raw is absent or JSON null.
@@ -60,52 +61,49 @@ type kvv2Data struct {
 	} `json:"metadata"`
 }
 
-// readAnswer classifies the response to a read of the secret (KV version v).
-// A nil error means Vault answered: the secret's fields, or why there is none.
+// readAnswer classifies the response to a read of the secret (KV version v); a nil error means Vault answered: the fields, or why there
+// are none, in Vault's own terms (a 404 with its JSON and no errors, a KV v2 version deleted or destroyed: docs/how-it-works.md).
 func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
-	e, perr := parseEnvelope(body)
-	if perr == nil && !isNull(e.WrapInfo) {
+	e, ok := parseEnvelope(body)
+	if ok && !isNull(e.WrapInfo) {
 		return secretAnswer{}, errWrapped
 	}
 	var a secretAnswer
 	var d kvv2Data
 	isKV2 := func() bool { return decodeNumbers(e.Data, &d) == nil && d.Metadata != nil }
 	switch {
-	case status == http.StatusOK && (perr != nil || isNull(e.Data)):
-		return a, &shapeError{"a 200 without the secret's data"}
+	case status == http.StatusOK && (!ok || isNull(e.Data)):
+		return a, shapeError("a 200 without the secret's data")
 	case status == http.StatusOK && v == 1 && decodeNumbers(e.Data, &a.fields) != nil:
-		return secretAnswer{}, &shapeError{"a 200 whose data is not an object"}
+		return secretAnswer{}, shapeError("a 200 whose data is not an object")
 	case status == http.StatusOK && v == 1:
 		return a, nil
 	case status == http.StatusOK && !isKV2():
-		return secretAnswer{}, &shapeError{"a 200 that is not a KV version 2 secret (no metadata)"}
+		return secretAnswer{}, shapeError("a 200 that is not a KV version 2 secret (no metadata)")
 	case status == http.StatusOK && d.Data != nil:
-		a.fields = d.Data
-		if n, err := d.Metadata.Version.Int64(); err == nil {
-			a.version = int(n)
-		}
-		a.created, _ = time.Parse(time.RFC3339Nano, d.Metadata.CreatedTime)
-		return a, nil
+		n, _ := d.Metadata.Version.Int64()
+		created, _ := time.Parse(time.RFC3339Nano, d.Metadata.CreatedTime)
+		return secretAnswer{fields: d.Data, version: int(n), created: created}, nil
 	case status == http.StatusOK && deleted(d) == "":
-		return secretAnswer{}, &shapeError{"a 200 with a KV version 2 secret without data that is neither deleted nor destroyed"}
+		return secretAnswer{}, shapeError("a 200 with a KV version 2 secret without data that is neither deleted nor destroyed")
 	case status == http.StatusOK:
 		return secretAnswer{absent: deleted(d)}, nil
-	case status == http.StatusNotFound && perr != nil:
-		return secretAnswer{}, &shapeError{"a 404 without Vault's JSON body"}
+	case status == http.StatusNotFound && !ok:
+		return secretAnswer{}, shapeError("a 404 without Vault's JSON body")
 	case status == http.StatusNotFound && v == 2 && !isNull(e.Data):
 		if isKV2() && deleted(d) != "" {
 			return secretAnswer{absent: deleted(d)}, nil
 		}
-		return secretAnswer{}, &shapeError{"a 404 with data that is not a deleted KV version 2 secret"}
+		return secretAnswer{}, shapeError("a 404 with data that is not a deleted KV version 2 secret")
 	case status == http.StatusNotFound && e.Errors == nil:
-		return secretAnswer{}, &shapeError{"a 404 without Vault's error list"}
-	case status == http.StatusNotFound && len(*e.Errors) == 0:
+		return secretAnswer{}, shapeError("a 404 without Vault's error list")
+	case status == http.StatusNotFound && len(e.Errors) == 0:
 		return secretAnswer{absent: "no secret"}, nil
 	case status == http.StatusNoContent:
-		return secretAnswer{}, &shapeError{"a 204, no content"}
+		return secretAnswer{}, shapeError("a 204, no content")
 	}
 	// A 404 with errors is not about the secret (a mount that is gone: "no handler for route").
-	return secretAnswer{}, &statusError{status: status, errs: errorList(e, perr)}
+	return secretAnswer{}, &statusError{status: status, errs: e.Errors}
 }
 
 // deleted says why a KV v2 version without data has none, "" if it does not say.
@@ -125,28 +123,25 @@ type mountAnswer struct {
 	version    int
 }
 
-// mountsAnswer classifies sys/internal/ui/mounts' answer as the Vault CLI does: a 200
-// describes the mount; a 404 in Vault's JSON is a server too old to have it (KV v1).
+// mountsAnswer reads sys/internal/ui/mounts' answer as the Vault CLI does: a 200 describes the mount; a 404 in Vault's JSON is an old Vault's: KV v1.
 func mountsAnswer(status int, body []byte) (mountAnswer, error) {
-	e, perr := parseEnvelope(body)
+	e, ok := parseEnvelope(body)
 	var d struct {
 		Path    string            `json:"path"`
 		Type    string            `json:"type"`
 		Options map[string]string `json:"options"`
 	}
 	switch {
-	case status == http.StatusOK && (perr != nil || isNull(e.Data) || decodeNumbers(e.Data, &d) != nil || d.Type == ""):
-		return mountAnswer{}, &shapeError{"a 200 that does not describe a mount"}
-	case status == http.StatusOK && d.Options["version"] == "2":
-		return mountAnswer{path: d.Path, kind: d.Type, version: 2}, nil
+	case status == http.StatusOK && (!ok || isNull(e.Data) || decodeNumbers(e.Data, &d) != nil || d.Type == ""):
+		return mountAnswer{}, shapeError("a 200 that does not describe a mount")
 	case status == http.StatusOK:
-		return mountAnswer{path: d.Path, kind: d.Type, version: 1}, nil
-	case status == http.StatusNotFound && (perr != nil || e.Errors == nil):
-		return mountAnswer{}, &shapeError{"a 404 without Vault's JSON body"}
+		return mountAnswer{path: d.Path, kind: d.Type, version: map[bool]int{true: 2, false: 1}[d.Options["version"] == "2"]}, nil
+	case status == http.StatusNotFound && e.Errors == nil: // also when not Vault's JSON
+		return mountAnswer{}, shapeError("a 404 without Vault's JSON body")
 	case status == http.StatusNotFound:
 		return mountAnswer{version: 1}, nil
 	}
-	return mountAnswer{}, &statusError{status: status, errs: errorList(e, perr)}
+	return mountAnswer{}, &statusError{status: status, errs: e.Errors}
 }
 
 func decodeNumbers(raw []byte, v any) error {
@@ -155,18 +150,10 @@ func decodeNumbers(raw []byte, v any) error {
 	return dec.Decode(v)
 }
 
-func errorList(e envelope, perr error) []string {
-	if perr != nil || e.Errors == nil {
-		return nil
-	}
-	return *e.Errors
-}
-
 // shapeError is a response that is not one of Vault's answers.
-type shapeError struct{ what string }
+type shapeError string
 
-func (e *shapeError) Error() string { return e.what }
-func (e *shapeError) Unwrap() error { return errNotVault }
+func (e shapeError) Error() string { return string(e) }
 
 // statusError is an error status with Vault's error list, if any.
 type statusError struct {
@@ -187,6 +174,4 @@ func (e *statusError) is(status int, s string) bool {
 	return e.status == status && strings.Contains(strings.Join(e.errs, " "), s)
 }
 
-func (e *statusError) Error() string {
-	return "status " + strings.Join(append([]string{strconv.Itoa(e.status)}, e.errs...), "; ")
-}
+func (e *statusError) Error() string { return "status " + e.detail() }

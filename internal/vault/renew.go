@@ -11,9 +11,6 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
-// TokenWarning is how long before the user's Vault token ends for good status warns (and the alert fires).
-const TokenWarning = 3 * 24 * time.Hour
-
 // TimerGap is the longest time between two timer runs (1h + up to 5 min): renewal at half a TTL needs one over twice it.
 const TimerGap = 65 * time.Minute
 
@@ -30,9 +27,9 @@ type TokenInfo struct {
 	Capped      bool          `json:"capped,omitempty"`                  // given less than asked: the max TTL is near
 }
 
-// Ending says whether the token ends for good within TokenWarning of now.
+// Ending says whether the token ends for good within 3 days of now: then status warns and the alert fires.
 func (i TokenInfo) Ending(now time.Time) bool {
-	return !i.Ends.IsZero() && i.Ends.Sub(now) < TokenWarning
+	return !i.Ends.IsZero() && i.Ends.Sub(now) < 3*24*time.Hour
 }
 
 // settle sets Short, and Ends to Expires when no renewal will come.
@@ -46,15 +43,10 @@ func (i *TokenInfo) settle() {
 // ErrTokenDead means Vault does not know the user's Vault token (expired, revoked or never issued: it cannot tell).
 var ErrTokenDead = errors.New("does not know the Vault token")
 
-// LookupToken asks Vault about the user's own token, changing nothing.
-func (c *Client) LookupToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, false) }
-
-// KeepToken renews the user's own token past half its TTL for its creation TTL (or period), as Vault
-// Agent does; the timer's sync runs it, never a launch. A failed renewal returns the look-up's info too.
-func (c *Client) KeepToken(ctx context.Context) (TokenInfo, error) { return c.token(ctx, true) }
-
-func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err error) {
-	ctx, cancel := c.bound(ctx)
+// Token asks Vault about the user's own token; with renew (the timer's sync, never a launch) it renews it past half its TTL for
+// its creation TTL (or period), as Vault Agent does. A failed renewal returns the look-up's info too.
+func (c *Client) Token(ctx context.Context, renew bool) (info TokenInfo, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.VaultTimeout)
 	defer cancel()
 	s, err := c.api.Auth().Token().LookupSelfWithContext(ctx)
 	if err != nil {
@@ -76,7 +68,6 @@ func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err err
 		return info, fmt.Errorf("vault at %s renewed your Vault token without saying for how long", c.Addr())
 	}
 	ttl := time.Duration(r.Auth.LeaseDuration) * time.Second
-	// Less than asked for means the max TTL cut it short.
 	info.Renewed, info.TTL, info.Expires, info.Capped = true, ttl, time.Now().Add(ttl), ttl < info.CreationTTL*9/10
 	return info, nil
 }
@@ -84,7 +75,7 @@ func (c *Client) token(ctx context.Context, renew bool) (info TokenInfo, err err
 // tokenInfo reads lookup-self's answer.
 func tokenInfo(s *api.Secret) (TokenInfo, error) {
 	if s == nil || s.Data == nil {
-		return TokenInfo{}, &shapeError{"a token look-up without data"}
+		return TokenInfo{}, shapeError("a token look-up without data")
 	}
 	num := func(k string) time.Duration { // absent, or of another type: 0
 		n, _ := s.Data[k].(json.Number)
@@ -100,9 +91,7 @@ func tokenInfo(s *api.Secret) (TokenInfo, error) {
 		i.CreationTTL, i.Periodic = p, num("explicit_max_ttl") == 0
 	}
 	e, _ := s.Data["expire_time"].(string)
-	if t, err := time.Parse(time.RFC3339Nano, e); err == nil {
-		i.Expires = t
-	}
+	i.Expires, _ = time.Parse(time.RFC3339Nano, e) // zero when absent
 	return i, nil
 }
 
@@ -110,22 +99,11 @@ func tokenInfo(s *api.Secret) (TokenInfo, error) {
 func (c *Client) explainToken(ctx context.Context, verb string, err error) error {
 	st := asStatus(err)
 	switch {
-	case st == nil:
-		return c.explain(ctx, "reading", err)
-	case st.is(http.StatusForbidden, "invalid token"):
-		return c.deadToken()
+	case st == nil || st.is(http.StatusForbidden, "invalid token") || st.is(http.StatusServiceUnavailable, "sealed"):
+		return c.explain(ctx, "reading", err) // no answer, a dead token, a sealed node: as for any request
 	case st.status == http.StatusForbidden:
 		return fmt.Errorf("vault at %s denied %s your Vault token (403), so the timer cannot keep it alive: "+
 			"ask the operator for the `default` policy next to yours, or log in again (`vault login`) before it ends", c.Addr(), verb)
-	case st.is(http.StatusServiceUnavailable, "sealed"):
-		return c.explainSealed(ctx)
 	}
 	return fmt.Errorf("vault at %s failed %s your Vault token (%s); try again later", c.Addr(), verb, st.detail())
-}
-
-// deadToken is ErrTokenDead, saying where the token came from.
-func (c *Client) deadToken() error {
-	fix := map[bool]string{true: ", and unset VAULT_TOKEN or set it to the new token"}[c.from == "VAULT_TOKEN"]
-	return fmt.Errorf("vault at %s %w in %s (it expired, was revoked, or was never issued): log in again (`vault login`)%s",
-		c.Addr(), ErrTokenDead, c.from, fix)
 }

@@ -1,5 +1,4 @@
-// Package vault reads, stores and removes a user's setup token in Vault's KV engine (v1 or v2)
-// and keeps the user's Vault token alive; claude-launch does not link it (docs/startup.md).
+// Package vault reads, stores and removes a user's setup token in Vault's KV engine and keeps their Vault token alive; claude-launch links none of it.
 package vault
 
 import (
@@ -23,11 +22,6 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 	"github.com/hashicorp/vault/api"
 )
-
-// maxBody bounds what is read of a response (a secret is a few hundred bytes).
-const maxBody = 1 << 20
-
-var errTooLarge = errors.New("more than 1 MiB, which is not a setup token and its dates")
 
 // Client reads setup tokens from Vault.
 type Client struct {
@@ -77,20 +71,12 @@ func (c *Client) Addr() string { return c.api.Address() }
 // SecretPath is the full path looked up, mount included, for messages.
 func (c *Client) SecretPath() string { return c.cfg.VaultMount + "/" + c.path }
 
-// bound applies the one timeout that bounds a call as a whole.
-func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if c.cfg.VaultTimeout > 0 {
-		return context.WithTimeout(ctx, c.cfg.VaultTimeout)
-	}
-	return ctx, func() {}
-}
-
-// Found is what a successful look-up found: the token, the secret's other string fields, the mount's KV version, and on KV v2 the secret version's.
+// Found is what a successful look-up found: the token, its dates if the secret has them, and on KV v2 the secret version's.
 type Found struct {
-	Token              token.Secret
-	Fields             map[string]string
-	KVVersion, Version int
-	CreatedTime        time.Time
+	Token                token.Secret
+	createdAt, expiresAt string // the secret's fields of those names
+	Version              int
+	CreatedTime          time.Time
 }
 
 // Lookup reads the token; its error wraps token.ErrNoToken only when Vault answered that there is none.
@@ -101,7 +87,7 @@ func (c *Client) Lookup(ctx context.Context) (token.Secret, error) {
 
 // Fetch reads the token and what Vault says about its version.
 func (c *Client) Fetch(ctx context.Context) (Found, error) {
-	ctx, cancel := c.bound(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.VaultTimeout)
 	defer cancel()
 	m, err := c.mount(ctx)
 	if err != nil {
@@ -119,16 +105,15 @@ func (c *Client) Fetch(ctx context.Context) (Found, error) {
 	if err != nil {
 		return Found{}, c.explain(ctx, "reading", err)
 	}
-	if ans.absent != "" {
-		return Found{}, fmt.Errorf("%w: vault at %s says %s: %s", token.ErrNoToken, c.Addr(), c.SecretPath(), ans.absent)
-	}
 	field := c.cfg.VaultField
-	raw, ok := ans.fields[field]
-	if !ok { // a field that is there but null is not Vault's "none": an error below
+	raw, there := ans.fields[field]
+	s, text := raw.(string)
+	switch {
+	case ans.absent != "":
+		return Found{}, fmt.Errorf("%w: vault at %s says %s: %s", token.ErrNoToken, c.Addr(), c.SecretPath(), ans.absent)
+	case !there: // a field that is there but null is not Vault's "none": an error below
 		return Found{}, fmt.Errorf("%w: vault at %s says %s has no field %q", token.ErrNoToken, c.Addr(), c.SecretPath(), field)
-	}
-	s, ok := raw.(string)
-	if !ok {
+	case !text:
 		return Found{}, fmt.Errorf("vault %s: field %q is not text (JSON null, a number or an object);"+
 			" store the setup token with `claude-auth-sync rotate`, or remove the field to opt out", c.SecretPath(), field)
 	}
@@ -136,31 +121,26 @@ func (c *Client) Fetch(ctx context.Context) (Found, error) {
 	if err != nil {
 		return Found{}, fmt.Errorf("vault %s field %q: %w; store a fresh one with `claude-auth-sync rotate`", c.SecretPath(), field, err)
 	}
-	f := Found{Token: tok, KVVersion: m.version, Version: ans.version, CreatedTime: ans.created, Fields: map[string]string{}}
-	for k, v := range ans.fields {
-		if s, ok := v.(string); ok && k != field {
-			f.Fields[k] = s
-		}
-	}
+	f := Found{Token: tok, Version: ans.version, CreatedTime: ans.created}
+	f.createdAt, _ = ans.fields[FieldCreatedAt].(string)
+	f.expiresAt, _ = ans.fields[FieldExpiresAt].(string)
 	return f, nil
 }
 
-// Fields written next to the setup token by claude-auth-sync enable.
 const (
+	// FieldCreatedAt and FieldExpiresAt are written next to the setup token by claude-auth-sync enable.
 	FieldCreatedAt = "created_at"
 	FieldExpiresAt = "expires_at"
+	// TokenLifetime is a setup token's life (`claude setup-token` mints it with expires_in 31536000).
+	TokenLifetime = 365 * 24 * time.Hour
 )
 
-// TokenLifetime is a setup token's life (`claude setup-token` mints it with expires_in 31536000).
-const TokenLifetime = 365 * 24 * time.Hour
-
-// Expiry is when the token expires and how that was learned: the first there of expires_at,
-// created_at + 365 days, the KV v2 created_time + 365 days; else zero, "unknown".
+// Expiry is when the token expires and how that was learned: expires_at, else created_at or the KV v2 created_time + 365 days; else "unknown".
 func (f Found) Expiry() (time.Time, string) {
-	if t, err := time.Parse(time.RFC3339, f.Fields[FieldExpiresAt]); err == nil {
+	if t, err := time.Parse(time.RFC3339, f.expiresAt); err == nil {
 		return t, "the expires_at field"
 	}
-	if t, err := time.Parse(time.RFC3339, f.Fields[FieldCreatedAt]); err == nil {
+	if t, err := time.Parse(time.RFC3339, f.createdAt); err == nil {
 		return t.Add(TokenLifetime), "created_at + 365 days"
 	}
 	if !f.CreatedTime.IsZero() {
@@ -180,10 +160,9 @@ func (c *Client) Remove(ctx context.Context) error {
 	return c.write(ctx, map[string]any{c.cfg.VaultField: nil, FieldCreatedAt: nil, FieldExpiresAt: nil})
 }
 
-// write applies patch (nil deletes a field): on KV v2 as a merge patch, or a
-// read and a check-and-set write where patch is denied; on KV v1 read and write.
+// write applies patch (nil deletes a field): on KV v2 as a merge patch, or read and check-and-set write where patch is denied; on KV v1 read, write.
 func (c *Client) write(ctx context.Context, patch map[string]any) error {
-	ctx, cancel := c.bound(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.VaultTimeout)
 	defer cancel()
 	m, err := c.mount(ctx)
 	if err != nil {
@@ -212,7 +191,7 @@ func (c *Client) write(ctx context.Context, patch map[string]any) error {
 				_, err = kv.Put(ctx, c.path, change(cur.Data), api.WithCheckAndSet(cur.VersionMetadata.Version))
 			}
 		}
-		return c.explainWrite(ctx, err)
+		return c.explain(ctx, "writing", err)
 	}
 	kv := c.api.KVv1(c.cfg.VaultMount)
 	cur, err := kv.Get(ctx, c.path)
@@ -221,28 +200,14 @@ func (c *Client) write(ctx context.Context, patch map[string]any) error {
 	case err == nil:
 		old = cur.Data
 	case !errors.Is(err, api.ErrSecretNotFound):
-		return c.explainWrite(ctx, err)
+		return c.explain(ctx, "writing", err)
 	case removal:
 		return nil
 	}
 	if fields := change(old); len(fields) > 0 {
-		return c.explainWrite(ctx, kv.Put(ctx, c.path, fields))
+		return c.explain(ctx, "writing", kv.Put(ctx, c.path, fields))
 	}
-	return c.explainWrite(ctx, kv.Delete(ctx, c.path))
-}
-
-// explainWrite says what to do about a failed write; nil stays nil.
-func (c *Client) explainWrite(ctx context.Context, err error) error {
-	switch st := asStatus(err); {
-	case err == nil:
-		return nil
-	case st != nil && st.status == http.StatusForbidden:
-		return fmt.Errorf("vault denied writing %s (403): your Vault token may read it but not write it; ask for a policy with create, "+
-			"update and patch on it, or store the token there yourself (`vault kv patch`)", c.SecretPath())
-	case st != nil && st.status == http.StatusBadRequest:
-		return fmt.Errorf("vault rejected writing %s (400: %s); it changed meanwhile: try again", c.SecretPath(), strings.Join(st.errs, "; "))
-	}
-	return c.explain(ctx, "writing", err)
+	return c.explain(ctx, "writing", kv.Delete(ctx, c.path))
 }
 
 // mount asks which KV version the mount runs, as the Vault CLI does, and checks that it is the mount configured and a KV one.
@@ -255,20 +220,18 @@ func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
 	if err != nil {
 		return mountAnswer{}, c.explain(ctx, "reading", err)
 	}
-	if m.kind == "" { // a Vault too old to say: version 1, as the CLI assumes
-		return m, nil
-	}
-	if got := strings.Trim(m.path, "/"); got != c.cfg.VaultMount {
+	switch got := strings.Trim(m.path, "/"); {
+	case m.kind == "": // a Vault too old to say: version 1, as the CLI assumes
+	case got != c.cfg.VaultMount:
 		return m, fmt.Errorf("vault at %s: the mount that holds %s is %q, not %q; set %s=%s and %s to the path below it",
 			c.Addr(), c.SecretPath(), got, c.cfg.VaultMount, config.EnvVaultMount, got, config.EnvVaultPath)
-	}
-	if m.kind != "kv" && m.kind != "generic" {
+	case m.kind != "kv" && m.kind != "generic":
 		return m, fmt.Errorf("vault at %s: %q is a %s mount, not a KV one; check %s", c.Addr(), c.cfg.VaultMount, m.kind, config.EnvVaultMount)
 	}
 	return m, nil
 }
 
-// get makes one GET and returns the status and body, whatever the status.
+// get makes one GET and returns the status and body, whatever the status; with an error, neither counts.
 func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	resp, err := c.api.Logical().ReadRawWithContext(ctx, path)
 	if resp == nil {
@@ -276,32 +239,28 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return 0, nil, err
+	if err == nil && len(body) > maxBody {
+		err = errTooLarge
 	}
-	if len(body) > maxBody {
-		return resp.StatusCode, nil, errTooLarge
-	}
-	return resp.StatusCode, body, nil
+	return resp.StatusCode, body, err
 }
 
-// explain turns a failed request (verb: reading, writing) into one error that says what to check.
+// explain turns a failed request (verb: reading, writing) into one error that says what to check; nil stays nil.
 func (c *Client) explain(ctx context.Context, verb string, err error) error {
 	addr := c.Addr()
-	var se *shapeError
 	var ue *url.Error
 	var te interface{ Timeout() bool }
 	switch {
+	case err == nil:
+		return nil
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		return errors.New(c.cfg.NoAnswer())
 	case errors.Is(err, errTooLarge):
 		return fmt.Errorf("vault at %s answered %s %s with %w: remove what else fills that secret (`vault kv get`), "+
 			"or keep the token at a path of its own (%s)", addr, verb, c.SecretPath(), err, config.EnvVaultPath)
-	case errors.As(err, &se):
+	case errors.As(err, new(shapeError)):
 		return fmt.Errorf("vault at %s gave %s for %s, which is not an answer Vault gives; "+
-			"check that VAULT_ADDR is your Vault server and not a proxy or another service", addr, se.what, c.SecretPath())
-	case errors.Is(err, errWrapped):
-		return fmt.Errorf("vault at %s: %s %s: %w", addr, verb, c.SecretPath(), err)
+			"check that VAULT_ADDR is your Vault server and not a proxy or another service", addr, err, c.SecretPath())
 	case asStatus(err) != nil:
 		return c.explainStatus(ctx, verb, asStatus(err))
 	case errors.As(err, &ue):
@@ -314,12 +273,10 @@ func (c *Client) explain(ctx context.Context, verb string, err error) error {
 
 // asStatus is err's error status with Vault's error list, nil if it has none.
 func asStatus(err error) *statusError {
-	var st *statusError
-	if errors.As(err, &st) {
+	if st, ok := errors.AsType[*statusError](err); ok {
 		return st
 	}
-	var re *api.ResponseError
-	if errors.As(err, &re) {
+	if re, ok := errors.AsType[*api.ResponseError](err); ok {
 		return &statusError{status: re.StatusCode, errs: re.Errors}
 	}
 	return nil
@@ -328,8 +285,15 @@ func asStatus(err error) *statusError {
 func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError) error {
 	addr, path, detail := c.Addr(), c.SecretPath(), st.detail()
 	switch {
+	case verb == "writing" && st.status == http.StatusForbidden:
+		return fmt.Errorf("vault denied writing %s (403): your Vault token may read it but not write it; ask for a policy with create, "+
+			"update and patch on it, or store the token there yourself (`vault kv patch`)", path)
+	case verb == "writing" && st.status == http.StatusBadRequest:
+		return fmt.Errorf("vault rejected writing %s (400: %s); it changed meanwhile: try again", path, strings.Join(st.errs, "; "))
 	case st.is(http.StatusForbidden, "invalid token"):
-		return c.deadToken()
+		fix := map[bool]string{true: ", and unset VAULT_TOKEN or set it to the new token"}[c.from == "VAULT_TOKEN"]
+		return fmt.Errorf("vault at %s %w in %s (it expired, was revoked, or was never issued): log in again (`vault login`)%s",
+			addr, ErrTokenDead, c.from, fix)
 	case st.status == http.StatusForbidden:
 		if mounts, ok := c.visibleMounts(ctx); ok && !slices.Contains(mounts, c.cfg.VaultMount) {
 			return fmt.Errorf("vault at %s has no mount %q that your token can see (it sees %s); check %s",
@@ -342,34 +306,27 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 		return fmt.Errorf("vault at %s answered %s %s with a 404 about something else than the secret (%s): "+
 			"the mount may have been removed or renamed; check %s", addr, verb, path, strings.Join(st.errs, "; "), config.EnvVaultMount)
 	case st.is(http.StatusServiceUnavailable, "sealed"):
-		return c.explainSealed(ctx)
-	case st.status == http.StatusInternalServerError && slices.ContainsFunc(st.errs, isNoActiveNode):
+		// A node never initialised (not yet joined to its cluster, or started afresh) answers the same 503.
+		if s, err := c.api.Sys().SealStatusWithContext(ctx); err == nil && !s.Initialized {
+			return fmt.Errorf("vault at %s is not initialised: it is a node that has not joined its cluster yet, or a new server; "+
+				"set VAULT_ADDR to a node of your running cluster, or ask the operator to join this one", addr)
+		}
+		return fmt.Errorf("vault at %s is sealed; it can answer once an operator unseals it", addr)
+	case st.is(http.StatusInternalServerError, "active cluster node not found"):
 		return fmt.Errorf("vault at %s is a standby that knows no active node to send the request on to (%s): "+
 			"its cluster is electing a new leader; try again in a few seconds, and if it lasts ask the operator about the cluster", addr, detail)
 	}
 	return fmt.Errorf("vault at %s failed %s %s (%s); try again later", addr, verb, path, detail)
 }
 
-// isNoActiveNode reports Vault's answer from a standby during an election.
-func isNoActiveNode(e string) bool { return strings.Contains(e, "active cluster node not found") }
-
-// explainSealed tells a sealed node from one never initialised (not yet joined to its cluster, or started afresh), which answers the same 503.
-func (c *Client) explainSealed(ctx context.Context) error {
-	if s, err := c.api.Sys().SealStatusWithContext(ctx); err == nil && !s.Initialized {
-		return fmt.Errorf("vault at %s is not initialised: it is a node that has not joined its cluster yet, or a new server; "+
-			"set VAULT_ADDR to a node of your running cluster, or ask the operator to join this one", c.Addr())
-	}
-	return fmt.Errorf("vault at %s is sealed; it can answer once an operator unseals it", c.Addr())
-}
-
 // visibleMounts lists the secret mounts this token can see; ok is false when Vault would not say.
 func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 	status, body, err := c.get(ctx, "sys/internal/ui/mounts")
-	e, perr := parseEnvelope(body)
+	e, ok := parseEnvelope(body)
 	var d struct {
 		Secret map[string]any `json:"secret"`
 	}
-	if err != nil || status != http.StatusOK || perr != nil || decodeNumbers(e.Data, &d) != nil || d.Secret == nil {
+	if err != nil || status != http.StatusOK || !ok || decodeNumbers(e.Data, &d) != nil || d.Secret == nil {
 		return nil, false
 	}
 	for k := range d.Secret {
@@ -381,7 +338,7 @@ func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 
 // explainTransport says why no HTTP answer came back; a failure at another address than addr is at the active node a standby redirected to.
 func explainTransport(addr string, unset bool, ue *url.Error) error {
-	err := ue.Err
+	err, to := ue.Err, origin(ue.URL)
 	switch {
 	case errors.As(err, new(*tls.CertificateVerificationError)), errors.As(err, new(x509.UnknownAuthorityError)),
 		errors.As(err, new(x509.CertificateInvalidError)):
@@ -391,12 +348,10 @@ func explainTransport(addr string, unset bool, ue *url.Error) error {
 		return fmt.Errorf("vault at %s presented a certificate for another name (%w); use the name the certificate is for in VAULT_ADDR", addr, err)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("vault at %s speaks plain HTTP; set VAULT_ADDR to http://…", addr)
-	}
-	if to := origin(ue.URL); to != "" && to != origin(addr) {
+	case to != "" && to != origin(addr):
 		return fmt.Errorf("vault at %s sent the request on to its cluster's active node at %s, which is unreachable (%w); "+
 			"the cluster may be electing a new leader: try again in a few seconds, and if it lasts ask the operator about that node", addr, to, err)
-	}
-	if unset {
+	case unset:
 		return fmt.Errorf("vault at %s is unreachable (%w); %s", addr, err, config.UnsetVaultAddr)
 	}
 	return fmt.Errorf("vault at %s is unreachable (%w); check VAULT_ADDR and that the server runs", addr, err)
@@ -411,8 +366,7 @@ func origin(rawURL string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// ExpandPath replaces {user} in a path template with the effective uid's login
-// name from the user database ($USER could point at another user's secret).
+// ExpandPath replaces {user} in a path template with the effective uid's login name from the user database ($USER could name another user).
 func ExpandPath(tmpl string) (string, error) {
 	if !strings.Contains(tmpl, "{user}") {
 		return tmpl, nil

@@ -445,7 +445,7 @@ func TestExplainedElsewhere(t *testing.T) {
 				w.WriteHeader(500)
 				w.Write([]byte(`{"errors":["internal error"]}`))
 			},
-			func(c *Client) error { _, err := c.LookupToken(context.Background()); return err },
+			func(c *Client) error { _, err := c.Token(context.Background(), false); return err },
 			"failed looking up your Vault token (500: internal error); try again later"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
