@@ -38,17 +38,12 @@ func (n *NegativeCache) Fresh() (bool, Outcome) {
 	}
 	kind, at, ok := strings.Cut(strings.TrimSpace(rest), " ")
 	ns, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil {
-		return false, ""
-	}
 	ttl, outcome := n.TTL, Outcome(kind)
 	if outcome == OutcomeError {
 		ttl = min(ttl, ErrorTTL)
-	} else if outcome != OutcomeAbsent {
-		return false, ""
 	}
-	age := n.now().Sub(time.Unix(0, ns))
-	if age < -time.Minute || age >= ttl { // far in the future: a clock jump
+	age := n.now().Sub(time.Unix(0, ns)) // below -1m: written in the future, a clock jump
+	if !ok || err != nil || outcome != OutcomeAbsent && outcome != OutcomeError || age < -time.Minute || age >= ttl {
 		return false, ""
 	}
 	return true, outcome

@@ -53,33 +53,31 @@ func (r *Resolver) Resolve() (Result, error) {
 	if r.EnvFile == "" {
 		return Result{Source: SourceNone, Reason: "no home directory, so no env file"}, nil
 	}
+	source := SourceEnvFile
 	tok, err := ReadEnvFile(r.EnvFile, r.Rewrite)
-	if err == nil {
-		return Result{Token: tok, Source: SourceEnvFile}, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return Result{Source: SourceNone, Reason: "env file refused"}, err
-	}
-	if r.Fetch == nil {
-		return Result{Source: SourceNone, Reason: "no env file"}, nil
-	}
-	if r.HasVaultToken != nil && !r.HasVaultToken() {
-		return Result{Source: SourceNone, Reason: "no env file and no Vault token"}, nil
-	}
-	if r.Negative != nil {
-		if fresh, outcome := r.Negative().Fresh(); fresh {
-			return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
+	if errors.Is(err, fs.ErrNotExist) {
+		if r.Fetch == nil {
+			return Result{Source: SourceNone, Reason: "no env file"}, nil
+		}
+		if r.HasVaultToken != nil && !r.HasVaultToken() {
+			return Result{Source: SourceNone, Reason: "no env file and no Vault token"}, nil
+		}
+		if r.Negative != nil {
+			if fresh, outcome := r.Negative().Fresh(); fresh {
+				return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
+			}
+		}
+		source = SourceVault
+		ferr := r.Fetch(time.Now().Add(r.Timeout))
+		if tok, err = ReadEnvFile(r.EnvFile, r.Rewrite); errors.Is(err, fs.ErrNotExist) {
+			if ferr != nil {
+				return Result{Source: SourceNone, Reason: "Vault look-up failed"}, ferr
+			}
+			return Result{Source: SourceNone, Reason: "Vault has no setup token"}, nil
 		}
 	}
-	ferr := r.Fetch(time.Now().Add(r.Timeout))
-	tok, err = ReadEnvFile(r.EnvFile, r.Rewrite)
-	switch {
-	case err == nil:
-		return Result{Token: tok, Source: SourceVault}, nil
-	case !errors.Is(err, fs.ErrNotExist):
+	if err != nil {
 		return Result{Source: SourceNone, Reason: "env file refused"}, err
-	case ferr != nil:
-		return Result{Source: SourceNone, Reason: "Vault look-up failed"}, ferr
 	}
-	return Result{Source: SourceNone, Reason: "Vault has no setup token"}, nil
+	return Result{Token: tok, Source: source}, nil
 }
