@@ -25,28 +25,26 @@ func Environ() []string {
 		return os.Environ()
 	}
 	defer syscall.Close(fd)
-	buf := make([]byte, 0, 4<<10)
+	buf, n := make([]byte, 4<<10), 0
 	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
-		}
-		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
+		m, err := syscall.Read(fd, buf[n:])
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
 			return os.Environ()
 		}
-		buf = buf[:len(buf)+n]
-		if n == 0 || len(buf) < cap(buf) { // /proc answers with all that fits: a short read is the end
+		n += m
+		if m == 0 || n < len(buf) { // /proc answers with all that fits: a short read is the end
 			break
 		}
+		buf = append(buf, make([]byte, len(buf))...)
 	}
-	if len(buf) == 0 {
+	if n == 0 {
 		return nil
 	}
 	// buf is never written again: the strings may share it.
-	s := strings.TrimSuffix(unsafe.String(&buf[0], len(buf)), "\x00")
+	s := strings.TrimSuffix(unsafe.String(&buf[0], n), "\x00")
 	return strings.Split(s, "\x00")
 }
 
@@ -60,13 +58,11 @@ func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	return Setenv(env, token.EnvVar, tok.Reveal())
 }
 
-// OverridingVars are the variables claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
-var OverridingVars = []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
-
-// Overriding lists the OverridingVars set in environ: the setup token will not be used.
+// Overriding lists the variables set in environ that claude prefers to CLAUDE_CODE_OAUTH_TOKEN:
+// the setup token will not be used.
 func Overriding(environ []string) []string {
 	var out []string
-	for _, name := range OverridingVars {
+	for _, name := range []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"} {
 		if v, _ := config.LookupEnv(environ, name); v != "" {
 			out = append(out, name)
 		}
@@ -78,14 +74,9 @@ func Overriding(environ []string) []string {
 func Setenv(environ []string, name, value string) []string {
 	env := make([]string, 0, len(environ)+1)
 	for _, kv := range environ {
-		if !isVar(kv, name) {
+		if !strings.HasPrefix(kv, name) || len(kv) == len(name) || kv[len(name)] != '=' { // kv does not start with name+"="
 			env = append(env, kv)
 		}
 	}
 	return append(env, name+"="+value)
-}
-
-// isVar reports whether kv assigns name, without allocating name+"=".
-func isVar(kv, name string) bool {
-	return len(kv) > len(name) && kv[len(name)] == '=' && kv[:len(name)] == name
 }

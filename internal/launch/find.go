@@ -84,11 +84,8 @@ func Beside(name string, environ []string) (string, bool) {
 	return "", false
 }
 
-// LauncherPackage is claude-launch's main package, as its build info records it.
-const LauncherPackage = "github.com/claude-launch/claude-launch/cmd/claude-launch"
-
 // IsLauncher reports whether the executable at path is any build of
-// claude-launch: the PATH search skips them all.
+// claude-launch (by its build info's main package): the PATH search skips them all.
 func IsLauncher(path string) bool {
-	return buildinfo.MainPackage(path) == LauncherPackage
+	return buildinfo.MainPackage(path) == "github.com/claude-launch/claude-launch/cmd/claude-launch"
 }
