@@ -72,21 +72,16 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 func resolve(environ []string, cfg *config.Config, stderr *os.File, log *launch.Logger) []string {
 	r := cfg.Resolver(config.Getenv(environ), launch.SyncFetcher(environ, cfg, stderr))
 	res, err := r.Resolve()
-	switch {
-	case err == nil:
-	case res.Source == token.SourceNone && errors.Is(err, launch.ErrReported):
-		// claude-auth-sync has said why already.
-	default:
+	if err != nil && !errors.Is(err, launch.ErrReported) { // else claude-auth-sync has said why already
 		log.Warn(err.Error() + "; starting claude with its own login")
 	}
-	debug := log.Enabled(config.LevelDebug)
 	if res.Token.IsZero() {
-		if debug {
+		if log.Enabled(config.LevelDebug) {
 			log.Debug("no setup token: starting claude with its own login", "reason", res.Reason)
 		}
-		return launch.ChildEnv(environ, token.Secret{}, cfg.Depth+1)
+		return launch.ChildEnv(environ, res.Token, cfg.Depth+1)
 	}
-	if debug {
+	if log.Enabled(config.LevelDebug) {
 		log.Debug("setup token in effect", "source", string(res.Source))
 	}
 	if over := launch.Overriding(environ); len(over) > 0 {
