@@ -17,8 +17,7 @@ import (
 // MaxDepth is how many launchers may stand in one chain of processes (claude in claude, loops).
 const MaxDepth = 8
 
-// Environ is the environment exactly as the kernel handed it over, duplicates
-// included, which os.Environ drops; os.Environ without /proc.
+// Environ is the environment exactly as the kernel handed it over, duplicates too (os.Environ drops them, and stands in without /proc).
 func Environ() []string {
 	fd, err := syscall.Open("/proc/self/environ", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -48,8 +47,7 @@ func Environ() []string {
 	return strings.Split(s, "\x00")
 }
 
-// ChildEnv is environ as received with the recursion marker set to depth
-// and, when tok is set, exactly one CLAUDE_CODE_OAUTH_TOKEN holding it, last.
+// ChildEnv is environ with the recursion marker set to depth and, for a token, one CLAUDE_CODE_OAUTH_TOKEN holding it, last.
 func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	env := Setenv(environ, config.EnvDepth, strconv.Itoa(depth))
 	if tok.IsZero() {
@@ -58,8 +56,7 @@ func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	return Setenv(env, token.EnvVar, tok.Reveal())
 }
 
-// Overriding lists the variables set in environ that claude prefers to CLAUDE_CODE_OAUTH_TOKEN:
-// the setup token will not be used.
+// Overriding lists the variables set in environ that claude prefers to CLAUDE_CODE_OAUTH_TOKEN, which it then ignores.
 func Overriding(environ []string) []string {
 	var out []string
 	for _, name := range []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"} {

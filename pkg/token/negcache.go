@@ -28,8 +28,7 @@ type NegativeCache struct {
 	Now  func() time.Time
 }
 
-// Fresh reports whether a recent look-up already found no token. Any
-// problem reading the entry counts as not fresh.
+// Fresh reports whether a recent look-up already found no token; an entry it cannot read is not fresh.
 func (n *NegativeCache) Fresh() (bool, Outcome) {
 	b, err := ReadSmallFile(n.Path, "negative cache", Private, "")
 	key, rest, ok := strings.Cut(b, "\n")

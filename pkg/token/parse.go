@@ -35,8 +35,7 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 	return vars, nil
 }
 
-// lookupEnv returns the value data gives name (the last assignment wins),
-// with no map: the per-launch path reads one variable of a one-line file.
+// lookupEnv returns the value data gives name (the last assignment wins), without ParseEnv's map: for the per-launch path.
 func lookupEnv(data, name string) (value string, found bool, err error) {
 	parseLines(data, func(a Assignment) {
 		if a.Name == name {
@@ -65,8 +64,7 @@ func ParseAssignments(data string) ([]Assignment, []*ParseError) {
 	return as, bad
 }
 
-// parseLines hands each assignment of data to good and each bad line to
-// bad, in order; it stops when bad returns false.
+// parseLines hands each assignment of data to good and each bad line to bad, in order, until bad returns false.
 func parseLines(data string, good func(Assignment), bad func(*ParseError) bool) {
 	for n := 1; data != ""; n++ {
 		line, rest, _ := strings.Cut(data, "\n")

@@ -86,8 +86,7 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	return unsafe.String(&buf[0], n), nil
 }
 
-// CheckDirOf refuses a file whose directory group or others may write: they
-// could replace the file, or (in /tmp) make it before its owner does.
+// CheckDirOf refuses a file whose directory group or others may write: they could replace it, or (in /tmp) make it first.
 func CheckDirOf(path, what string) error {
 	dir := "."
 	if i := strings.LastIndexByte(path, '/'); i == 0 {

@@ -19,8 +19,7 @@ const (
 	SourceNone     Source = "none"     // no token; claude keeps its own login
 )
 
-// Result is the outcome of a resolution: Token is set for SourceEnvFile and
-// SourceVault; Reason says, for logs, why there is none.
+// Result is the outcome of a resolution: Token for SourceEnvFile and SourceVault, else a Reason (for logs) why none.
 type Result struct {
 	Token  Secret
 	Source Source
@@ -31,8 +30,7 @@ type Result struct {
 // result, giving up at deadline (no context: the per-launch binary lacks it).
 type Fetcher func(deadline time.Time) error
 
-// Resolver runs the resolution order shared by every launcher: kill switch,
-// env file, a fetch on a miss, nothing. Package config builds one.
+// Resolver runs the order every launcher shares: kill switch, env file, a fetch on a miss, nothing.
 type Resolver struct {
 	Disabled bool          // the kill switch: resolve nothing, touch nothing
 	EnvFile  string        // the env file's path; "" without a home directory

@@ -15,8 +15,7 @@ const (
 	redacted = "[REDACTED]" // what every printing method of Secret shows
 )
 
-// ErrInvalidToken means a token was empty, lacked Prefix, or held a
-// character that could break the env file or the environment.
+// ErrInvalidToken means a token was empty, lacked Prefix, or held a character that could break the env file or environment.
 var ErrInvalidToken = errors.New("invalid setup token")
 
 // Secret holds a setup token: every printing and marshalling method shows it
@@ -42,8 +41,7 @@ func NewSecret(s string) (Secret, error) {
 	return Secret{value: s}, nil
 }
 
-// tokenRune reports whether r may appear in a token: base64(url) and a few
-// URL-safe marks, none of which needs quoting in bash or systemd.
+// tokenRune reports whether r may appear in a token: base64(url) and URL-safe marks, none quoted in bash or systemd.
 func tokenRune(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_.~+/=", r)
 }
