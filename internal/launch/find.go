@@ -32,8 +32,7 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 	}
 	var st syscall.Stat_t
 	if filepath.IsAbs(explicit) {
-		err := syscall.Stat(explicit, &st)
-		switch {
+		switch err := syscall.Stat(explicit, &st); {
 		case err != nil:
 			return Found{}, token.Wrap(envName+"="+explicit+": ", &os.PathError{Op: "stat", Path: explicit, Err: err}, "; point it at the real "+name)
 		case !executable(&st):
