@@ -16,8 +16,7 @@ import (
 
 const prog = "claude-launch"
 
-// run resolves the token and execs claude through exec; it returns only
-// when it could not exec, with one of launch's exit codes.
+// run resolves the token and execs claude; it returns only when it could not, with one of launch's exit codes.
 func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 	cfg, problems := config.Load(config.Input{Environ: environ, Launch: true})
 	log := launch.NewLogger(stderr, prog, cfg.LogLevel)
@@ -67,29 +66,19 @@ func run(args, environ []string, stderr *os.File, exec launch.ExecFunc) int {
 	return launch.ExitOK
 }
 
-// resolve returns the child's environment: with the setup token when one is found, else environ
-// as received plus the recursion marker (kill switch included). Problems only warn: an agent always starts.
+// resolve returns the child's environment (launch.ChildEnv); problems only warn: an agent always starts.
 func resolve(environ []string, cfg *config.Config, stderr *os.File, log *launch.Logger) []string {
 	r := cfg.Resolver(config.Getenv(environ), launch.SyncFetcher(environ, cfg, stderr))
 	res, err := r.Resolve()
-	switch {
-	case err == nil:
-	case res.Source == token.SourceNone && errors.Is(err, launch.ErrReported):
-		// claude-auth-sync has said why already.
-	default:
+	if err != nil && !errors.Is(err, launch.ErrReported) { // else claude-auth-sync has said why already
 		log.Warn(err.Error() + "; starting claude with its own login")
 	}
-	debug := log.Enabled(config.LevelDebug)
-	if res.Token.IsZero() {
-		if debug {
-			log.Debug("no setup token: starting claude with its own login", "reason", res.Reason)
-		}
-		return launch.ChildEnv(environ, token.Secret{}, cfg.Depth+1)
-	}
-	if debug {
+	if debug := log.Enabled(config.LevelDebug); debug && res.Token.IsZero() {
+		log.Debug("no setup token: starting claude with its own login", "reason", res.Reason)
+	} else if debug {
 		log.Debug("setup token in effect", "source", string(res.Source))
 	}
-	if over := launch.Overriding(environ); len(over) > 0 {
+	if over := launch.Overriding(environ); len(over) > 0 && !res.Token.IsZero() {
 		log.Warn(strings.Join(over, " and ")+" set: claude uses it before "+token.EnvVar+", so the setup token is not used",
 			"hint", "unset "+strings.Join(over, " "))
 	}

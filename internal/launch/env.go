@@ -17,41 +17,37 @@ import (
 // MaxDepth is how many launchers may stand in one chain of processes (claude in claude, loops).
 const MaxDepth = 8
 
-// Environ is the environment exactly as the kernel handed it over, duplicates
-// included, which os.Environ drops; os.Environ without /proc.
+// Environ is the environment exactly as the kernel handed it over, duplicates too (os.Environ drops them, and stands in without /proc).
 func Environ() []string {
 	fd, err := syscall.Open("/proc/self/environ", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return os.Environ()
 	}
 	defer syscall.Close(fd)
-	buf := make([]byte, 0, 4<<10)
+	buf, n := make([]byte, 4<<10), 0
 	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
-		}
-		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
+		m, err := syscall.Read(fd, buf[n:])
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
 			return os.Environ()
 		}
-		buf = buf[:len(buf)+n]
-		if n == 0 || len(buf) < cap(buf) { // /proc answers with all that fits: a short read is the end
+		n += m
+		if m == 0 || n < len(buf) { // /proc answers with all that fits: a short read is the end
 			break
 		}
+		buf = append(buf, make([]byte, len(buf))...)
 	}
-	if len(buf) == 0 {
+	if n == 0 {
 		return nil
 	}
 	// buf is never written again: the strings may share it.
-	s := strings.TrimSuffix(unsafe.String(&buf[0], len(buf)), "\x00")
+	s := strings.TrimSuffix(unsafe.String(&buf[0], n), "\x00")
 	return strings.Split(s, "\x00")
 }
 
-// ChildEnv is environ as received with the recursion marker set to depth
-// and, when tok is set, exactly one CLAUDE_CODE_OAUTH_TOKEN holding it, last.
+// ChildEnv is environ with the recursion marker set to depth and, for a token, one CLAUDE_CODE_OAUTH_TOKEN holding it, last.
 func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	env := Setenv(environ, config.EnvDepth, strconv.Itoa(depth))
 	if tok.IsZero() {
@@ -60,13 +56,10 @@ func ChildEnv(environ []string, tok token.Secret, depth int) []string {
 	return Setenv(env, token.EnvVar, tok.Reveal())
 }
 
-// OverridingVars are the variables claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
-var OverridingVars = []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
-
-// Overriding lists the OverridingVars set in environ: the setup token will not be used.
+// Overriding lists the variables set in environ that claude prefers to CLAUDE_CODE_OAUTH_TOKEN, which it then ignores.
 func Overriding(environ []string) []string {
 	var out []string
-	for _, name := range OverridingVars {
+	for _, name := range []string{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"} {
 		if v, _ := config.LookupEnv(environ, name); v != "" {
 			out = append(out, name)
 		}
@@ -78,14 +71,9 @@ func Overriding(environ []string) []string {
 func Setenv(environ []string, name, value string) []string {
 	env := make([]string, 0, len(environ)+1)
 	for _, kv := range environ {
-		if !isVar(kv, name) {
+		if !strings.HasPrefix(kv, name) || len(kv) == len(name) || kv[len(name)] != '=' { // kv does not start with name+"="
 			env = append(env, kv)
 		}
 	}
 	return append(env, name+"="+value)
-}
-
-// isVar reports whether kv assigns name, without allocating name+"=".
-func isVar(kv, name string) bool {
-	return len(kv) > len(name) && kv[len(name)] == '=' && kv[:len(name)] == name
 }

@@ -11,33 +11,28 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-const (
-	// SyncProgram is the program that reads Vault for a launcher on a miss.
-	SyncProgram = "claude-auth-sync"
-	// DeadlineFlag passes the launcher's deadline to `sync --on-miss`, in Unix ms.
-	DeadlineFlag = "--deadline-unix-ms"
-	// ChildMargin is left to claude-auth-sync to report a failure before the deadline.
-	ChildMargin = 150 * time.Millisecond
-)
+// syncProgram reads Vault for a launcher on a miss.
+const syncProgram = "claude-auth-sync"
 
 // ErrReported wraps a fetch failure that the fetcher already explained on stderr.
-var ErrReported = errors.New("reported by " + SyncProgram)
+var ErrReported = errors.New("reported by " + syncProgram)
 
 // SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync --on-miss`
 // with the environment as received and only stderr open, killed at the deadline
 // (os.StartProcess: the per-launch binary does not link os/exec).
 func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fetcher {
 	return func(deadline time.Time) error {
-		path, ok := Beside(SyncProgram, environ)
+		path, ok := Beside(syncProgram, environ)
 		if !ok {
-			return token.Wrap("cannot look up Vault: ", ErrNotFound, ": no "+SyncProgram+" beside claude-launch or in PATH; install it")
+			return token.Wrap("cannot look up Vault: ", ErrNotFound, ": no "+syncProgram+" beside claude-launch or in PATH; install it")
 		}
 		null, err := os.Open(os.DevNull)
 		if err != nil {
 			return err
 		}
 		defer null.Close()
-		argv := []string{SyncProgram, "sync", "--on-miss", DeadlineFlag + "=" + strconv.FormatInt(deadline.Add(-ChildMargin).UnixMilli(), 10)}
+		// The margin leaves claude-auth-sync time to report a failure before the deadline.
+		argv := []string{syncProgram, "sync", "--on-miss", "--deadline-unix-ms=" + strconv.FormatInt(deadline.Add(-150*time.Millisecond).UnixMilli(), 10)}
 		p, err := os.StartProcess(path, argv, &os.ProcAttr{Env: environ, Files: []*os.File{null, null, stderr}})
 		if err != nil {
 			return token.Wrap("cannot look up Vault: start "+path+": ", err, "")
@@ -56,8 +51,8 @@ func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fe
 			return ErrReported
 		}
 		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return errors.New(SyncProgram + " sync was killed by " + ws.Signal().String())
+			return errors.New(syncProgram + " sync was killed by " + ws.Signal().String())
 		}
-		return errors.New(SyncProgram + " sync exited with status " + strconv.Itoa(st.ExitCode()))
+		return errors.New(syncProgram + " sync exited with status " + strconv.Itoa(st.ExitCode()))
 	}
 }

@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"cmp"
 	"errors"
 	"os"
 	"path/filepath"
@@ -31,8 +32,7 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 	}
 	var st syscall.Stat_t
 	if filepath.IsAbs(explicit) {
-		err := syscall.Stat(explicit, &st)
-		switch {
+		switch err := syscall.Stat(explicit, &st); {
 		case err != nil:
 			return Found{}, token.Wrap(envName+"="+explicit+": ", &os.PathError{Op: "stat", Path: explicit, Err: err}, "; point it at the real "+name)
 		case !executable(&st):
@@ -42,10 +42,7 @@ func Find(name, explicit, envName, pathList string) (Found, error) {
 		}
 		return Found{Path: explicit, Argv0: explicit}, nil
 	}
-	want, skipped := name, false
-	if explicit != "" {
-		want = explicit // a bare name: searched like name
-	}
+	want, skipped := cmp.Or(explicit, name), false // a bare explicit name is searched like name
 	for _, dir := range filepath.SplitList(pathList) {
 		if !filepath.IsAbs(dir) { // "" and relative entries: never run from the current directory
 			continue
@@ -70,8 +67,7 @@ func executable(st *syscall.Stat_t) bool {
 	return st.Mode&syscall.S_IFMT == syscall.S_IFREG && st.Mode&0o111 != 0
 }
 
-// Beside finds the program name beside this executable, else in the
-// absolute entries of environ's PATH.
+// Beside finds the program name beside this executable, else in the absolute entries of environ's PATH.
 func Beside(name string, environ []string) (string, bool) {
 	path, _ := config.LookupEnv(environ, "PATH")
 	self, _ := os.Readlink("/proc/self/exe") // "" gives ".", which is skipped
@@ -84,11 +80,7 @@ func Beside(name string, environ []string) (string, bool) {
 	return "", false
 }
 
-// LauncherPackage is claude-launch's main package, as its build info records it.
-const LauncherPackage = "github.com/claude-launch/claude-launch/cmd/claude-launch"
-
-// IsLauncher reports whether the executable at path is any build of
-// claude-launch: the PATH search skips them all.
+// IsLauncher reports whether the executable at path is any build of claude-launch: the PATH search skips them all.
 func IsLauncher(path string) bool {
-	return buildinfo.MainPackage(path) == LauncherPackage
+	return buildinfo.MainPackage(path) == "github.com/claude-launch/claude-launch/cmd/claude-launch"
 }

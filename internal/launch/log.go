@@ -43,8 +43,7 @@ func (l *Logger) log(lv config.Level, tag, msg string, kv []any) {
 	_, _ = io.WriteString(l.w, line+"\n")
 }
 
-// text renders a logged value: strings, errors, Stringers (token.Secret
-// among them, redacted) and integers.
+// text renders a logged value: strings, errors, Stringers (token.Secret among them, redacted) and integers.
 func text(v any) string {
 	switch v := v.(type) {
 	case string:
@@ -59,8 +58,7 @@ func text(v any) string {
 	return "?"
 }
 
-// quote quotes a value as logfmt does: only when it has blanks, quotes,
-// an equals sign or unprintable characters.
+// quote quotes a value as logfmt does: only when it has blanks, quotes, an equals sign or unprintable characters.
 func quote(s string) string {
 	if s == "" {
 		return `""`

@@ -21,8 +21,7 @@ func ReadEnvFile(path, rewrite string) (Secret, error) {
 	return s, nil
 }
 
-// EnvFileContent is what an env file holding s contains, after the comment
-// line header: loadable by bash `.` and by systemd's EnvironmentFile=.
+// EnvFileContent is an env file holding s after the comment header, for bash `.` and systemd's EnvironmentFile= alike.
 func EnvFileContent(header string, s Secret) []byte {
 	return []byte("# " + header + "\n" + EnvVar + "=" + s.Reveal() + "\n")
 }

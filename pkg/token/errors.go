@@ -3,8 +3,7 @@ package token
 import "errors"
 
 var (
-	// ErrInsecureFile means a file that holds, or would hold, a token is unsafe
-	// (a symlink, not a regular file, another user's, open to others): refused.
+	// ErrInsecureFile means a file that holds, or would hold, a token is unsafe: a symlink, not regular, another user's, open to others.
 	ErrInsecureFile = errors.New("insecure file")
 	// ErrNoToken means the place looked at holds no setup token: an answer, not a failure.
 	ErrNoToken = errors.New("no setup token")

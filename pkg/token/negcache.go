@@ -28,8 +28,7 @@ type NegativeCache struct {
 	Now  func() time.Time
 }
 
-// Fresh reports whether a recent look-up already found no token. Any
-// problem reading the entry counts as not fresh.
+// Fresh reports whether a recent look-up already found no token; an entry it cannot read is not fresh.
 func (n *NegativeCache) Fresh() (bool, Outcome) {
 	b, err := ReadSmallFile(n.Path, "negative cache", Private, "")
 	key, rest, ok := strings.Cut(b, "\n")
@@ -38,17 +37,12 @@ func (n *NegativeCache) Fresh() (bool, Outcome) {
 	}
 	kind, at, ok := strings.Cut(strings.TrimSpace(rest), " ")
 	ns, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil {
-		return false, ""
-	}
 	ttl, outcome := n.TTL, Outcome(kind)
 	if outcome == OutcomeError {
 		ttl = min(ttl, ErrorTTL)
-	} else if outcome != OutcomeAbsent {
-		return false, ""
 	}
-	age := n.now().Sub(time.Unix(0, ns))
-	if age < -time.Minute || age >= ttl { // far in the future: a clock jump
+	age := n.now().Sub(time.Unix(0, ns)) // below -1m: written in the future, a clock jump
+	if !ok || err != nil || outcome != OutcomeAbsent && outcome != OutcomeError || age < -time.Minute || age >= ttl {
 		return false, ""
 	}
 	return true, outcome

@@ -35,8 +35,7 @@ func ParseEnv(r io.Reader) (map[string]string, error) {
 	return vars, nil
 }
 
-// lookupEnv returns the value data gives name (the last assignment wins),
-// with no map: the per-launch path reads one variable of a one-line file.
+// lookupEnv returns the value data gives name (the last assignment wins), without ParseEnv's map: for the per-launch path.
 func lookupEnv(data, name string) (value string, found bool, err error) {
 	parseLines(data, func(a Assignment) {
 		if a.Name == name {
@@ -65,8 +64,7 @@ func ParseAssignments(data string) ([]Assignment, []*ParseError) {
 	return as, bad
 }
 
-// parseLines hands each assignment of data to good and each bad line to
-// bad, in order; it stops when bad returns false.
+// parseLines hands each assignment of data to good and each bad line to bad, in order, until bad returns false.
 func parseLines(data string, good func(Assignment), bad func(*ParseError) bool) {
 	for n := 1; data != ""; n++ {
 		line, rest, _ := strings.Cut(data, "\n")
@@ -122,10 +120,19 @@ func parseLine(line string) (name, value string, ok bool, reason string) {
 func parseValue(s string) (value, rest string, reason string) {
 	var b strings.Builder
 	b.Grow(len(s)) // the value is at most the rest of the line: one allocation
-	i := 0
-	for i < len(s) {
+	inDouble := false
+	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
+		case c == '$' || c == '`':
+			return "", "", "expansions ($, `) are not supported: use single quotes"
+		case c == '"':
+			inDouble = !inDouble
+			continue
+		case inDouble && c == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0:
+			i++
+			c = s[i]
+		case inDouble: // any other byte between double quotes is itself
 		case c == ' ' || c == '\t':
 			return b.String(), s[i:], ""
 		case c == '\'':
@@ -134,53 +141,30 @@ func parseValue(s string) (value, rest string, reason string) {
 				return "", "", "unterminated single quote (values may not span lines)"
 			}
 			b.WriteString(s[i+1 : i+1+end])
-			i += end + 2
-		case c == '"':
-			i++
-			for {
-				if i >= len(s) {
-					return "", "", "unterminated double quote (values may not span lines)"
-				}
-				c = s[i]
-				if c == '"' {
-					i++
-					break
-				}
-				if c == '$' || c == '`' {
-					return "", "", "expansions ($, `) are not supported: use single quotes"
-				}
-				if c == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
-					i++
-					c = s[i]
-				}
-				b.WriteByte(c)
-				i++
-			}
-		case c == '$' || c == '`':
-			return "", "", "expansions ($, `) are not supported: use single quotes"
+			i += end + 1
+			continue
 		case c == '\\':
 			if i+1 >= len(s) {
 				return "", "", "a backslash ends the line (values may not span lines)"
 			}
-			b.WriteByte(s[i+1])
-			i += 2
+			i++
+			c = s[i]
 		case strings.IndexByte(";&|<>()", c) >= 0:
 			return "", "", "shell operators are not supported in a value: quote it"
-		default:
-			b.WriteByte(c)
-			i++
 		}
+		b.WriteByte(c)
+	}
+	if inDouble {
+		return "", "", "unterminated double quote (values may not span lines)"
 	}
 	return b.String(), "", ""
 }
 
 func validName(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9' {
-			continue
+		if c := s[i]; !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
 		}
-		return false
 	}
 	return s != ""
 }

@@ -46,43 +46,9 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return "", Wrap("stat "+what+" "+path+": ", err, "")
 	}
-	if err := checkFile(path, what, &st, trust, remedy); err != nil {
-		return "", err
-	}
-	if st.Size > maxSmallFile {
-		return "", Wrap(what+" "+path+": ", ErrInsecureFile, ": it is larger than 1 MiB; this is not the file it should be")
-	}
-	buf := make([]byte, st.Size+1)
-	n := 0
-	for n < len(buf) {
-		m, err := syscall.Read(fd, buf[n:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return "", Wrap("read "+what+" "+path+": ", err, "")
-		}
-		n += m
-		// Done at EOF or at fstat's size; a file that grew fills the extra byte.
-		if m == 0 || int64(n) == st.Size && n > 0 {
-			break
-		}
-	}
-	if int64(n) != st.Size { // it grew or shrank while being read
-		return "", Wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
-	}
-	if n == 0 {
-		return "", nil
-	}
-	// buf is never written again: the string may share it.
-	return unsafe.String(&buf[0], n), nil
-}
-
-// checkFile applies trust to what fstat said of path.
-func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string) error {
-	mode, perm := FileMode(st), st.Mode&0o777
+	mode, perm := FileMode(&st), st.Mode&0o777
 	me, owner := os.Geteuid(), int(st.Uid)
-	var why string
+	why := ""
 	switch {
 	case !mode.IsRegular():
 		why = ": it is a " + DescribeType(mode) + ", not a regular file; remove it" + remedy
@@ -92,14 +58,35 @@ func checkFile(path, what string, st *syscall.Stat_t, trust Trust, remedy string
 		why = ": group or others can access it (mode " + Octal(perm) + "); run `chmod 600 " + path + "`"
 	case trust == Trusted && perm&0o022 != 0:
 		why = ": group or others can write it (mode " + Octal(perm) + "), and it decides where your token goes; run `chmod go-w " + path + "`"
-	default:
-		return nil
+	case st.Size > maxSmallFile:
+		why = ": it is larger than 1 MiB; this is not the file it should be"
 	}
-	return Wrap(what+" "+path+": ", ErrInsecureFile, why)
+	if why != "" {
+		return "", Wrap(what+" "+path+": ", ErrInsecureFile, why)
+	}
+	buf := make([]byte, st.Size+1)
+	n := 0
+	for n < len(buf) && (n == 0 || int64(n) != st.Size) { // at EOF, or at fstat's size: a file that grew fills the extra byte
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", Wrap("read "+what+" "+path+": ", err, "")
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	if int64(n) != st.Size { // it grew or shrank while being read
+		return "", Wrap("read "+what+" "+path+": ", ErrChanged, "; try again")
+	}
+	// buf is never written again: the string may share it.
+	return unsafe.String(&buf[0], n), nil
 }
 
-// CheckDirOf refuses a file whose directory group or others may write: they
-// could replace the file, or (in /tmp) make it before its owner does.
+// CheckDirOf refuses a file whose directory group or others may write: they could replace it, or (in /tmp) make it first.
 func CheckDirOf(path, what string) error {
 	dir := "."
 	if i := strings.LastIndexByte(path, '/'); i == 0 {

@@ -19,8 +19,7 @@ const (
 	SourceNone     Source = "none"     // no token; claude keeps its own login
 )
 
-// Result is the outcome of a resolution: Token is set for SourceEnvFile and
-// SourceVault; Reason says, for logs, why there is none.
+// Result is the outcome of a resolution: Token for SourceEnvFile and SourceVault, else a Reason (for logs) why none.
 type Result struct {
 	Token  Secret
 	Source Source
@@ -31,8 +30,7 @@ type Result struct {
 // result, giving up at deadline (no context: the per-launch binary lacks it).
 type Fetcher func(deadline time.Time) error
 
-// Resolver runs the resolution order shared by every launcher: kill switch,
-// env file, a fetch on a miss, nothing. Package config builds one.
+// Resolver runs the order every launcher shares: kill switch, env file, a fetch on a miss, nothing.
 type Resolver struct {
 	Disabled bool          // the kill switch: resolve nothing, touch nothing
 	EnvFile  string        // the env file's path; "" without a home directory
@@ -53,33 +51,31 @@ func (r *Resolver) Resolve() (Result, error) {
 	if r.EnvFile == "" {
 		return Result{Source: SourceNone, Reason: "no home directory, so no env file"}, nil
 	}
+	source := SourceEnvFile
 	tok, err := ReadEnvFile(r.EnvFile, r.Rewrite)
-	if err == nil {
-		return Result{Token: tok, Source: SourceEnvFile}, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return Result{Source: SourceNone, Reason: "env file refused"}, err
-	}
-	if r.Fetch == nil {
-		return Result{Source: SourceNone, Reason: "no env file"}, nil
-	}
-	if r.HasVaultToken != nil && !r.HasVaultToken() {
-		return Result{Source: SourceNone, Reason: "no env file and no Vault token"}, nil
-	}
-	if r.Negative != nil {
-		if fresh, outcome := r.Negative().Fresh(); fresh {
-			return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
+	if errors.Is(err, fs.ErrNotExist) {
+		if r.Fetch == nil {
+			return Result{Source: SourceNone, Reason: "no env file"}, nil
+		}
+		if r.HasVaultToken != nil && !r.HasVaultToken() {
+			return Result{Source: SourceNone, Reason: "no env file and no Vault token"}, nil
+		}
+		if r.Negative != nil {
+			if fresh, outcome := r.Negative().Fresh(); fresh {
+				return Result{Source: SourceNone, Reason: "recent Vault look-up: " + string(outcome)}, nil
+			}
+		}
+		source = SourceVault
+		ferr := r.Fetch(time.Now().Add(r.Timeout))
+		if tok, err = ReadEnvFile(r.EnvFile, r.Rewrite); errors.Is(err, fs.ErrNotExist) {
+			if ferr != nil {
+				return Result{Source: SourceNone, Reason: "Vault look-up failed"}, ferr
+			}
+			return Result{Source: SourceNone, Reason: "Vault has no setup token"}, nil
 		}
 	}
-	ferr := r.Fetch(time.Now().Add(r.Timeout))
-	tok, err = ReadEnvFile(r.EnvFile, r.Rewrite)
-	switch {
-	case err == nil:
-		return Result{Token: tok, Source: SourceVault}, nil
-	case !errors.Is(err, fs.ErrNotExist):
+	if err != nil {
 		return Result{Source: SourceNone, Reason: "env file refused"}, err
-	case ferr != nil:
-		return Result{Source: SourceNone, Reason: "Vault look-up failed"}, ferr
 	}
-	return Result{Source: SourceNone, Reason: "Vault has no setup token"}, nil
+	return Result{Token: tok, Source: source}, nil
 }

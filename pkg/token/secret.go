@@ -15,8 +15,7 @@ const (
 	redacted = "[REDACTED]" // what every printing method of Secret shows
 )
 
-// ErrInvalidToken means a token was empty, lacked Prefix, or held a
-// character that could break the env file or the environment.
+// ErrInvalidToken means a token was empty, lacked Prefix, or held a character that could break the env file or environment.
 var ErrInvalidToken = errors.New("invalid setup token")
 
 // Secret holds a setup token: every printing and marshalling method shows it
@@ -27,6 +26,7 @@ type Secret struct {
 
 // NewSecret validates s and wraps it. The error never contains s.
 func NewSecret(s string) (Secret, error) {
+	bad := strings.IndexFunc(s, func(r rune) bool { return !tokenRune(r) })
 	switch {
 	case s == "":
 		return Secret{}, Wrap("", ErrInvalidToken, ": it is empty")
@@ -34,20 +34,16 @@ func NewSecret(s string) (Secret, error) {
 		return Secret{}, Wrap("", ErrInvalidToken, ": it does not start with \""+Prefix+"\" (make one with `claude setup-token`)")
 	case len(s) == len(Prefix):
 		return Secret{}, Wrap("", ErrInvalidToken, ": nothing follows \""+Prefix+"\"")
-	}
-	for i := 0; i < len(s); i++ {
-		if !tokenByte(s[i]) {
-			return Secret{}, Wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(i+1)+
-				" is whitespace, a control character or a character a setup token never has")
-		}
+	case bad >= 0:
+		return Secret{}, Wrap("", ErrInvalidToken, ": byte "+strconv.Itoa(bad+1)+
+			" is whitespace, a control character or a character a setup token never has")
 	}
 	return Secret{value: s}, nil
 }
 
-// tokenByte reports whether c may appear in a token: base64(url) and a few
-// URL-safe marks, none of which needs quoting in bash or systemd.
-func tokenByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~+/=", c) >= 0
+// tokenRune reports whether r may appear in a token: base64(url) and URL-safe marks, none quoted in bash or systemd.
+func tokenRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_.~+/=", r)
 }
 
 // IsZero reports whether s holds no token.

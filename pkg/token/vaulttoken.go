@@ -7,8 +7,7 @@ import (
 	"strings"
 )
 
-// ErrNoVaultToken means VAULT_TOKEN is unset or blank and ~/.vault-token is
-// missing or blank: Vault is not set up, so there is nothing to ask.
+// ErrNoVaultToken means neither VAULT_TOKEN nor ~/.vault-token holds a token: Vault is not set up, so nothing to ask.
 var ErrNoVaultToken = errors.New("no Vault token: set VAULT_TOKEN or run `vault login`")
 
 // ReadVaultToken returns the Vault token as the Vault CLI finds it (VAULT_TOKEN,
@@ -29,8 +28,7 @@ func ReadVaultToken(getenv func(string) string) (string, error) {
 	return t, err
 }
 
-// HasVaultToken is the one rule for whether Vault is set up; an unusable
-// token file counts, so that the look-up reports it.
+// HasVaultToken is the one rule for whether Vault is set up; an unusable token file counts, so that the look-up reports it.
 func HasVaultToken(getenv func(string) string) bool {
 	_, err := ReadVaultToken(getenv)
 	return !errors.Is(err, ErrNoVaultToken)
