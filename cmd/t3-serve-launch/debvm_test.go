@@ -69,7 +69,7 @@ func TestDebGuest(t *testing.T) {
 		"server.t3.leaf":              "server",
 		"server.caps_held":            "0",
 		"server.watch_procs":          "2", // the watcher and its sentinel
-		"server.woken_by_forks":       "1",
+		"server.watcher_forks_socket": "1",
 		// The upgrade: the server restarted once, alice's files as they were.
 		"upgrade.exit":               "0",
 		"upgrade.version":            upgrade,
