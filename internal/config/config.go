@@ -28,31 +28,21 @@ const (
 	EnvMetricsFile   = "CLAUDE_LAUNCH_METRICS_FILE"
 	EnvOOMScoreAdj   = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
 	EnvStateDir      = "CLAUDE_LAUNCH_STATE_DIR"
-	EnvBackups       = "CLAUDE_LAUNCH_BACKUPS"
 	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
-
-	// claude's own login directory: from the environment only, as claude reads it, never the config file.
-	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
 
 	// Vault's own; in the config file too, so that a timer finds Vault, except VAULT_TOKEN, a secret.
 	EnvVaultAddr      = "VAULT_ADDR"
 	EnvVaultCACert    = "VAULT_CACERT"
 	EnvVaultCAPath    = "VAULT_CAPATH"
 	EnvVaultNamespace = "VAULT_NAMESPACE"
-	EnvVaultToken     = "VAULT_TOKEN"
 
 	// t3-serve-launch's own.
-	EnvT3Server           = "T3_SERVE_LAUNCH_SERVER"
-	EnvT3MemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
-	EnvT3MemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
-	EnvT3SwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
-	EnvT3OOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
-	EnvT3Scope            = "T3_SERVE_LAUNCH_SCOPE"
-	EnvT3AllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
-	EnvT3AgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
-	EnvT3AgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
-	EnvT3ServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
-	EnvT3ServerMemoryMax  = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
+	EnvT3Server          = "T3_SERVE_LAUNCH_SERVER"
+	EnvT3MemoryHigh      = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvT3MemoryMax       = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvT3OOMPolicy       = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvT3Scope           = "T3_SERVE_LAUNCH_SCOPE"
+	EnvT3ServerMemoryMax = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 
 	// Set by t3-serve-launch for its server's agents: their cgroups' directory, each one's memory limit.
 	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
@@ -66,9 +56,7 @@ const (
 	DefaultVaultPath     = "users/{user}/claude"
 	DefaultVaultField    = "setup_token"
 	DefaultVaultTimeout  = 2 * time.Second
-	DefaultLogLevel      = LevelWarn
 	DefaultMemoryMax     = 16 << 30
-	DefaultOOMPolicy     = "continue"
 	DefaultPaneMemoryMax = 4 << 30
 )
 
@@ -77,30 +65,24 @@ const (
 type Config struct {
 	File     string // the config file that was read, "" if none
 	Disabled bool   // the kill switch: resolve nothing, touch nothing
-	// VaultMount, VaultPath (with {user}) and VaultField locate the token.
-	Claude, EnvFile, VaultMount, VaultPath, VaultField, MetricsFile, StateDir, ClaudeConfigDir string
-	// OOMScoreAdjSet: OOMScoreAdj was given, and a launcher raises itself to it.
-	VaultTimeout, NegativeTTL   time.Duration
-	LogLevel                    Level
-	Backups, OOMScoreAdj, Depth int
-	OOMScoreAdjSet              bool
-	PaneMemoryMax               uint64 // Unlimited for none
-	// AgentCgroup is the agents' cgroup directory a launcher started by t3-serve joins, with
-	// AgentCgroupMemoryMax as its memory.max; "" for none. t3-serve-launch sets both.
-	AgentCgroup                                         string
-	AgentCgroupMemoryMax                                uint64
+	// AgentCgroup is the agents' cgroup directory that a launcher started by t3-serve-launch joins, "" for none.
+	Claude, EnvFile, VaultMount, VaultPath, VaultField, MetricsFile, StateDir, ClaudeConfigDir, AgentCgroup string
+	// PaneMemoryMax is Unlimited for none; AgentCgroupMemoryMax is AgentCgroup's memory.max, set with it.
+	PaneMemoryMax, AgentCgroupMemoryMax                 uint64
+	VaultTimeout, NegativeTTL                           time.Duration
+	LogLevel                                            Level
+	Backups, OOMScoreAdj, Depth                         int
+	OOMScoreAdjSet                                      bool // OOMScoreAdj was given, and a launcher raises itself to it
 	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
-
-	T3 T3
+	T3                                                  T3
 }
 
 // T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the
 // server's agents get it as Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh.
 type T3 struct {
-	// Scope is "" for t3-serve-launch-PID; MemoryHighSet says MemoryHigh was given.
-	Server, OOMPolicy, Scope                                                         string
+	Server, OOMPolicy, Scope                                                         string // Scope "" is t3-serve-launch-PID
 	MemoryHigh, MemoryMax, SwapMax, AgentMemoryMax, ServerMemoryLow, ServerMemoryMax uint64
-	MemoryHighSet, AllowUncapped                                                     bool
+	MemoryHighSet, AllowUncapped                                                     bool // MemoryHighSet: MemoryHigh was given
 	AgentOOMScoreAdj                                                                 int
 }
 

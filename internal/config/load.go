@@ -158,9 +158,6 @@ func (in Input) origin(s *Setting, source, value string) {
 // Origin is where a setting's value came from ("flag --x", "environment", "config file PATH line N", "default"), and it.
 type Origin struct{ Source, Value string }
 
-// secrets may not stand in the config file, which need not be private.
-var secrets = []string{EnvVaultToken, token.EnvVar}
-
 // readFile reads the config file by name; a missing one is no problem, an unsafe one (or its directory) is ignored.
 func readFile(path string, problems []Problem) (map[string]token.Assignment, []Problem) {
 	data, err := token.ReadSmallFile(path, "config file", token.Trusted, " or fix it")
@@ -182,7 +179,7 @@ func readFile(path string, problems []Problem) (map[string]token.Assignment, []P
 	for _, a := range as {
 		var reason string
 		switch s := Lookup(a.Name); {
-		case slices.Contains(secrets, a.Name):
+		case a.Name == "VAULT_TOKEN" || a.Name == token.EnvVar: // secrets, and the config file need not be private
 			reason = "is a secret, and the config file is not a place for one; ignored " +
 				"(the Vault token belongs in ~/.vault-token, written by `vault login`)"
 		case s == nil:

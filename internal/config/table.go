@@ -18,8 +18,7 @@ type Setting struct {
 	// Default is the default as one would write it; DefaultHelp describes a computed one instead.
 	Default, DefaultHelp string
 	NotInFile            bool // the config file may not hold it
-	// Launch marks what claude-launch reads on every launch; it loads no other (Input.Launch).
-	Launch bool
+	Launch               bool // claude-launch reads it on every launch, and loads no other (Input.Launch)
 	// set parses v into c, or applies the default (which never fails) when v is "".
 	set func(c *Config, v string, getenv env) error
 }
@@ -50,11 +49,9 @@ var Settings = []*Setting{
 		Help:        "Config file of settings, in the env file's NAME=value syntax.",
 		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-launch/config",
 		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.File, v, DefaultConfigFile, getenv) }},
-	{Name: EnvDisable, Launch: true, Placeholder: "1", Default: "0",
-		Help: "1 turns the launcher off: claude keeps its own login, untouched.",
-		// Whoever set it to anything meant to turn the launcher off.
+	{Name: EnvDisable, Launch: true, Placeholder: "1", Default: "0", Help: "1 turns the launcher off: claude keeps its own login, untouched.",
 		set: func(c *Config, v string, _ env) error {
-			return switchOn(&c.Disabled, v, true, "1: the launcher is off")
+			return switchOn(&c.Disabled, v, true, "1: the launcher is off") // whoever set it to anything meant that
 		}},
 	{Name: EnvClaude, Launch: true, Flag: "claude", Of: ForSync, Placeholder: "PATH", DefaultHelp: "claude in PATH, skipping launchers",
 		Help: "The real claude: an absolute path, or a name looked up in PATH.",
@@ -87,7 +84,7 @@ var Settings = []*Setting{
 		}},
 	{Name: EnvLogLevel, Launch: true, Flag: "log-level", Of: ForSync | ForT3, Placeholder: "LEVEL", Default: "warn",
 		Help: "Least severe messages to show on stderr: debug, info, warn or error.",
-		set:  func(c *Config, v string, _ env) error { return or(&c.LogLevel, v, DefaultLogLevel, ParseLevel) }},
+		set:  func(c *Config, v string, _ env) error { return or(&c.LogLevel, v, LevelWarn, ParseLevel) }},
 	{Name: EnvMetricsFile, Flag: "metrics-file", Of: ForSync, Placeholder: "PATH", DefaultHelp: "none",
 		Help: "Where sync writes its metrics for node_exporter's textfile collector (a *.prom file).",
 		set:  func(c *Config, v string, _ env) error { return or(&c.MetricsFile, v, "", promFile) }},
@@ -95,11 +92,10 @@ var Settings = []*Setting{
 		Help:        "Where claude-auth-sync keeps its state and the backups of your rotating login.",
 		DefaultHelp: "${XDG_STATE_HOME:-~/.local/state}/claude-auth-sync",
 		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, defaultStateDir, getenv) }},
-	{Name: EnvBackups, Flag: "backups", Of: ForSync, Placeholder: "N", Default: "5",
+	{Name: "CLAUDE_LAUNCH_BACKUPS", Flag: "backups", Of: ForSync, Placeholder: "N", Default: "5",
 		Help: "How many backups of your rotating login to keep.",
 		set:  func(c *Config, v string, _ env) error { return integer(&c.Backups, v, 5, 1, 100) }},
-	{Name: EnvClaudeConfigDir, NotInFile: true, DefaultHelp: "~/.claude",
-		Help: "claude's own: the directory that holds its login, .credentials.json.",
+	{Name: "CLAUDE_CONFIG_DIR", NotInFile: true, DefaultHelp: "~/.claude", Help: "claude's own: the directory that holds its login, .credentials.json.",
 		set: func(c *Config, v string, getenv env) error {
 			return pathOr(&c.ClaudeConfigDir, v, func(getenv env) string { return underHome(getenv, "HOME", "", ".claude", "") }, getenv)
 		}},
@@ -141,23 +137,23 @@ var Settings = []*Setting{
 	{Name: EnvT3MemoryMax, Flag: "memory-max", Of: ForT3, Placeholder: "SIZE", Default: "16G",
 		Help: "OOM-kill inside the server's cgroup above this (MemoryMax).",
 		set:  func(c *Config, v string, _ env) error { return size(&c.T3.MemoryMax, v, DefaultMemoryMax) }},
-	{Name: EnvT3SwapMax, Flag: "swap-max", Of: ForT3, Placeholder: "SIZE", Default: "0",
+	{Name: "T3_SERVE_LAUNCH_SWAP_MAX", Flag: "swap-max", Of: ForT3, Placeholder: "SIZE", Default: "0",
 		Help: "Swap the cgroup may use (MemorySwapMax); 0 forbids swapping, which is what froze the machine.",
 		set:  func(c *Config, v string, _ env) error { return size(&c.T3.SwapMax, v, 0) }},
-	{Name: EnvT3OOMPolicy, Flag: "oom-policy", Of: ForT3, Placeholder: "POLICY", Default: DefaultOOMPolicy,
+	{Name: EnvT3OOMPolicy, Flag: "oom-policy", Of: ForT3, Placeholder: "POLICY", Default: "continue",
 		Help: "What systemd does to the unit when one of its processes is OOM-killed: continue, stop or kill; continue keeps the server running.",
-		set:  func(c *Config, v string, _ env) error { return or(&c.T3.OOMPolicy, v, DefaultOOMPolicy, oomPolicy) }},
+		set:  func(c *Config, v string, _ env) error { return or(&c.T3.OOMPolicy, v, "continue", oomPolicy) }},
 	{Name: EnvT3Scope, Flag: "scope-name", Of: ForT3, Placeholder: "NAME", DefaultHelp: "t3-serve-launch-PID.scope",
 		Help: "Name of the transient scope.",
 		set:  func(c *Config, v string, _ env) error { return or(&c.T3.Scope, v, "", unitName) }},
-	{Name: EnvT3AllowUncapped, Flag: "allow-uncapped", Of: ForT3, Placeholder: "1", DefaultHelp: "refuse to start",
+	{Name: "T3_SERVE_LAUNCH_ALLOW_UNCAPPED", Flag: "allow-uncapped", Of: ForT3, Placeholder: "1", DefaultHelp: "refuse to start",
 		Help: "Start t3-serve even when the caps cannot be put in place, with a loud warning.",
 		set:  func(c *Config, v string, _ env) error { return switchOn(&c.T3.AllowUncapped, v, false, "") }},
-	{Name: EnvT3AgentMemoryMax, Flag: "agent-memory-max", Of: ForT3, Placeholder: "SIZE", DefaultHelp: "half of MemoryHigh",
+	{Name: "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX", Flag: "agent-memory-max", Of: ForT3, Placeholder: "SIZE", DefaultHelp: "half of MemoryHigh",
 		Help: "Each agent's own memory limit (cgroup v2): past it the kernel kills that agent, whole, " +
 			"before the unit reaches MemoryHigh and throttles everyone.",
 		set: func(c *Config, v string, _ env) error { return size(&c.T3.AgentMemoryMax, v, 0) }},
-	{Name: EnvT3ServerMemoryLow, Flag: "server-memory-low", Of: ForT3, Placeholder: "SIZE", Default: "512M",
+	{Name: "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW", Flag: "server-memory-low", Of: ForT3, Placeholder: "SIZE", Default: "512M",
 		Help: "Memory of the server's own that the kernel spares when the unit is short (memory.low, cgroup v2).",
 		set:  func(c *Config, v string, _ env) error { return size(&c.T3.ServerMemoryLow, v, 512<<20) }},
 	{Name: EnvT3ServerMemoryMax, Flag: "server-memory-max", Of: ForT3, Placeholder: "SIZE", DefaultHelp: "a quarter of MemoryHigh",
@@ -170,7 +166,7 @@ var Settings = []*Setting{
 	{Name: EnvAgentCgroupMemoryMax, Launch: true, NotInFile: true, DefaultHelp: "none",
 		Help: "Set by t3-serve-launch for its server's agents: each agent cgroup's memory.max, in bytes.",
 		set:  func(c *Config, v string, _ env) error { return or(&c.AgentCgroupMemoryMax, v, 0, bytesCount) }},
-	{Name: EnvT3AgentOOMScoreAdj, Flag: "agent-oom-score-adj", Of: ForT3, Placeholder: "N", Default: "500",
+	{Name: "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ", Flag: "agent-oom-score-adj", Of: ForT3, Placeholder: "N", Default: "500",
 		Help: "oom_score_adj that every process the server starts gets (agents through claude-launch give it themselves), " +
 			"so the kernel picks them before the server; 0 leaves them alone.",
 		set: func(c *Config, v string, _ env) error { return integer(&c.T3.AgentOOMScoreAdj, v, 500, 0, 1000) }},

@@ -173,7 +173,7 @@ func ParseLevel(s string) (Level, error) {
 			return Level(l), nil
 		}
 	}
-	return DefaultLogLevel, bad("is not debug, info, warn or error")
+	return LevelWarn, bad("is not debug, info, warn or error")
 }
 
 func (l Level) String() string {
