@@ -13,12 +13,10 @@ import (
 
 // Input is what Load reads.
 type Input struct {
-	Environ []string // as received; a name given twice means its first value, as getenv says
-	// Flags maps a flag name ("vault-timeout") to its value; they win, and a bad one is a usage error.
-	Flags  map[string]string
-	NoFile bool // skip the config file
-	// Launch loads only the settings claude-launch reads (Setting.Launch); the others stay zero.
-	Launch  bool
+	Environ []string          // as received; a name given twice means its first value, as getenv says
+	Flags   map[string]string // a flag's name ("vault-timeout") to its value; they win, and a bad one is a usage error
+	NoFile  bool              // skip the config file
+	Launch  bool              // load only the settings claude-launch reads (Setting.Launch); the others stay zero
 	Origins map[string]Origin // if not nil, gets where each setting's value came from
 }
 
@@ -45,8 +43,7 @@ func tokenChars(w string) bool {
 
 // Problem is one setting that could not be used as given: where, why, what instead; the value unless MayBeSecret.
 type Problem struct {
-	Name  string // the variable or, for a flag, "--flag"
-	Value string // the value refused
+	Name, Value string // the variable or, for a flag, "--flag"; the value refused
 	// Where is "" for the environment or a flag, else "config file PATH line N" or "config file PATH".
 	Where  string
 	Reason string // what is wrong
@@ -61,7 +58,7 @@ func (p Problem) Error() string {
 		b.WriteString(p.Where + ": ")
 	}
 	switch {
-	case (p.Value != "" || p.Flag) && MayBeSecret(p.Value):
+	case MayBeSecret(p.Value):
 		b.WriteString(p.Name + " (its value is not shown: it could be a credential) ")
 	case p.Value != "" || p.Flag:
 		b.WriteString(p.Name + "=" + strconv.Quote(p.Value) + " ")

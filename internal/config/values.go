@@ -124,15 +124,7 @@ func duration(dst *time.Duration, v string, def, max time.Duration) error {
 	})
 }
 
-func size(dst *uint64, v string, def uint64) error {
-	return or(dst, v, def, func(v string) (uint64, error) {
-		n, err := memsize.Parse(v)
-		if err != nil {
-			return 0, bad(err.Error())
-		}
-		return n, nil
-	})
-}
+func size(dst *uint64, v string, def uint64) error { return or(dst, v, def, memsize.Parse) }
 
 // unitName accepts what systemd accepts in a unit name: ASCII letters, digits and ":-_.\" (".scope" optional).
 func unitName(v string) (string, error) {
