@@ -63,9 +63,7 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
 	parser := New(cli, prog, name, description)
 	if len(args) == 2 && args[0] == "--generate-docs" { // make build's: man pages and completions
-		if err := WriteDocs(args[1], parser.Model); err != nil {
-			parser.Fatalf("%v", err)
-		}
+		parser.FatalIfErrorf(WriteDocs(args[1], parser.Model))
 		parser.Exit(0)
 	}
 	if len(args) == 0 && len(parser.Model.Children) > 0 {
