@@ -26,18 +26,18 @@ type Input struct {
 func MayBeSecret(v string) bool {
 	for _, w := range strings.Fields(v) {
 		if strings.Contains(w, "sk-ant-") || strings.Contains(w, "hvs.") || strings.Contains(w, "hvb.") || strings.Contains(w, "hvr.") ||
-			(strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && tokenChars(w[2:]) ||
-			len(w) >= 24 && tokenChars(w) && strings.Trim(w, "0123456789") != "" {
+			(strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && only(w[2:], "-_") ||
+			len(w) >= 24 && only(w, "-_") && strings.Trim(w, "0123456789") != "" {
 			return true
 		}
 	}
 	return false
 }
 
-// tokenChars says w is letters, digits, - and _ alone: what tokens are made of, and no path or size.
-func tokenChars(w string) bool {
+// only says w is ASCII letters, digits and characters of extra alone: with "-_", what tokens are made of, and no path or size.
+func only(w, extra string) bool {
 	return !strings.ContainsFunc(w, func(c rune) bool {
-		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(extra, c))
 	})
 }
 
@@ -75,9 +75,8 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
-// Load reads every setting: from a flag, else the environment, else the config file, else its default; an empty value counts as unset, as for
-// ${VAR:-default}. A bad value from the environment or the file keeps the default and is reported once; a bad flag is reported with Flag set. Load
-// never fails: every setting ends up with a usable value.
+// Load reads every setting: from a flag, else the environment, else the config file, else its default; an empty value is unset, as for
+// ${VAR:-default}. Load never fails: a bad value from the environment or the file keeps the default and is reported once, a bad flag with Flag set.
 func Load(in Input) (c Config, problems []Problem) {
 	getenv := Getenv(in.Environ)
 	var file map[string]token.Assignment
@@ -208,16 +207,13 @@ func unknownVars(environ []string, problems []Problem) []Problem {
 
 // suggest names the setting name is most likely a slip of, if any is within two edits.
 func suggest(name string) string {
-	best, bestD := "", 3 // a slip is one or two edits
+	hint, best := "", 3 // a slip is one or two edits
 	for _, s := range Settings {
-		if d := distance(name, s.Name); d < bestD {
-			best, bestD = s.Name, d
+		if d := distance(name, s.Name); d < best {
+			hint, best = " (did you mean "+s.Name+"?)", d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return " (did you mean " + best + "?)"
+	return hint
 }
 
 // distance is the Levenshtein distance of a and b.

@@ -131,10 +131,8 @@ func unitName(v string) (string, error) {
 	if len(v) > 240 {
 		return "", bad("is longer than a unit name may be")
 	}
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(":-_.\\", c) >= 0) {
-			return "", bad("has a character systemd does not allow in a unit name")
-		}
+	if !only(v, ":-_.\\") {
+		return "", bad("has a character systemd does not allow in a unit name")
 	}
 	return v, nil
 }
