@@ -14,21 +14,23 @@ import (
 
 // Names of the settings: part of the interface, as users, scripts and units rely on them.
 const (
-	EnvConfig        = "CLAUDE_LAUNCH_CONFIG"
-	EnvDisable       = "CLAUDE_LAUNCH_DISABLE"
-	EnvClaude        = "CLAUDE_LAUNCH_CLAUDE"
-	EnvEnvFile       = "CLAUDE_LAUNCH_ENV_FILE"
-	EnvVaultMount    = "CLAUDE_LAUNCH_VAULT_MOUNT"
-	EnvVaultPath     = "CLAUDE_LAUNCH_VAULT_PATH"
-	EnvVaultField    = "CLAUDE_LAUNCH_VAULT_FIELD"
-	EnvVaultTimeout  = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
-	EnvNegativeTTL   = "CLAUDE_LAUNCH_NEGATIVE_TTL"
-	EnvLogLevel      = "CLAUDE_LAUNCH_LOG_LEVEL"
-	EnvDepth         = "CLAUDE_LAUNCH_DEPTH"
-	EnvMetricsFile   = "CLAUDE_LAUNCH_METRICS_FILE"
-	EnvOOMScoreAdj   = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
-	EnvStateDir      = "CLAUDE_LAUNCH_STATE_DIR"
-	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
+	EnvConfig               = "CLAUDE_LAUNCH_CONFIG"
+	EnvDisable              = "CLAUDE_LAUNCH_DISABLE"
+	EnvClaude               = "CLAUDE_LAUNCH_CLAUDE"
+	EnvEnvFile              = "CLAUDE_LAUNCH_ENV_FILE"
+	EnvVaultMount           = "CLAUDE_LAUNCH_VAULT_MOUNT"
+	EnvVaultPath            = "CLAUDE_LAUNCH_VAULT_PATH"
+	EnvVaultField           = "CLAUDE_LAUNCH_VAULT_FIELD"
+	EnvVaultTimeout         = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
+	EnvNegativeTTL          = "CLAUDE_LAUNCH_NEGATIVE_TTL"
+	EnvLogLevel             = "CLAUDE_LAUNCH_LOG_LEVEL"
+	EnvDepth                = "CLAUDE_LAUNCH_DEPTH"
+	EnvMetricsFile          = "CLAUDE_LAUNCH_METRICS_FILE"
+	EnvOOMScoreAdj          = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+	EnvStateDir             = "CLAUDE_LAUNCH_STATE_DIR"
+	EnvPaneMemoryMax        = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
+	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
+	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
 
 	// Vault's own; in the config file too, so that a timer finds Vault, except VAULT_TOKEN, a secret.
 	EnvVaultAddr      = "VAULT_ADDR"
@@ -36,17 +38,12 @@ const (
 	EnvVaultCAPath    = "VAULT_CAPATH"
 	EnvVaultNamespace = "VAULT_NAMESPACE"
 
-	// t3-serve-launch's own.
 	EnvT3Server          = "T3_SERVE_LAUNCH_SERVER"
 	EnvT3MemoryHigh      = "T3_SERVE_LAUNCH_MEMORY_HIGH"
 	EnvT3MemoryMax       = "T3_SERVE_LAUNCH_MEMORY_MAX"
 	EnvT3OOMPolicy       = "T3_SERVE_LAUNCH_OOM_POLICY"
 	EnvT3Scope           = "T3_SERVE_LAUNCH_SCOPE"
 	EnvT3ServerMemoryMax = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
-
-	// Set by t3-serve-launch for its server's agents: their cgroups' directory, each one's memory limit.
-	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
-	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
 )
 
 // Defaults of the settings.

@@ -185,8 +185,6 @@ func find(match func(*Setting) bool) *Setting {
 	return nil
 }
 
-// The parsers the table uses through or.
-
 func vaultMount(v string) (string, error) { return vaultName(v, false) }
 func vaultPath(v string) (string, error)  { return vaultName(v, true) }
 
