@@ -63,7 +63,7 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
 	parser := New(cli, prog, name, description)
 	if len(args) == 2 && args[0] == "--generate-docs" { // make build's: man pages and completions
-		parser.FatalIfErrorf(WriteDocs(args[1], parser.Model))
+		parser.FatalIfErrorf(writeDocs(args[1], parser.Model))
 		parser.Exit(0)
 	}
 	if len(args) == 0 && len(parser.Model.Children) > 0 {
@@ -139,8 +139,8 @@ func redactArgs(msg string, args []string) string {
 //go:embed docs.tmpl
 var docsText string
 
-// WriteDocs writes app's and claude-launch's man pages and app's completions under dir (a share/ tree), by docs.tmpl.
-func WriteDocs(dir string, app *kong.Application) error {
+// writeDocs writes app's and claude-launch's man pages and app's completions under dir (a share/ tree), by docs.tmpl.
+func writeDocs(dir string, app *kong.Application) error {
 	t := template.Must(template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
 		"file": func(f *kong.Flag) bool { return slices.Contains([]string{"PATH", "DIR"}, f.FormatPlaceHolder()) },
 		"visible": func(flags []*kong.Flag) []*kong.Flag {

@@ -84,7 +84,7 @@ var Settings = []*Setting{
 		}},
 	{Name: EnvLogLevel, Launch: true, Flag: "log-level", Of: ForSync | ForT3, Placeholder: "LEVEL", Default: "warn",
 		Help: "Least severe messages to show on stderr: debug, info, warn or error.",
-		set:  func(c *Config, v string, _ env) error { return or(&c.LogLevel, v, LevelWarn, ParseLevel) }},
+		set:  func(c *Config, v string, _ env) error { return or(&c.LogLevel, v, LevelWarn, parseLevel) }},
 	{Name: EnvMetricsFile, Flag: "metrics-file", Of: ForSync, Placeholder: "PATH", DefaultHelp: "none",
 		Help: "Where sync writes its metrics for node_exporter's textfile collector (a *.prom file).",
 		set:  func(c *Config, v string, _ env) error { return or(&c.MetricsFile, v, "", promFile) }},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,19 +57,15 @@ func plainWord(v string) (string, error) {
 
 // vaultName checks a mount or secret path: no blank, "." or ".." segment; slashes trimmed; only a path has {user}.
 func vaultName(v string, path bool) (string, error) {
-	if _, err := plainWord(v); err != nil {
-		return "", err
-	}
 	t := strings.Trim(v, "/")
-	if t == "" {
+	rest := strings.ReplaceAll(t, "{user}", "")
+	switch _, err := plainWord(v); {
+	case err != nil:
+		return "", err
+	case t == "":
 		return "", bad("is only slashes")
-	}
-	for _, seg := range strings.Split(t, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return "", bad("has an empty, . or .. segment")
-		}
-	}
-	switch rest := strings.ReplaceAll(t, "{user}", ""); {
+	case slices.ContainsFunc(strings.Split(t, "/"), func(seg string) bool { return seg == "" || seg == "." || seg == ".." }):
+		return "", bad("has an empty, . or .. segment")
 	case path && strings.ContainsAny(rest, "{}"):
 		return "", bad("has a placeholder other than {user}")
 	case strings.ContainsAny(rest, "{}"):
@@ -155,8 +152,8 @@ const (
 
 var levelNames = [...]string{"debug", "info", "warn", "error"}
 
-// ParseLevel parses debug, info, warn (or warning) and error, in any case.
-func ParseLevel(s string) (Level, error) {
+// parseLevel parses debug, info, warn (or warning) and error, in any case.
+func parseLevel(s string) (Level, error) {
 	s = strings.ToLower(s)
 	for l, n := range levelNames {
 		if s == n || s == "warning" && l == int(LevelWarn) {
@@ -164,11 +161,4 @@ func ParseLevel(s string) (Level, error) {
 		}
 	}
 	return LevelWarn, bad("is not debug, info, warn or error")
-}
-
-func (l Level) String() string {
-	if l < LevelDebug || l > LevelError {
-		return "warn"
-	}
-	return levelNames[l]
 }
