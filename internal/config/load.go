@@ -44,35 +44,33 @@ func only(w, extra string) bool {
 // Problem is one setting that could not be used as given: where, why, what instead; the value unless MayBeSecret.
 type Problem struct {
 	Name, Value string // the variable or, for a flag, "--flag"; the value refused
-	// Where is "" for the environment or a flag, else "config file PATH line N" or "config file PATH".
-	Where  string
-	Reason string // what is wrong
-	Using  string // what applies instead ("2s"); "" for a flag, which stops
-	Flag   bool   // a bad flag: a usage error
-	line   int    // in the config file, for the order of the messages
+	Where       string // "" for the environment or a flag, else "config file PATH line N" or "config file PATH"
+	Reason      string // what is wrong
+	Using       string // what applies instead ("2s"); "" for a flag, which stops
+	Flag        bool   // a bad flag: a usage error
+	line        int    // in the config file, for the order of the messages
 }
 
 func (p Problem) Error() string {
-	var b strings.Builder
-	if p.Where != "" {
-		b.WriteString(p.Where + ": ")
-	}
+	s := p.Reason
 	switch {
 	case MayBeSecret(p.Value):
-		b.WriteString(p.Name + " (its value is not shown: it could be a credential) ")
+		s = p.Name + " (its value is not shown: it could be a credential) " + s
 	case p.Value != "" || p.Flag:
-		b.WriteString(p.Name + "=" + strconv.Quote(p.Value) + " ")
+		s = p.Name + "=" + strconv.Quote(p.Value) + " " + s
 	case p.Name != "":
-		b.WriteString(p.Name + " ")
+		s = p.Name + " " + s
 	}
-	b.WriteString(p.Reason)
+	if p.Where != "" {
+		s = p.Where + ": " + s
+	}
 	if p.Using != "" {
-		b.WriteString("; using " + p.Using)
+		s += "; using " + p.Using
 	}
 	if strings.HasPrefix(p.Where, "config file") && MayBeSecret(p.Value) {
-		b.WriteString("; if it is a credential, remove it from the file and make a new one: others may have read it")
+		s += "; if it is a credential, remove it from the file and make a new one: others may have read it"
 	}
-	return b.String()
+	return s
 }
 
 // Load reads every setting: from a flag, else the environment, else the config file, else its default; an empty value is unset, as for

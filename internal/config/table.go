@@ -10,15 +10,14 @@ import (
 
 // Setting is the one definition of a setting.
 type Setting struct {
-	Name        string // the environment variable and config file key
-	Flag        string // the long flag of the programs Of, "" for none
-	Of          Prog
-	Placeholder string // names the value in help
-	Help        string // one sentence saying what it does
-	// Default is the default as one would write it; DefaultHelp describes a computed one instead.
-	Default, DefaultHelp string
-	NotInFile            bool // the config file may not hold it
-	Launch               bool // claude-launch reads it on every launch, and loads no other (Input.Launch)
+	Name                 string // the environment variable and config file key
+	Flag                 string // the long flag of the programs Of, "" for none
+	Of                   Prog
+	Placeholder          string // names the value in help
+	Help                 string // one sentence saying what it does
+	Default, DefaultHelp string // the default as one would write it; DefaultHelp describes a computed one instead
+	NotInFile            bool   // the config file may not hold it
+	Launch               bool   // claude-launch reads it on every launch, and loads no other (Input.Launch)
 	// set parses v into c, or applies the default (which never fails) when v is "".
 	set func(c *Config, v string, getenv env) error
 }
@@ -121,7 +120,6 @@ var Settings = []*Setting{
 		set: func(c *Config, v string, _ env) error { c.VaultCAPath = v; return nil }},
 	{Name: EnvVaultNamespace, Launch: true, Help: "Vault Enterprise namespace, as for the Vault CLI.",
 		set: func(c *Config, v string, _ env) error { c.VaultNamespace = v; return nil }},
-
 	{Name: EnvT3Server, Flag: "server", Of: ForT3, Placeholder: "PATH", DefaultHelp: "t3 in PATH",
 		Help: "The server: T3 Code's t3 (the unit runs t3 serve), an absolute path or a name looked up in PATH.",
 		set: func(c *Config, v string, _ env) error {
