@@ -150,12 +150,10 @@ const (
 	LevelError
 )
 
-var levelNames = [...]string{"debug", "info", "warn", "error"}
-
 // parseLevel parses debug, info, warn (or warning) and error, in any case.
 func parseLevel(s string) (Level, error) {
 	s = strings.ToLower(s)
-	for l, n := range levelNames {
+	for l, n := range []string{"debug", "info", "warn", "error"} {
 		if s == n || s == "warning" && l == int(LevelWarn) {
 			return Level(l), nil
 		}
