@@ -58,8 +58,7 @@ var Settings = []*Setting{
 			return program(&c.Claude, v, "is a relative path, which would run a claude from whatever directory you stand in; give an absolute path",
 				"claude in PATH")
 		}},
-	{Name: EnvEnvFile, Launch: true, Flag: "env-file", Of: ForSync | ForT3, Placeholder: "PATH",
-		Help:        "Env file that holds CLAUDE_CODE_OAUTH_TOKEN.",
+	{Name: EnvEnvFile, Launch: true, Flag: "env-file", Of: ForSync | ForT3, Placeholder: "PATH", Help: "Env file that holds CLAUDE_CODE_OAUTH_TOKEN.",
 		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-auth-sync/claude-oauth.env",
 		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.EnvFile, v, DefaultEnvFile, getenv) }},
 	{Name: EnvVaultMount, Launch: true, Flag: "vault-mount", Of: ForSync | ForT3, Placeholder: "MOUNT", Default: DefaultVaultMount,
