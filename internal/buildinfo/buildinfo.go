@@ -19,10 +19,7 @@ func MainPackage(path string) string {
 	rest := afterVersion(dataStart(path, buf[:]))
 	// The length prefix, the 16-byte sentinel, then "path\t<main package>\n".
 	if _, w := binary.Uvarint(rest); w > 0 && len(rest) > w+16 {
-		line, _, _ := strings.Cut(string(rest[w+16:]), "\n")
-		if p, ok := strings.CutPrefix(line, "path\t"); ok {
-			return p
-		}
+		return field(string(rest[w+16:]), "path\t")
 	}
 	return ""
 }

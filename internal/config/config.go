@@ -74,10 +74,9 @@ type Config struct {
 	T3                                                  T3
 }
 
-// T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the
-// server's agents get it as Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh.
+// T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the server's agents get it as
+// Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh. Scope "" is t3-serve-launch-PID; MemoryHighSet: MemoryHigh was given.
 type T3 struct {
-	// Scope is "" for t3-serve-launch-PID; MemoryHighSet says MemoryHigh was given.
 	Server, OOMPolicy, Scope                                                         string
 	MemoryHigh, MemoryMax, SwapMax, AgentMemoryMax, ServerMemoryLow, ServerMemoryMax uint64
 	MemoryHighSet, AllowUncapped                                                     bool

@@ -102,7 +102,16 @@ func Load(in Input) (c Config, problems []Problem) {
 			problems = apply(&c, s, in, file, getenv, problems)
 		}
 	}
-	problems = unknownVars(in.Environ, problems)
+	// A variable with this project's prefixes may be a slip of a setting's name (..._VALT_MOUNT).
+	for _, kv := range in.Environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if value == "" || !strings.HasPrefix(name, "CLAUDE_LAUNCH_") && !strings.HasPrefix(name, "T3_SERVE_LAUNCH_") || Lookup(name) != nil {
+			continue
+		}
+		if s := suggest(name); s != "" {
+			problems = append(problems, Problem{Name: name, Reason: "is not a setting" + s + "; ignored"})
+		}
+	}
 	// The config file's, in line order after the others.
 	slices.SortStableFunc(problems, func(a, b Problem) int { return a.line - b.line })
 	return c, problems
@@ -187,20 +196,6 @@ func readFile(path string, problems []Problem) (map[string]token.Assignment, []P
 		problems = append(problems, Problem{Where: where + strconv.Itoa(a.Line), Name: a.Name, Reason: reason, line: a.Line})
 	}
 	return vals, problems
-}
-
-// unknownVars reports variables with this project's prefixes that are a slip of a setting's name (..._VALT_MOUNT).
-func unknownVars(environ []string, problems []Problem) []Problem {
-	for _, kv := range environ {
-		name, value, _ := strings.Cut(kv, "=")
-		if value == "" || !strings.HasPrefix(name, "CLAUDE_LAUNCH_") && !strings.HasPrefix(name, "T3_SERVE_LAUNCH_") || Lookup(name) != nil {
-			continue
-		}
-		if s := suggest(name); s != "" {
-			problems = append(problems, Problem{Name: name, Reason: "is not a setting" + s + "; ignored"})
-		}
-	}
-	return problems
 }
 
 // suggest names the setting name is most likely a slip of, if any is within two edits.

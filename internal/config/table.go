@@ -45,9 +45,8 @@ func (s *Setting) FlagHelp() string {
 // Settings is every setting, in help's order; constant entries, so it is data, not built on every launch.
 var Settings = []*Setting{
 	{Name: EnvConfig, Launch: true, Flag: "config", Of: ForSync | ForT3, Placeholder: "PATH", NotInFile: true,
-		Help:        "Config file of settings, in the env file's NAME=value syntax.",
-		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-launch/config",
-		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.File, v, DefaultConfigFile, getenv) }},
+		Help: "Config file of settings, in the env file's NAME=value syntax.", DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-launch/config",
+		set: func(c *Config, v string, getenv env) error { return pathOr(&c.File, v, DefaultConfigFile, getenv) }},
 	{Name: EnvDisable, Launch: true, Placeholder: "1", Default: "0", Help: "1 turns the launcher off: claude keeps its own login, untouched.",
 		set: func(c *Config, v string, _ env) error {
 			return switchOn(&c.Disabled, v, true, "1: the launcher is off") // whoever set it to anything meant that
@@ -86,10 +85,9 @@ var Settings = []*Setting{
 	{Name: EnvMetricsFile, Flag: "metrics-file", Of: ForSync, Placeholder: "PATH", DefaultHelp: "none",
 		Help: "Where sync writes its metrics for node_exporter's textfile collector (a *.prom file).",
 		set:  func(c *Config, v string, _ env) error { return or(&c.MetricsFile, v, "", promFile) }},
-	{Name: EnvStateDir, Flag: "state-dir", Of: ForSync, Placeholder: "DIR",
-		Help:        "Where claude-auth-sync keeps its state and the backups of your rotating login.",
-		DefaultHelp: "${XDG_STATE_HOME:-~/.local/state}/claude-auth-sync",
-		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, defaultStateDir, getenv) }},
+	{Name: EnvStateDir, Flag: "state-dir", Of: ForSync, Placeholder: "DIR", DefaultHelp: "${XDG_STATE_HOME:-~/.local/state}/claude-auth-sync",
+		Help: "Where claude-auth-sync keeps its state and the backups of your rotating login.",
+		set:  func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, defaultStateDir, getenv) }},
 	{Name: "CLAUDE_LAUNCH_BACKUPS", Flag: "backups", Of: ForSync, Placeholder: "N", Default: "5",
 		Help: "How many backups of your rotating login to keep.",
 		set:  func(c *Config, v string, _ env) error { return integer(&c.Backups, v, 5, 1, 100) }},

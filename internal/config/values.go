@@ -17,8 +17,7 @@ func (b *badValue) Error() string { return b.why }
 
 func bad(why string) error { return &badValue{why: why} }
 
-// or sets dst to parse(v), or to def when v is "" or refused. The readers take only constants and top-level
-// functions, so that the settings table stays static data.
+// or sets dst to parse(v), or to def when v is "" or refused. Its callers pass constants and top-level functions: the table stays static data.
 func or[T any](dst *T, v string, def T, parse func(string) (T, error)) error {
 	*dst = def
 	if v == "" {
