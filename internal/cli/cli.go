@@ -102,7 +102,6 @@ func FlagValues(kctx *kong.Context) map[string]string {
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	// Not the *os.File: termenv would query the terminal and wait up to 10 s for answers nobody sends.
 	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
 	l.SetColorProfile(termenv.Ascii)
 	if term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
@@ -111,7 +110,7 @@ func NewLogger(prefix string, level config.Level) *log.Logger {
 	return l
 }
 
-// stderr writes to os.Stderr, which it hides from termenv's terminal checks.
+// stderr writes to os.Stderr, hidden from termenv, which would query the terminal and wait up to 10 s for answers nobody sends.
 type stderr struct{}
 
 func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }
