@@ -13,11 +13,10 @@ import (
 
 // Input is what Load reads.
 type Input struct {
-	Environ []string          // as received; a name given twice means its first value, as getenv says
-	Flags   map[string]string // a flag's name ("vault-timeout") to its value; they win, and a bad one is a usage error
-	NoFile  bool              // skip the config file
-	Launch  bool              // load only the settings claude-launch reads (Setting.Launch); the others stay zero
-	Origins map[string]Origin // if not nil, gets where each setting's value came from
+	Environ        []string          // as received; a name given twice means its first value, as getenv says
+	Flags          map[string]string // a flag's name ("vault-timeout") to its value; they win, and a bad one is a usage error
+	NoFile, Launch bool              // skip the config file; load only the settings claude-launch reads (Setting.Launch), the others staying zero
+	Origins        map[string]Origin // if not nil, gets where each setting's value came from
 }
 
 // MayBeSecret says whether a value could be a pasted credential, never to be echoed: a word of it holds a token's
@@ -34,7 +33,7 @@ func MayBeSecret(v string) bool {
 	return false
 }
 
-// only says w is ASCII letters, digits and characters of extra alone: with "-_", what tokens are made of, and no path or size.
+// only says w is ASCII letters, digits and characters of extra alone; only(w, "-_"): what tokens are made of, and no path or size.
 func only(w, extra string) bool {
 	return !strings.ContainsFunc(w, func(c rune) bool {
 		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(extra, c))
@@ -43,12 +42,11 @@ func only(w, extra string) bool {
 
 // Problem is one setting that could not be used as given: where, why, what instead; the value unless MayBeSecret.
 type Problem struct {
-	Name, Value string // the variable or, for a flag, "--flag"; the value refused
-	Where       string // "" for the environment or a flag, else "config file PATH line N" or "config file PATH"
-	Reason      string // what is wrong
-	Using       string // what applies instead ("2s"); "" for a flag, which stops
-	Flag        bool   // a bad flag: a usage error
-	line        int    // in the config file, for the order of the messages
+	Name, Value   string // the variable or, for a flag, "--flag"; the value refused
+	Where         string // "" for the environment or a flag, else "config file PATH line N" or "config file PATH"
+	Reason, Using string // what is wrong; what applies instead ("2s"), "" for a flag, which stops
+	Flag          bool   // a bad flag: a usage error
+	line          int    // in the config file, for the order of the messages
 }
 
 func (p Problem) Error() string {
@@ -182,7 +180,7 @@ func readFile(path string, problems []Problem) (map[string]token.Assignment, []P
 	for _, a := range as {
 		var reason string
 		switch s := Lookup(a.Name); {
-		case a.Name == "VAULT_TOKEN" || a.Name == token.EnvVar: // secrets, and the config file need not be private
+		case a.Name == "VAULT_TOKEN" || a.Name == token.EnvVar: // secrets: the config file need not be private
 			reason = "is a secret, and the config file is not a place for one; ignored " +
 				"(the Vault token belongs in ~/.vault-token, written by `vault login`)"
 		case s == nil:

@@ -10,14 +10,11 @@ import (
 
 // Setting is the one definition of a setting.
 type Setting struct {
-	Name                 string // the environment variable and config file key
-	Flag                 string // the long flag of the programs Of, "" for none
+	Name, Flag           string // the environment variable and config file key; the long flag of the programs Of, "" for none
 	Of                   Prog
-	Placeholder          string // names the value in help
-	Help                 string // one sentence saying what it does
+	Placeholder, Help    string // names the value in help; one sentence saying what it does
 	Default, DefaultHelp string // the default as one would write it; DefaultHelp describes a computed one instead
-	NotInFile            bool   // the config file may not hold it
-	Launch               bool   // claude-launch reads it on every launch, and loads no other (Input.Launch)
+	NotInFile, Launch    bool   // the config file may not hold it; claude-launch reads it on every launch, and loads no other (Input.Launch)
 	// set parses v into c, or applies the default (which never fails) when v is "".
 	set func(c *Config, v string, getenv env) error
 }
