@@ -125,10 +125,8 @@ func apply(c *Config, s *Setting, in Input, file map[string]token.Assignment, ge
 		return problems
 	}
 	v, where, line := getenv(s.Name), "", 0
-	if v == "" {
-		if fv, ok := file[s.Name]; ok && !s.NotInFile {
-			v, where, line = fv.Value, "config file "+c.File+" line "+strconv.Itoa(fv.Line), fv.Line
-		}
+	if fv, ok := file[s.Name]; v == "" && ok && !s.NotInFile {
+		v, where, line = fv.Value, "config file "+c.File+" line "+strconv.Itoa(fv.Line), fv.Line
 	}
 	using := cmp.Or(s.DefaultHelp, s.Default)
 	// set leaves the value to use in c, a fallback included.
