@@ -57,8 +57,7 @@ const (
 	DefaultPaneMemoryMax = 4 << 30
 )
 
-// Config is every setting, as read; the table (Settings) says what each means. A path is "" when no
-// home directory is known; Claude and T3.Server are "" for the PATH search.
+// Config is every setting, as read; the table (Settings) says what each means. A path is "" with no home known; Claude and T3.Server "" search PATH.
 type Config struct {
 	File     string // the config file that was read, "" if none
 	Disabled bool   // the kill switch: resolve nothing, touch nothing
@@ -129,8 +128,7 @@ func DefaultConfigFile(getenv func(string) string) string {
 	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-launch", "config")
 }
 
-// underHome is ${xdg:-$HOME/fallback}/dir/file, or "" when neither gives an absolute path (the XDG
-// spec says to ignore a relative one). With xdg HOME, it is $HOME/dir/file.
+// underHome is ${xdg:-$HOME/fallback}/dir/file, or "" when neither is absolute (the XDG spec ignores a relative one); xdg HOME gives $HOME/dir/file.
 func underHome(getenv env, xdg, fallback, dir, file string) string {
 	base := getenv(xdg)
 	if !filepath.IsAbs(base) {

@@ -214,11 +214,10 @@ func distance(a, b string) int {
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
-			cost := 1
+			cur[j] = min(prev[j], cur[j-1], prev[j-1]) + 1
 			if a[i-1] == b[j-1] {
-				cost = 0
+				cur[j] = prev[j-1] // a match costs nothing, and neighbouring cells differ by one at most
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
 		prev, cur = cur, prev
 	}
