@@ -63,9 +63,7 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
 	parser := New(cli, prog, name, description)
 	if len(args) == 2 && args[0] == "--generate-docs" { // make build's: man pages and completions
-		if err := WriteDocs(args[1], parser.Model); err != nil {
-			parser.Fatalf("%v", err)
-		}
+		parser.FatalIfErrorf(writeDocs(args[1], parser.Model))
 		parser.Exit(0)
 	}
 	if len(args) == 0 && len(parser.Model.Children) > 0 {
@@ -104,7 +102,6 @@ func FlagValues(kctx *kong.Context) map[string]string {
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	// Not the *os.File: termenv would query the terminal and wait up to 10 s for answers nobody sends.
 	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
 	l.SetColorProfile(termenv.Ascii)
 	if term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
@@ -113,7 +110,7 @@ func NewLogger(prefix string, level config.Level) *log.Logger {
 	return l
 }
 
-// stderr writes to os.Stderr, which it hides from termenv's terminal checks.
+// stderr writes to os.Stderr, hidden from termenv, which would query the terminal and wait up to 10 s for answers nobody sends.
 type stderr struct{}
 
 func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }
@@ -141,8 +138,8 @@ func redactArgs(msg string, args []string) string {
 //go:embed docs.tmpl
 var docsText string
 
-// WriteDocs writes app's and claude-launch's man pages and app's completions under dir (a share/ tree), by docs.tmpl.
-func WriteDocs(dir string, app *kong.Application) error {
+// writeDocs writes app's and claude-launch's man pages and app's completions under dir (a share/ tree), by docs.tmpl.
+func writeDocs(dir string, app *kong.Application) error {
 	t := template.Must(template.New("").Funcs(template.FuncMap{"roff": roff, "short": short, "upper": strings.ToUpper, "trim": strings.TrimSpace,
 		"file": func(f *kong.Flag) bool { return slices.Contains([]string{"PATH", "DIR"}, f.FormatPlaceHolder()) },
 		"visible": func(flags []*kong.Flag) []*kong.Flag {

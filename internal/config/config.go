@@ -14,49 +14,36 @@ import (
 
 // Names of the settings: part of the interface, as users, scripts and units rely on them.
 const (
-	EnvConfig        = "CLAUDE_LAUNCH_CONFIG"
-	EnvDisable       = "CLAUDE_LAUNCH_DISABLE"
-	EnvClaude        = "CLAUDE_LAUNCH_CLAUDE"
-	EnvEnvFile       = "CLAUDE_LAUNCH_ENV_FILE"
-	EnvVaultMount    = "CLAUDE_LAUNCH_VAULT_MOUNT"
-	EnvVaultPath     = "CLAUDE_LAUNCH_VAULT_PATH"
-	EnvVaultField    = "CLAUDE_LAUNCH_VAULT_FIELD"
-	EnvVaultTimeout  = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
-	EnvNegativeTTL   = "CLAUDE_LAUNCH_NEGATIVE_TTL"
-	EnvLogLevel      = "CLAUDE_LAUNCH_LOG_LEVEL"
-	EnvDepth         = "CLAUDE_LAUNCH_DEPTH"
-	EnvMetricsFile   = "CLAUDE_LAUNCH_METRICS_FILE"
-	EnvOOMScoreAdj   = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
-	EnvStateDir      = "CLAUDE_LAUNCH_STATE_DIR"
-	EnvBackups       = "CLAUDE_LAUNCH_BACKUPS"
-	EnvPaneMemoryMax = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
-
-	// claude's own login directory: from the environment only, as claude reads it, never the config file.
-	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
+	EnvConfig               = "CLAUDE_LAUNCH_CONFIG"
+	EnvDisable              = "CLAUDE_LAUNCH_DISABLE"
+	EnvClaude               = "CLAUDE_LAUNCH_CLAUDE"
+	EnvEnvFile              = "CLAUDE_LAUNCH_ENV_FILE"
+	EnvVaultMount           = "CLAUDE_LAUNCH_VAULT_MOUNT"
+	EnvVaultPath            = "CLAUDE_LAUNCH_VAULT_PATH"
+	EnvVaultField           = "CLAUDE_LAUNCH_VAULT_FIELD"
+	EnvVaultTimeout         = "CLAUDE_LAUNCH_VAULT_TIMEOUT"
+	EnvNegativeTTL          = "CLAUDE_LAUNCH_NEGATIVE_TTL"
+	EnvLogLevel             = "CLAUDE_LAUNCH_LOG_LEVEL"
+	EnvDepth                = "CLAUDE_LAUNCH_DEPTH"
+	EnvMetricsFile          = "CLAUDE_LAUNCH_METRICS_FILE"
+	EnvOOMScoreAdj          = "CLAUDE_LAUNCH_OOM_SCORE_ADJ"
+	EnvStateDir             = "CLAUDE_LAUNCH_STATE_DIR"
+	EnvPaneMemoryMax        = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
+	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
+	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
 
 	// Vault's own; in the config file too, so that a timer finds Vault, except VAULT_TOKEN, a secret.
 	EnvVaultAddr      = "VAULT_ADDR"
 	EnvVaultCACert    = "VAULT_CACERT"
 	EnvVaultCAPath    = "VAULT_CAPATH"
 	EnvVaultNamespace = "VAULT_NAMESPACE"
-	EnvVaultToken     = "VAULT_TOKEN"
 
-	// t3-serve-launch's own.
-	EnvT3Server           = "T3_SERVE_LAUNCH_SERVER"
-	EnvT3MemoryHigh       = "T3_SERVE_LAUNCH_MEMORY_HIGH"
-	EnvT3MemoryMax        = "T3_SERVE_LAUNCH_MEMORY_MAX"
-	EnvT3SwapMax          = "T3_SERVE_LAUNCH_SWAP_MAX"
-	EnvT3OOMPolicy        = "T3_SERVE_LAUNCH_OOM_POLICY"
-	EnvT3Scope            = "T3_SERVE_LAUNCH_SCOPE"
-	EnvT3AllowUncapped    = "T3_SERVE_LAUNCH_ALLOW_UNCAPPED"
-	EnvT3AgentOOMScoreAdj = "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ"
-	EnvT3AgentMemoryMax   = "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX"
-	EnvT3ServerMemoryLow  = "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW"
-	EnvT3ServerMemoryMax  = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
-
-	// Set by t3-serve-launch for its server's agents: their cgroups' directory, each one's memory limit.
-	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
-	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
+	EnvT3Server          = "T3_SERVE_LAUNCH_SERVER"
+	EnvT3MemoryHigh      = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvT3MemoryMax       = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvT3OOMPolicy       = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvT3Scope           = "T3_SERVE_LAUNCH_SCOPE"
+	EnvT3ServerMemoryMax = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 )
 
 // Defaults of the settings.
@@ -66,38 +53,29 @@ const (
 	DefaultVaultPath     = "users/{user}/claude"
 	DefaultVaultField    = "setup_token"
 	DefaultVaultTimeout  = 2 * time.Second
-	DefaultLogLevel      = LevelWarn
 	DefaultMemoryMax     = 16 << 30
-	DefaultOOMPolicy     = "continue"
 	DefaultPaneMemoryMax = 4 << 30
 )
 
-// Config is every setting, as read; the table (Settings) says what each means. A path is "" when no
-// home directory is known; Claude and T3.Server are "" for the PATH search.
+// Config is every setting, as read; the table (Settings) says what each means. A path is "" with no home known; Claude and T3.Server "" search PATH.
 type Config struct {
 	File     string // the config file that was read, "" if none
 	Disabled bool   // the kill switch: resolve nothing, touch nothing
-	// VaultMount, VaultPath (with {user}) and VaultField locate the token.
-	Claude, EnvFile, VaultMount, VaultPath, VaultField, MetricsFile, StateDir, ClaudeConfigDir string
-	// OOMScoreAdjSet: OOMScoreAdj was given, and a launcher raises itself to it.
-	VaultTimeout, NegativeTTL   time.Duration
-	LogLevel                    Level
-	Backups, OOMScoreAdj, Depth int
-	OOMScoreAdjSet              bool
-	PaneMemoryMax               uint64 // Unlimited for none
-	// AgentCgroup is the agents' cgroup directory a launcher started by t3-serve joins, with
-	// AgentCgroupMemoryMax as its memory.max; "" for none. t3-serve-launch sets both.
-	AgentCgroup                                         string
-	AgentCgroupMemoryMax                                uint64
+	// AgentCgroup is the agents' cgroup directory that a launcher started by t3-serve-launch joins, "" for none.
+	Claude, EnvFile, VaultMount, VaultPath, VaultField, MetricsFile, StateDir, ClaudeConfigDir, AgentCgroup string
+	// PaneMemoryMax is Unlimited for none; AgentCgroupMemoryMax is AgentCgroup's memory.max, set with it.
+	PaneMemoryMax, AgentCgroupMemoryMax                 uint64
+	VaultTimeout, NegativeTTL                           time.Duration
+	LogLevel                                            Level
+	Backups, OOMScoreAdj, Depth                         int
+	OOMScoreAdjSet                                      bool // OOMScoreAdj was given, and a launcher raises itself to it
 	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
-
-	T3 T3
+	T3                                                  T3
 }
 
-// T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the
-// server's agents get it as Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh.
+// T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the server's agents get it as
+// Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh. Scope "" is t3-serve-launch-PID; MemoryHighSet: MemoryHigh was given.
 type T3 struct {
-	// Scope is "" for t3-serve-launch-PID; MemoryHighSet says MemoryHigh was given.
 	Server, OOMPolicy, Scope                                                         string
 	MemoryHigh, MemoryMax, SwapMax, AgentMemoryMax, ServerMemoryLow, ServerMemoryMax uint64
 	MemoryHighSet, AllowUncapped                                                     bool
@@ -150,8 +128,7 @@ func DefaultConfigFile(getenv func(string) string) string {
 	return underHome(getenv, "XDG_CONFIG_HOME", ".config", "claude-launch", "config")
 }
 
-// underHome is ${xdg:-$HOME/fallback}/dir/file, or "" when neither gives an absolute path (the XDG
-// spec says to ignore a relative one). With xdg HOME, it is $HOME/dir/file.
+// underHome is ${xdg:-$HOME/fallback}/dir/file, or "" when neither is absolute (the XDG spec ignores a relative one); xdg HOME gives $HOME/dir/file.
 func underHome(getenv env, xdg, fallback, dir, file string) string {
 	base := getenv(xdg)
 	if !filepath.IsAbs(base) {

@@ -13,13 +13,10 @@ import (
 
 // Input is what Load reads.
 type Input struct {
-	Environ []string // as received; a name given twice means its first value, as getenv says
-	// Flags maps a flag name ("vault-timeout") to its value; they win, and a bad one is a usage error.
-	Flags  map[string]string
-	NoFile bool // skip the config file
-	// Launch loads only the settings claude-launch reads (Setting.Launch); the others stay zero.
-	Launch  bool
-	Origins map[string]Origin // if not nil, gets where each setting's value came from
+	Environ        []string          // as received; a name given twice means its first value, as getenv says
+	Flags          map[string]string // a flag's name ("vault-timeout") to its value; they win, and a bad one is a usage error
+	NoFile, Launch bool              // skip the config file; load only the settings claude-launch reads (Setting.Launch), the others staying zero
+	Origins        map[string]Origin // if not nil, gets where each setting's value came from
 }
 
 // MayBeSecret says whether a value could be a pasted credential, never to be echoed: a word of it holds a token's
@@ -28,59 +25,54 @@ type Input struct {
 func MayBeSecret(v string) bool {
 	for _, w := range strings.Fields(v) {
 		if strings.Contains(w, "sk-ant-") || strings.Contains(w, "hvs.") || strings.Contains(w, "hvb.") || strings.Contains(w, "hvr.") ||
-			(strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && tokenChars(w[2:]) ||
-			len(w) >= 24 && tokenChars(w) && strings.Trim(w, "0123456789") != "" {
+			(strings.HasPrefix(w, "s.") || strings.HasPrefix(w, "b.")) && len(w) >= 26 && only(w[2:], "-_") ||
+			len(w) >= 24 && only(w, "-_") && strings.Trim(w, "0123456789") != "" {
 			return true
 		}
 	}
 	return false
 }
 
-// tokenChars says w is letters, digits, - and _ alone: what tokens are made of, and no path or size.
-func tokenChars(w string) bool {
+// only says w is ASCII letters, digits and characters of extra alone; only(w, "-_"): what tokens are made of, and no path or size.
+func only(w, extra string) bool {
 	return !strings.ContainsFunc(w, func(c rune) bool {
-		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(extra, c))
 	})
 }
 
 // Problem is one setting that could not be used as given: where, why, what instead; the value unless MayBeSecret.
 type Problem struct {
-	Name  string // the variable or, for a flag, "--flag"
-	Value string // the value refused
-	// Where is "" for the environment or a flag, else "config file PATH line N" or "config file PATH".
-	Where  string
-	Reason string // what is wrong
-	Using  string // what applies instead ("2s"); "" for a flag, which stops
-	Flag   bool   // a bad flag: a usage error
-	line   int    // in the config file, for the order of the messages
+	Name, Value   string // the variable or, for a flag, "--flag"; the value refused
+	Where         string // "" for the environment or a flag, else "config file PATH line N" or "config file PATH"
+	Reason, Using string // what is wrong; what applies instead ("2s"), "" for a flag, which stops
+	Flag          bool   // a bad flag: a usage error
+	line          int    // in the config file, for the order of the messages
 }
 
 func (p Problem) Error() string {
-	var b strings.Builder
-	if p.Where != "" {
-		b.WriteString(p.Where + ": ")
-	}
+	s := p.Reason
 	switch {
-	case (p.Value != "" || p.Flag) && MayBeSecret(p.Value):
-		b.WriteString(p.Name + " (its value is not shown: it could be a credential) ")
+	case MayBeSecret(p.Value):
+		s = p.Name + " (its value is not shown: it could be a credential) " + s
 	case p.Value != "" || p.Flag:
-		b.WriteString(p.Name + "=" + strconv.Quote(p.Value) + " ")
+		s = p.Name + "=" + strconv.Quote(p.Value) + " " + s
 	case p.Name != "":
-		b.WriteString(p.Name + " ")
+		s = p.Name + " " + s
 	}
-	b.WriteString(p.Reason)
+	if p.Where != "" {
+		s = p.Where + ": " + s
+	}
 	if p.Using != "" {
-		b.WriteString("; using " + p.Using)
+		s += "; using " + p.Using
 	}
 	if strings.HasPrefix(p.Where, "config file") && MayBeSecret(p.Value) {
-		b.WriteString("; if it is a credential, remove it from the file and make a new one: others may have read it")
+		s += "; if it is a credential, remove it from the file and make a new one: others may have read it"
 	}
-	return b.String()
+	return s
 }
 
-// Load reads every setting: from a flag, else the environment, else the config file, else its default; an empty value counts as unset, as for
-// ${VAR:-default}. A bad value from the environment or the file keeps the default and is reported once; a bad flag is reported with Flag set. Load
-// never fails: every setting ends up with a usable value.
+// Load reads every setting: from a flag, else the environment, else the config file, else its default; an empty value is unset, as for
+// ${VAR:-default}. Load never fails: a bad value from the environment or the file keeps the default and is reported once, a bad flag with Flag set.
 func Load(in Input) (c Config, problems []Problem) {
 	getenv := Getenv(in.Environ)
 	var file map[string]token.Assignment
@@ -108,7 +100,16 @@ func Load(in Input) (c Config, problems []Problem) {
 			problems = apply(&c, s, in, file, getenv, problems)
 		}
 	}
-	problems = unknownVars(in.Environ, problems)
+	// A variable with this project's prefixes may be a slip of a setting's name (..._VALT_MOUNT).
+	for _, kv := range in.Environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if value == "" || !strings.HasPrefix(name, "CLAUDE_LAUNCH_") && !strings.HasPrefix(name, "T3_SERVE_LAUNCH_") || Lookup(name) != nil {
+			continue
+		}
+		if s := suggest(name); s != "" {
+			problems = append(problems, Problem{Name: name, Reason: "is not a setting" + s + "; ignored"})
+		}
+	}
 	// The config file's, in line order after the others.
 	slices.SortStableFunc(problems, func(a, b Problem) int { return a.line - b.line })
 	return c, problems
@@ -124,10 +125,8 @@ func apply(c *Config, s *Setting, in Input, file map[string]token.Assignment, ge
 		return problems
 	}
 	v, where, line := getenv(s.Name), "", 0
-	if v == "" {
-		if fv, ok := file[s.Name]; ok && !s.NotInFile {
-			v, where, line = fv.Value, "config file "+c.File+" line "+strconv.Itoa(fv.Line), fv.Line
-		}
+	if fv, ok := file[s.Name]; v == "" && ok && !s.NotInFile {
+		v, where, line = fv.Value, "config file "+c.File+" line "+strconv.Itoa(fv.Line), fv.Line
 	}
 	using := cmp.Or(s.DefaultHelp, s.Default)
 	// set leaves the value to use in c, a fallback included.
@@ -158,9 +157,6 @@ func (in Input) origin(s *Setting, source, value string) {
 // Origin is where a setting's value came from ("flag --x", "environment", "config file PATH line N", "default"), and it.
 type Origin struct{ Source, Value string }
 
-// secrets may not stand in the config file, which need not be private.
-var secrets = []string{EnvVaultToken, token.EnvVar}
-
 // readFile reads the config file by name; a missing one is no problem, an unsafe one (or its directory) is ignored.
 func readFile(path string, problems []Problem) (map[string]token.Assignment, []Problem) {
 	data, err := token.ReadSmallFile(path, "config file", token.Trusted, " or fix it")
@@ -182,7 +178,7 @@ func readFile(path string, problems []Problem) (map[string]token.Assignment, []P
 	for _, a := range as {
 		var reason string
 		switch s := Lookup(a.Name); {
-		case slices.Contains(secrets, a.Name):
+		case a.Name == "VAULT_TOKEN" || a.Name == token.EnvVar: // secrets: the config file need not be private
 			reason = "is a secret, and the config file is not a place for one; ignored " +
 				"(the Vault token belongs in ~/.vault-token, written by `vault login`)"
 		case s == nil:
@@ -198,32 +194,15 @@ func readFile(path string, problems []Problem) (map[string]token.Assignment, []P
 	return vals, problems
 }
 
-// unknownVars reports variables with this project's prefixes that are a slip of a setting's name (..._VALT_MOUNT).
-func unknownVars(environ []string, problems []Problem) []Problem {
-	for _, kv := range environ {
-		name, value, _ := strings.Cut(kv, "=")
-		if value == "" || !strings.HasPrefix(name, "CLAUDE_LAUNCH_") && !strings.HasPrefix(name, "T3_SERVE_LAUNCH_") || Lookup(name) != nil {
-			continue
-		}
-		if s := suggest(name); s != "" {
-			problems = append(problems, Problem{Name: name, Reason: "is not a setting" + s + "; ignored"})
-		}
-	}
-	return problems
-}
-
 // suggest names the setting name is most likely a slip of, if any is within two edits.
 func suggest(name string) string {
-	best, bestD := "", 3 // a slip is one or two edits
+	hint, best := "", 3 // a slip is one or two edits
 	for _, s := range Settings {
-		if d := distance(name, s.Name); d < bestD {
-			best, bestD = s.Name, d
+		if d := distance(name, s.Name); d < best {
+			hint, best = " (did you mean "+s.Name+"?)", d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return " (did you mean " + best + "?)"
+	return hint
 }
 
 // distance is the Levenshtein distance of a and b.
@@ -235,11 +214,10 @@ func distance(a, b string) int {
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
-			cost := 1
+			cur[j] = min(prev[j], cur[j-1], prev[j-1]) + 1
 			if a[i-1] == b[j-1] {
-				cost = 0
+				cur[j] = prev[j-1] // a match costs nothing, and neighbouring cells differ by one at most
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
 		prev, cur = cur, prev
 	}

@@ -10,16 +10,11 @@ import (
 
 // Setting is the one definition of a setting.
 type Setting struct {
-	Name        string // the environment variable and config file key
-	Flag        string // the long flag of the programs Of, "" for none
-	Of          Prog
-	Placeholder string // names the value in help
-	Help        string // one sentence saying what it does
-	// Default is the default as one would write it; DefaultHelp describes a computed one instead.
-	Default, DefaultHelp string
-	NotInFile            bool // the config file may not hold it
-	// Launch marks what claude-launch reads on every launch; it loads no other (Input.Launch).
-	Launch bool
+	Name, Flag           string // the environment variable and config file key; the long flag of the programs Of, "" for none
+	Of                   Prog
+	Placeholder, Help    string // names the value in help; one sentence saying what it does
+	Default, DefaultHelp string // the default as one would write it; DefaultHelp describes a computed one instead
+	NotInFile, Launch    bool   // the config file may not hold it; claude-launch reads it on every launch, and loads no other (Input.Launch)
 	// set parses v into c, or applies the default (which never fails) when v is "".
 	set func(c *Config, v string, getenv env) error
 }
@@ -47,14 +42,11 @@ func (s *Setting) FlagHelp() string {
 // Settings is every setting, in help's order; constant entries, so it is data, not built on every launch.
 var Settings = []*Setting{
 	{Name: EnvConfig, Launch: true, Flag: "config", Of: ForSync | ForT3, Placeholder: "PATH", NotInFile: true,
-		Help:        "Config file of settings, in the env file's NAME=value syntax.",
-		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-launch/config",
-		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.File, v, DefaultConfigFile, getenv) }},
-	{Name: EnvDisable, Launch: true, Placeholder: "1", Default: "0",
-		Help: "1 turns the launcher off: claude keeps its own login, untouched.",
-		// Whoever set it to anything meant to turn the launcher off.
+		Help: "Config file of settings, in the env file's NAME=value syntax.", DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-launch/config",
+		set: func(c *Config, v string, getenv env) error { return pathOr(&c.File, v, DefaultConfigFile, getenv) }},
+	{Name: EnvDisable, Launch: true, Placeholder: "1", Default: "0", Help: "1 turns the launcher off: claude keeps its own login, untouched.",
 		set: func(c *Config, v string, _ env) error {
-			return switchOn(&c.Disabled, v, true, "1: the launcher is off")
+			return switchOn(&c.Disabled, v, true, "1: the launcher is off") // whoever set it to anything meant that
 		}},
 	{Name: EnvClaude, Launch: true, Flag: "claude", Of: ForSync, Placeholder: "PATH", DefaultHelp: "claude in PATH, skipping launchers",
 		Help: "The real claude: an absolute path, or a name looked up in PATH.",
@@ -62,8 +54,7 @@ var Settings = []*Setting{
 			return program(&c.Claude, v, "is a relative path, which would run a claude from whatever directory you stand in; give an absolute path",
 				"claude in PATH")
 		}},
-	{Name: EnvEnvFile, Launch: true, Flag: "env-file", Of: ForSync | ForT3, Placeholder: "PATH",
-		Help:        "Env file that holds CLAUDE_CODE_OAUTH_TOKEN.",
+	{Name: EnvEnvFile, Launch: true, Flag: "env-file", Of: ForSync | ForT3, Placeholder: "PATH", Help: "Env file that holds CLAUDE_CODE_OAUTH_TOKEN.",
 		DefaultHelp: "${XDG_CONFIG_HOME:-~/.config}/claude-auth-sync/claude-oauth.env",
 		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.EnvFile, v, DefaultEnvFile, getenv) }},
 	{Name: EnvVaultMount, Launch: true, Flag: "vault-mount", Of: ForSync | ForT3, Placeholder: "MOUNT", Default: DefaultVaultMount,
@@ -87,19 +78,17 @@ var Settings = []*Setting{
 		}},
 	{Name: EnvLogLevel, Launch: true, Flag: "log-level", Of: ForSync | ForT3, Placeholder: "LEVEL", Default: "warn",
 		Help: "Least severe messages to show on stderr: debug, info, warn or error.",
-		set:  func(c *Config, v string, _ env) error { return or(&c.LogLevel, v, DefaultLogLevel, ParseLevel) }},
+		set:  func(c *Config, v string, _ env) error { return or(&c.LogLevel, v, LevelWarn, parseLevel) }},
 	{Name: EnvMetricsFile, Flag: "metrics-file", Of: ForSync, Placeholder: "PATH", DefaultHelp: "none",
 		Help: "Where sync writes its metrics for node_exporter's textfile collector (a *.prom file).",
 		set:  func(c *Config, v string, _ env) error { return or(&c.MetricsFile, v, "", promFile) }},
-	{Name: EnvStateDir, Flag: "state-dir", Of: ForSync, Placeholder: "DIR",
-		Help:        "Where claude-auth-sync keeps its state and the backups of your rotating login.",
-		DefaultHelp: "${XDG_STATE_HOME:-~/.local/state}/claude-auth-sync",
-		set:         func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, defaultStateDir, getenv) }},
-	{Name: EnvBackups, Flag: "backups", Of: ForSync, Placeholder: "N", Default: "5",
+	{Name: EnvStateDir, Flag: "state-dir", Of: ForSync, Placeholder: "DIR", DefaultHelp: "${XDG_STATE_HOME:-~/.local/state}/claude-auth-sync",
+		Help: "Where claude-auth-sync keeps its state and the backups of your rotating login.",
+		set:  func(c *Config, v string, getenv env) error { return pathOr(&c.StateDir, v, defaultStateDir, getenv) }},
+	{Name: "CLAUDE_LAUNCH_BACKUPS", Flag: "backups", Of: ForSync, Placeholder: "N", Default: "5",
 		Help: "How many backups of your rotating login to keep.",
 		set:  func(c *Config, v string, _ env) error { return integer(&c.Backups, v, 5, 1, 100) }},
-	{Name: EnvClaudeConfigDir, NotInFile: true, DefaultHelp: "~/.claude",
-		Help: "claude's own: the directory that holds its login, .credentials.json.",
+	{Name: "CLAUDE_CONFIG_DIR", NotInFile: true, DefaultHelp: "~/.claude", Help: "claude's own: the directory that holds its login, .credentials.json.",
 		set: func(c *Config, v string, getenv env) error {
 			return pathOr(&c.ClaudeConfigDir, v, func(getenv env) string { return underHome(getenv, "HOME", "", ".claude", "") }, getenv)
 		}},
@@ -125,7 +114,6 @@ var Settings = []*Setting{
 		set: func(c *Config, v string, _ env) error { c.VaultCAPath = v; return nil }},
 	{Name: EnvVaultNamespace, Launch: true, Help: "Vault Enterprise namespace, as for the Vault CLI.",
 		set: func(c *Config, v string, _ env) error { c.VaultNamespace = v; return nil }},
-
 	{Name: EnvT3Server, Flag: "server", Of: ForT3, Placeholder: "PATH", DefaultHelp: "t3 in PATH",
 		Help: "The server: T3 Code's t3 (the unit runs t3 serve), an absolute path or a name looked up in PATH.",
 		set: func(c *Config, v string, _ env) error {
@@ -141,23 +129,23 @@ var Settings = []*Setting{
 	{Name: EnvT3MemoryMax, Flag: "memory-max", Of: ForT3, Placeholder: "SIZE", Default: "16G",
 		Help: "OOM-kill inside the server's cgroup above this (MemoryMax).",
 		set:  func(c *Config, v string, _ env) error { return size(&c.T3.MemoryMax, v, DefaultMemoryMax) }},
-	{Name: EnvT3SwapMax, Flag: "swap-max", Of: ForT3, Placeholder: "SIZE", Default: "0",
+	{Name: "T3_SERVE_LAUNCH_SWAP_MAX", Flag: "swap-max", Of: ForT3, Placeholder: "SIZE", Default: "0",
 		Help: "Swap the cgroup may use (MemorySwapMax); 0 forbids swapping, which is what froze the machine.",
 		set:  func(c *Config, v string, _ env) error { return size(&c.T3.SwapMax, v, 0) }},
-	{Name: EnvT3OOMPolicy, Flag: "oom-policy", Of: ForT3, Placeholder: "POLICY", Default: DefaultOOMPolicy,
+	{Name: EnvT3OOMPolicy, Flag: "oom-policy", Of: ForT3, Placeholder: "POLICY", Default: "continue",
 		Help: "What systemd does to the unit when one of its processes is OOM-killed: continue, stop or kill; continue keeps the server running.",
-		set:  func(c *Config, v string, _ env) error { return or(&c.T3.OOMPolicy, v, DefaultOOMPolicy, oomPolicy) }},
+		set:  func(c *Config, v string, _ env) error { return or(&c.T3.OOMPolicy, v, "continue", oomPolicy) }},
 	{Name: EnvT3Scope, Flag: "scope-name", Of: ForT3, Placeholder: "NAME", DefaultHelp: "t3-serve-launch-PID.scope",
 		Help: "Name of the transient scope.",
 		set:  func(c *Config, v string, _ env) error { return or(&c.T3.Scope, v, "", unitName) }},
-	{Name: EnvT3AllowUncapped, Flag: "allow-uncapped", Of: ForT3, Placeholder: "1", DefaultHelp: "refuse to start",
+	{Name: "T3_SERVE_LAUNCH_ALLOW_UNCAPPED", Flag: "allow-uncapped", Of: ForT3, Placeholder: "1", DefaultHelp: "refuse to start",
 		Help: "Start t3-serve even when the caps cannot be put in place, with a loud warning.",
 		set:  func(c *Config, v string, _ env) error { return switchOn(&c.T3.AllowUncapped, v, false, "") }},
-	{Name: EnvT3AgentMemoryMax, Flag: "agent-memory-max", Of: ForT3, Placeholder: "SIZE", DefaultHelp: "half of MemoryHigh",
+	{Name: "T3_SERVE_LAUNCH_AGENT_MEMORY_MAX", Flag: "agent-memory-max", Of: ForT3, Placeholder: "SIZE", DefaultHelp: "half of MemoryHigh",
 		Help: "Each agent's own memory limit (cgroup v2): past it the kernel kills that agent, whole, " +
 			"before the unit reaches MemoryHigh and throttles everyone.",
 		set: func(c *Config, v string, _ env) error { return size(&c.T3.AgentMemoryMax, v, 0) }},
-	{Name: EnvT3ServerMemoryLow, Flag: "server-memory-low", Of: ForT3, Placeholder: "SIZE", Default: "512M",
+	{Name: "T3_SERVE_LAUNCH_SERVER_MEMORY_LOW", Flag: "server-memory-low", Of: ForT3, Placeholder: "SIZE", Default: "512M",
 		Help: "Memory of the server's own that the kernel spares when the unit is short (memory.low, cgroup v2).",
 		set:  func(c *Config, v string, _ env) error { return size(&c.T3.ServerMemoryLow, v, 512<<20) }},
 	{Name: EnvT3ServerMemoryMax, Flag: "server-memory-max", Of: ForT3, Placeholder: "SIZE", DefaultHelp: "a quarter of MemoryHigh",
@@ -170,7 +158,7 @@ var Settings = []*Setting{
 	{Name: EnvAgentCgroupMemoryMax, Launch: true, NotInFile: true, DefaultHelp: "none",
 		Help: "Set by t3-serve-launch for its server's agents: each agent cgroup's memory.max, in bytes.",
 		set:  func(c *Config, v string, _ env) error { return or(&c.AgentCgroupMemoryMax, v, 0, bytesCount) }},
-	{Name: EnvT3AgentOOMScoreAdj, Flag: "agent-oom-score-adj", Of: ForT3, Placeholder: "N", Default: "500",
+	{Name: "T3_SERVE_LAUNCH_AGENT_OOM_SCORE_ADJ", Flag: "agent-oom-score-adj", Of: ForT3, Placeholder: "N", Default: "500",
 		Help: "oom_score_adj that every process the server starts gets (agents through claude-launch give it themselves), " +
 			"so the kernel picks them before the server; 0 leaves them alone.",
 		set: func(c *Config, v string, _ env) error { return integer(&c.T3.AgentOOMScoreAdj, v, 500, 0, 1000) }},
@@ -180,9 +168,7 @@ var Settings = []*Setting{
 func Lookup(name string) *Setting { return find(func(s *Setting) bool { return s.Name == name }) }
 
 // LookupFlag returns the setting whose flag is flag, nil if none.
-func LookupFlag(flag string) *Setting {
-	return find(func(s *Setting) bool { return flag != "" && s.Flag == flag })
-}
+func LookupFlag(flag string) *Setting { return find(func(s *Setting) bool { return s.Flag == flag }) }
 
 func find(match func(*Setting) bool) *Setting {
 	if i := slices.IndexFunc(Settings, match); i >= 0 {
@@ -190,8 +176,6 @@ func find(match func(*Setting) bool) *Setting {
 	}
 	return nil
 }
-
-// The parsers the table uses through or.
 
 func vaultMount(v string) (string, error) { return vaultName(v, false) }
 func vaultPath(v string) (string, error)  { return vaultName(v, true) }

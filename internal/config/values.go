@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +17,7 @@ func (b *badValue) Error() string { return b.why }
 
 func bad(why string) error { return &badValue{why: why} }
 
-// or sets dst to parse(v), or to def when v is "" or refused. The readers take only constants and top-level
-// functions, so that the settings table stays static data.
+// or sets dst to parse(v), or to def when v is "" or refused. Its callers pass constants and top-level functions: the table stays static data.
 func or[T any](dst *T, v string, def T, parse func(string) (T, error)) error {
 	*dst = def
 	if v == "" {
@@ -56,19 +56,15 @@ func plainWord(v string) (string, error) {
 
 // vaultName checks a mount or secret path: no blank, "." or ".." segment; slashes trimmed; only a path has {user}.
 func vaultName(v string, path bool) (string, error) {
-	if _, err := plainWord(v); err != nil {
-		return "", err
-	}
 	t := strings.Trim(v, "/")
-	if t == "" {
+	rest := strings.ReplaceAll(t, "{user}", "")
+	switch _, err := plainWord(v); {
+	case err != nil:
+		return "", err
+	case t == "":
 		return "", bad("is only slashes")
-	}
-	for _, seg := range strings.Split(t, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return "", bad("has an empty, . or .. segment")
-		}
-	}
-	switch rest := strings.ReplaceAll(t, "{user}", ""); {
+	case slices.ContainsFunc(strings.Split(t, "/"), func(seg string) bool { return seg == "" || seg == "." || seg == ".." }):
+		return "", bad("has an empty, . or .. segment")
 	case path && strings.ContainsAny(rest, "{}"):
 		return "", bad("has a placeholder other than {user}")
 	case strings.ContainsAny(rest, "{}"):
@@ -124,25 +120,15 @@ func duration(dst *time.Duration, v string, def, max time.Duration) error {
 	})
 }
 
-func size(dst *uint64, v string, def uint64) error {
-	return or(dst, v, def, func(v string) (uint64, error) {
-		n, err := memsize.Parse(v)
-		if err != nil {
-			return 0, bad(err.Error())
-		}
-		return n, nil
-	})
-}
+func size(dst *uint64, v string, def uint64) error { return or(dst, v, def, memsize.Parse) }
 
 // unitName accepts what systemd accepts in a unit name: ASCII letters, digits and ":-_.\" (".scope" optional).
 func unitName(v string) (string, error) {
 	if len(v) > 240 {
 		return "", bad("is longer than a unit name may be")
 	}
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(":-_.\\", c) >= 0) {
-			return "", bad("has a character systemd does not allow in a unit name")
-		}
+	if !only(v, ":-_.\\") {
+		return "", bad("has a character systemd does not allow in a unit name")
 	}
 	return v, nil
 }
@@ -163,22 +149,13 @@ const (
 	LevelError
 )
 
-var levelNames = [...]string{"debug", "info", "warn", "error"}
-
-// ParseLevel parses debug, info, warn (or warning) and error, in any case.
-func ParseLevel(s string) (Level, error) {
+// parseLevel parses debug, info, warn (or warning) and error, in any case.
+func parseLevel(s string) (Level, error) {
 	s = strings.ToLower(s)
-	for l, n := range levelNames {
+	for l, n := range []string{"debug", "info", "warn", "error"} {
 		if s == n || s == "warning" && l == int(LevelWarn) {
 			return Level(l), nil
 		}
 	}
-	return DefaultLogLevel, bad("is not debug, info, warn or error")
-}
-
-func (l Level) String() string {
-	if l < LevelDebug || l > LevelError {
-		return "warn"
-	}
-	return levelNames[l]
+	return LevelWarn, bad("is not debug, info, warn or error")
 }

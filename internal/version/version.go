@@ -6,8 +6,7 @@ import "github.com/claude-launch/claude-launch/internal/buildinfo"
 // version is set at build time by the Makefile (-ldflags -X …/internal/version.version=…).
 var version string
 
-// String is this build's version: the one set at build time, else the module
-// version or VCS revision Go recorded in the executable's own build info.
+// String is this build's version: the one set at build time, else the module version or VCS revision Go recorded in this executable.
 func String() string {
 	if version != "" {
 		return version
