@@ -1,4 +1,5 @@
-// Package vault reads, stores and removes a user's setup token in Vault's KV engine and keeps their Vault token alive; claude-launch links none of it.
+// Package vault reads, stores and removes a user's setup token in Vault's KV engine and keeps their Vault token
+// alive; claude-launch links none of it.
 package vault
 
 import (
@@ -346,7 +347,7 @@ func explainTransport(addr string, unset bool, ue *url.Error) error {
 			"set VAULT_CACERT to the CA certificate that signed it", addr, err)
 	case errors.As(err, new(x509.HostnameError)):
 		return fmt.Errorf("vault at %s presented a certificate for another name (%w); use the name the certificate is for in VAULT_ADDR", addr, err)
-	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+	case errors.Is(err, http.ErrSchemeMismatch):
 		return fmt.Errorf("vault at %s speaks plain HTTP; set VAULT_ADDR to http://…", addr)
 	case to != "" && to != origin(addr):
 		return fmt.Errorf("vault at %s sent the request on to its cluster's active node at %s, which is unreachable (%w); "+

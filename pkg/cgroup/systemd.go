@@ -196,9 +196,8 @@ func StartScope(ctx context.Context, conn *sd.Conn, req ScopeRequest) (Scope, er
 		case name == "org.freedesktop.systemd1.UnitExists" && !retried:
 			_ = conn.ResetFailedUnitContext(ctx, s.Name)
 			s.Name, retried = freshName(req.Name), true
-		case !s.Rejected && (name == "org.freedesktop.DBus.Error.InvalidArgs" || name == "org.freedesktop.DBus.Error.PropertyReadOnly") &&
-			strings.Contains(err.Error(), "OOMPolicy"): // a manager that does not know OOMPolicy on scopes
-			s.Rejected = true
+		case !s.Rejected && (name == "org.freedesktop.DBus.Error.InvalidArgs" || name == "org.freedesktop.DBus.Error.PropertyReadOnly"):
+			s.Rejected = true // a manager that does not know OOMPolicy on scopes: once more without it
 		default:
 			return Scope{}, fmt.Errorf("create scope %s: %w", s.Name, err)
 		}

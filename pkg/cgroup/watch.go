@@ -3,6 +3,7 @@ package cgroup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path"
@@ -161,7 +162,7 @@ func (w *Watcher) move(pid int, dir string) bool {
 			return true
 		}
 		if name, alive := w.below(pid); alive && name == "" {
-			w.report(errors.New("move a process of the server's into " + dir + ": " + err.Error()))
+			w.report(fmt.Errorf("move a process of the server's into %s: %w", dir, err))
 		}
 	}
 	_ = syscall.Rmdir(dir)
