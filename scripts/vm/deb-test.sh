@@ -67,9 +67,8 @@ echo "RESULT server.leaf.memory.max=$(cat $cg/server/memory.max)"
 caps=$(for p in $t3 $(cat $cg/watch/cgroup.procs); do grep -E '^Cap(Inh|Prm|Eff|Amb):' /proc/$p/status; done | grep -vc ':[[:space:]]*0*$')
 echo "RESULT server.caps_held=$caps"
 echo "RESULT server.watch_procs=$(wc -l <$cg/watch/cgroup.procs)"
-# The watcher holds a socket on the kernel's process events (netlink protocol 11, group 1).
-w=$(for p in $(cat $cg/watch/cgroup.procs); do [ "$(cat /proc/$p/comm)" = t3-serve-launch ] && echo $p; done)
-socks=$(ls -l /proc/$w/fd | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p')
+# The watcher (or its sentinel) holds a socket on the kernel's process events (netlink protocol 11, group 1).
+socks=$(for p in $(cat $cg/watch/cgroup.procs); do ls -l /proc/$p/fd; done | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p')
 echo "RESULT server.watcher_forks_socket=$(for i in $socks; do awk -v i=$i '$2 == 11 && $4 == "00000001" && $NF == i' /proc/net/netlink; done | wc -l)"
 pid1=$(systemctl show -p MainPID --value t3-serve@alice.service)
 
