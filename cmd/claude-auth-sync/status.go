@@ -28,9 +28,6 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
-// expiryWarning is how long before a setup token expires status warns (and the alert fires).
-const expiryWarning = 30 * 24 * time.Hour
-
 // Status is what status found. Nothing in it is a token: only fingerprints.
 type Status struct {
 	Healthy    bool              `json:"healthy"`
@@ -68,7 +65,6 @@ type vaultStatus struct {
 	Fingerprint string           `json:"fingerprint,omitempty"`
 	Version     int              `json:"secret_version,omitempty"`
 	Error       string           `json:"error,omitempty"`
-	err         error            // Error's cause, to tell it apart
 	Token       *vault.TokenInfo `json:"vault_token,omitempty"` // as lookup-self says (status never renews it), or why not
 	TokenError  string           `json:"vault_token_error,omitempty"`
 }
@@ -100,17 +96,31 @@ func (st *Status) warn(s string)    { st.Warnings = append(st.Warnings, s) }
 
 // judgeEnvFile: the env file, what the next claude uses, and its token's recorded expiry.
 func (st *Status) judgeEnvFile(cfg *config.Config) {
-	st.EnvFile = envFileOf(cfg.EnvFile)
+	ef := &st.EnvFile
+	ef.Path = cfg.EnvFile
+	var sys syscall.Stat_t
+	if err := syscall.Lstat(cfg.EnvFile, &sys); err == nil {
+		ef.Present, ef.Mode, ef.ModifiedAt = true, token.Octal(sys.Mode&0o777), time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
+		ef.Owner = "uid " + strconv.Itoa(int(sys.Uid))
+		if int(sys.Uid) == os.Geteuid() {
+			ef.Owner = "you"
+		}
+		if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err != nil {
+			ef.Error = err.Error()
+		} else {
+			ef.Fingerprint = fingerprint.Of(tok)
+		}
+	}
 	switch {
 	case cfg.Disabled:
 		st.Mode = ModeDisabled
 		st.warn(config.EnvDisable + " is on: every claude starts with its own login, and nothing is synced")
-	case st.EnvFile.Fingerprint != "":
+	case ef.Fingerprint != "":
 		st.Mode = ModeSetupToken
-	case st.EnvFile.Present:
-		st.problem("the env file is refused: " + st.EnvFile.Error)
+	case ef.Present:
+		st.problem("the env file is refused: " + ef.Error)
 	}
-	if cfg.StateDir == "" || st.Mode != ModeSetupToken {
+	if st.Mode != ModeSetupToken {
 		return
 	}
 	state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile))
@@ -128,32 +138,58 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	switch {
 	case left <= 0:
 		st.problem("the setup token expired on " + exp + fix)
-	case left < expiryWarning:
+	case left < 30*24*time.Hour: // a month ahead, as the expiry alert
 		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + exp + ")" + fix)
 	}
 }
 
-// judgeVault: does Vault answer, and what does it hold?
+// judgeVault: does Vault answer (asked read-only), and what does it hold?
 func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
-	st.Vault = vaultOf(ctx, cfg)
+	vs := &st.Vault
+	vs.Addr = cfg.VaultAddr
+	client, err := vault.New(cfg, os.Getenv)
+	if errors.Is(err, token.ErrNoVaultToken) {
+		return
+	}
+	vs.SetUp = true
+	var f vault.Found
+	if err == nil {
+		vs.Addr, vs.Path = client.Addr(), client.SecretPath()
+		// Only the read says whether the token works.
+		if info, err := client.LookupToken(ctx); err == nil {
+			vs.Token = &info
+		} else if !errors.Is(err, vault.ErrTokenDead) {
+			vs.TokenError = err.Error()
+		}
+		f, err = client.Fetch(ctx)
+	}
 	switch {
-	case errors.Is(st.Vault.err, vault.ErrTokenDead):
-		st.problem(st.Vault.Error)
-	case st.Vault.Error != "":
-		st.warn("vault: " + st.Vault.Error)
-	case st.Vault.Answered && st.Mode == ModeSetupToken && !st.Vault.HasToken:
-		st.problem("Vault has no setup token at " + st.Vault.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
-	case st.Vault.Answered && st.Mode == ModeSetupToken && st.Vault.Fingerprint != st.EnvFile.Fingerprint:
-		st.warn("Vault holds another token (fingerprint " + st.Vault.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
-	case st.Vault.Answered && st.Mode == ModeLogin && st.Vault.HasToken && !st.EnvFile.Present:
+	case err == nil:
+		vs.HasToken, vs.Fingerprint, vs.Version = true, fingerprint.Of(f.Token), f.Version
+	case errors.Is(err, vault.ErrTokenDead):
+		vs.Error = err.Error()
+		st.problem(vs.Error)
+		return
+	case !errors.Is(err, token.ErrNoToken):
+		vs.Error = err.Error()
+		st.warn("vault: " + vs.Error)
+		return
+	}
+	vs.Answered = true
+	switch {
+	case st.Mode == ModeSetupToken && !vs.HasToken:
+		st.problem("Vault has no setup token at " + vs.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
+	case st.Mode == ModeSetupToken && vs.Fingerprint != st.EnvFile.Fingerprint:
+		st.warn("Vault holds another token (fingerprint " + vs.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
+	case st.Mode == ModeLogin && vs.HasToken && !st.EnvFile.Present:
 		st.warn("Vault holds a setup token the env file lacks: run `claude-auth-sync sync`")
 	}
 	// Apart from the secret's verdict: a short-lived token is "ending" on every run.
-	if st.Vault.Token != nil && st.Vault.Error == "" && st.Vault.Token.Ending(time.Now()) {
-		st.warn(tokenEnding(*st.Vault.Token))
+	if vs.Token != nil && vs.Token.Ending(time.Now()) {
+		st.warn(tokenEnding(*vs.Token))
 	}
-	if st.Vault.TokenError != "" && st.Vault.Error == "" {
-		st.warn(st.Vault.TokenError)
+	if vs.TokenError != "" {
+		st.warn(vs.TokenError)
 	}
 }
 
@@ -181,9 +217,21 @@ func (st *Status) judgeLogin(cfg *config.Config) {
 	}
 }
 
-// judgeOverrides: what would make claude use something else than the setup token.
+// judgeOverrides: what claude would use before the setup token: a variable, or an apiKeyHelper in its settings files.
 func (st *Status) judgeOverrides(cfg *config.Config) {
-	st.Overrides = append(append(st.Overrides, launch.Overriding(os.Environ())...), apiKeyHelpers(cfg)...)
+	st.Overrides = append(st.Overrides, launch.Overriding(os.Environ())...)
+	files := []string{"/etc/claude-code/managed-settings.json", ".claude/settings.json", ".claude/settings.local.json"}
+	if cfg.ClaudeConfigDir != "" {
+		files = append([]string{filepath.Join(cfg.ClaudeConfigDir, "settings.json")}, files...)
+	}
+	for _, f := range files {
+		var s struct {
+			APIKeyHelper string `json:"apiKeyHelper"`
+		}
+		if b, err := creds.ReadClaudes(f, 0); err == nil && json.Unmarshal(b, &s) == nil && s.APIKeyHelper != "" { // never blocks on a FIFO
+			st.Overrides = append(st.Overrides, "the apiKeyHelper in "+f)
+		}
+	}
 	if len(st.Overrides) > 0 && st.Mode == ModeSetupToken {
 		st.problem("claude uses " + strings.Join(st.Overrides, " and ") + " before CLAUDE_CODE_OAUTH_TOKEN, so the setup token is not used: remove it")
 	}
@@ -247,85 +295,6 @@ func (st *Status) judgeAgents() {
 		st.warn(strconv.Itoa(len(old)) + " running agent(s) started with another credential than the env file's " +
 			"and keep it until restarted: pid " + strings.Join(old, ", "))
 	}
-}
-
-func envFileOf(path string) envFileStatus {
-	es := envFileStatus{Path: path}
-	if path == "" {
-		es.Error = "no home directory"
-		return es
-	}
-	var sys syscall.Stat_t
-	if err := syscall.Lstat(path, &sys); err != nil {
-		return es
-	}
-	es.Present = true
-	es.Mode = token.Octal(sys.Mode & 0o777)
-	es.Owner = "uid " + strconv.Itoa(int(sys.Uid))
-	if int(sys.Uid) == os.Geteuid() {
-		es.Owner = "you"
-	}
-	es.ModifiedAt = time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
-	if tok, err := token.ReadEnvFile(path, config.SyncCommand); err != nil {
-		es.Error = err.Error()
-	} else {
-		es.Fingerprint = fingerprint.Of(tok)
-	}
-	return es
-}
-
-// vaultOf asks Vault, read-only, what it holds.
-func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
-	vs := vaultStatus{Addr: cfg.VaultAddr}
-	client, err := vault.New(cfg, os.Getenv)
-	if errors.Is(err, token.ErrNoVaultToken) {
-		return vs
-	}
-	vs.SetUp = true
-	if err != nil {
-		vs.err, vs.Error = err, err.Error()
-		return vs
-	}
-	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
-	// Only the read says whether the token works.
-	if info, err := client.LookupToken(ctx); err == nil {
-		vs.Token = &info
-	} else if !errors.Is(err, vault.ErrTokenDead) {
-		vs.TokenError = err.Error()
-	}
-	f, err := client.Fetch(ctx)
-	vs.err = err
-	switch {
-	case err == nil:
-		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, fingerprint.Of(f.Token), f.Version
-	case errors.Is(err, token.ErrNoToken):
-		vs.Answered = true
-	default:
-		vs.err, vs.Error = err, err.Error()
-	}
-	return vs
-}
-
-// apiKeyHelpers names the claude settings files that set an apiKeyHelper, which claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
-func apiKeyHelpers(cfg *config.Config) []string {
-	files := []string{"/etc/claude-code/managed-settings.json", ".claude/settings.json", ".claude/settings.local.json"}
-	if cfg.ClaudeConfigDir != "" {
-		files = append([]string{filepath.Join(cfg.ClaudeConfigDir, "settings.json")}, files...)
-	}
-	var out []string
-	for _, f := range files {
-		b, err := creds.ReadClaudes(f, 0) // never blocks on a FIFO
-		if err != nil {
-			continue
-		}
-		var s struct {
-			APIKeyHelper string `json:"apiKeyHelper"`
-		}
-		if json.Unmarshal(b, &s) == nil && s.APIKeyHelper != "" {
-			out = append(out, "the apiKeyHelper in "+f)
-		}
-	}
-	return out
 }
 
 // printStatus writes the status for a person: the verdict, what to act on, then what was found.
@@ -422,21 +391,20 @@ func agentLine(a agents.Agent, current string) string {
 
 // vaultTokenLine says how long the user's Vault token lasts.
 func vaultTokenLine(t vault.TokenInfo) string {
-	switch {
-	case t.Expires.IsZero():
+	if t.Expires.IsZero() {
 		return "never expires"
-	case t.Short:
-		return left(t.Expires) + " left, renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
-	case t.Periodic:
-		return "periodic, " + left(t.Expires) + " left; the timer's sync renews it for ever"
-	case t.Renewable:
-		return left(t.Expires) + " left, renewable: the timer's sync renews it at half its TTL, up to its max TTL"
 	}
-	return left(t.Expires) + " left, not renewable: log in again (`vault login`) before it ends"
+	left := roughly(time.Until(t.Expires), 2*time.Hour, 72*time.Hour) + " left"
+	switch {
+	case t.Short:
+		return left + ", renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
+	case t.Periodic:
+		return "periodic, " + left + "; the timer's sync renews it for ever"
+	case t.Renewable:
+		return left + ", renewable: the timer's sync renews it at half its TTL, up to its max TTL"
+	}
+	return left + ", not renewable: log in again (`vault login`) before it ends"
 }
-
-// left says roughly how long until t.
-func left(t time.Time) string { return roughly(time.Until(t), 2*time.Hour, 72*time.Hour) }
 
 // ago says how long ago t was, roughly.
 func ago(t time.Time) string {
