@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,10 +94,7 @@ type HelpCmd struct {
 // Run prints the help.
 func (h *HelpCmd) Run(kctx *kong.Context) error {
 	ctx, err := kong.Trace(kctx.Kong, h.Command)
-	if err == nil {
-		err = ctx.Error
-	}
-	if err != nil {
+	if err = cmp.Or(err, ctx.Error); err != nil {
 		return errUsage{err.Error()}
 	}
 	return ctx.PrintUsage(false)
@@ -110,19 +108,18 @@ type StatusCmd struct {
 // Run gathers the status, prints it, and fails unless healthy.
 func (s *StatusCmd) Run(cfg *config.Config, stdout io.Writer) error {
 	st := gatherStatus(context.Background(), cfg)
+	var err error
 	if s.JSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(st); err != nil {
-			return err
-		}
+		err = enc.Encode(st)
 	} else {
 		printStatus(stdout, st)
 	}
-	if !st.Healthy {
-		return errReported
+	if err == nil && !st.Healthy {
+		err = errReported
 	}
-	return nil
+	return err
 }
 
 // SettingsCmd shows the settings in effect, as `git config --show-origin`.
