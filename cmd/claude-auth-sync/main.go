@@ -1,5 +1,4 @@
-// Command claude-auth-sync keeps a user's Claude Code setup token where every launcher finds
-// it: it reads the token from the user's own Vault path and writes it to the env file.
+// Command claude-auth-sync keeps a user's Claude Code setup token, read from their own Vault path, in the env file every launcher reads.
 package main
 
 import (

@@ -282,12 +282,9 @@ func (st *Status) judgeAgents() {
 		st.warn("cannot list running agents: " + err.Error())
 	}
 	st.Agents = append([]agents.Agent{}, list...)
-	if st.Mode != ModeSetupToken {
-		return
-	}
 	var old []string
 	for _, a := range st.Agents {
-		if a.Fingerprint != st.EnvFile.Fingerprint {
+		if st.Mode == ModeSetupToken && a.Fingerprint != st.EnvFile.Fingerprint {
 			old = append(old, strconv.Itoa(a.PID))
 		}
 	}

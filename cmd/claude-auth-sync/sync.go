@@ -110,8 +110,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		logger.Error(err.Error())
 	}
 	if cfg.MetricsFile != "" {
-		r.claudeVersion = claudeVersion(context.Background(), cfg).Version
-		if merr := writeMetrics(cfg.MetricsFile, r); merr != nil {
+		if merr := writeMetrics(cfg, r); merr != nil {
 			logger.Error(merr.Error())
 			err = merr
 		}
@@ -274,16 +273,15 @@ const (
 
 // authReport is what one sync learned, for the metrics.
 type authReport struct {
-	mode          string
-	valid         bool
-	state         store.State
-	claudeVersion string
-	vaultToken    *vault.TokenInfo // nil when Vault was not asked
-	vaultDead     bool             // Vault does not know it
+	mode       string
+	valid      bool
+	state      store.State
+	vaultToken *vault.TokenInfo // nil when Vault was not asked
+	vaultDead  bool             // Vault does not know it
 }
 
-// writeMetrics writes the metrics for node_exporter's textfile collector to path, atomically, from a registry of its own.
-func writeMetrics(path string, r authReport) error {
+// writeMetrics writes the metrics for node_exporter's textfile collector, atomically, from a registry of its own.
+func writeMetrics(cfg *config.Config, r authReport) error {
 	reg := prometheus.NewRegistry()
 	gauge := func(name, help string, v float64, labels prometheus.Labels) {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return v }))
@@ -312,8 +310,8 @@ func writeMetrics(path string, r authReport) error {
 	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)
 	counter("claude_auth_restores_total", "Damaged rotating logins put back from a backup.", r.state.Restores)
 	gauge("claude_auth_info", "The installed claude's version and claude-auth-sync's; always 1.", 1,
-		prometheus.Labels{"claude_version": cmp.Or(r.claudeVersion, "unknown"), "version": version.String()})
-	if err := prometheus.WriteToTextfile(path, reg); err != nil {
+		prometheus.Labels{"claude_version": cmp.Or(claudeVersion(context.Background(), cfg).Version, "unknown"), "version": version.String()})
+	if err := prometheus.WriteToTextfile(cfg.MetricsFile, reg); err != nil {
 		return fmt.Errorf("write metrics: %w; check CLAUDE_LAUNCH_METRICS_FILE: its directory must exist and be writable by you", err)
 	}
 	return nil
