@@ -30,51 +30,45 @@ import (
 
 // Status is what status found. Nothing in it is a token: only fingerprints.
 type Status struct {
-	Healthy    bool              `json:"healthy"`
-	Problems   []string          `json:"problems"`
-	Warnings   []string          `json:"warnings"`
-	Mode       string            `json:"mode"` // what the next claude uses: setup_token, login (claude's own), or disabled
-	ConfigFile string            `json:"config_file,omitempty"`
-	EnvFile    envFileStatus     `json:"env_file"`
-	Token      *store.TokenState `json:"setup_token,omitempty"`
-	DaysLeft   *int              `json:"days_until_expiry,omitempty"`
-	Vault      vaultStatus       `json:"vault"`
-	Login      loginStatus       `json:"rotating_login"`
-	Overrides  []string          `json:"overrides"`
-	Claude     claudeInfo        `json:"claude"`
-	Agents     []agents.Agent    `json:"agents"`
-	Kills      []kills.Kill      `json:"oom_kills"` // of the last day, in cgroups of ours
-}
-
-type envFileStatus struct {
-	Path        string    `json:"path"`
-	Present     bool      `json:"present"`
-	Fingerprint string    `json:"fingerprint,omitempty"`
-	Owner       string    `json:"owner,omitempty"`
-	Mode        string    `json:"mode,omitempty"`
-	ModifiedAt  time.Time `json:"modified_at,omitzero"`
-	Error       string    `json:"error,omitempty"`
-}
-
-type vaultStatus struct {
-	Addr        string           `json:"addr,omitempty"`
-	Path        string           `json:"path,omitempty"`
-	SetUp       bool             `json:"set_up"`
-	Answered    bool             `json:"answered"`
-	HasToken    bool             `json:"has_setup_token"` // this and Fingerprint: Vault's answer, when it answered
-	Fingerprint string           `json:"fingerprint,omitempty"`
-	Version     int              `json:"secret_version,omitempty"`
-	Error       string           `json:"error,omitempty"`
-	Token       *vault.TokenInfo `json:"vault_token,omitempty"` // as lookup-self says (status never renews it), or why not
-	TokenError  string           `json:"vault_token_error,omitempty"`
-}
-
-type loginStatus struct {
-	File    string `json:"file,omitempty"`
-	Checked bool   `json:"checked"`
-	State   string `json:"state,omitempty"`
-	Detail  string `json:"detail,omitempty"`
-	Lock    string `json:"refresh_lock_problem,omitempty"` // claude's refresh lock, left by a dead holder or dated in the future
+	Healthy    bool     `json:"healthy"`
+	Problems   []string `json:"problems"`
+	Warnings   []string `json:"warnings"`
+	Mode       string   `json:"mode"` // what the next claude uses: setup_token, login (claude's own), or disabled
+	ConfigFile string   `json:"config_file,omitempty"`
+	EnvFile    struct {
+		Path        string    `json:"path"`
+		Present     bool      `json:"present"`
+		Fingerprint string    `json:"fingerprint,omitempty"`
+		Owner       string    `json:"owner,omitempty"`
+		Mode        string    `json:"mode,omitempty"`
+		ModifiedAt  time.Time `json:"modified_at,omitzero"`
+		Error       string    `json:"error,omitempty"`
+	} `json:"env_file"`
+	Token    *store.TokenState `json:"setup_token,omitempty"`
+	DaysLeft *int              `json:"days_until_expiry,omitempty"`
+	Vault    struct {
+		Addr        string           `json:"addr,omitempty"`
+		Path        string           `json:"path,omitempty"`
+		SetUp       bool             `json:"set_up"`
+		Answered    bool             `json:"answered"`
+		HasToken    bool             `json:"has_setup_token"` // this and Fingerprint: Vault's answer, when it answered
+		Fingerprint string           `json:"fingerprint,omitempty"`
+		Version     int              `json:"secret_version,omitempty"`
+		Error       string           `json:"error,omitempty"`
+		Token       *vault.TokenInfo `json:"vault_token,omitempty"` // as lookup-self says (status never renews it), or why not
+		TokenError  string           `json:"vault_token_error,omitempty"`
+	} `json:"vault"`
+	Login struct {
+		File    string `json:"file,omitempty"`
+		Checked bool   `json:"checked"`
+		State   string `json:"state,omitempty"`
+		Detail  string `json:"detail,omitempty"`
+		Lock    string `json:"refresh_lock_problem,omitempty"` // claude's refresh lock, left by a dead holder or dated in the future
+	} `json:"rotating_login"`
+	Overrides []string       `json:"overrides"`
+	Claude    claudeInfo     `json:"claude"`
+	Agents    []agents.Agent `json:"agents"`
+	Kills     []kills.Kill   `json:"oom_kills"` // of the last day, in cgroups of ours
 }
 
 // gatherStatus asks everything it can, each question bounded, and changes nothing; each step reads the ones before.
@@ -123,15 +117,13 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	if st.Mode != ModeSetupToken {
 		return
 	}
-	state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile))
-	if err != nil || state.Token == nil {
+	if state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile)); err == nil {
+		st.Token = state.Token
+	}
+	if st.Token == nil || st.Token.ExpiresAt.IsZero() {
 		return
 	}
-	st.Token = state.Token
-	if state.Token.ExpiresAt.IsZero() {
-		return
-	}
-	left, exp, fix := time.Until(state.Token.ExpiresAt), state.Token.ExpiresAt.Format(time.DateOnly),
+	left, exp, fix := time.Until(st.Token.ExpiresAt), st.Token.ExpiresAt.Format(time.DateOnly),
 		": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`"
 	days := int(left.Hours() / 24)
 	st.DaysLeft = &days
@@ -155,8 +147,7 @@ func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
 	var f vault.Found
 	if err == nil {
 		vs.Addr, vs.Path = client.Addr(), client.SecretPath()
-		// Only the read says whether the token works.
-		if info, err := client.LookupToken(ctx); err == nil {
+		if info, err := client.LookupToken(ctx); err == nil { // only the read says whether the token works
 			vs.Token = &info
 		} else if !errors.Is(err, vault.ErrTokenDead) {
 			vs.TokenError = err.Error()
@@ -200,15 +191,13 @@ func (st *Status) judgeLogin(cfg *config.Config) {
 		return
 	}
 	v, _, err := guardOf(cfg).Inspect()
-	st.Login.Checked = true
-	if err != nil {
+	st.Login.Checked, st.Login.State, st.Login.Detail = true, string(v.State), v.String()
+	switch {
+	case err != nil:
 		st.Login.State, st.Login.Detail = "refused", err.Error()
 		st.problem(err.Error())
-	} else {
-		st.Login.State, st.Login.Detail = string(v.State), v.String()
-		if !v.State.Healthy() && !st.EnvFile.Present {
-			st.problem("the rotating login is " + v.String() + ": log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
-		}
+	case !v.State.Healthy() && !st.EnvFile.Present:
+		st.problem("the rotating login is " + v.String() + ": log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 	}
 	if l, err := creds.InspectLock(cfg.ClaudeConfigDir); err == nil {
 		if st.Login.Lock = l.Problem(time.Now()); st.Login.Lock != "" {
@@ -241,8 +230,7 @@ func (st *Status) judgeOverrides(cfg *config.Config) {
 func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 	st.Claude = claudeVersion(ctx, cfg)
 	switch {
-	case st.Claude.Error != "":
-		// No claude that answers: no agent can start, whatever the login.
+	case st.Claude.Error != "": // no claude that answers: no agent can start, whatever the login
 		st.problem("claude: " + st.Claude.Error)
 	case st.Claude.BelowFloor && st.Mode == ModeSetupToken:
 		st.problem("claude " + st.Claude.Version +
@@ -336,11 +324,8 @@ func printStatus(w io.Writer, st Status) {
 	if t := st.Vault.Token; t != nil {
 		line("vault token", vaultTokenLine(*t))
 	}
-	if st.Login.Checked {
-		line("rotating login", st.Login.File+": "+st.Login.Detail)
-	} else {
-		line("rotating login", "not checked: the setup token is in use")
-	}
+	line("rotating login", map[bool]string{true: st.Login.File + ": " + st.Login.Detail,
+		false: "not checked: the setup token is in use"}[st.Login.Checked])
 	c := st.Claude.Version + " at " + st.Claude.Path // both known unless Error says why not
 	switch {
 	case st.Claude.Error != "":

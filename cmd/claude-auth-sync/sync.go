@@ -141,9 +141,7 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 		return res, found, nil, err
 	}
 	// Then keep the Vault token alive, bounded apart: only the read says if it works, so a failed or hung renewal is only said.
-	kctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
-	defer cancel()
-	info, terr := client.KeepToken(kctx)
+	info, terr := client.KeepToken(context.Background())
 	switch {
 	case terr == nil || !info.Expires.IsZero(): // looked up, maybe not renewed
 		vt = &info
@@ -183,8 +181,7 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
 		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
 	}
-	// Refuse the state directory (a symlink, say) before a backup is written below it.
-	err = store.CheckStateDir(cfg.StateDir)
+	err = store.CheckStateDir(cfg.StateDir) // refused (a symlink, say) before a backup is written below it
 	var rep creds.Report
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second) // for claude's refresh lock; the next sync tries again
@@ -369,9 +366,7 @@ func (d *DisableCmd) Run(cfg *config.Config, logger *log.Logger, stdout io.Write
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
-	defer cancel()
-	if err := client.Remove(ctx); err != nil {
+	if err := client.Remove(context.Background()); err != nil { // bounded by the client
 		return err
 	}
 	io.WriteString(stdout, "removed the setup token from "+client.SecretPath()+"\n")
