@@ -79,8 +79,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	st.judgeLogin(cfg)
 	st.judgeOverrides(cfg)
 	st.judgeClaude(ctx, cfg)
-	st.judgeAgents()
-	st.judgeKills(cfg)
+	st.judgeAgents(cfg)
 	st.Healthy = len(st.Problems) == 0
 	return *st
 }
@@ -252,19 +251,8 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 	}
 }
 
-// judgeKills: the OOM kills of the last day, as the watcher and the pane starter record them.
-func (st *Status) judgeKills(cfg *config.Config) {
-	list, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour))
-	if err != nil {
-		st.warn(err.Error())
-	}
-	if st.Kills = append([]kills.Kill{}, list...); len(list) > 0 {
-		st.warn(strconv.Itoa(len(list)) + " OOM kill(s) at a cap in the last day (see below); a runaway that keeps coming back needs a fix or a larger cap")
-	}
-}
-
-// judgeAgents: the running agents, and which token each was started with.
-func (st *Status) judgeAgents() {
+// judgeAgents: the running agents, which token each was started with, and the OOM kills at our caps of the last day.
+func (st *Status) judgeAgents(cfg *config.Config) {
 	list, err := agents.List()
 	if err != nil {
 		st.warn("cannot list running agents: " + err.Error())
@@ -279,6 +267,13 @@ func (st *Status) judgeAgents() {
 	if len(old) > 0 {
 		st.warn(strconv.Itoa(len(old)) + " running agent(s) started with another credential than the env file's " +
 			"and keep it until restarted: pid " + strings.Join(old, ", "))
+	}
+	oom, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour)) // as the watcher and the pane starter record them
+	if err != nil {
+		st.warn(err.Error())
+	}
+	if st.Kills = append([]kills.Kill{}, oom...); len(oom) > 0 {
+		st.warn(strconv.Itoa(len(oom)) + " OOM kill(s) at a cap in the last day (see below); a runaway that keeps coming back needs a fix or a larger cap")
 	}
 }
 
@@ -415,9 +410,6 @@ func roughly(d, inMinutes, inHours time.Duration) string {
 // claudeTimeout bounds each question put to claude.
 const claudeTimeout = 10 * time.Second
 
-// VersionFloor is the first claude whose setup token a transient 401 no longer replaces with a stored login's.
-var VersionFloor = [3]int{2, 1, 225}
-
 var versionRe = regexp.MustCompile(`\b(\d+)\.(\d+)\.(\d+)\b`)
 
 // claudeInfo is what claude says of itself.
@@ -453,7 +445,7 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 	for i := range v {
 		v[i], _ = strconv.Atoi(m[i+1])
 	}
-	ci.BelowFloor = slices.Compare(v[:], VersionFloor[:]) < 0
+	ci.BelowFloor = slices.Compare(v[:], []int{2, 1, 225}) < 0 // the first whose setup token a 401 no longer swaps for a stored login's
 	return ci
 }
 

@@ -69,7 +69,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if s.OnMiss {
 		return onMiss(ctx, cfg, logger)
 	}
-	res, found, vaultToken, syncErr := fetch(ctx, cfg, logger)
+	res, synced, vaultToken, syncErr := fetch(ctx, cfg, logger)
 	if syncErr != nil {
 		logger.Error("sync: " + syncErr.Error() + "; the env file was left as it was")
 	}
@@ -96,7 +96,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		}
 		switch {
 		case res.Action == store.ActionWritten || res.Action == store.ActionUnchanged:
-			st.Token = tokenState(res.Token, found)
+			st.Token = synced
 		case r.mode == ModeLogin:
 			st.Token = nil
 		}
@@ -123,22 +123,22 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 }
 
 // fetch syncs the env file from Vault, prints what it did, and returns what it learned of the Vault token (nil: not asked).
-func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, found vault.Found, vt *vault.TokenInfo, err error) {
+func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, ts *store.TokenState, vt *vault.TokenInfo, err error) {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
 		logger.Info("no Vault token; nothing to fetch", "hint", "set VAULT_TOKEN or run `vault login`")
-		return res, found, nil, nil
+		return res, ts, nil, nil
 	}
 	if err != nil {
-		return res, found, nil, err
+		return res, ts, nil, err
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
-	res, found, err = syncFrom(ctx, cfg, client, false)
+	res, ts, err = syncFrom(ctx, cfg, client, false)
 	switch {
 	case errors.Is(err, vault.ErrTokenDead):
-		return res, found, &vault.TokenInfo{}, err
+		return res, ts, &vault.TokenInfo{}, err
 	case err != nil && ctx.Err() != nil: // Vault did not answer in time: it will not now
-		return res, found, nil, err
+		return res, ts, nil, err
 	}
 	// Then keep the Vault token alive, bounded apart: only the read says if it works, so a failed or hung renewal is only said.
 	info, terr := client.KeepToken(context.Background())
@@ -155,25 +155,27 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 		logger.Warn(tokenEnding(info))
 	}
 	if err != nil {
-		return res, found, vt, err
+		return res, ts, vt, err
 	}
 	if terr != nil {
 		logger.Warn(terr.Error())
 	}
 	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", fingerprint.Of(res.Token))
 	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + fingerprint.Of(res.Token) + ")\n")
-	return res, found, vt, nil
+	return res, ts, vt, nil
 }
 
-// syncFrom syncs the env file from client's answer, and returns that too.
-func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onMiss bool) (store.SyncResult, vault.Found, error) {
+// syncFrom syncs the env file from client's answer, and returns what the state file records of the token.
+func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onMiss bool) (store.SyncResult, *store.TokenState, error) {
 	var found vault.Found
 	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
 		var err error
 		found, err = client.Fetch(ctx)
 		return found.Token, err
 	}, onMiss)
-	return res, found, err
+	ts := &store.TokenState{Fingerprint: fingerprint.Of(res.Token), SecretVersion: found.Version, FetchedAt: time.Now().UTC()}
+	ts.ExpiresAt, ts.ExpirySource = found.Expiry()
+	return res, ts, err
 }
 
 // guard looks after the rotating login and says its state on stdout; a restore is said on stderr too.
@@ -218,13 +220,6 @@ func guardOf(cfg *config.Config) *creds.Guard {
 	return &creds.Guard{Dir: cfg.ClaudeConfigDir, Backups: filepath.Join(cfg.StateDir, "backups"), Keep: cfg.Backups}
 }
 
-// tokenState describes the token just synced, for the state file.
-func tokenState(tok token.Secret, f vault.Found) *store.TokenState {
-	ts := &store.TokenState{Fingerprint: fingerprint.Of(tok), SecretVersion: f.Version, FetchedAt: time.Now().UTC()}
-	ts.ExpiresAt, ts.ExpirySource = f.Expiry()
-	return ts
-}
-
 // onMiss is claude-launch's fetch: the env file only; a failure only warns, for claude starts all the same.
 func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 	client, err := vault.New(cfg, os.Getenv)
@@ -232,9 +227,9 @@ func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 		return nil
 	}
 	if err == nil {
-		res, found, serr := syncFrom(ctx, cfg, client, true)
+		res, ts, serr := syncFrom(ctx, cfg, client, true)
 		if err = serr; err == nil && res.Action == store.ActionWritten {
-			_, _ = updateState(cfg, func(st *store.State) error { st.Token = tokenState(res.Token, found); return nil })
+			_, _ = updateState(cfg, func(st *store.State) error { st.Token = ts; return nil })
 		}
 	}
 	if err != nil {
@@ -485,16 +480,14 @@ func restartOld(stdout io.Writer, tok token.Secret, old string) error {
 	var b strings.Builder
 	var panes []string
 	for _, a := range list {
-		if a.Fingerprint == fingerprint.Of(tok) {
-			continue
-		}
-		b.WriteString("  " + agentLine(a, fingerprint.Of(tok)))
-		if a.Pane != "" {
+		switch cur := fingerprint.Of(tok); {
+		case a.Fingerprint == cur: // on the new token already
+		case a.Pane != "":
+			b.WriteString("  " + agentLine(a, cur) + "\n")
 			panes = append(panes, "respawn-pane -k -t "+a.Pane)
-		} else {
-			b.WriteString("; exit it (/exit) and start claude again")
+		default:
+			b.WriteString("  " + agentLine(a, cur) + "; exit it (/exit) and start claude again\n")
 		}
-		b.WriteString("\n")
 	}
 	if b.Len() == 0 {
 		io.WriteString(stdout, "\nNo running agent is on another credential.\n")
