@@ -64,10 +64,9 @@ func homeProblem(cfg *config.Config) string {
 		return "HOME is not set, or not an absolute path, so claude-auth-sync cannot find your env file or its state: " +
 			"set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set " + config.EnvEnvFile + " and " + config.EnvStateDir
 	}
-	if home := os.Getenv("HOME"); home != "" {
-		if _, err := os.Stat(home); errors.Is(err, fs.ErrNotExist) {
-			return "HOME=" + home + " does not exist: set HOME to your home directory; nothing was read or written"
-		}
+	home := os.Getenv("HOME")
+	if _, err := os.Stat(home); home != "" && errors.Is(err, fs.ErrNotExist) {
+		return "HOME=" + home + " does not exist: set HOME to your home directory; nothing was read or written"
 	}
 	return ""
 }

@@ -428,8 +428,7 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 		f, err = launch.Find("claude", "", config.EnvClaude, os.Getenv("PATH"))
 	}
 	if err != nil {
-		ci.Error = err.Error()
-		return ci
+		return claudeInfo{Error: err.Error()}
 	}
 	ci.Path = f.Path
 	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
@@ -437,8 +436,7 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 	out, err := exec.CommandContext(ctx, f.Path, "--version").Output()
 	m := versionRe.FindStringSubmatch(string(out))
 	if err != nil || m == nil {
-		ci.Error = "`claude --version` gave no version"
-		return ci
+		return claudeInfo{Path: f.Path, Error: "`claude --version` gave no version"}
 	}
 	ci.Version = m[0]
 	var v [3]int
@@ -449,9 +447,8 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 	return ci
 }
 
-// authThroughLauncher runs `claude-launch auth status --json` (beside this program, else in
-// PATH) and returns claude's authMethod. That command refreshes an expired stored login
-// (docs/race-lab.md), so it runs with CLAUDE_CONFIG_DIR an empty directory of its own.
+// authThroughLauncher returns claude's authMethod from `claude-launch auth status --json` (beside this program, else in PATH),
+// run with CLAUDE_CONFIG_DIR an empty directory of its own, as that command refreshes an expired stored login (docs/race-lab.md).
 func authThroughLauncher(ctx context.Context) (string, error) {
 	launcher, ok := launch.Beside("claude-launch", os.Environ())
 	if !ok {
