@@ -215,7 +215,6 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	return state, rep.Restored != "", nil
 }
 
-// guardOf is the guard of the rotating login these settings describe.
 func guardOf(cfg *config.Config) *creds.Guard {
 	return &creds.Guard{Dir: cfg.ClaudeConfigDir, Backups: filepath.Join(cfg.StateDir, "backups"), Keep: cfg.Backups}
 }
@@ -239,7 +238,6 @@ func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 	return nil
 }
 
-// updateState changes the state file of these settings.
 func updateState(cfg *config.Config, change func(*store.State) error) (warn, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // for the state file's lock, held for milliseconds
 	defer cancel()
@@ -317,9 +315,7 @@ type EnableCmd struct {
 }
 
 // RotateCmd replaces the setup token and lists the agents still on the old one.
-type RotateCmd struct {
-	EnableCmd
-}
+type RotateCmd struct{ EnableCmd }
 
 // DisableCmd removes the setup token: new sessions use the rotating login.
 type DisableCmd struct{}
