@@ -106,18 +106,17 @@ type StatusCmd struct {
 // Run gathers the status, prints it, and fails unless healthy.
 func (s *StatusCmd) Run(cfg *config.Config, stdout io.Writer) error {
 	st := gatherStatus(context.Background(), cfg)
-	var err error
-	if s.JSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(st)
-	} else {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if !s.JSON {
 		printStatus(stdout, st)
+	} else if err := enc.Encode(st); err != nil {
+		return err
 	}
-	if err == nil && !st.Healthy {
-		err = errReported
+	if !st.Healthy {
+		return errReported
 	}
-	return err
+	return nil
 }
 
 // SettingsCmd shows the settings in effect, as `git config --show-origin`.

@@ -113,10 +113,7 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	case ef.Present:
 		st.problem("the env file is refused: " + ef.Error)
 	}
-	if st.Mode != ModeSetupToken {
-		return
-	}
-	if state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile)); err == nil {
+	if state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile)); err == nil && st.Mode == ModeSetupToken {
 		st.Token = state.Token
 	}
 	if st.Token == nil || st.Token.ExpiresAt.IsZero() {
