@@ -140,7 +140,7 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 	case err != nil && ctx.Err() != nil: // Vault did not answer in time: it will not now
 		return res, ts, nil, err
 	}
-	// Then keep the Vault token alive, bounded apart: only the read says if it works, so a failed or hung renewal is only said.
+	// Then keep the Vault token alive, under the client's own bound: only the read says if it works, so a failed renewal is only said.
 	info, terr := client.KeepToken(context.Background())
 	switch {
 	case terr == nil || !info.Expires.IsZero(): // looked up, maybe not renewed
