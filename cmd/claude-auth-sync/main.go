@@ -1,8 +1,8 @@
-// Command claude-auth-sync keeps a user's Claude Code setup token where every launcher finds
-// it: it reads the token from the user's own Vault path and writes it to the env file.
+// Command claude-auth-sync keeps a user's Claude Code setup token, read from their own Vault path, in the env file every launcher reads.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,10 +64,9 @@ func homeProblem(cfg *config.Config) string {
 		return "HOME is not set, or not an absolute path, so claude-auth-sync cannot find your env file or its state: " +
 			"set HOME (systemd user units have it; a system unit needs Environment=HOME=…), or set " + config.EnvEnvFile + " and " + config.EnvStateDir
 	}
-	if home := os.Getenv("HOME"); home != "" {
-		if _, err := os.Stat(home); errors.Is(err, fs.ErrNotExist) {
-			return "HOME=" + home + " does not exist: set HOME to your home directory; nothing was read or written"
-		}
+	home := os.Getenv("HOME")
+	if _, err := os.Stat(home); home != "" && errors.Is(err, fs.ErrNotExist) {
+		return "HOME=" + home + " does not exist: set HOME to your home directory; nothing was read or written"
 	}
 	return ""
 }
@@ -93,10 +92,7 @@ type HelpCmd struct {
 // Run prints the help.
 func (h *HelpCmd) Run(kctx *kong.Context) error {
 	ctx, err := kong.Trace(kctx.Kong, h.Command)
-	if err == nil {
-		err = ctx.Error
-	}
-	if err != nil {
+	if err = cmp.Or(err, ctx.Error); err != nil {
 		return errUsage{err.Error()}
 	}
 	return ctx.PrintUsage(false)
@@ -110,14 +106,12 @@ type StatusCmd struct {
 // Run gathers the status, prints it, and fails unless healthy.
 func (s *StatusCmd) Run(cfg *config.Config, stdout io.Writer) error {
 	st := gatherStatus(context.Background(), cfg)
-	if s.JSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(st); err != nil {
-			return err
-		}
-	} else {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if !s.JSON {
 		printStatus(stdout, st)
+	} else if err := enc.Encode(st); err != nil {
+		return err
 	}
 	if !st.Healthy {
 		return errReported

@@ -28,57 +28,47 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token/fingerprint"
 )
 
-// expiryWarning is how long before a setup token expires status warns (and the alert fires).
-const expiryWarning = 30 * 24 * time.Hour
-
 // Status is what status found. Nothing in it is a token: only fingerprints.
 type Status struct {
-	Healthy    bool              `json:"healthy"`
-	Problems   []string          `json:"problems"`
-	Warnings   []string          `json:"warnings"`
-	Mode       string            `json:"mode"` // what the next claude uses: setup_token, login (claude's own), or disabled
-	ConfigFile string            `json:"config_file,omitempty"`
-	EnvFile    envFileStatus     `json:"env_file"`
-	Token      *store.TokenState `json:"setup_token,omitempty"`
-	DaysLeft   *int              `json:"days_until_expiry,omitempty"`
-	Vault      vaultStatus       `json:"vault"`
-	Login      loginStatus       `json:"rotating_login"`
-	Overrides  []string          `json:"overrides"`
-	Claude     claudeInfo        `json:"claude"`
-	Agents     []agents.Agent    `json:"agents"`
-	Kills      []kills.Kill      `json:"oom_kills"` // of the last day, in cgroups of ours
-}
-
-type envFileStatus struct {
-	Path        string    `json:"path"`
-	Present     bool      `json:"present"`
-	Fingerprint string    `json:"fingerprint,omitempty"`
-	Owner       string    `json:"owner,omitempty"`
-	Mode        string    `json:"mode,omitempty"`
-	ModifiedAt  time.Time `json:"modified_at,omitzero"`
-	Error       string    `json:"error,omitempty"`
-}
-
-type vaultStatus struct {
-	Addr        string           `json:"addr,omitempty"`
-	Path        string           `json:"path,omitempty"`
-	SetUp       bool             `json:"set_up"`
-	Answered    bool             `json:"answered"`
-	HasToken    bool             `json:"has_setup_token"` // this and Fingerprint: Vault's answer, when it answered
-	Fingerprint string           `json:"fingerprint,omitempty"`
-	Version     int              `json:"secret_version,omitempty"`
-	Error       string           `json:"error,omitempty"`
-	err         error            // Error's cause, to tell it apart
-	Token       *vault.TokenInfo `json:"vault_token,omitempty"` // as lookup-self says (status never renews it), or why not
-	TokenError  string           `json:"vault_token_error,omitempty"`
-}
-
-type loginStatus struct {
-	File    string `json:"file,omitempty"`
-	Checked bool   `json:"checked"`
-	State   string `json:"state,omitempty"`
-	Detail  string `json:"detail,omitempty"`
-	Lock    string `json:"refresh_lock_problem,omitempty"` // claude's refresh lock, left by a dead holder or dated in the future
+	Healthy    bool     `json:"healthy"`
+	Problems   []string `json:"problems"`
+	Warnings   []string `json:"warnings"`
+	Mode       string   `json:"mode"` // what the next claude uses: setup_token, login (claude's own), or disabled
+	ConfigFile string   `json:"config_file,omitempty"`
+	EnvFile    struct {
+		Path        string    `json:"path"`
+		Present     bool      `json:"present"`
+		Fingerprint string    `json:"fingerprint,omitempty"`
+		Owner       string    `json:"owner,omitempty"`
+		Mode        string    `json:"mode,omitempty"`
+		ModifiedAt  time.Time `json:"modified_at,omitzero"`
+		Error       string    `json:"error,omitempty"`
+	} `json:"env_file"`
+	Token    *store.TokenState `json:"setup_token,omitempty"`
+	DaysLeft *int              `json:"days_until_expiry,omitempty"`
+	Vault    struct {
+		Addr        string           `json:"addr,omitempty"`
+		Path        string           `json:"path,omitempty"`
+		SetUp       bool             `json:"set_up"`
+		Answered    bool             `json:"answered"`
+		HasToken    bool             `json:"has_setup_token"` // this and Fingerprint: Vault's answer, when it answered
+		Fingerprint string           `json:"fingerprint,omitempty"`
+		Version     int              `json:"secret_version,omitempty"`
+		Error       string           `json:"error,omitempty"`
+		Token       *vault.TokenInfo `json:"vault_token,omitempty"` // as lookup-self says (status never renews it), or why not
+		TokenError  string           `json:"vault_token_error,omitempty"`
+	} `json:"vault"`
+	Login struct {
+		File    string `json:"file,omitempty"`
+		Checked bool   `json:"checked"`
+		State   string `json:"state,omitempty"`
+		Detail  string `json:"detail,omitempty"`
+		Lock    string `json:"refresh_lock_problem,omitempty"` // claude's refresh lock, left by a dead holder or dated in the future
+	} `json:"rotating_login"`
+	Overrides []string       `json:"overrides"`
+	Claude    claudeInfo     `json:"claude"`
+	Agents    []agents.Agent `json:"agents"`
+	Kills     []kills.Kill   `json:"oom_kills"` // of the last day, in cgroups of ours
 }
 
 // gatherStatus asks everything it can, each question bounded, and changes nothing; each step reads the ones before.
@@ -89,8 +79,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config) Status {
 	st.judgeLogin(cfg)
 	st.judgeOverrides(cfg)
 	st.judgeClaude(ctx, cfg)
-	st.judgeAgents()
-	st.judgeKills(cfg)
+	st.judgeAgents(cfg)
 	st.Healthy = len(st.Problems) == 0
 	return *st
 }
@@ -100,60 +89,94 @@ func (st *Status) warn(s string)    { st.Warnings = append(st.Warnings, s) }
 
 // judgeEnvFile: the env file, what the next claude uses, and its token's recorded expiry.
 func (st *Status) judgeEnvFile(cfg *config.Config) {
-	st.EnvFile = envFileOf(cfg.EnvFile)
+	ef := &st.EnvFile
+	ef.Path = cfg.EnvFile
+	var sys syscall.Stat_t
+	if err := syscall.Lstat(cfg.EnvFile, &sys); err == nil {
+		ef.Present, ef.Mode, ef.ModifiedAt = true, token.Octal(sys.Mode&0o777), time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
+		ef.Owner = "uid " + strconv.Itoa(int(sys.Uid))
+		if int(sys.Uid) == os.Geteuid() {
+			ef.Owner = "you"
+		}
+		if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err != nil {
+			ef.Error = err.Error()
+		} else {
+			ef.Fingerprint = fingerprint.Of(tok)
+		}
+	}
 	switch {
 	case cfg.Disabled:
 		st.Mode = ModeDisabled
 		st.warn(config.EnvDisable + " is on: every claude starts with its own login, and nothing is synced")
-	case st.EnvFile.Fingerprint != "":
+	case ef.Fingerprint != "":
 		st.Mode = ModeSetupToken
-	case st.EnvFile.Present:
-		st.problem("the env file is refused: " + st.EnvFile.Error)
+	case ef.Present:
+		st.problem("the env file is refused: " + ef.Error)
 	}
-	if cfg.StateDir == "" || st.Mode != ModeSetupToken {
+	if state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile)); err == nil && st.Mode == ModeSetupToken {
+		st.Token = state.Token
+	}
+	if st.Token == nil || st.Token.ExpiresAt.IsZero() {
 		return
 	}
-	state, err := store.LoadState(filepath.Join(cfg.StateDir, store.StateFile))
-	if err != nil || state.Token == nil {
-		return
-	}
-	st.Token = state.Token
-	if state.Token.ExpiresAt.IsZero() {
-		return
-	}
-	left, exp, fix := time.Until(state.Token.ExpiresAt), state.Token.ExpiresAt.Format(time.DateOnly),
+	left, exp, fix := time.Until(st.Token.ExpiresAt), st.Token.ExpiresAt.Format(time.DateOnly),
 		": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`"
 	days := int(left.Hours() / 24)
 	st.DaysLeft = &days
 	switch {
 	case left <= 0:
 		st.problem("the setup token expired on " + exp + fix)
-	case left < expiryWarning:
+	case left < 30*24*time.Hour: // a month ahead, as the expiry alert
 		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + exp + ")" + fix)
 	}
 }
 
-// judgeVault: does Vault answer, and what does it hold?
+// judgeVault: does Vault answer (asked read-only), and what does it hold?
 func (st *Status) judgeVault(ctx context.Context, cfg *config.Config) {
-	st.Vault = vaultOf(ctx, cfg)
+	vs := &st.Vault
+	vs.Addr = cfg.VaultAddr
+	client, err := vault.New(cfg, os.Getenv)
+	if errors.Is(err, token.ErrNoVaultToken) {
+		return
+	}
+	vs.SetUp = true
+	var f vault.Found
+	if err == nil {
+		vs.Addr, vs.Path = client.Addr(), client.SecretPath()
+		if info, err := client.Token(ctx, false); err == nil { // only the read says whether the token works
+			vs.Token = &info
+		} else if !errors.Is(err, vault.ErrTokenDead) {
+			vs.TokenError = err.Error()
+		}
+		f, err = client.Fetch(ctx)
+	}
 	switch {
-	case errors.Is(st.Vault.err, vault.ErrTokenDead):
-		st.problem(st.Vault.Error)
-	case st.Vault.Error != "":
-		st.warn("vault: " + st.Vault.Error)
-	case st.Vault.Answered && st.Mode == ModeSetupToken && !st.Vault.HasToken:
-		st.problem("Vault has no setup token at " + st.Vault.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
-	case st.Vault.Answered && st.Mode == ModeSetupToken && st.Vault.Fingerprint != st.EnvFile.Fingerprint:
-		st.warn("Vault holds another token (fingerprint " + st.Vault.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
-	case st.Vault.Answered && st.Mode == ModeLogin && st.Vault.HasToken && !st.EnvFile.Present:
+	case err == nil:
+		vs.HasToken, vs.Fingerprint, vs.Version = true, fingerprint.Of(f.Token), f.Version
+	case errors.Is(err, vault.ErrTokenDead):
+		vs.Error = err.Error()
+		st.problem(vs.Error)
+		return
+	case !errors.Is(err, token.ErrNoToken):
+		vs.Error = err.Error()
+		st.warn("vault: " + vs.Error)
+		return
+	}
+	vs.Answered = true
+	switch {
+	case st.Mode == ModeSetupToken && !vs.HasToken:
+		st.problem("Vault has no setup token at " + vs.Path + " (opted out?), but the env file still holds one: run `claude-auth-sync sync`")
+	case st.Mode == ModeSetupToken && vs.Fingerprint != st.EnvFile.Fingerprint:
+		st.warn("Vault holds another token (fingerprint " + vs.Fingerprint + ") than the env file: run `claude-auth-sync sync`")
+	case st.Mode == ModeLogin && vs.HasToken && !st.EnvFile.Present:
 		st.warn("Vault holds a setup token the env file lacks: run `claude-auth-sync sync`")
 	}
 	// Apart from the secret's verdict: a short-lived token is "ending" on every run.
-	if st.Vault.Token != nil && st.Vault.Error == "" && st.Vault.Token.Ending(time.Now()) {
-		st.warn(tokenEnding(*st.Vault.Token))
+	if vs.Token != nil && vs.Token.Ending(time.Now()) {
+		st.warn(tokenEnding(*vs.Token))
 	}
-	if st.Vault.TokenError != "" && st.Vault.Error == "" {
-		st.warn(st.Vault.TokenError)
+	if vs.TokenError != "" {
+		st.warn(vs.TokenError)
 	}
 }
 
@@ -164,15 +187,13 @@ func (st *Status) judgeLogin(cfg *config.Config) {
 		return
 	}
 	v, _, err := guardOf(cfg).Inspect()
-	st.Login.Checked = true
-	if err != nil {
+	st.Login.Checked, st.Login.State, st.Login.Detail = true, string(v.State), v.String()
+	switch {
+	case err != nil:
 		st.Login.State, st.Login.Detail = "refused", err.Error()
 		st.problem(err.Error())
-	} else {
-		st.Login.State, st.Login.Detail = string(v.State), v.String()
-		if !v.State.Healthy() && !st.EnvFile.Present {
-			st.problem("the rotating login is " + v.String() + ": log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
-		}
+	case !v.State.Healthy() && !st.EnvFile.Present:
+		st.problem("the rotating login is " + v.String() + ": log in again (`claude auth login`), or opt in to a setup token (`claude-auth-sync enable`)")
 	}
 	if l, err := creds.InspectLock(cfg.ClaudeConfigDir); err == nil {
 		if st.Login.Lock = l.Problem(time.Now()); st.Login.Lock != "" {
@@ -181,9 +202,21 @@ func (st *Status) judgeLogin(cfg *config.Config) {
 	}
 }
 
-// judgeOverrides: what would make claude use something else than the setup token.
+// judgeOverrides: what claude would use before the setup token: a variable, or an apiKeyHelper in its settings files.
 func (st *Status) judgeOverrides(cfg *config.Config) {
-	st.Overrides = append(append(st.Overrides, launch.Overriding(os.Environ())...), apiKeyHelpers(cfg)...)
+	st.Overrides = append(st.Overrides, launch.Overriding(os.Environ())...)
+	files := []string{"/etc/claude-code/managed-settings.json", ".claude/settings.json", ".claude/settings.local.json"}
+	if cfg.ClaudeConfigDir != "" {
+		files = append([]string{filepath.Join(cfg.ClaudeConfigDir, "settings.json")}, files...)
+	}
+	for _, f := range files {
+		var s struct {
+			APIKeyHelper string `json:"apiKeyHelper"`
+		}
+		if b, err := creds.ReadClaudes(f, 0); err == nil && json.Unmarshal(b, &s) == nil && s.APIKeyHelper != "" { // never blocks on a FIFO
+			st.Overrides = append(st.Overrides, "the apiKeyHelper in "+f)
+		}
+	}
 	if len(st.Overrides) > 0 && st.Mode == ModeSetupToken {
 		st.problem("claude uses " + strings.Join(st.Overrides, " and ") + " before CLAUDE_CODE_OAUTH_TOKEN, so the setup token is not used: remove it")
 	}
@@ -193,8 +226,7 @@ func (st *Status) judgeOverrides(cfg *config.Config) {
 func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 	st.Claude = claudeVersion(ctx, cfg)
 	switch {
-	case st.Claude.Error != "":
-		// No claude that answers: no agent can start, whatever the login.
+	case st.Claude.Error != "": // no claude that answers: no agent can start, whatever the login
 		st.problem("claude: " + st.Claude.Error)
 	case st.Claude.BelowFloor && st.Mode == ModeSetupToken:
 		st.problem("claude " + st.Claude.Version +
@@ -216,30 +248,16 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 	}
 }
 
-// judgeKills: the OOM kills of the last day, as the watcher and the pane starter record them.
-func (st *Status) judgeKills(cfg *config.Config) {
-	list, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour))
-	if err != nil {
-		st.warn(err.Error())
-	}
-	if st.Kills = append([]kills.Kill{}, list...); len(list) > 0 {
-		st.warn(strconv.Itoa(len(list)) + " OOM kill(s) at a cap in the last day (see below); a runaway that keeps coming back needs a fix or a larger cap")
-	}
-}
-
-// judgeAgents: the running agents, and which token each was started with.
-func (st *Status) judgeAgents() {
+// judgeAgents: the running agents, which token each was started with, and the OOM kills at our caps of the last day.
+func (st *Status) judgeAgents(cfg *config.Config) {
 	list, err := agents.List()
 	if err != nil {
 		st.warn("cannot list running agents: " + err.Error())
 	}
 	st.Agents = append([]agents.Agent{}, list...)
-	if st.Mode != ModeSetupToken {
-		return
-	}
 	var old []string
 	for _, a := range st.Agents {
-		if a.Fingerprint != st.EnvFile.Fingerprint {
+		if st.Mode == ModeSetupToken && a.Fingerprint != st.EnvFile.Fingerprint {
 			old = append(old, strconv.Itoa(a.PID))
 		}
 	}
@@ -247,85 +265,13 @@ func (st *Status) judgeAgents() {
 		st.warn(strconv.Itoa(len(old)) + " running agent(s) started with another credential than the env file's " +
 			"and keep it until restarted: pid " + strings.Join(old, ", "))
 	}
-}
-
-func envFileOf(path string) envFileStatus {
-	es := envFileStatus{Path: path}
-	if path == "" {
-		es.Error = "no home directory"
-		return es
-	}
-	var sys syscall.Stat_t
-	if err := syscall.Lstat(path, &sys); err != nil {
-		return es
-	}
-	es.Present = true
-	es.Mode = token.Octal(sys.Mode & 0o777)
-	es.Owner = "uid " + strconv.Itoa(int(sys.Uid))
-	if int(sys.Uid) == os.Geteuid() {
-		es.Owner = "you"
-	}
-	es.ModifiedAt = time.Unix(sys.Mtim.Sec, sys.Mtim.Nsec)
-	if tok, err := token.ReadEnvFile(path, config.SyncCommand); err != nil {
-		es.Error = err.Error()
-	} else {
-		es.Fingerprint = fingerprint.Of(tok)
-	}
-	return es
-}
-
-// vaultOf asks Vault, read-only, what it holds.
-func vaultOf(ctx context.Context, cfg *config.Config) vaultStatus {
-	vs := vaultStatus{Addr: cfg.VaultAddr}
-	client, err := vault.New(cfg, os.Getenv)
-	if errors.Is(err, token.ErrNoVaultToken) {
-		return vs
-	}
-	vs.SetUp = true
+	oom, err := kills.Since(cfg.StateDir, time.Now().Add(-24*time.Hour)) // as the watcher and the pane starter record them
 	if err != nil {
-		vs.err, vs.Error = err, err.Error()
-		return vs
+		st.warn(err.Error())
 	}
-	vs.Addr, vs.Path = client.Addr(), client.SecretPath()
-	// Only the read says whether the token works.
-	if info, err := client.Token(ctx, false); err == nil {
-		vs.Token = &info
-	} else if !errors.Is(err, vault.ErrTokenDead) {
-		vs.TokenError = err.Error()
+	if st.Kills = append([]kills.Kill{}, oom...); len(oom) > 0 {
+		st.warn(strconv.Itoa(len(oom)) + " OOM kill(s) at a cap in the last day (see below); a runaway that keeps coming back needs a fix or a larger cap")
 	}
-	f, err := client.Fetch(ctx)
-	vs.err = err
-	switch {
-	case err == nil:
-		vs.Answered, vs.HasToken, vs.Fingerprint, vs.Version = true, true, fingerprint.Of(f.Token), f.Version
-	case errors.Is(err, token.ErrNoToken):
-		vs.Answered = true
-	default:
-		vs.err, vs.Error = err, err.Error()
-	}
-	return vs
-}
-
-// apiKeyHelpers names the claude settings files that set an apiKeyHelper, which claude prefers to CLAUDE_CODE_OAUTH_TOKEN.
-func apiKeyHelpers(cfg *config.Config) []string {
-	files := []string{"/etc/claude-code/managed-settings.json", ".claude/settings.json", ".claude/settings.local.json"}
-	if cfg.ClaudeConfigDir != "" {
-		files = append([]string{filepath.Join(cfg.ClaudeConfigDir, "settings.json")}, files...)
-	}
-	var out []string
-	for _, f := range files {
-		b, err := creds.ReadClaudes(f, 0) // never blocks on a FIFO
-		if err != nil {
-			continue
-		}
-		var s struct {
-			APIKeyHelper string `json:"apiKeyHelper"`
-		}
-		if json.Unmarshal(b, &s) == nil && s.APIKeyHelper != "" {
-			out = append(out, "the apiKeyHelper in "+f)
-		}
-	}
-	return out
 }
 
 // printStatus writes the status for a person: the verdict, what to act on, then what was found.
@@ -370,11 +316,8 @@ func printStatus(w io.Writer, st Status) {
 	if t := st.Vault.Token; t != nil {
 		line("vault token", vaultTokenLine(*t))
 	}
-	if st.Login.Checked {
-		line("rotating login", st.Login.File+": "+st.Login.Detail)
-	} else {
-		line("rotating login", "not checked: the setup token is in use")
-	}
+	line("rotating login", map[bool]string{true: st.Login.File + ": " + st.Login.Detail,
+		false: "not checked: the setup token is in use"}[st.Login.Checked])
 	c := st.Claude.Version + " at " + st.Claude.Path // both known unless Error says why not
 	switch {
 	case st.Claude.Error != "":
@@ -422,21 +365,20 @@ func agentLine(a agents.Agent, current string) string {
 
 // vaultTokenLine says how long the user's Vault token lasts.
 func vaultTokenLine(t vault.TokenInfo) string {
-	switch {
-	case t.Expires.IsZero():
+	if t.Expires.IsZero() {
 		return "never expires"
-	case t.Short:
-		return left(t.Expires) + " left, renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
-	case t.Periodic:
-		return "periodic, " + left(t.Expires) + " left; the timer's sync renews it for ever"
-	case t.Renewable:
-		return left(t.Expires) + " left, renewable: the timer's sync renews it at half its TTL, up to its max TTL"
 	}
-	return left(t.Expires) + " left, not renewable: log in again (`vault login`) before it ends"
+	left := roughly(time.Until(t.Expires), 2*time.Hour, 72*time.Hour) + " left"
+	switch {
+	case t.Short:
+		return left + ", renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
+	case t.Periodic:
+		return "periodic, " + left + "; the timer's sync renews it for ever"
+	case t.Renewable:
+		return left + ", renewable: the timer's sync renews it at half its TTL, up to its max TTL"
+	}
+	return left + ", not renewable: log in again (`vault login`) before it ends"
 }
-
-// left says roughly how long until t.
-func left(t time.Time) string { return roughly(time.Until(t), 2*time.Hour, 72*time.Hour) }
 
 // ago says how long ago t was, roughly.
 func ago(t time.Time) string {
@@ -465,9 +407,6 @@ func roughly(d, inMinutes, inHours time.Duration) string {
 // claudeTimeout bounds each question put to claude.
 const claudeTimeout = 10 * time.Second
 
-// VersionFloor is the first claude whose setup token a transient 401 no longer replaces with a stored login's.
-var VersionFloor = [3]int{2, 1, 225}
-
 var versionRe = regexp.MustCompile(`\b(\d+)\.(\d+)\.(\d+)\b`)
 
 // claudeInfo is what claude says of itself.
@@ -486,8 +425,7 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 		f, err = launch.Find("claude", "", config.EnvClaude, os.Getenv("PATH"))
 	}
 	if err != nil {
-		ci.Error = err.Error()
-		return ci
+		return claudeInfo{Error: err.Error()}
 	}
 	ci.Path = f.Path
 	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
@@ -495,21 +433,19 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 	out, err := exec.CommandContext(ctx, f.Path, "--version").Output()
 	m := versionRe.FindStringSubmatch(string(out))
 	if err != nil || m == nil {
-		ci.Error = "`claude --version` gave no version"
-		return ci
+		return claudeInfo{Path: f.Path, Error: "`claude --version` gave no version"}
 	}
 	ci.Version = m[0]
 	var v [3]int
 	for i := range v {
 		v[i], _ = strconv.Atoi(m[i+1])
 	}
-	ci.BelowFloor = slices.Compare(v[:], VersionFloor[:]) < 0
+	ci.BelowFloor = slices.Compare(v[:], []int{2, 1, 225}) < 0 // the first whose setup token a 401 no longer swaps for a stored login's
 	return ci
 }
 
-// authThroughLauncher runs `claude-launch auth status --json` (beside this program, else in
-// PATH) and returns claude's authMethod. That command refreshes an expired stored login
-// (docs/race-lab.md), so it runs with CLAUDE_CONFIG_DIR an empty directory of its own.
+// authThroughLauncher returns claude's authMethod from `claude-launch auth status --json` (beside this program, else in PATH),
+// run with CLAUDE_CONFIG_DIR an empty directory of its own, as that command refreshes an expired stored login (docs/race-lab.md).
 func authThroughLauncher(ctx context.Context) (string, error) {
 	launcher, ok := launch.Beside("claude-launch", os.Environ())
 	if !ok {

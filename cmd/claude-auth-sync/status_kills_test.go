@@ -25,7 +25,7 @@ func TestStatusKills(t *testing.T) {
 		}
 	}
 	st := Status{Problems: []string{}, Warnings: []string{}}
-	st.judgeKills(&config.Config{StateDir: state})
+	st.judgeAgents(&config.Config{StateDir: state})
 	st.Agents = []agents.Agent{{PID: 10, Started: time.Now()}, {PID: 11, ServerProcess: true}, {PID: 12, ServerProcess: true}}
 	var b strings.Builder
 	printStatus(&b, st)

@@ -31,21 +31,10 @@ import (
 // errReported is an error already logged; main only sets the exit code.
 var errReported = errors.New("reported")
 
-const (
-	guardTimeout = 15 * time.Second // for claude's own refresh lock; the next sync tries again
-	stateWait    = 5 * time.Second  // for the state file's lock, held for milliseconds
-)
-
 // SyncCmd makes the env file match Vault and guards the rotating login.
 type SyncCmd struct {
 	OnMiss   bool  `name:"on-miss" help:"Only if the env file is still missing and no recent look-up found none (what claude-launch runs on a miss)."`
 	Deadline int64 `name:"deadline-unix-ms" hidden:"" help:"Give up at this time (Unix milliseconds): the launcher's own bound."`
-}
-
-// tokenReport is what a sync learned of the user's Vault token.
-type tokenReport struct {
-	info vault.TokenInfo
-	dead bool
 }
 
 // tokenEnding says when a Vault token no renewal will carry on ends, why, and what to do.
@@ -64,8 +53,8 @@ func tokenEnding(i vault.TokenInfo) string {
 		": log in again (`vault login`) before then, or every sync stops"
 }
 
-// Run syncs the env file from Vault (a Vault error changes nothing on disk), guards the rotating login when no
-// setup token is in use, then writes the metrics; on a miss (claude-launch's call) it only fetches, within its deadline.
+// Run syncs the env file from Vault, guards the rotating login when no setup token is in use, then writes the metrics;
+// on a miss (claude-launch's call) it only fetches, within the launcher's deadline.
 func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if cfg.Disabled {
 		logger.Info("disabled; nothing to do", "var", config.EnvDisable)
@@ -80,11 +69,11 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if s.OnMiss {
 		return onMiss(ctx, cfg, logger)
 	}
-	res, found, vaultToken, syncErr := fetch(ctx, cfg, logger)
+	res, synced, vaultToken, syncErr := fetch(ctx, cfg, logger)
 	if syncErr != nil {
 		logger.Error("sync: " + syncErr.Error() + "; the env file was left as it was")
 	}
-	r := authReport{mode: ModeLogin, token: vaultToken} // what the next claude will use
+	r := authReport{mode: ModeLogin, vaultToken: vaultToken, vaultDead: errors.Is(syncErr, vault.ErrTokenDead)} // what the next claude uses
 	if tok, err := token.ReadEnvFile(cfg.EnvFile, config.SyncCommand); err == nil {
 		r.mode, r.valid = ModeSetupToken, true
 		logger.Debug("setup token in use; the rotating login is left alone", "fingerprint", fingerprint.Of(tok))
@@ -107,7 +96,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		}
 		switch {
 		case res.Action == store.ActionWritten || res.Action == store.ActionUnchanged:
-			st.Token = tokenState(res.Token, found)
+			st.Token = synced
 		case r.mode == ModeLogin:
 			st.Token = nil
 		}
@@ -121,8 +110,7 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 		logger.Error(err.Error())
 	}
 	if cfg.MetricsFile != "" {
-		r.claudeVersion = claudeVersion(context.Background(), cfg).Version
-		if merr := writeMetrics(cfg.MetricsFile, r); merr != nil {
+		if merr := writeMetrics(cfg, r); merr != nil {
 			logger.Error(merr.Error())
 			err = merr
 		}
@@ -135,33 +123,30 @@ func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 }
 
 // fetch syncs the env file from Vault, prints what it did, and returns what it learned of the Vault token (nil: not asked).
-func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, found vault.Found, tr *tokenReport, err error) {
+func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res store.SyncResult, ts *store.TokenState, vt *vault.TokenInfo, err error) {
 	client, err := vault.New(cfg, os.Getenv)
 	if errors.Is(err, token.ErrNoVaultToken) {
 		logger.Info("no Vault token; nothing to fetch", "hint", "set VAULT_TOKEN or run `vault login`")
-		return res, found, nil, nil
+		return res, ts, nil, nil
 	}
 	if err != nil {
-		return res, found, nil, err
+		return res, ts, nil, err
 	}
 	logger.Debug("looking up", "vault", client.Addr(), "path", client.SecretPath(), "field", cfg.VaultField)
-	res, found, err = syncFrom(ctx, cfg, client, false)
+	res, ts, err = syncFrom(ctx, cfg, client, false)
 	switch {
 	case errors.Is(err, vault.ErrTokenDead):
-		return res, found, &tokenReport{dead: true}, err
+		return res, ts, &vault.TokenInfo{}, err
 	case err != nil && ctx.Err() != nil: // Vault did not answer in time: it will not now
-		return res, found, nil, err
+		return res, ts, nil, err
 	}
-	// Then keep the Vault token alive, bounded on its own: only the read says whether it works,
-	// so a look-up or renewal that fails, or hangs, is said after it and never stops it.
-	kctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
-	defer cancel()
-	info, terr := client.Token(kctx, true)
+	// Then keep the Vault token alive, under the client's own bound: only the read says if it works, so a failed renewal is only said.
+	info, terr := client.Token(context.Background(), true)
 	switch {
 	case terr == nil || !info.Expires.IsZero(): // looked up, maybe not renewed
-		tr = &tokenReport{info: info}
+		vt = &info
 	case err == nil:
-		tr = &tokenReport{} // it works; how long for is not known
+		vt = &vault.TokenInfo{} // it works; how long for is not known
 	}
 	if terr == nil && info.Renewed {
 		logger.Info("renewed the Vault token", "ttl", info.TTL.Round(time.Second).String(), "capped", info.Capped)
@@ -170,25 +155,27 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 		logger.Warn(tokenEnding(info))
 	}
 	if err != nil {
-		return res, found, tr, err
+		return res, ts, vt, err
 	}
 	if terr != nil {
 		logger.Warn(terr.Error())
 	}
 	logger.Info("synced", "action", res.Action, "env_file", cfg.EnvFile, "fingerprint", fingerprint.Of(res.Token))
 	os.Stdout.WriteString(cfg.EnvFile + ": " + string(res.Action) + " (fingerprint " + fingerprint.Of(res.Token) + ")\n")
-	return res, found, tr, nil
+	return res, ts, vt, nil
 }
 
-// syncFrom syncs the env file from client's answer, and returns that too.
-func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onMiss bool) (store.SyncResult, vault.Found, error) {
+// syncFrom syncs the env file from client's answer, and returns what the state file records of the token.
+func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onMiss bool) (store.SyncResult, *store.TokenState, error) {
 	var found vault.Found
 	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
 		var err error
 		found, err = client.Fetch(ctx)
 		return found.Token, err
 	}, onMiss)
-	return res, found, err
+	ts := &store.TokenState{Fingerprint: fingerprint.Of(res.Token), SecretVersion: found.Version, FetchedAt: time.Now().UTC()}
+	ts.ExpiresAt, ts.ExpirySource = found.Expiry()
+	return res, ts, err
 }
 
 // guard looks after the rotating login and says its state on stdout; a restore is said on stderr too.
@@ -196,11 +183,10 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
 		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
 	}
-	// Refuse the state directory (a symlink, say) before a backup is written below it.
-	err = store.CheckStateDir(cfg.StateDir)
+	err = store.CheckStateDir(cfg.StateDir) // refused (a symlink, say) before a backup is written below it
 	var rep creds.Report
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second) // for claude's refresh lock; the next sync tries again
 		defer cancel()
 		rep, err = guardOf(cfg).Run(ctx)
 	}
@@ -229,16 +215,8 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	return state, rep.Restored != "", nil
 }
 
-// guardOf is the guard of the rotating login these settings describe.
 func guardOf(cfg *config.Config) *creds.Guard {
 	return &creds.Guard{Dir: cfg.ClaudeConfigDir, Backups: filepath.Join(cfg.StateDir, "backups"), Keep: cfg.Backups}
-}
-
-// tokenState describes the token just synced, for the state file.
-func tokenState(tok token.Secret, f vault.Found) *store.TokenState {
-	ts := &store.TokenState{Fingerprint: fingerprint.Of(tok), SecretVersion: f.Version, FetchedAt: time.Now().UTC()}
-	ts.ExpiresAt, ts.ExpirySource = f.Expiry()
-	return ts
 }
 
 // onMiss is claude-launch's fetch: the env file only; a failure only warns, for claude starts all the same.
@@ -248,9 +226,9 @@ func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 		return nil
 	}
 	if err == nil {
-		res, found, serr := syncFrom(ctx, cfg, client, true)
+		res, ts, serr := syncFrom(ctx, cfg, client, true)
 		if err = serr; err == nil && res.Action == store.ActionWritten {
-			_, _ = updateState(cfg, func(st *store.State) error { st.Token = tokenState(res.Token, found); return nil })
+			_, _ = updateState(cfg, func(st *store.State) error { st.Token = ts; return nil })
 		}
 	}
 	if err != nil {
@@ -260,13 +238,8 @@ func onMiss(ctx context.Context, cfg *config.Config, logger *log.Logger) error {
 	return nil
 }
 
-// updateState changes the state file of these settings; without a home directory there is none.
 func updateState(cfg *config.Config, change func(*store.State) error) (warn, err error) {
-	if cfg.StateDir == "" {
-		var st store.State
-		return nil, change(&st)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), stateWait)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // for the state file's lock, held for milliseconds
 	defer cancel()
 	return store.UpdateState(ctx, filepath.Join(cfg.StateDir, store.StateFile), change)
 }
@@ -290,64 +263,51 @@ const (
 
 // authReport is what one sync learned, for the metrics.
 type authReport struct {
-	mode          string
-	valid         bool
-	state         store.State
-	claudeVersion string
-	token         *tokenReport // nil when Vault was not asked
+	mode       string
+	valid      bool
+	state      store.State
+	vaultToken *vault.TokenInfo // nil when Vault was not asked
+	vaultDead  bool             // Vault does not know it
 }
 
-// writeMetrics writes the metrics for node_exporter's textfile collector to path, atomically, from a registry of its own.
-func writeMetrics(path string, r authReport) error {
+// writeMetrics writes the metrics for node_exporter's textfile collector, atomically, from a registry of its own.
+func writeMetrics(cfg *config.Config, r authReport) error {
 	reg := prometheus.NewRegistry()
-	gauge := func(name, help string, v float64) {
-		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
-		g.Set(v)
-		reg.MustRegister(g)
+	gauge := func(name, help string, v float64, labels prometheus.Labels) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return v }))
 	}
 	counter := func(name, help string, v uint64) {
-		c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
-		c.Add(float64(v))
-		reg.MustRegister(c)
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v) }))
 	}
-	labelled := func(name, help string, v float64, labels []string, values ...string) {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
-		g.WithLabelValues(values...).Set(v)
-		reg.MustRegister(g)
-	}
-	labelled("claude_auth_valid", "1 when the next claude has a usable credential: the setup token, or a healthy rotating login; mode says which.",
-		b2f(r.valid), []string{"mode"}, r.mode)
-	gauge("claude_auth_setup_token_present", "1 when the env file holds a setup token that every new claude uses.", b2f(r.mode == ModeSetupToken))
+	gauge("claude_auth_valid", "1 when the next claude has a usable credential: the setup token, or a healthy rotating login; mode says which.",
+		b2f(r.valid), prometheus.Labels{"mode": r.mode})
+	gauge("claude_auth_setup_token_present", "1 when the env file holds a setup token that every new claude uses.", b2f(r.mode == ModeSetupToken), nil)
 	stamp := func(name, help string, t time.Time) { // a time, unless unknown
 		if !t.IsZero() {
-			gauge(name, help+" (Unix time).", float64(t.UnixNano())/1e9)
+			gauge(name, help+" (Unix time).", float64(t.UnixNano())/1e9, nil)
 		}
 	}
 	if t := r.state.Token; t != nil {
 		stamp("claude_auth_setup_token_expiry_timestamp_seconds", "When the setup token expires", t.ExpiresAt)
 	}
 	stamp("claude_auth_last_success_timestamp_seconds", "When a sync last ended well", r.state.LastSuccess)
-	if t := r.token; t != nil {
-		gauge("claude_auth_vault_token_valid", "1 when Vault knows the user's Vault token; 0 when not (expired, revoked, never issued).", b2f(!t.dead))
-		stamp("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed", t.info.Expires)
-		stamp("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does", t.info.Ends)
+	if t := r.vaultToken; t != nil {
+		gauge("claude_auth_vault_token_valid", "1 when Vault knows the user's Vault token; 0 when not (expired, revoked, never issued).",
+			b2f(!r.vaultDead), nil)
+		stamp("claude_auth_vault_token_expiry_timestamp_seconds", "When the user's Vault token ends unless renewed", t.Expires)
+		stamp("claude_auth_vault_token_end_timestamp_seconds", "When the user's Vault token ends whatever the timer does", t.Ends)
 	}
 	counter("claude_auth_sync_failures_total", "Syncs that failed (Vault did not answer as Vault, the guard could not run, …).", r.state.SyncFailures)
 	counter("claude_auth_restores_total", "Damaged rotating logins put back from a backup.", r.state.Restores)
-	labelled("claude_auth_info", "The installed claude's version and claude-auth-sync's; always 1.",
-		1, []string{"claude_version", "version"}, cmp.Or(r.claudeVersion, "unknown"), version.String())
-	if err := prometheus.WriteToTextfile(path, reg); err != nil {
+	gauge("claude_auth_info", "The installed claude's version and claude-auth-sync's; always 1.", 1,
+		prometheus.Labels{"claude_version": cmp.Or(claudeVersion(context.Background(), cfg).Version, "unknown"), "version": version.String()})
+	if err := prometheus.WriteToTextfile(cfg.MetricsFile, reg); err != nil {
 		return fmt.Errorf("write metrics: %w; check CLAUDE_LAUNCH_METRICS_FILE: its directory must exist and be writable by you", err)
 	}
 	return nil
 }
 
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
+func b2f(b bool) float64 { return map[bool]float64{true: 1}[b] }
 
 // EnableCmd stores a setup token in Vault and makes every new claude use it.
 type EnableCmd struct {
@@ -355,9 +315,7 @@ type EnableCmd struct {
 }
 
 // RotateCmd replaces the setup token and lists the agents still on the old one.
-type RotateCmd struct {
-	EnableCmd
-}
+type RotateCmd struct{ EnableCmd }
 
 // DisableCmd removes the setup token: new sessions use the rotating login.
 type DisableCmd struct{}
@@ -394,9 +352,7 @@ func (d *DisableCmd) Run(cfg *config.Config, logger *log.Logger, stdout io.Write
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.VaultTimeout)
-	defer cancel()
-	if err := client.Remove(ctx); err != nil {
+	if err := client.Remove(context.Background()); err != nil { // bounded by the client
 		return err
 	}
 	io.WriteString(stdout, "removed the setup token from "+client.SecretPath()+"\n")
@@ -515,16 +471,14 @@ func restartOld(stdout io.Writer, tok token.Secret, old string) error {
 	var b strings.Builder
 	var panes []string
 	for _, a := range list {
-		if a.Fingerprint == fingerprint.Of(tok) {
-			continue
-		}
-		b.WriteString("  " + agentLine(a, fingerprint.Of(tok)))
-		if a.Pane != "" {
+		switch cur := fingerprint.Of(tok); {
+		case a.Fingerprint == cur: // on the new token already
+		case a.Pane != "":
+			b.WriteString("  " + agentLine(a, cur) + "\n")
 			panes = append(panes, "respawn-pane -k -t "+a.Pane)
-		} else {
-			b.WriteString("; exit it (/exit) and start claude again")
+		default:
+			b.WriteString("  " + agentLine(a, cur) + "; exit it (/exit) and start claude again\n")
 		}
-		b.WriteString("\n")
 	}
 	if b.Len() == 0 {
 		io.WriteString(stdout, "\nNo running agent is on another credential.\n")
