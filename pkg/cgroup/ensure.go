@@ -41,15 +41,13 @@ type Options struct {
 // service), the manager's version, the unit's own Limits, the Gaps left (with a nil error only v1's) and OOMPolicy;
 // on cgroup v2, the agents' directory, the server's and watcher's leaves and their bounds; Warnings for the user.
 type Report struct {
-	Unit                 string
-	Scope                Scope
-	Systemd              Version
-	Limits               Limits
-	Gaps                 []Gap
-	OOMPolicy, Agents    string
-	Leaf, WatchDir       string
-	ServerMax, AgentsMax uint64
-	Warnings             []string
+	Unit, OOMPolicy, Agents, Leaf, WatchDir string
+	Scope                                   Scope
+	Systemd                                 Version
+	Limits                                  Limits
+	Gaps                                    []Gap
+	ServerMax, AgentsMax                    uint64
+	Warnings                                []string
 }
 
 // Ensure makes sure this process runs under opts.Caps, in a unit of its own with OOMPolicy=continue, and lays out
@@ -121,7 +119,7 @@ func checkService(h Hierarchy, unit Unit, opts Options, rep *Report) error {
 		}
 	}
 	if unit.OOMPolicy != opts.Caps.OOMPolicy {
-		missing = append(missing, "OOMPolicy="+opts.Caps.OOMPolicy+" (it says "+orNone(unit.OOMPolicy)+
+		missing = append(missing, "OOMPolicy="+opts.Caps.OOMPolicy+" (it says "+cmp.Or(unit.OOMPolicy, "none")+
 			": the first OOM kill of an agent would stop the server)")
 	}
 	if rep.Limits.Version == 2 && !unit.Delegate {
@@ -169,7 +167,7 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 		rep.Warnings = append(rep.Warnings, why)
 	case rep.Scope.OOMPolicy != opts.Caps.OOMPolicy:
 		return fmt.Errorf("%w: systemd %s took OOMPolicy=%s for scope %s but reports %s",
-			ErrNotCapped, rep.Systemd, opts.Caps.OOMPolicy, rep.Scope.Name, orNone(rep.Scope.OOMPolicy))
+			ErrNotCapped, rep.Systemd, opts.Caps.OOMPolicy, rep.Scope.Name, cmp.Or(rep.Scope.OOMPolicy, "none"))
 	}
 	return nil
 }
@@ -189,13 +187,6 @@ func Budget(c Caps, serverMax uint64, setting string) (server, agents uint64, er
 			"lower %s, or raise MemoryHigh", ErrBudget, FormatSize(serverMax), FormatSize(WatchMax), FormatSize(total), setting)
 	}
 	return serverMax, total - serverMax - WatchMax, nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }
 
 // kernelWarnings says what cgroup v1 cannot do (Gaps marks only MemoryHigh and MemorySwapMax Unenforceable, on v1).
