@@ -115,13 +115,12 @@ func ParseVersion(s string) (Version, error) {
 	if end := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' }); end >= 0 {
 		t = t[:end]
 	}
-	ma, rest, _ := strings.Cut(t, ".")
-	pa, _, _ := strings.Cut(rest, ".")
-	major, err := strconv.Atoi(ma)
+	parts := strings.Split(t+".", ".") // major, patch ("" for none), …
+	major, err := strconv.Atoi(parts[0])
 	if err != nil {
 		return Version{}, fmt.Errorf("systemd version %q: no major number", s)
 	}
-	patch, _ := strconv.Atoi(pa) // digits, or "" for none: 0
+	patch, _ := strconv.Atoi(parts[1]) // "" for none: 0
 	return Version{major, patch}, nil
 }
 
@@ -153,21 +152,19 @@ func ScopeProperties(req ScopeRequest, withOOMPolicy bool) []sd.Property {
 	return props
 }
 
-// Scope is a transient scope that was created: Name may differ from the one
-// asked for; OOMPolicy is what the manager reports, "" when Rejected.
+// Scope is a transient scope that was created: Name may differ from the one asked for; OOMPolicy is what the manager reports, "" when Rejected.
 type Scope struct {
 	Name, OOMPolicy string
 	Rejected        bool
 }
 
-// ScopeRequest describes the scope to create.
+// ScopeRequest describes the scope to create: Name ends in .scope; Agent asks for one agent's scope (kept when it fails, for its
+// Result), else it is a server's: delegated, and collected even when it fails.
 type ScopeRequest struct {
-	Name, Description string // Name: a unit name ending in .scope
+	Name, Description string
 	PID               uint32
 	Caps              Caps
-	// Agent asks for one agent's scope (kept when it fails, for its Result);
-	// otherwise a server's: delegated, and collected even when it fails.
-	Agent bool
+	Agent             bool
 }
 
 // StartScope creates a transient scope holding req.PID under the caps and waits for its job to be "done". A name
