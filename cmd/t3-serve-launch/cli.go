@@ -29,8 +29,7 @@ const (
 // CLI is t3-serve-launch's command line; cli.Parse adds the settings' flags.
 type CLI struct {
 	cli.Base
-	// Pane runs a pane of scripts/claude-agents instead (pane.go).
-	Pane string   `name:"pane" hidden:""`
+	Pane string   `name:"pane" hidden:""` // runs a pane of scripts/claude-agents instead (pane.go)
 	Args []string `arg:"" optional:"" help:"The server's arguments, unchanged (T3 Code: serve and its flags); after -- when they look like flags."`
 }
 

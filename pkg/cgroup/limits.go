@@ -87,8 +87,7 @@ func Describe(gaps []Gap) string {
 	return strings.Join(s, "; ")
 }
 
-// Hierarchy is where cgroup2 and the v1 memory controller (hybrid hosts) are mounted, "" for none,
-// and whether cgroup2 has the memory controller.
+// Hierarchy is where cgroup2 and the v1 memory controller (hybrid hosts) are mounted ("" for none), and whether cgroup2 has memory.
 type Hierarchy struct {
 	V2, V1Memory string
 	V2Memory     bool
@@ -126,9 +125,6 @@ func Locate(pid int) (Location, error) {
 	}
 	return Location{V2: v2, V1Memory: v1}, nil
 }
-
-// v1Unlimited is the least a v1 memory limit shows when it does not limit (PAGE_COUNTER_MAX pages).
-const v1Unlimited = 1 << 62
 
 // Limits are those set on the cgroup Dir itself, of cgroup Version 2 or 1: Unlimited when nothing limits
 // (High and SwapMax always on v1); OOMGroup is memory.oom.group (v2).
@@ -172,7 +168,8 @@ func OwnLimits(h Hierarchy, loc Location) (Limits, error) {
 		l.OOMGroup = err == nil && v == 1
 	case h.V1Memory != "" && loc.V1Memory != "":
 		l.Version, l.Dir = 1, filepath.Join(h.V1Memory, filepath.Clean("/"+loc.V1Memory))
-		if v, err := readValue(filepath.Join(l.Dir, "memory.limit_in_bytes")); err == nil && v < v1Unlimited {
+		// A v1 limit that does not limit shows at least 1<<62 (PAGE_COUNTER_MAX pages).
+		if v, err := readValue(filepath.Join(l.Dir, "memory.limit_in_bytes")); err == nil && v < 1<<62 {
 			l.Max = v
 		}
 	default:

@@ -1,6 +1,5 @@
-// Package kernfile reads and writes the kernel's small files (/proc/PID/stat,
-// oom_score_adj, cgroup v2 control files) through raw descriptors; it links
-// only the standard library, since claude-launch links it (docs/startup.md).
+// Package kernfile reads and writes the kernel's small files (/proc/PID/stat, oom_score_adj, cgroup v2 control files) through
+// raw descriptors; it links only the standard library, since claude-launch links it (docs/startup.md).
 package kernfile
 
 import (

@@ -1,9 +1,6 @@
-// Package agentcg gives each agent a cgroup of its own below its server's
-// (cgroup v2, delegated subtree), so that a runaway agent is OOM-killed at its
-// own limit before the unit throttles: server/ (a leaf, memory.low), agents/,
-// agents/agent-PID/ (memory.max, no throttling or swap, memory.oom.group=1).
-// t3-serve-launch lays it out; claude-launch joins (Join), so this package
-// links only the standard library (docs/t3-serve.md, docs/startup.md).
+// Package agentcg gives each agent a cgroup of its own below its server's (cgroup v2, delegated subtree), so that a runaway agent is
+// OOM-killed at its own limit before the unit throttles: server/ (a leaf, memory.low), agents/, agents/agent-PID/ (memory.max, no
+// throttling or swap, memory.oom.group=1). t3-serve-launch lays it out; claude-launch joins (Join), hence stdlib only (docs/t3-serve.md).
 package agentcg
 
 import (

@@ -1,5 +1,4 @@
-// Package memsize reads and writes memory sizes as systemd and the cgroup
-// files do (12G, 50% of the memory, max); stdlib only, for per-launch use.
+// Package memsize reads and writes memory sizes as systemd and the cgroup files do (12G, 50% of the memory, max); stdlib only, for per-launch use.
 // Parse's errors follow the value: `T3_SERVE_LAUNCH_MEMORY_MAX="12Q" ` + err.Error().
 package memsize
 
