@@ -267,7 +267,7 @@ func (g *Guard) backup(data []byte) (string, error) {
 		}
 	}
 	name := filepath.Join(g.Backups, backupPrefix+strconv.FormatInt(g.now().UnixNano(), 10)+".json")
-	if err := store.EnsureStateDir(g.Backups); err != nil {
+	if err := store.EnsureDir(g.Backups, store.StateHint); err != nil {
 		return "", err
 	} else if err := store.WriteAtomic(name, data); err != nil {
 		return "", err

@@ -41,7 +41,7 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 	if c.EnvFile == "" {
 		return SyncResult{}, errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 	}
-	if err := EnsureDir(filepath.Dir(c.EnvFile)); err != nil {
+	if err := EnsureDir(filepath.Dir(c.EnvFile), EnvFileHint); err != nil {
 		return SyncResult{}, err
 	}
 	unlock, err := Lock(ctx, c.LockFile())
