@@ -356,7 +356,7 @@ func (d *DisableCmd) Run(cfg *config.Config, logger *log.Logger, stdout io.Write
 		return err
 	}
 	io.WriteString(stdout, "removed the setup token from "+client.SecretPath()+"\n")
-	if err := store.RemoveEnvFile(cfg.EnvFile); err != nil {
+	if err := store.Remove(cfg.EnvFile, "remove env file"); err != nil {
 		return err
 	}
 	return syncAndShow(cfg, logger, stdout)

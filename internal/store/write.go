@@ -53,16 +53,14 @@ func WriteAtomic(path string, data []byte) (err error) {
 	if err == nil {
 		step, err = "close: ", tmp.Close()
 	}
+	if err == nil && testHookBeforeRename != nil {
+		step, err = "", testHookBeforeRename()
+	}
+	if err == nil {
+		step, err = "", os.Rename(tmp.Name(), path)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %s%w", path, step, err)
-	}
-	if testHookBeforeRename != nil {
-		if err = testHookBeforeRename(); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return SyncDir(dir)
 }
@@ -115,11 +113,8 @@ func CheckDir(dir, hint string) error {
 	return nil
 }
 
-// RemoveEnvFile removes the env file at path (a symlink itself, never what it points to), if there.
-func RemoveEnvFile(path string) error { return remove(path, "remove env file") }
-
-// remove removes path (a symlink itself); a missing file is no error.
-func remove(path, what string) error {
+// Remove removes path (a symlink itself, never what it points to), if there; what says what failed ("remove env file").
+func Remove(path, what string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: %w", what, err)
 	}
