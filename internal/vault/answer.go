@@ -68,8 +68,7 @@ func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 	if ok && !isNull(e.WrapInfo) {
 		return secretAnswer{}, errWrapped
 	}
-	var a secretAnswer
-	var d kvv2Data
+	a, d := secretAnswer{}, kvv2Data{}
 	isKV2 := func() bool { return decodeNumbers(e.Data, &d) == nil && d.Metadata != nil }
 	switch {
 	case status == http.StatusOK && (!ok || isNull(e.Data)):
