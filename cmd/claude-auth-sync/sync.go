@@ -183,7 +183,7 @@ func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.Sta
 	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
 		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
 	}
-	err = store.CheckStateDir(cfg.StateDir) // refused (a symlink, say) before a backup is written below it
+	err = store.CheckDir(cfg.StateDir, store.StateHint) // refused (a symlink, say) before a backup is written below it
 	var rep creds.Report
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second) // for claude's refresh lock; the next sync tries again
@@ -356,7 +356,7 @@ func (d *DisableCmd) Run(cfg *config.Config, logger *log.Logger, stdout io.Write
 		return err
 	}
 	io.WriteString(stdout, "removed the setup token from "+client.SecretPath()+"\n")
-	if err := store.RemoveEnvFile(cfg.EnvFile); err != nil {
+	if err := store.Remove(cfg.EnvFile, "remove env file"); err != nil {
 		return err
 	}
 	return syncAndShow(cfg, logger, stdout)
@@ -383,7 +383,7 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 		return token.Secret{}, "", err
 	}
 	// Checked before Vault is written: a refused directory must not leave the token in Vault and no env file.
-	if err := store.CheckDir(filepath.Dir(cfg.EnvFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := store.CheckDir(filepath.Dir(cfg.EnvFile), store.EnvFileHint); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return token.Secret{}, "", fmt.Errorf("%w; nothing was stored", err)
 	}
 	client, err := vault.New(cfg, os.Getenv)

@@ -41,7 +41,7 @@ func BenchmarkStartup(b *testing.B) {
 	ssoHome := b.TempDir()
 	ssoEnv := []string{"HOME=" + ssoHome, "VAULT_TOKEN=t", "VAULT_ADDR=http://127.0.0.1:1", config.EnvNegativeTTL + "=24h"}
 	cfg, _ := config.Load(config.Input{Environ: ssoEnv})
-	if err := store.EnsureDir(filepath.Dir(cfg.EnvFile)); err != nil {
+	if err := store.EnsureDir(filepath.Dir(cfg.EnvFile), store.EnvFileHint); err != nil {
 		b.Fatal(err)
 	}
 	if err := store.RecordNegative(cfg.NegativeCache(), token.OutcomeAbsent); err != nil {

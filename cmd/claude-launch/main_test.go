@@ -317,7 +317,7 @@ func cmdEnvLock(ts *testscript.TestScript, neg bool, args []string) {
 	switch {
 	case len(args) == 1 && args[0] == "hold" && h.unlock == nil:
 		p := ts.Getenv("ENVFILE")
-		if err := store.EnsureDir(filepath.Dir(p)); err != nil {
+		if err := store.EnsureDir(filepath.Dir(p), store.EnvFileHint); err != nil {
 			ts.Fatalf("%v", err)
 		}
 		unlock, err := store.Lock(context.Background(), p+".lock")

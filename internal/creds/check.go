@@ -63,8 +63,7 @@ func Check(data []byte, now time.Time) Verdict {
 		} `json:"claudeAiOauth"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
+		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 			return damaged("not JSON (at byte " + strconv.Itoa(int(se.Offset)) + ")")
 		}
 		return damaged("not the JSON claude writes (a field has the wrong type)")

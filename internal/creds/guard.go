@@ -226,18 +226,17 @@ func (g *Guard) spend(restored string) {
 
 // list lists the backups' paths, newest first, with the spent ones when spent.
 func (g *Guard) list(spent bool) ([]string, error) {
-	ents, err := os.ReadDir(g.Backups) // sorted by name: oldest first
+	ents, err := os.ReadDir(g.Backups) // sorted by name: oldest first, so read backwards
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, token.Wrap("read backups: ", err, "")
 	}
 	var names []string
-	for _, e := range ents {
+	for _, e := range slices.Backward(ents) {
 		n, wasSpent := strings.CutSuffix(e.Name(), spentSuffix)
 		if (spent || !wasSpent) && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".json") && e.Type().IsRegular() {
 			names = append(names, filepath.Join(g.Backups, e.Name()))
 		}
 	}
-	slices.Reverse(names)
 	return names, nil
 }
 
@@ -267,7 +266,7 @@ func (g *Guard) backup(data []byte) (string, error) {
 		}
 	}
 	name := filepath.Join(g.Backups, backupPrefix+strconv.FormatInt(g.now().UnixNano(), 10)+".json")
-	if err := store.EnsureStateDir(g.Backups); err != nil {
+	if err := store.EnsureDir(g.Backups, store.StateHint); err != nil {
 		return "", err
 	} else if err := store.WriteAtomic(name, data); err != nil {
 		return "", err

@@ -64,7 +64,7 @@ func Record(stateDir, metrics string, k Kill) (err error) {
 			err = fmt.Errorf("record an OOM kill: %w", err)
 		}
 	}()
-	if err := store.EnsureStateDir(stateDir); err != nil {
+	if err := store.EnsureDir(stateDir, store.StateHint); err != nil {
 		return err
 	}
 	f, err := open(filepath.Join(stateDir, File), os.O_WRONLY|os.O_APPEND|os.O_CREATE)

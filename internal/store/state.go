@@ -57,7 +57,7 @@ func ParseState(data []byte) (State, error) {
 // UpdateState lets change modify the state file at path under a lock (ctx bounds the wait), so concurrent syncs
 // keep each other's counts. One that does not parse is set aside as path.corrupt and a fresh state begins; warn says so.
 func UpdateState(ctx context.Context, path string, change func(*State) error) (warn error, err error) {
-	if err := EnsureStateDir(filepath.Dir(path)); err != nil {
+	if err := EnsureDir(filepath.Dir(path), StateHint); err != nil {
 		return nil, err
 	}
 	unlock, err := Lock(ctx, path+".lock")

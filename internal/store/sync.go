@@ -41,7 +41,7 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 	if c.EnvFile == "" {
 		return SyncResult{}, errors.New("no env file path: set HOME or " + config.EnvEnvFile)
 	}
-	if err := EnsureDir(filepath.Dir(c.EnvFile)); err != nil {
+	if err := EnsureDir(filepath.Dir(c.EnvFile), EnvFileHint); err != nil {
 		return SyncResult{}, err
 	}
 	unlock, err := Lock(ctx, c.LockFile())
@@ -64,7 +64,7 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		if _, err := os.Lstat(c.EnvFile); err == nil {
 			res.Action = ActionRemoved
 		}
-		if err := RemoveEnvFile(c.EnvFile); err != nil {
+		if err := Remove(c.EnvFile, "remove env file"); err != nil {
 			return SyncResult{}, err
 		}
 		return res, RecordNegative(neg, token.OutcomeAbsent)
@@ -76,12 +76,12 @@ func Sync(ctx context.Context, c *config.Config, lookup Lookup, onMiss bool) (Sy
 		return SyncResult{}, err
 	}
 	if old, err := token.ReadEnvFile(c.EnvFile, config.SyncCommand); err == nil && old.Equal(tok) {
-		return SyncResult{Action: ActionUnchanged, Token: tok}, remove(neg.Path, "clear negative result")
+		return SyncResult{Action: ActionUnchanged, Token: tok}, Remove(neg.Path, "clear negative result")
 	}
 	if err := WriteEnvFile(c.EnvFile, tok); err != nil {
 		return SyncResult{}, err
 	}
-	if err := remove(neg.Path, "clear negative result"); err != nil {
+	if err := Remove(neg.Path, "clear negative result"); err != nil {
 		return SyncResult{}, fmt.Errorf("env file written, but: %w", err)
 	}
 	return SyncResult{Action: ActionWritten, Token: tok}, nil

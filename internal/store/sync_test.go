@@ -99,7 +99,7 @@ func TestSyncConcurrentOnMiss(t *testing.T) {
 // when its context ends, without asking the source.
 func TestSyncBoundIncludesLockWait(t *testing.T) {
 	c := testConfig(t)
-	if err := EnsureDir(filepath.Dir(c.EnvFile)); err != nil {
+	if err := EnsureDir(filepath.Dir(c.EnvFile), EnvFileHint); err != nil {
 		t.Fatal(err)
 	}
 	unlock, err := Lock(context.Background(), c.LockFile())

@@ -20,7 +20,7 @@ func WriteEnvFile(path string, s token.Secret) error {
 	if s.IsZero() {
 		return fmt.Errorf("write env file %s: %w: it is empty", path, token.ErrInvalidToken)
 	}
-	if err := EnsureDir(filepath.Dir(path)); err != nil {
+	if err := EnsureDir(filepath.Dir(path), EnvFileHint); err != nil {
 		return err
 	}
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
@@ -53,16 +53,14 @@ func WriteAtomic(path string, data []byte) (err error) {
 	if err == nil {
 		step, err = "close: ", tmp.Close()
 	}
+	if err == nil && testHookBeforeRename != nil {
+		step, err = "", testHookBeforeRename()
+	}
+	if err == nil {
+		step, err = "", os.Rename(tmp.Name(), path)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %s%w", path, step, err)
-	}
-	if testHookBeforeRename != nil {
-		if err = testHookBeforeRename(); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return SyncDir(dir)
 }
@@ -80,26 +78,15 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-// EnsureDir creates dir (0700) if missing; an existing one is never changed, and refused unless it is the user's own directory that only they write.
-func EnsureDir(dir string) error { return ensureDir(dir, envFileHint) }
-
-// EnsureStateDir is EnsureDir for the state directory and the backups below it.
-func EnsureStateDir(dir string) error { return ensureDir(dir, stateHint) }
-
-// CheckDir applies EnsureDir's rules, changing nothing (fs.ErrNotExist if dir is missing), before a step that cannot be undone (a Vault write).
-func CheckDir(dir string) error { return checkDir(dir, envFileHint) }
-
-// CheckStateDir is CheckDir for the state directory.
-func CheckStateDir(dir string) error { return checkDir(dir, stateHint) }
-
-// The hints of a refusal, by what the directory holds.
-var (
-	envFileHint = "keep the env file in a directory of your own (" + config.EnvEnvFile + ")"
-	stateHint   = "keep claude-auth-sync's state in a directory of your own (" + config.EnvStateDir + ")"
+// The hints that end EnsureDir's and CheckDir's refusals, by what the directory holds.
+const (
+	EnvFileHint = "keep the env file in a directory of your own (" + config.EnvEnvFile + ")"
+	StateHint   = "keep claude-auth-sync's state in a directory of your own (" + config.EnvStateDir + ")"
 )
 
-func ensureDir(dir, hint string) error {
-	if err := checkDir(dir, hint); !errors.Is(err, fs.ErrNotExist) {
+// EnsureDir creates dir (0700) if missing; an existing one is never changed, and refused unless it is the user's own directory that only they write.
+func EnsureDir(dir, hint string) error {
+	if err := CheckDir(dir, hint); !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -108,7 +95,8 @@ func ensureDir(dir, hint string) error {
 	return nil
 }
 
-func checkDir(dir, hint string) error {
+// CheckDir applies EnsureDir's rules, changing nothing (fs.ErrNotExist if dir is missing), before a step that cannot be undone (a Vault write).
+func CheckDir(dir, hint string) error {
 	var st syscall.Stat_t
 	if err := syscall.Lstat(dir, &st); err != nil {
 		return fmt.Errorf("directory %s: %w", dir, &fs.PathError{Op: "lstat", Path: dir, Err: err})
@@ -125,11 +113,8 @@ func checkDir(dir, hint string) error {
 	return nil
 }
 
-// RemoveEnvFile removes the env file at path (a symlink itself, never what it points to), if there.
-func RemoveEnvFile(path string) error { return remove(path, "remove env file") }
-
-// remove removes path (a symlink itself); a missing file is no error.
-func remove(path, what string) error {
+// Remove removes path (a symlink itself, never what it points to), if there; what says what failed ("remove env file").
+func Remove(path, what string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: %w", what, err)
 	}

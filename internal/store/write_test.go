@@ -69,7 +69,7 @@ func TestEnsureDirChangesNothingItDidNotMake(t *testing.T) {
 			}
 			t.Cleanup(func() { os.Chmod(dir, 0o700) })
 			before, _ := os.Stat(dir)
-			err := EnsureDir(dir)
+			err := EnsureDir(dir, EnvFileHint)
 			after, _ := os.Stat(dir)
 			if before.Mode() != after.Mode() {
 				t.Errorf("mode changed from %v to %v", before.Mode(), after.Mode())
@@ -90,7 +90,7 @@ func TestEnsureDirChangesNothingItDidNotMake(t *testing.T) {
 		if err := os.Symlink(base, filepath.Join(base, "link")); err != nil {
 			t.Fatal(err)
 		}
-		if err := EnsureDir(filepath.Join(base, "link")); !errors.Is(err, token.ErrInsecureFile) {
+		if err := EnsureDir(filepath.Join(base, "link"), EnvFileHint); !errors.Is(err, token.ErrInsecureFile) {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -105,7 +105,7 @@ func TestEnsureDirChangesNothingItDidNotMake(t *testing.T) {
 		if err := os.Chown(dir, 65534, 65534); err != nil {
 			t.Fatal(err)
 		}
-		if err := EnsureDir(dir); !errors.Is(err, token.ErrInsecureFile) || !strings.Contains(err.Error(), "owned by uid 65534") {
+		if err := EnsureDir(dir, EnvFileHint); !errors.Is(err, token.ErrInsecureFile) || !strings.Contains(err.Error(), "owned by uid 65534") {
 			t.Errorf("err = %v", err)
 		}
 	})

@@ -68,8 +68,7 @@ func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 	if ok && !isNull(e.WrapInfo) {
 		return secretAnswer{}, errWrapped
 	}
-	var a secretAnswer
-	var d kvv2Data
+	a, d := secretAnswer{}, kvv2Data{}
 	isKV2 := func() bool { return decodeNumbers(e.Data, &d) == nil && d.Metadata != nil }
 	switch {
 	case status == http.StatusOK && (!ok || isNull(e.Data)):
@@ -108,11 +107,8 @@ func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 
 // deleted says why a KV v2 version without data has none, "" if it does not say.
 func deleted(d kvv2Data) string {
-	switch m := d.Metadata; {
-	case m.Destroyed:
-		return "version " + m.Version.String() + " was destroyed"
-	case m.DeletionTime != "":
-		return "version " + m.Version.String() + " was deleted"
+	if m := d.Metadata; m.Destroyed || m.DeletionTime != "" {
+		return "version " + m.Version.String() + " was " + map[bool]string{true: "destroyed", false: "deleted"}[m.Destroyed]
 	}
 	return ""
 }
@@ -124,7 +120,7 @@ type mountAnswer struct {
 }
 
 // mountsAnswer reads sys/internal/ui/mounts' answer as the Vault CLI does: a 200 describes the mount; a 404 in Vault's JSON is an old Vault's: KV v1.
-func mountsAnswer(status int, body []byte) (mountAnswer, error) {
+func mountsAnswer(status int, body []byte, err error) (mountAnswer, error) {
 	e, ok := parseEnvelope(body)
 	var d struct {
 		Path    string            `json:"path"`
@@ -132,6 +128,8 @@ func mountsAnswer(status int, body []byte) (mountAnswer, error) {
 		Options map[string]string `json:"options"`
 	}
 	switch {
+	case err != nil:
+		return mountAnswer{}, err
 	case status == http.StatusOK && (!ok || isNull(e.Data) || decodeNumbers(e.Data, &d) != nil || d.Type == ""):
 		return mountAnswer{}, shapeError("a 200 that does not describe a mount")
 	case status == http.StatusOK:

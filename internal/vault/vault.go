@@ -213,11 +213,7 @@ func (c *Client) write(ctx context.Context, patch map[string]any) error {
 
 // mount asks which KV version the mount runs, as the Vault CLI does, and checks that it is the mount configured and a KV one.
 func (c *Client) mount(ctx context.Context) (mountAnswer, error) {
-	status, body, err := c.get(ctx, "sys/internal/ui/mounts/"+c.SecretPath())
-	m := mountAnswer{}
-	if err == nil {
-		m, err = mountsAnswer(status, body)
-	}
+	m, err := mountsAnswer(c.get(ctx, "sys/internal/ui/mounts/"+c.SecretPath()))
 	if err != nil {
 		return mountAnswer{}, c.explain(ctx, "reading", err)
 	}
@@ -324,9 +320,7 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 func (c *Client) visibleMounts(ctx context.Context) (out []string, ok bool) {
 	status, body, err := c.get(ctx, "sys/internal/ui/mounts")
 	e, ok := parseEnvelope(body)
-	var d struct {
-		Secret map[string]any `json:"secret"`
-	}
+	var d struct{ Secret map[string]any } // json matches the key "secret" to it
 	if err != nil || status != http.StatusOK || !ok || decodeNumbers(e.Data, &d) != nil || d.Secret == nil {
 		return nil, false
 	}
