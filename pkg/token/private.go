@@ -64,8 +64,7 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	if why != "" {
 		return "", Wrap(what+" "+path+": ", ErrInsecureFile, why)
 	}
-	buf := make([]byte, st.Size+1)
-	n := 0
+	buf, n := make([]byte, st.Size+1), 0
 	for n < len(buf) && (n == 0 || int64(n) != st.Size) { // at EOF, or at fstat's size: a file that grew fills the extra byte
 		m, err := syscall.Read(fd, buf[n:])
 		if err == syscall.EINTR {
