@@ -17,9 +17,8 @@ func (e *ParseError) Error() string { return "line " + strconv.Itoa(e.Line) + ":
 // maxLine bounds one line of an env file; a setup token is about 110 bytes.
 const maxLine = 64 << 10
 
-// ParseEnv reads assignments in the syntax that bash `.` and systemd's
-// EnvironmentFile= read alike (# comments, `export `, NAME=value in bare and
-// quoted parts); anything else is an error, not a guess. The last one wins.
+// ParseEnv reads assignments in the syntax that bash `.` and systemd's EnvironmentFile= read alike (# comments,
+// `export `, NAME=value in bare and quoted parts); anything else is an error, not a guess. The last one wins.
 func ParseEnv(r io.Reader) (map[string]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSmallFile+1))
 	if err != nil {
