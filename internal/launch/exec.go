@@ -9,9 +9,8 @@ import (
 // ExecFunc replaces the process with path: syscall.Exec, or a test's recorder.
 type ExecFunc func(path string, argv, env []string) error
 
-// Exec replaces this process with f, keeping the PID, the terminal, the open
-// descriptors and so the exit code; it returns only on failure. Of ignored
-// signals only SIGHUP and SIGINT stay ignored (docs/how-it-works.md).
+// Exec replaces this process with f, keeping the PID, the terminal, the open descriptors and so the exit code; it
+// returns only on failure. Of ignored signals only SIGHUP and SIGINT stay ignored (docs/how-it-works.md).
 func Exec(exec ExecFunc, f Found, args, env []string) error {
 	argv := append([]string{f.Argv0}, args...)
 	beforeExec()

@@ -17,9 +17,8 @@ const syncProgram = "claude-auth-sync"
 // ErrReported wraps a fetch failure that the fetcher already explained on stderr.
 var ErrReported = errors.New("reported by " + syncProgram)
 
-// SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync --on-miss`
-// with the environment as received and only stderr open, killed at the deadline
-// (os.StartProcess: the per-launch binary does not link os/exec).
+// SyncFetcher returns a token.Fetcher that runs `claude-auth-sync sync --on-miss` with the environment as received and
+// only stderr open, killed at the deadline (os.StartProcess: the per-launch binary does not link os/exec).
 func SyncFetcher(environ []string, cfg *config.Config, stderr *os.File) token.Fetcher {
 	return func(deadline time.Time) error {
 		path, ok := Beside(syncProgram, environ)

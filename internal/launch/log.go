@@ -3,6 +3,7 @@ package launch
 import (
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/claude-launch/claude-launch/internal/config"
 )
@@ -58,15 +59,10 @@ func text(v any) string {
 	return "?"
 }
 
-// quote quotes a value as logfmt does: only when it has blanks, quotes, an equals sign or unprintable characters.
+// quote quotes a value as logfmt does: only when it is empty or has blanks, quotes, an equals sign or unprintable characters.
 func quote(s string) string {
-	if s == "" {
-		return `""`
-	}
-	for _, r := range s {
-		if r <= ' ' || r == '"' || r == '=' || r == 0x7f || !strconv.IsPrint(r) {
-			return strconv.Quote(s)
-		}
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r == ' ' || r == '"' || r == '=' || !strconv.IsPrint(r) }) {
+		return strconv.Quote(s)
 	}
 	return s
 }

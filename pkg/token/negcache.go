@@ -10,10 +10,8 @@ import (
 type Outcome string
 
 const (
-	// OutcomeAbsent: Vault answered that there is no setup token; believed for the TTL.
-	OutcomeAbsent Outcome = "absent"
-	// OutcomeError: Vault gave no answer it could stand behind; believed for at most ErrorTTL.
-	OutcomeError Outcome = "error"
+	OutcomeAbsent Outcome = "absent" // Vault answered that there is no setup token; believed for the TTL
+	OutcomeError  Outcome = "error"  // Vault gave no answer it could stand behind; believed for at most ErrorTTL
 )
 
 // ErrorTTL caps how long a failed look-up is remembered.

@@ -17,9 +17,8 @@ func (e *ParseError) Error() string { return "line " + strconv.Itoa(e.Line) + ":
 // maxLine bounds one line of an env file; a setup token is about 110 bytes.
 const maxLine = 64 << 10
 
-// ParseEnv reads assignments in the syntax that bash `.` and systemd's
-// EnvironmentFile= read alike (# comments, `export `, NAME=value in bare and
-// quoted parts); anything else is an error, not a guess. The last one wins.
+// ParseEnv reads assignments in the syntax that bash `.` and systemd's EnvironmentFile= read alike (# comments,
+// `export `, NAME=value in bare and quoted parts); anything else is an error, not a guess. The last one wins.
 func ParseEnv(r io.Reader) (map[string]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSmallFile+1))
 	if err != nil {
@@ -57,9 +56,7 @@ type Assignment struct {
 }
 
 // ParseAssignments parses every line of data: each good line's assignment, each bad one's error.
-func ParseAssignments(data string) ([]Assignment, []*ParseError) {
-	var as []Assignment
-	var bad []*ParseError
+func ParseAssignments(data string) (as []Assignment, bad []*ParseError) {
 	parseLines(data, func(a Assignment) { as = append(as, a) }, func(e *ParseError) bool { bad = append(bad, e); return true })
 	return as, bad
 }
@@ -105,19 +102,12 @@ func parseLine(line string) (name, value string, ok bool, reason string) {
 	if !validName(name) {
 		return "", "", false, "the variable name is not a valid shell name (no spaces around '=')"
 	}
-	value, rest, reason := parseValue(s[eq+1:])
-	if reason != "" {
-		return "", "", false, reason
-	}
-	rest = strings.TrimLeft(rest, " \t")
-	if rest != "" && rest[0] != '#' {
-		return "", "", false, "more words follow the value: quote the value or remove them"
-	}
-	return name, value, true, ""
+	value, reason = parseValue(s[eq+1:])
+	return name, value, reason == "", reason
 }
 
-// parseValue reads a value up to the first unquoted blank and returns the rest of the line.
-func parseValue(s string) (value, rest string, reason string) {
+// parseValue reads a value up to the first unquoted blank, after which only a comment may follow.
+func parseValue(s string) (value, reason string) {
 	var b strings.Builder
 	b.Grow(len(s)) // the value is at most the rest of the line: one allocation
 	inDouble := false
@@ -125,7 +115,7 @@ func parseValue(s string) (value, rest string, reason string) {
 		c := s[i]
 		switch {
 		case c == '$' || c == '`':
-			return "", "", "expansions ($, `) are not supported: use single quotes"
+			return "", "expansions ($, `) are not supported: use single quotes"
 		case c == '"':
 			inDouble = !inDouble
 			continue
@@ -134,30 +124,33 @@ func parseValue(s string) (value, rest string, reason string) {
 			c = s[i]
 		case inDouble: // any other byte between double quotes is itself
 		case c == ' ' || c == '\t':
-			return b.String(), s[i:], ""
+			if rest := strings.TrimLeft(s[i:], " \t"); rest != "" && rest[0] != '#' {
+				return "", "more words follow the value: quote the value or remove them"
+			}
+			return b.String(), ""
 		case c == '\'':
 			end := strings.IndexByte(s[i+1:], '\'')
 			if end < 0 {
-				return "", "", "unterminated single quote (values may not span lines)"
+				return "", "unterminated single quote (values may not span lines)"
 			}
 			b.WriteString(s[i+1 : i+1+end])
 			i += end + 1
 			continue
 		case c == '\\':
 			if i+1 >= len(s) {
-				return "", "", "a backslash ends the line (values may not span lines)"
+				return "", "a backslash ends the line (values may not span lines)"
 			}
 			i++
 			c = s[i]
 		case strings.IndexByte(";&|<>()", c) >= 0:
-			return "", "", "shell operators are not supported in a value: quote it"
+			return "", "shell operators are not supported in a value: quote it"
 		}
 		b.WriteByte(c)
 	}
 	if inDouble {
-		return "", "", "unterminated double quote (values may not span lines)"
+		return "", "unterminated double quote (values may not span lines)"
 	}
-	return b.String(), "", ""
+	return b.String(), ""
 }
 
 func validName(s string) bool {

@@ -22,9 +22,8 @@ const (
 	Trusted              // settings that steer a token (the config file): root's too, nobody else may write it
 )
 
-// ReadSmallFile reads a small file, refusing what fails trust with an ErrInsecureFile
-// that says how to fix it (remedy follows "remove it"); a missing file gives the
-// *fs.PathError. Never blocking, on a raw descriptor (an os.File starts the poller).
+// ReadSmallFile reads a small file, refusing what fails trust with an ErrInsecureFile that says how to fix it (remedy
+// follows "remove it"); a missing file gives the *fs.PathError. Never blocking, on a raw descriptor (an os.File starts the poller).
 func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error) {
 	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
 	if trust == Private {
@@ -64,8 +63,7 @@ func ReadSmallFile(path, what string, trust Trust, remedy string) (string, error
 	if why != "" {
 		return "", Wrap(what+" "+path+": ", ErrInsecureFile, why)
 	}
-	buf := make([]byte, st.Size+1)
-	n := 0
+	buf, n := make([]byte, st.Size+1), 0
 	for n < len(buf) && (n == 0 || int64(n) != st.Size) { // at EOF, or at fstat's size: a file that grew fills the extra byte
 		m, err := syscall.Read(fd, buf[n:])
 		if err == syscall.EINTR {

@@ -8,11 +8,9 @@ import (
 )
 
 const (
-	// Prefix starts every Claude Code setup token (`claude setup-token`).
-	Prefix = "sk-ant-oat01-"
-	// EnvVar is the variable through which Claude Code takes a setup token.
-	EnvVar   = "CLAUDE_CODE_OAUTH_TOKEN"
-	redacted = "[REDACTED]" // what every printing method of Secret shows
+	Prefix   = "sk-ant-oat01-"           // starts every Claude Code setup token (`claude setup-token`)
+	EnvVar   = "CLAUDE_CODE_OAUTH_TOKEN" // the variable through which Claude Code takes a setup token
+	redacted = "[REDACTED]"              // what every printing method of Secret shows
 )
 
 // ErrInvalidToken means a token was empty, lacked Prefix, or held a character that could break the env file or environment.

@@ -1,6 +1,5 @@
-// Package fingerprint names a setup token by a short sha256, safe to log: it
-// tells two tokens apart without revealing either. It is apart from
-// package token because crypto/sha256 would slow every agent's start.
+// Package fingerprint names a setup token by a short sha256, safe to log: it tells two tokens apart without revealing
+// either. It is apart from package token because crypto/sha256 would slow every agent's start.
 package fingerprint
 
 import (
