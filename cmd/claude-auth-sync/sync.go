@@ -180,12 +180,10 @@ func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onM
 
 // guard looks after the rotating login and says its state on stdout; a restore is said on stderr too.
 func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.State, restored bool, err error) {
-	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
-		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
-	}
-	err = store.CheckStateDir(cfg.StateDir) // refused (a symlink, say) before a backup is written below it
 	var rep creds.Report
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
+	if cfg.ClaudeConfigDir == "" { // main has refused an empty StateDir
+		err = errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
+	} else if err = store.CheckStateDir(cfg.StateDir); err == nil || errors.Is(err, fs.ErrNotExist) { // no backup in a refused dir (a symlink, say)
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second) // for claude's refresh lock; the next sync tries again
 		defer cancel()
 		rep, err = guardOf(cfg).Run(ctx)
