@@ -19,9 +19,7 @@ import (
 	"github.com/claude-launch/claude-launch/pkg/token"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:]))
-}
+func main() { os.Exit(run(os.Args[1:])) }
 
 func run(args []string) int {
 	if msg := secretOnArgv(args); msg != "" { // refused before kong could echo it
@@ -45,11 +43,10 @@ func run(args []string) int {
 	kctx.BindTo(os.Stdin, (*io.Reader)(nil))
 	kctx.BindTo(os.Stdout, (*io.Writer)(nil))
 	err := kctx.Run(&cfg, logger)
-	var usage errUsage
-	switch {
+	switch usage, isUsage := errors.AsType[errUsage](err); {
 	case err == nil:
 		return launch.ExitOK
-	case errors.As(err, &usage):
+	case isUsage:
 		kctx.Errorf("%s", usage.msg)
 		return launch.ExitUsage
 	case !errors.Is(err, errReported):

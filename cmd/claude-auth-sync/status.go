@@ -121,13 +121,12 @@ func (st *Status) judgeEnvFile(cfg *config.Config) {
 	}
 	left, exp, fix := time.Until(st.Token.ExpiresAt), st.Token.ExpiresAt.Format(time.DateOnly),
 		": make a new one (`claude setup-token`) and run `claude-auth-sync rotate`"
-	days := int(left.Hours() / 24)
-	st.DaysLeft = &days
+	st.DaysLeft = new(int(left.Hours() / 24))
 	switch {
 	case left <= 0:
 		st.problem("the setup token expired on " + exp + fix)
 	case left < 30*24*time.Hour: // a month ahead, as the expiry alert
-		st.warn("the setup token expires in " + strconv.Itoa(days) + " days (" + exp + ")" + fix)
+		st.warn("the setup token expires in " + strconv.Itoa(*st.DaysLeft) + " days (" + exp + ")" + fix)
 	}
 }
 
@@ -232,8 +231,7 @@ func (st *Status) judgeClaude(ctx context.Context, cfg *config.Config) {
 		st.problem("claude " + st.Claude.Version +
 			" is older than 2.1.225, which can replace a setup token with a stored login's after a 401 and fall back into the race: update claude")
 	}
-	// Asked only with the setup token in use: on a stored login it could refresh it.
-	if st.Claude.Error != "" || st.Mode != ModeSetupToken {
+	if st.Claude.Error != "" || st.Mode != ModeSetupToken { // asked only with the setup token in use: on a stored login it could refresh it
 		return
 	}
 	method, err := authThroughLauncher(ctx)
@@ -296,12 +294,10 @@ func printStatus(w io.Writer, st Status) {
 		ef = st.EnvFile.Owner + ", mode " + st.EnvFile.Mode + ", written " + ago(st.EnvFile.ModifiedAt)
 	}
 	line("env file", st.EnvFile.Path+": "+ef)
-	if st.Token != nil {
-		exp := "unknown"
-		if st.DaysLeft != nil {
-			exp = st.Token.ExpiresAt.Format(time.DateOnly) + ", in " + strconv.Itoa(*st.DaysLeft) + " days (from " + st.Token.ExpirySource + ")"
-		}
-		line("expires", exp)
+	if st.DaysLeft != nil { // set only beside a Token
+		line("expires", st.Token.ExpiresAt.Format(time.DateOnly)+", in "+strconv.Itoa(*st.DaysLeft)+" days (from "+st.Token.ExpirySource+")")
+	} else if st.Token != nil {
+		line("expires", "unknown")
 	}
 	switch {
 	case !st.Vault.SetUp:
@@ -365,11 +361,10 @@ func agentLine(a agents.Agent, current string) string {
 
 // vaultTokenLine says how long the user's Vault token lasts.
 func vaultTokenLine(t vault.TokenInfo) string {
-	if t.Expires.IsZero() {
-		return "never expires"
-	}
 	left := roughly(time.Until(t.Expires), 2*time.Hour, 72*time.Hour) + " left"
 	switch {
+	case t.Expires.IsZero():
+		return "never expires"
 	case t.Short:
 		return left + ", renewable, but its TTL is too short for the hourly timer: ask for over " + config.FormatDuration(2*vault.TimerGap)
 	case t.Periodic:
@@ -404,8 +399,7 @@ func roughly(d, inMinutes, inHours time.Duration) string {
 	return strconv.Itoa(int(d.Hours()/24)) + " days"
 }
 
-// claudeTimeout bounds each question put to claude.
-const claudeTimeout = 10 * time.Second
+const claudeTimeout = 10 * time.Second // for each question put to claude
 
 var versionRe = regexp.MustCompile(`\b(\d+)\.(\d+)\.(\d+)\b`)
 
@@ -419,7 +413,7 @@ type claudeInfo struct {
 }
 
 // claudeVersion finds the real claude as claude-launch does and asks its version.
-func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
+func claudeVersion(ctx context.Context, cfg *config.Config) claudeInfo {
 	f, err := launch.Find("claude", cfg.Claude, config.EnvClaude, os.Getenv("PATH"))
 	if err != nil && cfg.Claude != "" {
 		f, err = launch.Find("claude", "", config.EnvClaude, os.Getenv("PATH"))
@@ -427,7 +421,6 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 	if err != nil {
 		return claudeInfo{Error: err.Error()}
 	}
-	ci.Path = f.Path
 	ctx, cancel := context.WithTimeout(ctx, claudeTimeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, f.Path, "--version").Output()
@@ -435,13 +428,11 @@ func claudeVersion(ctx context.Context, cfg *config.Config) (ci claudeInfo) {
 	if err != nil || m == nil {
 		return claudeInfo{Path: f.Path, Error: "`claude --version` gave no version"}
 	}
-	ci.Version = m[0]
-	var v [3]int
+	var v [3]int // to compare with 2.1.225, the first whose setup token a 401 no longer swaps for a stored login's
 	for i := range v {
 		v[i], _ = strconv.Atoi(m[i+1])
 	}
-	ci.BelowFloor = slices.Compare(v[:], []int{2, 1, 225}) < 0 // the first whose setup token a 401 no longer swaps for a stored login's
-	return ci
+	return claudeInfo{Path: f.Path, Version: m[0], BelowFloor: slices.Compare(v[:], []int{2, 1, 225}) < 0}
 }
 
 // authThroughLauncher returns claude's authMethod from `claude-launch auth status --json` (beside this program, else in PATH),

@@ -28,8 +28,7 @@ import (
 	"golang.org/x/term"
 )
 
-// errReported is an error already logged; main only sets the exit code.
-var errReported = errors.New("reported")
+var errReported = errors.New("reported") // already logged: main only sets the exit code
 
 // SyncCmd makes the env file match Vault and guards the rotating login.
 type SyncCmd struct {
@@ -53,8 +52,7 @@ func tokenEnding(i vault.TokenInfo) string {
 		": log in again (`vault login`) before then, or every sync stops"
 }
 
-// Run syncs the env file from Vault, guards the rotating login when no setup token is in use, then writes the metrics;
-// on a miss (claude-launch's call) it only fetches, within the launcher's deadline.
+// Run syncs the env file from Vault, guards the rotating login when no setup token is in use, then writes the metrics; --on-miss only fetches.
 func (s *SyncCmd) Run(cfg *config.Config, logger *log.Logger) error {
 	if cfg.Disabled {
 		logger.Info("disabled; nothing to do", "var", config.EnvDisable)
@@ -168,8 +166,7 @@ func fetch(ctx context.Context, cfg *config.Config, logger *log.Logger) (res sto
 // syncFrom syncs the env file from client's answer, and returns what the state file records of the token.
 func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onMiss bool) (store.SyncResult, *store.TokenState, error) {
 	var found vault.Found
-	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (token.Secret, error) {
-		var err error
+	res, err := store.Sync(ctx, cfg, func(ctx context.Context) (_ token.Secret, err error) {
 		found, err = client.Fetch(ctx)
 		return found.Token, err
 	}, onMiss)
@@ -180,12 +177,10 @@ func syncFrom(ctx context.Context, cfg *config.Config, client *vault.Client, onM
 
 // guard looks after the rotating login and says its state on stdout; a restore is said on stderr too.
 func (s *SyncCmd) guard(cfg *config.Config, logger *log.Logger) (state creds.State, restored bool, err error) {
-	if cfg.ClaudeConfigDir == "" || cfg.StateDir == "" {
-		return creds.Damaged, false, errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
-	}
-	err = store.CheckDir(cfg.StateDir, store.StateHint) // refused (a symlink, say) before a backup is written below it
 	var rep creds.Report
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
+	if cfg.ClaudeConfigDir == "" { // main has refused an empty StateDir
+		err = errors.New("no home directory: cannot find claude's login (set HOME or CLAUDE_CONFIG_DIR)")
+	} else if err = store.CheckDir(cfg.StateDir, store.StateHint); err == nil || errors.Is(err, fs.ErrNotExist) { // no backup in a refused dir
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second) // for claude's refresh lock; the next sync tries again
 		defer cancel()
 		rep, err = guardOf(cfg).Run(ctx)
@@ -416,8 +411,7 @@ func (e *EnableCmd) store(cfg *config.Config, logger *log.Logger, stdin io.Reade
 // tokenRe finds a setup token and the rest of its line, validated after: anything after it is refused, not cut off.
 var tokenRe = regexp.MustCompile(token.Prefix + `[^\n]*`)
 
-// maxTokenInput bounds what readToken reads from a pipe: far more than `claude setup-token` prints.
-const maxTokenInput = 64 << 10
+const maxTokenInput = 64 << 10 // what readToken reads from a pipe at most: far more than `claude setup-token` prints
 
 // readToken reads the setup token at a no-echo prompt on a terminal, else all of stdin; nothing read reaches a message.
 func readToken(stdin io.Reader) (token.Secret, error) {
