@@ -7,6 +7,7 @@ import (
 	"cmp"
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -102,18 +103,14 @@ func FlagValues(kctx *kong.Context) map[string]string {
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
+	// os.Stderr hidden from termenv, which would query the terminal and wait up to 10 s for answers nobody sends.
+	l := log.NewWithOptions(struct{ io.Writer }{os.Stderr}, log.Options{Prefix: prefix, Level: lv})
 	l.SetColorProfile(termenv.Ascii)
 	if term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
 		l.SetColorProfile(termenv.ANSI256)
 	}
 	return l
 }
-
-// stderr writes to os.Stderr, hidden from termenv, which would query the terminal and wait up to 10 s for answers nobody sends.
-type stderr struct{}
-
-func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }
 
 // Warn logs each problem of the settings once.
 func Warn(logger *log.Logger, problems []config.Problem) {
