@@ -37,11 +37,9 @@ func dataStart(path string, buf []byte) []byte {
 	// The ELF header and the program headers (56 bytes each) right after it: one read.
 	var head [1024]byte // up to 17 program headers: Go writes 6 to 9
 	n := readAt(fd, head[:], 0)
-	if n < 64 || string(head[:4]) != "\x7fELF" || head[4] != 2 || head[5] != 1 || binary.LittleEndian.Uint16(head[0x36:]) != 56 {
-		return nil
-	}
 	phoff, phnum := binary.LittleEndian.Uint64(head[0x20:]), int(binary.LittleEndian.Uint16(head[0x38:]))
-	if phnum == 0 || phnum > 32 || phoff > 1<<20 {
+	if n < 64 || string(head[:4]) != "\x7fELF" || head[4] != 2 || head[5] != 1 || binary.LittleEndian.Uint16(head[0x36:]) != 56 ||
+		phnum == 0 || phnum > 32 || phoff > 1<<20 {
 		return nil
 	}
 	var ph []byte
@@ -67,11 +65,10 @@ const magic = "\xff Go buildinf:"
 
 // parse returns the module information in data: the second uvarint-prefixed string after the 32-byte header, between 16-byte sentinels.
 func parse(data []byte) string {
-	mod, _, ok := str(afterVersion(data))
-	if !ok || len(mod) < 33 {
-		return ""
+	if mod, _, ok := str(afterVersion(data)); ok && len(mod) >= 33 {
+		return string(mod[16 : len(mod)-16])
 	}
-	return string(mod[16 : len(mod)-16])
+	return ""
 }
 
 // afterVersion finds the build info in data and returns what follows its Go version, nil if none.
