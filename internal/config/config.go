@@ -58,23 +58,19 @@ const (
 )
 
 // Config is every setting, as read; the table (Settings) says what each means. A path is "" with no home known; Claude and T3.Server "" search PATH.
+// File is the config file that was read, "" if none; OOMScoreAdjSet and T3.MemoryHighSet say that the value was given.
 type Config struct {
-	File     string // the config file that was read, "" if none
-	Disabled bool   // the kill switch: resolve nothing, touch nothing
-	// AgentCgroup is the agents' cgroup directory that a launcher started by t3-serve-launch joins, "" for none.
-	Claude, EnvFile, VaultMount, VaultPath, VaultField, MetricsFile, StateDir, ClaudeConfigDir, AgentCgroup string
-	// PaneMemoryMax is Unlimited for none; AgentCgroupMemoryMax is AgentCgroup's memory.max, set with it.
-	PaneMemoryMax, AgentCgroupMemoryMax                 uint64
-	VaultTimeout, NegativeTTL                           time.Duration
-	LogLevel                                            Level
-	Backups, OOMScoreAdj, Depth                         int
-	OOMScoreAdjSet                                      bool // OOMScoreAdj was given, and a launcher raises itself to it
-	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
-	T3                                                  T3
+	File, Claude, EnvFile, MetricsFile, StateDir, ClaudeConfigDir, AgentCgroup             string
+	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace, VaultMount, VaultPath, VaultField string
+	PaneMemoryMax, AgentCgroupMemoryMax                                                    uint64
+	VaultTimeout, NegativeTTL                                                              time.Duration
+	LogLevel                                                                               Level
+	Backups, OOMScoreAdj, Depth                                                            int
+	Disabled, OOMScoreAdjSet                                                               bool
+	T3                                                                                     T3
 }
 
-// T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the server's agents get it as
-// Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh. Scope "" is t3-serve-launch-PID; MemoryHighSet: MemoryHigh was given.
+// T3 is t3-serve-launch's own part, sizes in bytes; AgentMemoryMax, ServerMemoryMax and Scope zero are the defaults the table describes.
 type T3 struct {
 	Server, OOMPolicy, Scope                                                         string
 	MemoryHigh, MemoryMax, SwapMax, AgentMemoryMax, ServerMemoryLow, ServerMemoryMax uint64
