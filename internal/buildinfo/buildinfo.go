@@ -1,5 +1,4 @@
-// Package buildinfo reads the Go build info of an executable in three small reads, without debug/elf or runtime/debug:
-// claude-launch uses it on every launch.
+// Package buildinfo reads an executable's Go build info in three small reads, without debug/elf or runtime/debug: claude-launch calls it per launch.
 package buildinfo
 
 import (

@@ -83,9 +83,8 @@ func (c *Config) LockFile() string { return c.EnvFile + ".lock" }
 
 // NegativeCache records the last "no setup_token" answer, keyed by where the token is looked up.
 func (c *Config) NegativeCache() *token.NegativeCache {
-	key := "v1 uid=" + strconv.Itoa(os.Geteuid()) + " addr=" + c.VaultAddr + " ns=" + c.VaultNamespace +
-		" mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField
-	return &token.NegativeCache{Path: c.EnvFile + ".negative", Key: key, TTL: c.NegativeTTL}
+	return &token.NegativeCache{Path: c.EnvFile + ".negative", TTL: c.NegativeTTL, Key: "v1 uid=" + strconv.Itoa(os.Geteuid()) +
+		" addr=" + c.VaultAddr + " ns=" + c.VaultNamespace + " mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField}
 }
 
 // SyncCommand rewrites the env file from Vault: the hint for a bad one.
