@@ -58,10 +58,9 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 		kong.Vars{"version": version.String()}, kong.ConfigureHelp(kong.HelpOptions{FlagsLast: true, Compact: true}))
 }
 
-// Parse parses args with New, then reads every setting (config.Load). A usage error is printed and ok is false
+// Parse parses args with New, then reads every setting (config.Load). A usage error is printed and the last result is false
 // (exit launch.ExitUsage); problems of the environment and the config file come back to log, once.
-func Parse(cli any, prog config.Prog, name, description string, args []string) (
-	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
+func Parse(cli any, prog config.Prog, name, description string, args []string) (*kong.Context, config.Config, []config.Problem, bool) {
 	parser := New(cli, prog, name, description)
 	if len(args) == 2 && args[0] == "--generate-docs" { // make build's: man pages and completions
 		parser.FatalIfErrorf(writeDocs(args[1], parser.Model))
@@ -77,9 +76,9 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 			msg = "-v is not a flag of " + name + ": --version prints the version, --log-level=debug says more"
 		}
 		parser.Errorf("%s", msg)
-		return nil, cfg, nil, false
+		return nil, config.Config{}, nil, false
 	}
-	cfg, problems = config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
+	cfg, problems := config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
 	if i := slices.IndexFunc(problems, func(p config.Problem) bool { return p.Flag }); i >= 0 {
 		parser.Errorf("%s", problems[i].Error())
 		return nil, cfg, nil, false
@@ -169,8 +168,6 @@ func roff(s string) string {
 
 // short is the first sentence of help, without what a shell would read.
 func short(help string) string {
-	if i := strings.Index(help, ". "); i > 0 {
-		help = help[:i]
-	}
+	help, _, _ = strings.Cut(help, ". ")
 	return strings.NewReplacer(":", ",", "'", "’", "\"", "", "[", "", "]", "", "\\", "", "`", "", "$", "").Replace(strings.TrimSuffix(help, "."))
 }
