@@ -73,14 +73,13 @@ func parse(data []byte) string {
 // afterVersion finds the build info in data and returns what follows its Go version, nil if none.
 func afterVersion(data []byte) []byte {
 	for off := 0; off+32 <= len(data); off += 16 {
-		if string(data[off:off+len(magic)]) != magic {
-			continue
+		if string(data[off:off+len(magic)]) == magic {
+			if data[off+15]&2 == 0 { // not inline: a Go older than 1.18
+				return nil
+			}
+			_, rest, _ := str(data[off+32:])
+			return rest
 		}
-		if data[off+15]&2 == 0 { // not inline: a Go older than 1.18
-			return nil
-		}
-		_, rest, _ := str(data[off+32:])
-		return rest
 	}
 	return nil
 }

@@ -31,19 +31,17 @@ const (
 	EnvPaneMemoryMax        = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
 	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
 	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
-
+	EnvT3Server             = "T3_SERVE_LAUNCH_SERVER"
+	EnvT3MemoryHigh         = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvT3MemoryMax          = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvT3OOMPolicy          = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvT3Scope              = "T3_SERVE_LAUNCH_SCOPE"
+	EnvT3ServerMemoryMax    = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 	// Vault's own; in the config file too, so that a timer finds Vault, except VAULT_TOKEN, a secret.
 	EnvVaultAddr      = "VAULT_ADDR"
 	EnvVaultCACert    = "VAULT_CACERT"
 	EnvVaultCAPath    = "VAULT_CAPATH"
 	EnvVaultNamespace = "VAULT_NAMESPACE"
-
-	EnvT3Server          = "T3_SERVE_LAUNCH_SERVER"
-	EnvT3MemoryHigh      = "T3_SERVE_LAUNCH_MEMORY_HIGH"
-	EnvT3MemoryMax       = "T3_SERVE_LAUNCH_MEMORY_MAX"
-	EnvT3OOMPolicy       = "T3_SERVE_LAUNCH_OOM_POLICY"
-	EnvT3Scope           = "T3_SERVE_LAUNCH_SCOPE"
-	EnvT3ServerMemoryMax = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 )
 
 // Defaults of the settings.
