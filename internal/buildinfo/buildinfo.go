@@ -1,5 +1,4 @@
-// Package buildinfo reads the Go build info of an executable in three small reads, without debug/elf or runtime/debug:
-// claude-launch uses it on every launch.
+// Package buildinfo reads an executable's Go build info in three small reads, without debug/elf or runtime/debug: claude-launch calls it per launch.
 package buildinfo
 
 import (
@@ -37,11 +36,9 @@ func dataStart(path string, buf []byte) []byte {
 	// The ELF header and the program headers (56 bytes each) right after it: one read.
 	var head [1024]byte // up to 17 program headers: Go writes 6 to 9
 	n := readAt(fd, head[:], 0)
-	if n < 64 || string(head[:4]) != "\x7fELF" || head[4] != 2 || head[5] != 1 || binary.LittleEndian.Uint16(head[0x36:]) != 56 {
-		return nil
-	}
 	phoff, phnum := binary.LittleEndian.Uint64(head[0x20:]), int(binary.LittleEndian.Uint16(head[0x38:]))
-	if phnum == 0 || phnum > 32 || phoff > 1<<20 {
+	if n < 64 || string(head[:4]) != "\x7fELF" || head[4] != 2 || head[5] != 1 || binary.LittleEndian.Uint16(head[0x36:]) != 56 ||
+		phnum == 0 || phnum > 32 || phoff > 1<<20 {
 		return nil
 	}
 	var ph []byte
@@ -67,24 +64,22 @@ const magic = "\xff Go buildinf:"
 
 // parse returns the module information in data: the second uvarint-prefixed string after the 32-byte header, between 16-byte sentinels.
 func parse(data []byte) string {
-	mod, _, ok := str(afterVersion(data))
-	if !ok || len(mod) < 33 {
-		return ""
+	if mod, _, ok := str(afterVersion(data)); ok && len(mod) >= 33 {
+		return string(mod[16 : len(mod)-16])
 	}
-	return string(mod[16 : len(mod)-16])
+	return ""
 }
 
 // afterVersion finds the build info in data and returns what follows its Go version, nil if none.
 func afterVersion(data []byte) []byte {
 	for off := 0; off+32 <= len(data); off += 16 {
-		if string(data[off:off+len(magic)]) != magic {
-			continue
+		if string(data[off:off+len(magic)]) == magic {
+			if data[off+15]&2 == 0 { // not inline: a Go older than 1.18
+				return nil
+			}
+			_, rest, _ := str(data[off+32:])
+			return rest
 		}
-		if data[off+15]&2 == 0 { // not inline: a Go older than 1.18
-			return nil
-		}
-		_, rest, _ := str(data[off+32:])
-		return rest
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -57,10 +58,9 @@ func New(cli any, prog config.Prog, name, description string) *kong.Kong {
 		kong.Vars{"version": version.String()}, kong.ConfigureHelp(kong.HelpOptions{FlagsLast: true, Compact: true}))
 }
 
-// Parse parses args with New, then reads every setting (config.Load). A usage error is printed and ok is false
+// Parse parses args with New, then reads every setting (config.Load). A usage error is printed and the last result is false
 // (exit launch.ExitUsage); problems of the environment and the config file come back to log, once.
-func Parse(cli any, prog config.Prog, name, description string, args []string) (
-	kctx *kong.Context, cfg config.Config, problems []config.Problem, ok bool) {
+func Parse(cli any, prog config.Prog, name, description string, args []string) (*kong.Context, config.Config, []config.Problem, bool) {
 	parser := New(cli, prog, name, description)
 	if len(args) == 2 && args[0] == "--generate-docs" { // make build's: man pages and completions
 		parser.FatalIfErrorf(writeDocs(args[1], parser.Model))
@@ -76,9 +76,9 @@ func Parse(cli any, prog config.Prog, name, description string, args []string) (
 			msg = "-v is not a flag of " + name + ": --version prints the version, --log-level=debug says more"
 		}
 		parser.Errorf("%s", msg)
-		return nil, cfg, nil, false
+		return nil, config.Config{}, nil, false
 	}
-	cfg, problems = config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
+	cfg, problems := config.Load(config.Input{Environ: os.Environ(), Flags: FlagValues(kctx)})
 	if i := slices.IndexFunc(problems, func(p config.Problem) bool { return p.Flag }); i >= 0 {
 		parser.Errorf("%s", problems[i].Error())
 		return nil, cfg, nil, false
@@ -102,18 +102,14 @@ func FlagValues(kctx *kong.Context) map[string]string {
 func NewLogger(prefix string, level config.Level) *log.Logger {
 	lv := map[config.Level]log.Level{config.LevelDebug: log.DebugLevel, config.LevelInfo: log.InfoLevel,
 		config.LevelWarn: log.WarnLevel, config.LevelError: log.ErrorLevel}[level]
-	l := log.NewWithOptions(stderr{}, log.Options{Prefix: prefix, Level: lv})
+	// os.Stderr hidden from termenv, which would query the terminal and wait up to 10 s for answers nobody sends.
+	l := log.NewWithOptions(struct{ io.Writer }{os.Stderr}, log.Options{Prefix: prefix, Level: lv})
 	l.SetColorProfile(termenv.Ascii)
 	if term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
 		l.SetColorProfile(termenv.ANSI256)
 	}
 	return l
 }
-
-// stderr writes to os.Stderr, hidden from termenv, which would query the terminal and wait up to 10 s for answers nobody sends.
-type stderr struct{}
-
-func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }
 
 // Warn logs each problem of the settings once.
 func Warn(logger *log.Logger, problems []config.Problem) {
@@ -172,8 +168,6 @@ func roff(s string) string {
 
 // short is the first sentence of help, without what a shell would read.
 func short(help string) string {
-	if i := strings.Index(help, ". "); i > 0 {
-		help = help[:i]
-	}
+	help, _, _ = strings.Cut(help, ". ")
 	return strings.NewReplacer(":", ",", "'", "’", "\"", "", "[", "", "]", "", "\\", "", "`", "", "$", "").Replace(strings.TrimSuffix(help, "."))
 }

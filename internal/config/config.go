@@ -31,19 +31,17 @@ const (
 	EnvPaneMemoryMax        = "CLAUDE_LAUNCH_PANE_MEMORY_MAX"
 	EnvAgentCgroup          = "CLAUDE_LAUNCH_AGENT_CGROUP"
 	EnvAgentCgroupMemoryMax = "CLAUDE_LAUNCH_AGENT_MEMORY_MAX"
-
+	EnvT3Server             = "T3_SERVE_LAUNCH_SERVER"
+	EnvT3MemoryHigh         = "T3_SERVE_LAUNCH_MEMORY_HIGH"
+	EnvT3MemoryMax          = "T3_SERVE_LAUNCH_MEMORY_MAX"
+	EnvT3OOMPolicy          = "T3_SERVE_LAUNCH_OOM_POLICY"
+	EnvT3Scope              = "T3_SERVE_LAUNCH_SCOPE"
+	EnvT3ServerMemoryMax    = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 	// Vault's own; in the config file too, so that a timer finds Vault, except VAULT_TOKEN, a secret.
 	EnvVaultAddr      = "VAULT_ADDR"
 	EnvVaultCACert    = "VAULT_CACERT"
 	EnvVaultCAPath    = "VAULT_CAPATH"
 	EnvVaultNamespace = "VAULT_NAMESPACE"
-
-	EnvT3Server          = "T3_SERVE_LAUNCH_SERVER"
-	EnvT3MemoryHigh      = "T3_SERVE_LAUNCH_MEMORY_HIGH"
-	EnvT3MemoryMax       = "T3_SERVE_LAUNCH_MEMORY_MAX"
-	EnvT3OOMPolicy       = "T3_SERVE_LAUNCH_OOM_POLICY"
-	EnvT3Scope           = "T3_SERVE_LAUNCH_SCOPE"
-	EnvT3ServerMemoryMax = "T3_SERVE_LAUNCH_SERVER_MEMORY_MAX"
 )
 
 // Defaults of the settings.
@@ -58,23 +56,19 @@ const (
 )
 
 // Config is every setting, as read; the table (Settings) says what each means. A path is "" with no home known; Claude and T3.Server "" search PATH.
+// File is the config file that was read, "" if none; OOMScoreAdjSet and T3.MemoryHighSet say that the value was given.
 type Config struct {
-	File     string // the config file that was read, "" if none
-	Disabled bool   // the kill switch: resolve nothing, touch nothing
-	// AgentCgroup is the agents' cgroup directory that a launcher started by t3-serve-launch joins, "" for none.
-	Claude, EnvFile, VaultMount, VaultPath, VaultField, MetricsFile, StateDir, ClaudeConfigDir, AgentCgroup string
-	// PaneMemoryMax is Unlimited for none; AgentCgroupMemoryMax is AgentCgroup's memory.max, set with it.
-	PaneMemoryMax, AgentCgroupMemoryMax                 uint64
-	VaultTimeout, NegativeTTL                           time.Duration
-	LogLevel                                            Level
-	Backups, OOMScoreAdj, Depth                         int
-	OOMScoreAdjSet                                      bool // OOMScoreAdj was given, and a launcher raises itself to it
-	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace string
-	T3                                                  T3
+	File, Claude, EnvFile, MetricsFile, StateDir, ClaudeConfigDir, AgentCgroup             string
+	VaultAddr, VaultCACert, VaultCAPath, VaultNamespace, VaultMount, VaultPath, VaultField string
+	PaneMemoryMax, AgentCgroupMemoryMax                                                    uint64
+	VaultTimeout, NegativeTTL                                                              time.Duration
+	LogLevel                                                                               Level
+	Backups, OOMScoreAdj, Depth                                                            int
+	Disabled, OOMScoreAdjSet                                                               bool
+	T3                                                                                     T3
 }
 
-// T3 is t3-serve-launch's own part, sizes in bytes. AgentMemoryMax 0 is half of MemoryHigh, and the server's agents get it as
-// Config.AgentCgroupMemoryMax; ServerMemoryMax 0 is a quarter of MemoryHigh. Scope "" is t3-serve-launch-PID; MemoryHighSet: MemoryHigh was given.
+// T3 is t3-serve-launch's own part, sizes in bytes; AgentMemoryMax, ServerMemoryMax and Scope zero are the defaults the table describes.
 type T3 struct {
 	Server, OOMPolicy, Scope                                                         string
 	MemoryHigh, MemoryMax, SwapMax, AgentMemoryMax, ServerMemoryLow, ServerMemoryMax uint64
@@ -87,9 +81,8 @@ func (c *Config) LockFile() string { return c.EnvFile + ".lock" }
 
 // NegativeCache records the last "no setup_token" answer, keyed by where the token is looked up.
 func (c *Config) NegativeCache() *token.NegativeCache {
-	key := "v1 uid=" + strconv.Itoa(os.Geteuid()) + " addr=" + c.VaultAddr + " ns=" + c.VaultNamespace +
-		" mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField
-	return &token.NegativeCache{Path: c.EnvFile + ".negative", Key: key, TTL: c.NegativeTTL}
+	return &token.NegativeCache{Path: c.EnvFile + ".negative", TTL: c.NegativeTTL, Key: "v1 uid=" + strconv.Itoa(os.Geteuid()) +
+		" addr=" + c.VaultAddr + " ns=" + c.VaultNamespace + " mount=" + c.VaultMount + " path=" + c.VaultPath + " field=" + c.VaultField}
 }
 
 // SyncCommand rewrites the env file from Vault: the hint for a bad one.

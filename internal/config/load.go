@@ -76,9 +76,8 @@ func (p Problem) Error() string {
 func Load(in Input) (c Config, problems []Problem) {
 	getenv := Getenv(in.Environ)
 	var file map[string]token.Assignment
-	// The config file's own path comes from a flag or the environment.
 	cfgSetting := Lookup(EnvConfig)
-	problems = apply(&c, cfgSetting, in, nil, getenv, problems)
+	problems = apply(&c, cfgSetting, in, nil, getenv, problems) // the config file's own path: from a flag or the environment
 	if !in.NoFile && c.File != "" {
 		n := len(problems)
 		file, problems = readFile(c.File, problems)
@@ -147,7 +146,6 @@ func apply(c *Config, s *Setting, in Input, file map[string]token.Assignment, ge
 	return problems
 }
 
-// origin records where s's value came from, when asked to.
 func (in Input) origin(s *Setting, source, value string) {
 	if in.Origins != nil {
 		in.Origins[s.Name] = Origin{source, value}
@@ -163,10 +161,7 @@ func readFile(path string, problems []Problem) (map[string]token.Assignment, []P
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, problems
 	}
-	if err == nil {
-		err = token.CheckDirOf(path, "config file")
-	}
-	if err != nil {
+	if err = cmp.Or(err, token.CheckDirOf(path, "config file")); err != nil {
 		return nil, append(problems, Problem{Reason: err.Error() + "; its settings are ignored"})
 	}
 	as, bad := token.ParseAssignments(data)

@@ -14,8 +14,7 @@ import (
 type badValue struct{ why, using string }
 
 func (b *badValue) Error() string { return b.why }
-
-func bad(why string) error { return &badValue{why: why} }
+func bad(why string) error        { return &badValue{why: why} }
 
 // or sets dst to parse(v), or to def when v is "" or refused. Its callers pass constants and top-level functions: the table stays static data.
 func or[T any](dst *T, v string, def T, parse func(string) (T, error)) error {
@@ -99,7 +98,6 @@ func program(dst *string, v, why, using string) error {
 	return nil
 }
 
-// integer reads a whole number from lo to hi into dst.
 func integer(dst *int, v string, def, lo, hi int) error {
 	return or(dst, v, def, func(v string) (int, error) {
 		n, err := strconv.Atoi(v)
