@@ -63,20 +63,20 @@ func TestForks(t *testing.T) {
 		n, _ := unix.Poll([]unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}, ms)
 		return n > 0
 	}
-	gone, done := serverGone(server.Process.Pid, f)
+	wait, done := (&Watcher{Server: server.Process.Pid, Forks: f}).waiter()
 	defer done()
 	_, _ = in.Write([]byte("\n"))
 	if !readable(10_000) {
 		t.Fatal("the server's second fork was not said")
 	}
-	if gone(10 * time.Second) {
-		t.Error("the wait said the server ended when it forked")
+	if ended, forked := wait(10 * time.Second); ended || !forked {
+		t.Errorf("the server forked; the wait said ended %v, forked %v", ended, forked)
 	}
 	if readable(0) {
 		t.Error("the wait left fork events unread")
 	}
 	in.Close()
-	if !gone(10 * time.Second) {
+	if ended, _ := wait(10 * time.Second); !ended {
 		t.Error("the wait did not see the server end")
 	}
 }

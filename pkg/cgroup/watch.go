@@ -53,13 +53,14 @@ const (
 	FillRate = 4 << 30
 )
 
-// next is the time to the next look: Every when set; MinEvery after a move (what the moved one forked may follow);
-// MaxEvery when the leaf holds only the server and its forks wake the watcher; else from the headroom.
-func (w *Watcher) next(moved, stayed int) time.Duration {
+// next is the time to the next look: Every when set; MinEvery again soon (after a move, what the moved one
+// forked may follow; after a fork, its child may join the leaf's list just after the event); MaxEvery when the
+// leaf holds only the server and its forks wake the watcher; else from the headroom.
+func (w *Watcher) next(again bool, stayed int) time.Duration {
 	switch {
 	case w.Every > 0:
 		return w.Every
-	case moved > 0:
+	case again:
 		return MinEvery
 	case w.LeafMax == 0 || w.LeafMax == Unlimited || w.Forks != nil && stayed == 0:
 		return MaxEvery
@@ -68,13 +69,15 @@ func (w *Watcher) next(moved, stayed int) time.Duration {
 	return min(max(time.Duration((float64(w.LeafMax)-float64(cur))/FillRate*float64(time.Second)), MinEvery), MaxEvery)
 }
 
-// report passes err to OnError the first time its text is seen.
-func (w *Watcher) report(err error) {
-	if w.OnError != nil && !w.reported[err.Error()] {
+// report passes err to OnError the first time its step and errno are seen.
+func (w *Watcher) report(step string, err error) {
+	var errno syscall.Errno
+	errors.As(err, &errno)
+	if key := step + errno.Error(); w.OnError != nil && !w.reported[key] {
 		if w.reported == nil {
 			w.reported = map[string]bool{}
 		}
-		w.reported[err.Error()] = true
+		w.reported[key] = true
 		w.OnError(err)
 	}
 }
@@ -101,10 +104,15 @@ func (w *Watcher) Once() (moved, stayed int, err error) {
 		progress = false
 		for _, pid := range slices.Sorted(maps.Keys(todo)) {
 			if _, waits := todo[todo[pid]]; !waits {
-				if dir, err := w.target(pid, todo[pid]); err != nil {
-					w.report(err)
-				} else if w.move(pid, dir) {
+				dir, err := w.target(pid, todo[pid])
+				switch {
+				case err != nil:
+					w.report("target", err)
+					stayed++
+				case w.move(pid, dir):
 					moved++
+				case w.inLeaf(pid):
+					stayed++ // its forks wake nobody: the headroom paces the looks
 				}
 				delete(todo, pid)
 				progress = true
@@ -156,17 +164,23 @@ func (w *Watcher) target(pid, ppid int) (string, error) {
 
 // move puts pid into dir unless meanwhile it ended or, exec'd as the launcher, joined an agent cgroup; a cgroup left empty goes.
 func (w *Watcher) move(pid int, dir string) bool {
-	if name, alive := w.below(pid); alive && name == "" {
+	if w.inLeaf(pid) {
 		err := kernfile.WriteFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid))
 		if err == nil {
 			return true
 		}
-		if name, alive := w.below(pid); alive && name == "" {
-			w.report(fmt.Errorf("move a process of the server's into %s: %w", dir, err))
+		if w.inLeaf(pid) {
+			w.report("move", fmt.Errorf("move a process of the server's into %s: %w", dir, err))
 		}
 	}
 	_ = syscall.Rmdir(dir)
 	return false
+}
+
+// inLeaf says whether pid is alive and not (yet) in a cgroup right below Agents.
+func (w *Watcher) inLeaf(pid int) bool {
+	name, alive := w.below(pid)
+	return alive && name == ""
 }
 
 // below is the name of pid's cgroup when that is right below Agents (else ""), and whether pid is there to ask.
@@ -216,8 +230,9 @@ func (w *Watcher) Sweep() {
 // Run looks at the leaf as next says, and sweeps each second, until the server ends or ctx is
 // done. ready, when not nil, is called after the first look.
 func (w *Watcher) Run(ctx context.Context, ready func()) error {
-	gone, done := serverGone(w.Server, w.Forks)
+	wait, done := w.waiter()
 	defer done()
+	forked := false
 	for look, sweptAt := 0, time.Now(); ; look++ {
 		moved, stayed, err := w.Once()
 		switch {
@@ -231,44 +246,59 @@ func (w *Watcher) Run(ctx context.Context, ready func()) error {
 			sweptAt = time.Now()
 			w.Sweep()
 		}
-		if err := ctx.Err(); err != nil || gone(max(min(w.next(moved, stayed), time.Until(sweptAt.Add(time.Second))), 0)) {
-			return err // nil when the server ended
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ended bool
+		if ended, forked = wait(max(min(w.next(moved > 0 || forked, stayed), time.Until(sweptAt.Add(time.Second))), 0)); ended {
+			return nil
 		}
 	}
 }
 
-// serverGone returns a function that waits up to d, or until the server forks (forks, when not nil), and
-// reports whether the server has ended, by a pidfd (never a later process of the PID; poll(2) wakes less than
-// Go's timers) or, before Linux 5.3, signal 0; and one that releases the pidfd.
-func serverGone(pid int, forks *os.File) (gone func(d time.Duration) bool, done func()) {
-	pidfd, err := unix.PidfdOpen(pid, 0)
+// waiter returns a function that waits up to d, or until the server forks (Forks), and says whether the server
+// has ended, by a pidfd (never a later process of the PID; poll(2) wakes less than Go's timers) or, before Linux
+// 5.3, signal 0, and whether it forked; and one that releases the pidfd.
+func (w *Watcher) waiter() (wait func(d time.Duration) (ended, forked bool), done func()) {
+	pidfd, err := unix.PidfdOpen(w.Server, 0)
 	if err != nil {
 		pidfd = -1 // poll(2) passes over a negative fd
 	}
 	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}, {Fd: -1, Events: unix.POLLIN}}
-	if forks != nil {
-		fds[1].Fd = int32(forks.Fd())
+	if w.Forks != nil {
+		fds[1].Fd = int32(w.Forks.Fd())
 	}
-	return func(d time.Duration) bool {
+	return func(d time.Duration) (ended, forked bool) {
 		fds[0].Revents, fds[1].Revents = 0, 0
-		if _, _ = unix.Poll(fds, int(d/time.Millisecond)); fds[1].Revents != 0 {
-			drain(fds[1].Fd)
+		_, _ = unix.Poll(fds, int((d+time.Millisecond-1)/time.Millisecond))
+		if fds[1].Revents != 0 {
+			if err := drain(fds[1].Fd); err != nil { // a socket that no longer works: the headroom paces the looks
+				w.report("forks", fmt.Errorf("the server's forks are not heard: %w", err))
+				fds[1].Fd, w.Forks = -1, nil
+			}
+			forked = true
 		}
 		if pidfd < 0 {
-			return syscall.Kill(pid, 0) == syscall.ESRCH
+			return syscall.Kill(w.Server, 0) == syscall.ESRCH, forked
 		}
-		return fds[0].Revents&unix.POLLIN != 0
+		return fds[0].Revents&unix.POLLIN != 0, forked
 	}, func() { _ = unix.Close(pidfd) }
 }
 
-// drain reads the fork events queued on fd (a look follows, whatever they said); an overflow (ENOBUFS) is read past too.
-func drain(fd int32) {
+// drain reads the fork events queued on fd (a look follows, whatever they said); an overflow (ENOBUFS) is read
+// past too. It fails only when the socket does not work.
+func drain(fd int32) error {
 	var buf [512]byte
 	for range 1024 {
-		if _, _, err := unix.Recvfrom(int(fd), buf[:], unix.MSG_DONTWAIT); err != nil && err != unix.ENOBUFS {
-			return
+		_, _, err := unix.Recvfrom(int(fd), buf[:], unix.MSG_DONTWAIT)
+		switch {
+		case errors.Is(err, unix.EAGAIN):
+			return nil
+		case err != nil && !errors.Is(err, unix.ENOBUFS) && !errors.Is(err, unix.EINTR):
+			return err
 		}
 	}
+	return nil
 }
 
 // comm is the command name of the process whose /proc directory (with a trailing slash) is proc, "" if it ended.

@@ -133,6 +133,32 @@ func TestWatcherMoves(t *testing.T) {
 	}
 }
 
+// TestWatcherCannotMove: a process whose cgroup cannot be made stays in the
+// leaf and is counted so (its forks wake nobody: the headroom paces the
+// looks), and the cause is said once, however many processes meet it.
+func TestWatcherCannotMove(t *testing.T) {
+	server, a, b := sleeper(t), sleeper(t), sleeper(t)
+	leaf, agents := t.TempDir(), t.TempDir()
+	procs := strconv.Itoa(server.Process.Pid) + "\n" + strconv.Itoa(a.Process.Pid) + "\n" + strconv.Itoa(b.Process.Pid) + "\n"
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(procs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*exec.Cmd{a, b} { // a file where each one's cgroup would go
+		if err := os.WriteFile(filepath.Join(agents, ProcPrefix+strconv.Itoa(c.Process.Pid)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var said []string
+	w := &Watcher{Leaf: leaf, Agents: agents, Limit: 48 << 20, Server: server.Process.Pid, Adj: 500,
+		OnError: func(err error) { said = append(said, err.Error()) }}
+	if moved, stayed, err := w.Once(); err != nil || moved != 0 || stayed != 2 {
+		t.Errorf("Once() = %d moved, %d stayed, %v; want 0, 2", moved, stayed, err)
+	}
+	if len(said) != 1 {
+		t.Errorf("said %d times, want once: %q", len(said), said)
+	}
+}
+
 // TestWatcherEndsWithServer: Run returns soon after the server ends.
 func TestWatcherEndsWithServer(t *testing.T) {
 	server := sleeper(t)
@@ -214,7 +240,7 @@ func TestWatchInterval(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := &Watcher{Leaf: leaf, LeafMax: tc.max, Every: tc.every, Forks: tc.forks}
-		if got := w.next(tc.moved, tc.stayed); got != tc.want {
+		if got := w.next(tc.moved > 0, tc.stayed); got != tc.want {
 			t.Errorf("max %d, current %d, moved %d, stayed %d, forks %v, Every %s: next look in %s, want %s", tc.max, tc.current,
 				tc.moved, tc.stayed, tc.forks != nil, tc.every, got, tc.want)
 		}
