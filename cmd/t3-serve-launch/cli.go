@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/log"
@@ -34,16 +36,12 @@ type CLI struct {
 }
 
 // Run resolves the token, puts the caps in place, lays out the agents' cgroups and execs t3-serve; it returns only if it cannot.
-func (c *CLI) Run(cfg *config.Config, logger *log.Logger) (int, error) {
-	forks, err := subscribe()
-	if err != nil {
-		return launch.ExitRefused, fmt.Errorf("refusing to start t3-serve with capabilities: %w", err)
-	}
+func (c *CLI) Run(cfg *config.Config, logger *log.Logger, forks *os.File) (int, error) {
 	caps, err := capsOf(cfg, logger)
 	if err != nil {
 		return launch.ExitUsage, err
 	}
-	environ := launch.Environ()
+	environ := slices.DeleteFunc(launch.Environ(), func(kv string) bool { return strings.HasPrefix(kv, forksEnv+"=") })
 	res, err := cfg.Resolver(os.Getenv, vaultFetcher(cfg, os.Getenv)).Resolve()
 	if err != nil {
 		logger.Warn(err.Error() + "; starting t3-serve with claude's own login")

@@ -30,8 +30,13 @@ func run(args []string) int {
 		return runPane(&cfg, problems, c.Pane, c.Args)
 	}
 	logger := cli.NewLogger("t3-serve-launch", cfg.LogLevel)
+	forks, err := subscribe(logger) // before anything else, since it may start this program again
+	if err != nil {
+		logger.Error("refusing to start t3-serve with capabilities: " + err.Error())
+		return launch.ExitRefused
+	}
 	cli.Warn(logger, problems)
-	code, err := c.Run(&cfg, logger)
+	code, err := c.Run(&cfg, logger, forks)
 	if err != nil {
 		logger.Error(err.Error())
 	}

@@ -460,8 +460,10 @@ func TestDocsHelp(t *testing.T) {
 }
 
 // TestCapabilitiesGivenUp: run as a user with the CAP_NET_ADMIN the unit
-// grants, t3-serve-launch gives up every capability before the server
-// starts: the server holds none, in any set.
+// grants, t3-serve-launch subscribes to the server's forks and gives up
+// every capability before the server starts: the server holds none, in any
+// set, and neither the socket nor the variable that carried it across the
+// re-exec reaches it.
 func TestCapabilitiesGivenUp(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("granting a capability to another user needs root")
@@ -480,13 +482,16 @@ func TestCapabilitiesGivenUp(t *testing.T) {
 		err = os.WriteFile(self, b, 0o755)
 	}
 	if err == nil {
-		err = os.WriteFile(server, []byte("#!/bin/sh\ngrep -E '^Cap(Inh|Prm|Eff|Amb):' /proc/$$/status\n"), 0o755)
+		err = os.WriteFile(server, []byte("#!/bin/sh\ngrep -E '^Cap(Inh|Prm|Eff|Amb):' /proc/$$/status\n"+
+			"echo sockets $(ls -l /proc/$$/fd | grep -c socket:) variable $(env | grep -c T3_SERVE_LAUNCH_FORKS)\n"), 0o755)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	var stderr strings.Builder
 	run := func(argv ...string) string {
 		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stderr = &stderr
 		cmd.Env = testenv.CoverEnv([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, config.EnvT3Server + "=" + server, config.EnvDisable + "=1"})
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}, AmbientCaps: []uintptr{unix.CAP_NET_ADMIN}}
 		out, err := cmd.Output()
@@ -498,8 +503,11 @@ func TestCapabilitiesGivenUp(t *testing.T) {
 	if out := run(server); !strings.Contains(out, "CapAmb:\t0000000000001000") {
 		t.Fatalf("the test did not grant CAP_NET_ADMIN:\n%s", out)
 	}
-	out := run(self, "--allow-uncapped", "serve")
+	out := run(self, "--allow-uncapped", "--log-level", "debug", "serve")
 	if lines := regexp.MustCompile(`(?m)^Cap(Inh|Prm|Eff|Amb):\s+0+$`).FindAllString(out, -1); len(lines) != 4 {
 		t.Errorf("the server holds a capability:\n%s", out)
+	}
+	if !strings.Contains(out, "sockets 0 variable 0") || !strings.Contains(stderr.String(), "starting again without capabilities forks_heard=true") {
+		t.Errorf("the subscription failed, or what carried it reached the server:\n%s\n%s", out, stderr.String())
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/log"
 	"github.com/claude-launch/claude-launch/internal/cli"
 	"github.com/claude-launch/claude-launch/internal/config"
 	"github.com/claude-launch/claude-launch/internal/kills"
@@ -27,10 +29,10 @@ const (
 	watchEnv   = "T3_SERVE_LAUNCH_WATCH" // holds the watcher's spec, as JSON
 )
 
-// watchSpec is what the watcher is told. Detach starts it in a new session and exits; Forks says fd 4 is
+// watchSpec is what the watcher is told. Detach starts it in a new session and exits; HasForks says fd 4 is
 // the server's forks (cgroup.Forks); WatchDir is its own leaf; StateDir and Metrics where kills go.
 type watchSpec struct {
-	Detach, Forks               bool
+	Detach, HasForks            bool
 	WatchDir, StateDir, Metrics string
 	Level                       config.Level
 	cgroup.Watcher
@@ -81,7 +83,7 @@ func startWatcher(rep cgroup.Report, limit uint64, cfg *config.Config, forks *os
 // watchCmd runs this program as the watcher, fd 3 the ready pipe and fd 4 the server's forks (when known),
 // with an environment of nothing but its spec and where its log goes: never the token.
 func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
-	spec.Forks = spec.Watcher.Forks != nil
+	spec.HasForks = spec.Forks != nil
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(exe)
 	cmd.Args[0], cmd.Env = watchName, []string{watchEnv + "=" + string(b)}
@@ -89,8 +91,8 @@ func watchCmd(exe string, spec watchSpec, ready *os.File) *exec.Cmd {
 		cmd.Env = append(cmd.Env, "JOURNAL_STREAM="+js)
 	}
 	cmd.Stderr, cmd.ExtraFiles = os.Stderr, []*os.File{ready}
-	if spec.Forks {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, spec.Watcher.Forks)
+	if spec.HasForks {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, spec.Forks)
 	}
 	return cmd
 }
@@ -103,7 +105,7 @@ func runWatch() int {
 		return 2
 	}
 	ready, w := os.NewFile(3, "ready"), &s.Watcher
-	if s.Forks {
+	if s.HasForks {
 		w.Forks = os.NewFile(4, "forks")
 	}
 	if s.Detach {
@@ -166,20 +168,48 @@ func sentinel() (bye func()) {
 	return func() { _, _ = w.WriteString("bye\n") }
 }
 
-// subscribe subscribes to this process's forks (the server's, once it execs), with the CAP_NET_ADMIN that the
-// unit grants for that alone, then gives up every capability, on the thread that will exec the server.
-func subscribe() (forks *os.File, err error) {
-	forks, _ = cgroup.Forks(os.Getpid()) // refused without CAP_NET_ADMIN: the watcher then looks as the headroom needs
+// forksEnv names the socket of the server's forks (its fd) in this program's environment after the re-exec
+// that gave up its capabilities; never passed on to the server.
+const forksEnv = "T3_SERVE_LAUNCH_FORKS"
+
+// subscribe subscribes to this process's forks (the server's, once it execs) with the CAP_NET_ADMIN that the unit
+// grants for that alone, then gives up every capability: on this thread, and by a re-exec from it on every
+// thread, before reading anything but the settings. The subscription's failure is said, not fatal.
+func subscribe(logger *log.Logger) (*os.File, error) {
+	if fd, err := strconv.Atoi(os.Getenv(forksEnv)); err == nil && isForks(fd) { // after the re-exec
+		syscall.CloseOnExec(fd)
+		return os.NewFile(uintptr(fd), "forks"), nil
+	}
+	hdr, held, none := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}, [2]unix.CapUserData{}, [2]unix.CapUserData{}
+	if unix.Capget(&hdr, &held[0]) == nil && held == none {
+		return nil, nil // nothing to subscribe with, nothing to give up (ambient is within permitted)
+	}
+	forks, err := cgroup.Forks(os.Getpid())
+	if err != nil {
+		logger.Warn("the watcher cannot hear the server's forks, so it looks as often as the server's headroom needs", "why", err.Error())
+	}
 	if os.Getuid() == 0 {
 		return forks, nil // root: exec gives every capability back
 	}
-	runtime.LockOSThread() // capabilities are per thread; never unlocked, so the server inherits this thread's
-	hdr, none := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}, [2]unix.CapUserData{}
+	runtime.LockOSThread() // capabilities are per thread: this one gives them up and execs
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
-		return forks, fmt.Errorf("give up the ambient capabilities: %w", err)
+		return nil, fmt.Errorf("give up the ambient capabilities: %w", err)
 	}
 	if err := unix.Capset(&hdr, &none[0]); err != nil {
-		return forks, fmt.Errorf("give up the capabilities: %w", err)
+		return nil, fmt.Errorf("give up the capabilities: %w", err)
 	}
-	return forks, nil
+	logger.Debug("starting again without capabilities", "forks_heard", forks != nil)
+	env := os.Environ()
+	if forks != nil { // kept across the exec (isForks tells, after it)
+		_, _ = unix.FcntlInt(forks.Fd(), unix.F_SETFD, 0)
+		env = append(env, forksEnv+"="+strconv.Itoa(int(forks.Fd())))
+	}
+	return nil, fmt.Errorf("start again without capabilities: %w", syscall.Exec("/proc/self/exe", os.Args, env))
+}
+
+// isForks says whether fd is a socket on the kernel's process events, as the environment says (it may lie).
+func isForks(fd int) bool {
+	domain, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	proto, perr := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PROTOCOL)
+	return err == nil && perr == nil && domain == unix.AF_NETLINK && proto == unix.NETLINK_CONNECTOR
 }
