@@ -275,7 +275,10 @@ func (st *Status) judgeAgents(cfg *config.Config) {
 // printStatus writes the status for a person: the verdict, what to act on, then what was found.
 func printStatus(w io.Writer, st Status) {
 	var b strings.Builder
-	b.WriteString(map[bool]string{true: "healthy\n", false: "NOT healthy\n"}[st.Healthy])
+	if !st.Healthy {
+		b.WriteString("NOT ")
+	}
+	b.WriteString("healthy\n")
 	for _, p := range st.Problems {
 		b.WriteString("problem: " + p + "\n")
 	}
@@ -312,8 +315,11 @@ func printStatus(w io.Writer, st Status) {
 	if t := st.Vault.Token; t != nil {
 		line("vault token", vaultTokenLine(*t))
 	}
-	line("rotating login", map[bool]string{true: st.Login.File + ": " + st.Login.Detail,
-		false: "not checked: the setup token is in use"}[st.Login.Checked])
+	if st.Login.Checked {
+		line("rotating login", st.Login.File+": "+st.Login.Detail)
+	} else {
+		line("rotating login", "not checked: the setup token is in use")
+	}
 	c := st.Claude.Version + " at " + st.Claude.Path // both known unless Error says why not
 	switch {
 	case st.Claude.Error != "":

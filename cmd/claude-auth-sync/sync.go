@@ -302,7 +302,12 @@ func writeMetrics(cfg *config.Config, r authReport) error {
 	return nil
 }
 
-func b2f(b bool) float64 { return map[bool]float64{true: 1}[b] }
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // EnableCmd stores a setup token in Vault and makes every new claude use it.
 type EnableCmd struct {

@@ -168,7 +168,9 @@ var Settings = []*Setting{
 func Lookup(name string) *Setting { return find(func(s *Setting) bool { return s.Name == name }) }
 
 // LookupFlag returns the setting whose flag is flag, nil if none.
-func LookupFlag(flag string) *Setting { return find(func(s *Setting) bool { return s.Flag == flag }) }
+func LookupFlag(flag string) *Setting {
+	return find(func(s *Setting) bool { return flag != "" && s.Flag == flag })
+}
 
 func find(match func(*Setting) bool) *Setting {
 	if i := slices.IndexFunc(Settings, match); i >= 0 {

@@ -108,7 +108,10 @@ func readAnswer(v int, status int, body []byte) (secretAnswer, error) {
 // deleted says why a KV v2 version without data has none, "" if it does not say.
 func deleted(d kvv2Data) string {
 	if m := d.Metadata; m.Destroyed || m.DeletionTime != "" {
-		return "version " + m.Version.String() + " was " + map[bool]string{true: "destroyed", false: "deleted"}[m.Destroyed]
+		if m.Destroyed {
+			return "version " + m.Version.String() + " was destroyed"
+		}
+		return "version " + m.Version.String() + " was deleted"
 	}
 	return ""
 }
@@ -133,7 +136,11 @@ func mountsAnswer(status int, body []byte, err error) (mountAnswer, error) {
 	case status == http.StatusOK && (!ok || isNull(e.Data) || decodeNumbers(e.Data, &d) != nil || d.Type == ""):
 		return mountAnswer{}, shapeError("a 200 that does not describe a mount")
 	case status == http.StatusOK:
-		return mountAnswer{path: d.Path, kind: d.Type, version: map[bool]int{true: 2, false: 1}[d.Options["version"] == "2"]}, nil
+		m := mountAnswer{path: d.Path, kind: d.Type, version: 1}
+		if d.Options["version"] == "2" {
+			m.version = 2
+		}
+		return m, nil
 	case status == http.StatusNotFound && e.Errors == nil: // also when not Vault's JSON
 		return mountAnswer{}, shapeError("a 404 without Vault's JSON body")
 	case status == http.StatusNotFound:

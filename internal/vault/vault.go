@@ -62,7 +62,10 @@ func New(c *config.Config, getenv func(string) string) (*Client, error) {
 	if c.VaultNamespace != "" {
 		client.SetNamespace(c.VaultNamespace)
 	}
-	from := map[bool]string{true: "VAULT_TOKEN", false: "~/.vault-token"}[strings.TrimSpace(getenv("VAULT_TOKEN")) != ""]
+	from := "~/.vault-token"
+	if strings.TrimSpace(getenv("VAULT_TOKEN")) != "" {
+		from = "VAULT_TOKEN"
+	}
 	return &Client{api: client, cfg: c, path: path, from: from}, nil
 }
 
@@ -288,7 +291,10 @@ func (c *Client) explainStatus(ctx context.Context, verb string, st *statusError
 	case verb == "writing" && st.status == http.StatusBadRequest:
 		return fmt.Errorf("vault rejected writing %s (400: %s); it changed meanwhile: try again", path, strings.Join(st.errs, "; "))
 	case st.is(http.StatusForbidden, "invalid token"):
-		fix := map[bool]string{true: ", and unset VAULT_TOKEN or set it to the new token"}[c.from == "VAULT_TOKEN"]
+		fix := ""
+		if c.from == "VAULT_TOKEN" {
+			fix = ", and unset VAULT_TOKEN or set it to the new token"
+		}
 		return fmt.Errorf("vault at %s %w in %s (it expired, was revoked, or was never issued): log in again (`vault login`)%s",
 			addr, ErrTokenDead, c.from, fix)
 	case st.status == http.StatusForbidden:

@@ -147,9 +147,11 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	if err != nil {
 		return err
 	}
-	if rep.Limits, err = OwnLimits(h, loc); path.Base(rep.Limits.Dir) != rep.Scope.Name {
+	rep.Limits, err = OwnLimits(h, loc)
+	switch {
+	case path.Base(rep.Limits.Dir) != rep.Scope.Name:
 		return fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
-	} else if err != nil {
+	case err != nil:
 		return err
 	}
 	rep.Gaps = Gaps(rep.Limits, opts.Caps)
