@@ -149,10 +149,10 @@ func createScope(ctx context.Context, conn *sd.Conn, h Hierarchy, pid uint32, op
 	}
 	rep.Limits, err = OwnLimits(h, loc)
 	switch {
-	case path.Base(rep.Limits.Dir) != rep.Scope.Name:
-		return fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
 	case err != nil:
 		return err
+	case path.Base(rep.Limits.Dir) != rep.Scope.Name:
+		return fmt.Errorf("%w: scope %s was created but this process is not in it (cgroup %q)", ErrNotCapped, rep.Scope.Name, loc.V2+loc.V1Memory)
 	}
 	rep.Gaps = Gaps(rep.Limits, opts.Caps)
 	if !Satisfied(rep.Gaps) {
