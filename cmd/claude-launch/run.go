@@ -78,9 +78,11 @@ func resolve(environ []string, cfg *config.Config, stderr *os.File, log *launch.
 	} else if debug {
 		log.Debug("setup token in effect", "source", string(res.Source))
 	}
-	if over := launch.Overriding(environ); len(over) > 0 && !res.Token.IsZero() {
-		log.Warn(strings.Join(over, " and ")+" set: claude uses it before "+token.EnvVar+", so the setup token is not used",
-			"hint", "unset "+strings.Join(over, " "))
+	if !res.Token.IsZero() { // only a token can be overridden: no scan without one
+		if over := launch.Overriding(environ); len(over) > 0 {
+			log.Warn(strings.Join(over, " and ")+" set: claude uses it before "+token.EnvVar+", so the setup token is not used",
+				"hint", "unset "+strings.Join(over, " "))
+		}
 	}
 	return launch.ChildEnv(environ, res.Token, cfg.Depth+1)
 }
