@@ -466,7 +466,7 @@ func TestDocsHelp(t *testing.T) {
 // re-exec reaches it.
 func TestCapabilitiesGivenUp(t *testing.T) {
 	if os.Getuid() != 0 {
-		t.Skip("granting a capability to another user needs root")
+		testenv.Missing(t, "root, to grant a capability to another user", "run the tests as root")
 	}
 	dir, err := os.MkdirTemp("", "caps") // t.TempDir's parent is closed to others
 	if err != nil {

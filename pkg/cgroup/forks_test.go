@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claude-launch/claude-launch/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,7 +27,7 @@ func TestForks(t *testing.T) {
 	t.Cleanup(func() { _ = server.Process.Kill(); _ = server.Wait() })
 	f, err := Forks(server.Process.Pid)
 	if errors.Is(err, syscall.EPERM) {
-		t.Skip("subscribing to the kernel's process events needs CAP_NET_ADMIN")
+		testenv.Missing(t, "CAP_NET_ADMIN, to subscribe to the kernel's process events", "run the tests as root")
 	}
 	if err != nil {
 		t.Fatal(err)
